@@ -1,0 +1,87 @@
+/**
+ * What capture readers emit. Readers are push parsers: feed them Uint8Array chunks of any size in
+ * file order, they call the sink once per packet. `data` is a view into the caller's chunk (or a
+ * small copy when a record straddles two chunks) and is valid only during the callback: consumers
+ * copy what they keep.
+ */
+
+export interface CapturedPacket {
+  /** 1-based packet number, as Wireshark numbers them. */
+  number: number;
+  /** Timestamp: whole seconds since the Unix epoch and the nanoseconds within that second. */
+  tsSec: number;
+  tsNsec: number;
+  /** LINKTYPE_* of the interface the packet came from. */
+  linkType: number;
+  interfaceId: number;
+  /** Captured length (bytes present) and original length on the wire. */
+  caplen: number;
+  origLen: number;
+  /** Byte offset of the packet data (not the record header) in the (decompressed) file. */
+  fileOffset: number;
+  data: Uint8Array;
+}
+
+export interface CaptureInterface {
+  linkType: number;
+  snaplen: number;
+  name?: string;
+  /** Ticks per second of timestamps on this interface (1e6 for microseconds). */
+  tsResolution: number;
+  /** if_tsoffset: seconds added to every timestamp. */
+  tsOffset: number;
+}
+
+/** A pcapng Decryption Secrets Block (e.g. TLS key log), kept for lib/tls. */
+export interface DecryptionSecrets {
+  /** secrets type, e.g. 0x544c534b ("TLSK") for an NSS key log. */
+  type: number;
+  data: Uint8Array;
+  fileOffset: number;
+}
+
+export interface CaptureSink {
+  packet(p: CapturedPacket): void;
+  /** Optional: secrets found in the file (pcapng DSB). */
+  secrets?(s: DecryptionSecrets): void;
+}
+
+/** A reader's fatal complaint about the bytes, with where it happened. */
+export class CaptureFormatError extends Error {
+  constructor(
+    message: string,
+    /** Byte offset in the (decompressed) file where the problem is. */
+    readonly offset: number,
+  ) {
+    super(message);
+    this.name = 'CaptureFormatError';
+  }
+}
+
+export type CaptureFileFormat = 'pcap' | 'pcapng';
+
+/** Facts a reader learns about the file; filled in as the header/blocks are read. */
+export interface CaptureFileInfo {
+  format: CaptureFileFormat | null;
+  compression: 'gzip' | null;
+  /** pcap: 'le' / 'be'; pcapng: of the current section. */
+  byteOrder: 'le' | 'be' | null;
+  /** pcap: 'us' | 'ns'. */
+  precision: 'us' | 'ns' | null;
+  interfaces: CaptureInterface[];
+  sections: number;
+  warnings: string[];
+  /** Packets emitted so far. */
+  packets: number;
+  /** Bytes consumed so far (decompressed). */
+  bytesRead: number;
+}
+
+/** Common shape of a streaming reader (pcap, pcapng, or the sniffing/gzip front end). */
+export interface CaptureReader {
+  readonly info: CaptureFileInfo;
+  /** Feed the next chunk. Throws CaptureFormatError on bytes that cannot be read further. */
+  push(chunk: Uint8Array): void;
+  /** End of input: throws CaptureFormatError if a record was cut short (after emitting all whole ones). */
+  end(): void;
+}

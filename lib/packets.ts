@@ -1,0 +1,164 @@
+/**
+ * Per-packet facts kept as growable typed-array columns (struct-of-arrays), so a capture of
+ * millions of packets costs ~40 bytes per packet, can be transferred from a Worker without copying,
+ * and never holds packet bytes: `fileOffset` + `caplen` let a view read them back on demand.
+ *
+ * Row i describes packet number i + 1.
+ */
+
+/** TCP header flag bits, as on the wire (byte 13 of the TCP header). */
+export const TCP_FIN = 0x01;
+export const TCP_SYN = 0x02;
+export const TCP_RST = 0x04;
+export const TCP_PSH = 0x08;
+export const TCP_ACK = 0x10;
+export const TCP_URG = 0x20;
+export const TCP_ECE = 0x40;
+export const TCP_CWR = 0x80;
+
+/** Wireshark-style per-segment analysis bits (tcp.analysis.*), plus capture facts. */
+export const A_RETRANSMISSION = 1 << 0;
+export const A_FAST_RETRANSMISSION = 1 << 1;
+export const A_SPURIOUS_RETRANSMISSION = 1 << 2;
+export const A_OUT_OF_ORDER = 1 << 3;
+export const A_DUP_ACK = 1 << 4;
+export const A_ZERO_WINDOW = 1 << 5;
+export const A_ZERO_WINDOW_PROBE = 1 << 6;
+export const A_WINDOW_FULL = 1 << 7;
+export const A_KEEP_ALIVE = 1 << 8;
+export const A_KEEP_ALIVE_ACK = 1 << 9;
+export const A_LOST_SEGMENT = 1 << 10; // previous segment not captured
+export const A_WINDOW_UPDATE = 1 << 11;
+export const A_ACKED_UNSEEN = 1 << 12;
+export const A_TRUNCATED = 1 << 13; // caplen < original length
+export const A_IP_FRAGMENT = 1 << 14;
+export const A_MALFORMED = 1 << 15; // headers could not be decoded
+
+export const DIR_C2S = 0;
+export const DIR_S2C = 1;
+export const DIR_NONE = 255;
+
+/** Protocol of a packet that is not part of a TCP connection (conn = -1). */
+export const L4_TCP = 6;
+export const L4_UDP = 17;
+
+const INITIAL = 1024;
+
+export class PacketTable {
+  length = 0;
+  /** Seconds relative to the first packet. */
+  time: Float64Array = new Float64Array(INITIAL);
+  /** Byte offset of the packet's data in the (decompressed) capture file. */
+  fileOffset: Float64Array = new Float64Array(INITIAL);
+  caplen: Uint32Array = new Uint32Array(INITIAL);
+  origLen: Uint32Array = new Uint32Array(INITIAL);
+  /** Index into Trace.connections, or -1 for packets outside any TCP connection. */
+  conn: Int32Array = new Int32Array(INITIAL);
+  dir: Uint8Array = new Uint8Array(INITIAL);
+  tcpFlags: Uint8Array = new Uint8Array(INITIAL);
+  analysis: Uint16Array = new Uint16Array(INITIAL);
+  /** TCP payload length (tcp.len). */
+  payloadLen: Uint32Array = new Uint32Array(INITIAL);
+  /** IP TTL / hop limit (0 when unknown). */
+  ttl: Uint8Array = new Uint8Array(INITIAL);
+  /** IP protocol number (6 TCP, 17 UDP, ...; 0 when not IP). */
+  l4: Uint8Array = new Uint8Array(INITIAL);
+  /** pcapng interface id (0 for pcap). */
+  iface: Uint16Array = new Uint16Array(INITIAL);
+  /** Link-layer type of the packet's interface. */
+  linkType: Uint16Array = new Uint16Array(INITIAL);
+
+  /** Appends a row for the next packet; returns its index. Columns default to zero / -1 conn. */
+  add(timeS: number, fileOffset: number, caplen: number, origLen: number, iface: number, linkType: number): number {
+    if (this.length === this.time.length) this.grow();
+    const i = this.length++;
+    this.time[i] = timeS;
+    this.fileOffset[i] = fileOffset;
+    this.caplen[i] = caplen;
+    this.origLen[i] = origLen;
+    this.iface[i] = iface;
+    this.linkType[i] = linkType;
+    this.conn[i] = -1;
+    this.dir[i] = DIR_NONE;
+    return i;
+  }
+
+  private grow(): void {
+    const n = this.time.length * 2;
+    const g = <T extends Float64Array | Uint32Array | Int32Array | Uint8Array | Uint16Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(n);
+      b.set(a);
+      return b;
+    };
+    this.time = g(this.time);
+    this.fileOffset = g(this.fileOffset);
+    this.caplen = g(this.caplen);
+    this.origLen = g(this.origLen);
+    this.conn = g(this.conn);
+    this.dir = g(this.dir);
+    this.tcpFlags = g(this.tcpFlags);
+    this.analysis = g(this.analysis);
+    this.payloadLen = g(this.payloadLen);
+    this.ttl = g(this.ttl);
+    this.l4 = g(this.l4);
+    this.iface = g(this.iface);
+    this.linkType = g(this.linkType);
+  }
+
+  /** Columns trimmed to `length`, for structured cloning / transfer to another thread. */
+  toColumns(): PacketColumns {
+    const n = this.length;
+    return {
+      length: n,
+      time: this.time.slice(0, n),
+      fileOffset: this.fileOffset.slice(0, n),
+      caplen: this.caplen.slice(0, n),
+      origLen: this.origLen.slice(0, n),
+      conn: this.conn.slice(0, n),
+      dir: this.dir.slice(0, n),
+      tcpFlags: this.tcpFlags.slice(0, n),
+      analysis: this.analysis.slice(0, n),
+      payloadLen: this.payloadLen.slice(0, n),
+      ttl: this.ttl.slice(0, n),
+      l4: this.l4.slice(0, n),
+      iface: this.iface.slice(0, n),
+      linkType: this.linkType.slice(0, n),
+    };
+  }
+
+  static fromColumns(c: PacketColumns): PacketTable {
+    const t = new PacketTable();
+    t.length = c.length;
+    t.time = c.time;
+    t.fileOffset = c.fileOffset;
+    t.caplen = c.caplen;
+    t.origLen = c.origLen;
+    t.conn = c.conn;
+    t.dir = c.dir;
+    t.tcpFlags = c.tcpFlags;
+    t.analysis = c.analysis;
+    t.payloadLen = c.payloadLen;
+    t.ttl = c.ttl;
+    t.l4 = c.l4;
+    t.iface = c.iface;
+    t.linkType = c.linkType;
+    return t;
+  }
+}
+
+export interface PacketColumns {
+  length: number;
+  time: Float64Array;
+  fileOffset: Float64Array;
+  caplen: Uint32Array;
+  origLen: Uint32Array;
+  conn: Int32Array;
+  dir: Uint8Array;
+  tcpFlags: Uint8Array;
+  analysis: Uint16Array;
+  payloadLen: Uint32Array;
+  ttl: Uint8Array;
+  l4: Uint8Array;
+  iface: Uint16Array;
+  linkType: Uint16Array;
+}
