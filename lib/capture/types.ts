@@ -85,3 +85,33 @@ export interface CaptureReader {
   /** End of input: throws CaptureFormatError if a record was cut short (after emitting all whole ones). */
   end(): void;
 }
+
+/**
+ * Network-layer view of one packet, from lib/capture/link.ts `decodeNetwork(linkType, data)`.
+ * Offsets index into the packet's `data`; nothing is copied.
+ */
+export interface NetPacket {
+  ipVersion: 4 | 6;
+  src: string; // dotted IPv4 or RFC 5952 IPv6 text
+  dst: string;
+  /** Upper-layer protocol (after IPv6 extension headers): 6 TCP, 17 UDP, ... */
+  protocol: number;
+  /** IPv4 TTL or IPv6 hop limit. */
+  ttl: number;
+  /** IPv4 identification; null for IPv6. */
+  ipId: number | null;
+  /** 802.1Q / 802.1ad VLAN ids, outermost first. */
+  vlan: number[];
+  /** Where the L4 header starts in `data`, and the L4 length the IP header claims. */
+  l4Offset: number;
+  l4Length: number;
+  /** True for a fragment (MF set or non-zero offset); only the first fragment carries the L4 header. */
+  fragment: boolean;
+  firstFragment: boolean;
+}
+
+/** Why a packet has no NetPacket: not IP (ARP, ...), unsupported link type, or broken headers. */
+export interface NetDecodeFailure {
+  reason: 'not-ip' | 'unsupported-link' | 'malformed';
+  detail: string;
+}
