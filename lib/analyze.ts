@@ -1,5 +1,5 @@
 /**
- * The pipeline entry point (PLACEHOLDER SIGNATURES — being implemented): bytes in, Trace out.
+ * The pipeline entry point: bytes in, Trace out.
  *
  *   const a = new Analyzer({ name, size }, options);
  *   for (const chunk of chunks) a.push(chunk);   // any chunk size, file order
@@ -9,8 +9,28 @@
  * text HTTP/2 debug log (Go GODEBUG=http2debug, nghttp -v). Unreadable input throws AnalysisError
  * with one clear line (what and where); damage after some packets yields a partial Trace with a
  * warning in input.warnings.
+ *
+ *   capture bytes -> lib/capture (records, link/IP decode) -> lib/tcp (connections, reassembly)
+ *     -> lib/protocols (detect) -> lib/http1 | lib/http2 | lib/tls -> lib/findings -> Trace
  */
-import type { AnalysisOptions, Trace } from './trace';
+import { createCaptureReader, sniffCapture } from './capture/reader';
+import { decodeNetwork } from './capture/link';
+import { CaptureFormatError, type CaptureReader, type CapturedPacket } from './capture/types';
+import { TcpTracker } from './tcp/tracker';
+import { ProtocolDispatcher } from './protocols';
+import { AppResults, type AppContext } from './stream';
+import { LogReader, sniffLog } from './logs/index';
+import { runDetectors } from './findings/index';
+import { A_IP_FRAGMENT, A_MALFORMED, A_TRUNCATED, PacketTable } from './packets';
+import {
+  DEFAULT_OPTIONS,
+  TOOL_VERSION,
+  type AnalysisOptions,
+  type Connection,
+  type InputFormat,
+  type InputInfo,
+  type Trace,
+} from './trace';
 
 export class AnalysisError extends Error {
   constructor(message: string) {
@@ -28,30 +48,287 @@ export interface AnalyzerInput {
   name: string;
   /** Total input size in bytes, when known (enables "beyond the file" messages and progress %). */
   size?: number;
-  /** NSS key log text for TLS decryption (issue: TLS). */
+  /** NSS key log text for TLS decryption. */
   keylog?: string;
 }
 
+/** How many leading bytes we look at to tell a text log from a capture. */
+const SNIFF_BYTES = 16 * 1024;
+
+type Mode = 'sniff' | 'capture' | 'log' | 'stopped';
+
 export class Analyzer {
-  constructor(input: AnalyzerInput, options?: Partial<AnalysisOptions>) {
-    void input;
-    void options;
+  readonly options: AnalysisOptions;
+  private mode: Mode = 'sniff';
+  private head: Uint8Array[] = [];
+  private headLength = 0;
+  private bytesIn = 0;
+  private warnings: string[] = [];
+
+  // capture mode
+  private reader: CaptureReader | null = null;
+  private packets = new PacketTable();
+  private tracker: TcpTracker | null = null;
+  private results = new AppResults();
+  private startEpoch: [number, number] | null = null;
+  private lastS = 0;
+  private linkTypes = new Set<number>();
+  private nonTcp = 0;
+  private truncated = 0;
+
+  // log mode
+  private log: LogReader | null = null;
+  private logFormat: InputFormat | null = null;
+
+  constructor(
+    private readonly input: AnalyzerInput,
+    options?: Partial<AnalysisOptions>,
+  ) {
+    this.options = { ...DEFAULT_OPTIONS, ...stripUndefined(options ?? {}) };
   }
-  push(chunk: Uint8Array): void {
-    void chunk;
-    throw new AnalysisError('not implemented yet');
-  }
+
   get progress(): AnalyzeProgress {
-    return { bytes: 0, packets: 0 };
+    return { bytes: this.bytesIn, packets: this.mode === 'log' ? 0 : this.packets.length };
   }
+
+  push(chunk: Uint8Array): void {
+    this.bytesIn += chunk.length;
+    if (chunk.length === 0) return;
+    switch (this.mode) {
+      case 'sniff':
+        this.head.push(chunk);
+        this.headLength += chunk.length;
+        if (this.headLength >= SNIFF_BYTES) this.decide(false);
+        return;
+      case 'capture':
+        this.pushCapture(chunk);
+        return;
+      case 'log':
+        this.log?.push(chunk);
+        return;
+      case 'stopped':
+        return;
+    }
+  }
+
   finish(): Trace {
-    throw new AnalysisError('not implemented yet');
+    if (this.mode === 'sniff') this.decide(true);
+    if (this.mode === 'log' && this.log) return this.finishLog(this.log);
+    return this.finishCapture();
+  }
+
+  /** Choose capture or log from the first bytes, then replay them. */
+  private decide(atEnd: boolean): void {
+    const head = concatAll(this.head, this.headLength);
+    this.head = [];
+    if (head.length === 0) throw new AnalysisError('empty file: nothing to analyze');
+    const kind = sniffCapture(head);
+    if (kind) {
+      this.mode = 'capture';
+      this.startCapture();
+      this.pushCapture(head);
+      return;
+    }
+    const text = new TextDecoder('utf-8', { fatal: false }).decode(head.subarray(0, SNIFF_BYTES));
+    const logFormat = looksLikeText(head) ? sniffLog(text) : null;
+    if (logFormat) {
+      this.mode = 'log';
+      this.logFormat = logFormat;
+      this.log = new LogReader();
+      this.log.push(head);
+      return;
+    }
+    const magic = Array.from(head.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join('');
+    if (looksLikeText(head)) {
+      throw new AnalysisError(
+        `not a capture or a known debug log: text that is neither Go http2debug nor nghttp -v output (first line: ${JSON.stringify(firstLine(text))})`,
+      );
+    }
+    void atEnd;
+    throw new AnalysisError(`not a capture: unknown magic 0x${magic} at byte 0`);
+  }
+
+  private startCapture(): void {
+    this.tracker = new TcpTracker({
+      packets: this.packets,
+      idleThresholdS: this.options.idleThresholdS,
+      createParser: (conn: Connection) => new ProtocolDispatcher(this.contextFor(conn)),
+    });
+    this.reader = createCaptureReader(
+      {
+        packet: (p) => this.onPacket(p),
+      },
+      { totalBytes: this.input.size },
+    );
+  }
+
+  private contextFor(conn: Connection): AppContext {
+    return {
+      conn,
+      results: this.results,
+      warn: (message: string) => {
+        if (conn.warnings.length < 100) conn.warnings.push(message);
+      },
+    };
+  }
+
+  private pushCapture(chunk: Uint8Array): void {
+    if (!this.reader) return;
+    try {
+      this.reader.push(chunk);
+    } catch (e) {
+      this.readerFailed(e);
+    }
+  }
+
+  private readerFailed(e: unknown): void {
+    this.mode = 'stopped';
+    if (!(e instanceof CaptureFormatError)) throw e;
+    if (this.packets.length === 0) throw new AnalysisError(e.message);
+    this.warnings.push(e.message);
+  }
+
+  private onPacket(p: CapturedPacket): void {
+    if (!this.startEpoch) this.startEpoch = [p.tsSec, p.tsNsec];
+    const tS = p.tsSec - this.startEpoch[0] + (p.tsNsec - this.startEpoch[1]) / 1e9;
+    if (tS > this.lastS) this.lastS = tS;
+    const row = this.packets.add(tS, p.fileOffset, p.caplen, p.origLen, p.interfaceId, p.linkType);
+    this.linkTypes.add(p.linkType);
+    if (p.caplen < p.origLen) {
+      this.truncated++;
+      this.packets.analysis[row] |= A_TRUNCATED;
+    }
+    const net = decodeNetwork(p.linkType, p.data);
+    if ('reason' in net) {
+      if (net.reason === 'malformed') this.packets.analysis[row] |= A_MALFORMED;
+      this.nonTcp++;
+      return;
+    }
+    this.packets.ttl[row] = net.ttl;
+    this.packets.l4[row] = net.protocol;
+    if (net.fragment) this.packets.analysis[row] |= A_IP_FRAGMENT;
+    if (net.protocol !== 6 || (net.fragment && !net.firstFragment)) {
+      this.nonTcp++;
+      return;
+    }
+    this.tracker?.segment(row, tS, net, p.data);
+  }
+
+  private finishCapture(): Trace {
+    if (this.reader && this.mode !== 'stopped') {
+      try {
+        this.reader.end();
+      } catch (e) {
+        this.readerFailed(e);
+      }
+    }
+    const info = this.reader?.info;
+    for (const w of info?.warnings ?? []) this.warnings.push(w);
+    const connections = this.tracker ? this.tracker.finish(this.lastS) : [];
+    const input: InputInfo = {
+      name: this.input.name,
+      format: info?.format ?? 'pcap',
+      compression: info?.compression ?? null,
+      bytes: this.input.size ?? this.bytesIn,
+      packets: this.packets.length,
+      linkTypes: [...this.linkTypes].sort((a, b) => a - b),
+      start: this.startEpoch ? isoTime(this.startEpoch) : null,
+      durationS: this.lastS,
+      warnings: this.warnings,
+      nonTcpPackets: this.nonTcp,
+      truncatedPackets: this.truncated,
+      interfaces: info?.interfaces.map((i) => ({
+        linkType: i.linkType,
+        name: i.name,
+        tsResolution: i.tsResolution,
+        snaplen: i.snaplen,
+      })),
+      startEpoch: this.startEpoch,
+    };
+    return this.assemble(input, connections, this.results, this.packets);
+  }
+
+  private finishLog(log: LogReader): Trace {
+    const r = log.finish();
+    const input: InputInfo = {
+      name: this.input.name,
+      format: r.format ?? this.logFormat ?? 'go-http2debug',
+      compression: null,
+      bytes: this.input.size ?? this.bytesIn,
+      packets: r.frameLines,
+      linkTypes: [],
+      start: r.start,
+      durationS: r.durationS,
+      warnings: [...this.warnings, ...r.warnings],
+      unparsedLines: r.unparsed,
+      startEpoch: r.startEpoch,
+    };
+    return this.assemble(input, r.connections, r.results, null);
+  }
+
+  private assemble(input: InputInfo, connections: Connection[], results: AppResults, packets: PacketTable | null): Trace {
+    const trace: Trace = {
+      tool: 'tracelens',
+      version: TOOL_VERSION,
+      input,
+      options: this.options,
+      connections,
+      streams: results.streams,
+      exchanges: results.exchanges,
+      findings: [],
+      h2: results.h2,
+      packets,
+    };
+    trace.findings = runDetectors(trace, this.options);
+    return trace;
   }
 }
 
 /** Convenience: analyze a whole buffer (tests, small inputs). */
 export function analyzeBytes(name: string, bytes: Uint8Array, options?: Partial<AnalysisOptions>): Trace {
   const a = new Analyzer({ name, size: bytes.length }, options);
-  a.push(bytes);
+  // Feed in slices so the streaming paths are the ones exercised, as with a file.
+  const step = 1 << 20;
+  for (let off = 0; off < bytes.length; off += step) a.push(bytes.subarray(off, off + step));
   return a.finish();
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const r: Partial<T> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) (r as Record<string, unknown>)[k] = v;
+  return r;
+}
+
+function concatAll(parts: Uint8Array[], length: number): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const r = new Uint8Array(length);
+  let o = 0;
+  for (const p of parts) {
+    r.set(p, o);
+    o += p.length;
+  }
+  return r;
+}
+
+/** Text if the first KiB has no NUL and few control bytes. */
+function looksLikeText(b: Uint8Array): boolean {
+  const n = Math.min(b.length, 1024);
+  let ctrl = 0;
+  for (let i = 0; i < n; i++) {
+    const c = b[i];
+    if (c === 0) return false;
+    if (c < 9 || (c > 13 && c < 32)) ctrl++;
+  }
+  return ctrl <= n / 100;
+}
+
+function firstLine(text: string): string {
+  const l = text.split(/\r?\n/, 1)[0] ?? '';
+  return l.length > 80 ? l.slice(0, 80) + '…' : l;
+}
+
+export function isoTime([sec, nsec]: [number, number]): string {
+  const d = new Date(sec * 1000);
+  const base = d.toISOString().slice(0, 19);
+  return `${base}.${String(Math.floor(nsec / 1000)).padStart(6, '0')}Z`;
 }

@@ -1,0 +1,88 @@
+/** Command-line parsing for `tracelens`: small and strict, with clear messages. */
+
+export interface ParsedArgs {
+  command: 'analyze' | 'help' | 'version';
+  files: string[];
+  json: boolean;
+  keylog: string | null;
+  failOn: 'warning' | 'error' | null;
+  idleThresholdS?: number;
+  halfCloseThresholdS?: number;
+  slowFactor?: number;
+  slowMinS?: number;
+  color: boolean;
+}
+
+export class UsageError extends Error {}
+
+export const USAGE = `usage:
+  tracelens analyze <capture|log> [--json] [--keylog FILE] [--idle-threshold S]
+                    [--half-close-threshold S] [--slow-factor F] [--slow-min S]
+                    [--fail-on warning|error] [--no-color]
+  tracelens --help | --version
+
+Reads pcap, pcapng (optionally .gz), Go GODEBUG=http2debug=1|2 logs and nghttp -v output; the
+format is sniffed from the content. --json prints the document of the trace JSON contract.
+--fail-on exits with status 3 when findings of that severity (or worse) exist.`;
+
+function num(flag: string, v: string | undefined): number {
+  if (v === undefined) throw new UsageError(`${flag} needs a value`);
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag} takes a non-negative number, not ${JSON.stringify(v)}`);
+  return n;
+}
+
+export function parseArgs(argv: string[]): ParsedArgs {
+  const out: ParsedArgs = { command: 'help', files: [], json: false, keylog: null, failOn: null, color: true };
+  if (argv.length === 0) return out;
+  const [cmd, ...rest] = argv;
+  if (cmd === '--help' || cmd === '-h' || cmd === 'help') return out;
+  if (cmd === '--version' || cmd === '-V') return { ...out, command: 'version' };
+  if (cmd !== 'analyze') throw new UsageError(`unknown command ${JSON.stringify(cmd)}`);
+  out.command = cmd;
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = (): string | undefined => (inline !== undefined ? inline : rest[++i]);
+    switch (flag) {
+      case '--json':
+        out.json = true;
+        break;
+      case '--no-color':
+        out.color = false;
+        break;
+      case '--keylog': {
+        const v = value();
+        if (!v) throw new UsageError('--keylog needs a file');
+        out.keylog = v;
+        break;
+      }
+      case '--fail-on': {
+        const v = value();
+        if (v !== 'warning' && v !== 'error') throw new UsageError('--fail-on takes warning or error');
+        out.failOn = v;
+        break;
+      }
+      case '--idle-threshold':
+        out.idleThresholdS = num(flag, value());
+        break;
+      case '--half-close-threshold':
+        out.halfCloseThresholdS = num(flag, value());
+        break;
+      case '--slow-factor':
+        out.slowFactor = num(flag, value());
+        break;
+      case '--slow-min':
+        out.slowMinS = num(flag, value());
+        break;
+      case '--help':
+      case '-h':
+        return { ...out, command: 'help' };
+      default:
+        if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
+        out.files.push(a);
+    }
+  }
+  if (out.files.length !== 1) throw new UsageError(`analyze takes one file, got ${out.files.length}`);
+  return out;
+}

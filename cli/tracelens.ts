@@ -1,0 +1,95 @@
+/**
+ * `tracelens` — the same analysis as the web app, for terminals, scripts and CI.
+ * Exit status: 0 ok, 1 unreadable input, 2 usage error, 3 findings at or above --fail-on.
+ */
+import { createReadStream, statSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Analyzer, AnalysisError } from '../lib/analyze';
+import { stringifyTrace } from '../lib/json';
+import { TOOL_VERSION, type AnalysisOptions, type Trace } from '../lib/trace';
+import { parseArgs, UsageError, USAGE, type ParsedArgs } from './args';
+import { renderTraceText } from './text';
+
+const CHUNK = 4 << 20;
+
+export async function analyzeFile(file: string, options: Partial<AnalysisOptions>, keylog: string | null): Promise<Trace> {
+  let size: number;
+  try {
+    const st = statSync(file);
+    if (st.isDirectory()) throw new AnalysisError(`${file} is a directory, not a capture`);
+    size = st.size;
+  } catch (e) {
+    if (e instanceof AnalysisError) throw e;
+    throw new AnalysisError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  const keylogText = keylog ? readKeylog(keylog) : undefined;
+  const analyzer = new Analyzer({ name: path.basename(file), size, keylog: keylogText }, options);
+  const stream = createReadStream(file, { highWaterMark: CHUNK });
+  for await (const chunk of stream) {
+    const b = chunk as Buffer;
+    analyzer.push(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+  }
+  return analyzer.finish();
+}
+
+function readKeylog(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new AnalysisError(`cannot read key log ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+}
+
+function optionsFrom(a: ParsedArgs): Partial<AnalysisOptions> {
+  return {
+    idleThresholdS: a.idleThresholdS,
+    halfCloseThresholdS: a.halfCloseThresholdS,
+    slowFactor: a.slowFactor,
+    slowMinS: a.slowMinS,
+  };
+}
+
+const SEVERITY_RANK = { info: 0, warning: 1, error: 2 } as const;
+
+export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+  let args: ParsedArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err.write(`tracelens: ${e.message}\n${USAGE}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (args.command === 'help') {
+    out.write(USAGE + '\n');
+    return 0;
+  }
+  if (args.command === 'version') {
+    out.write(`tracelens ${TOOL_VERSION}\n`);
+    return 0;
+  }
+  try {
+    const trace = await analyzeFile(args.files[0], optionsFrom(args), args.keylog);
+    out.write(args.json ? stringifyTrace(trace) + '\n' : renderTraceText(trace, { color: args.color && isTty(out) }));
+    if (args.failOn) {
+      const min = SEVERITY_RANK[args.failOn];
+      if (trace.findings.some((f) => SEVERITY_RANK[f.severity] >= min)) return 3;
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof AnalysisError) {
+      err.write(`tracelens: ${args.files.length === 1 ? args.files[0] + ': ' : ''}${e.message}\n`);
+      return 1;
+    }
+    // Never a stack trace for the user: one line, and the detail only with TRACELENS_DEBUG.
+    err.write(`tracelens: internal error: ${(e as Error).message ?? String(e)}\n`);
+    if (process.env.TRACELENS_DEBUG) err.write(String((e as Error).stack) + '\n');
+    return 1;
+  }
+}
+
+function isTty(s: NodeJS.WritableStream): boolean {
+  return Boolean((s as NodeJS.WriteStream).isTTY) && !process.env.NO_COLOR;
+}

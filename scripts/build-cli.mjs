@@ -1,0 +1,19 @@
+// Bundles the CLI (cli/tracelens.ts and the lib/ it uses) into dist/tracelens.mjs with esbuild,
+// so `tracelens` starts fast and runs plain JavaScript.
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+await build({
+  entryPoints: [path.join(root, 'cli/tracelens.ts')],
+  outfile: path.join(root, 'dist/tracelens.mjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+});
+console.log('built dist/tracelens.mjs');

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Sets up everything the tests need on a fresh Debian machine and runs them all:
+# system packages (chromium for the browser tests), npm packages, type check, lint, unit and
+# real-capture tests, the production build, and the browser tests against it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "== installing Debian packages: ${need_apt[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  else
+    echo "missing Debian packages: ${need_apt[*]} (run as root or: sudo apt-get install ${need_apt[*]})" >&2
+    exit 1
+  fi
+fi
+
+echo "== npm ci"
+npm ci --no-audit --no-fund --loglevel=error
+
+echo "== type check"
+npx tsc --noEmit -p .
+
+echo "== lint"
+npx eslint . --max-warnings=0
+
+echo "== build"
+npm run build
+
+echo "== unit, real-capture and sample tests"
+npx vitest run
+
+echo "== browser tests"
+npm run test:browser
