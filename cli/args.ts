@@ -1,7 +1,7 @@
 /** Command-line parsing for `tracelens`: small and strict, with clear messages. */
 
 export interface ParsedArgs {
-  command: 'analyze' | 'help' | 'version';
+  command: 'analyze' | 'compare' | 'help' | 'version';
   files: string[];
   json: boolean;
   keylog: string | null;
@@ -19,6 +19,7 @@ export const USAGE = `usage:
   tracelens analyze <capture|log> [--json] [--keylog FILE] [--idle-threshold S]
                     [--half-close-threshold S] [--slow-factor F] [--slow-min S]
                     [--fail-on warning|error] [--no-color]
+  tracelens compare <a> <b> [--json] [thresholds as for analyze]
   tracelens --help | --version
 
 Reads pcap, pcapng (optionally .gz), Go GODEBUG=http2debug=1|2 logs and nghttp -v output; the
@@ -38,7 +39,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
   const [cmd, ...rest] = argv;
   if (cmd === '--help' || cmd === '-h' || cmd === 'help') return out;
   if (cmd === '--version' || cmd === '-V') return { ...out, command: 'version' };
-  if (cmd !== 'analyze') throw new UsageError(`unknown command ${JSON.stringify(cmd)}`);
+  if (cmd !== 'analyze' && cmd !== 'compare') throw new UsageError(`unknown command ${JSON.stringify(cmd)}`);
   out.command = cmd;
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
@@ -83,6 +84,9 @@ export function parseArgs(argv: string[]): ParsedArgs {
         out.files.push(a);
     }
   }
-  if (out.files.length !== 1) throw new UsageError(`analyze takes one file, got ${out.files.length}`);
+  const want = out.command === 'compare' ? 2 : 1;
+  if (out.files.length !== want) {
+    throw new UsageError(`${out.command} takes ${want === 1 ? 'one file' : 'two files'}, got ${out.files.length}`);
+  }
   return out;
 }

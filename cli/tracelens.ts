@@ -9,6 +9,7 @@ import { stringifyTrace } from '../lib/json';
 import { TOOL_VERSION, type AnalysisOptions, type Trace } from '../lib/trace';
 import { parseArgs, UsageError, USAGE, type ParsedArgs } from './args';
 import { renderTraceText } from './text';
+import { compareTraces, renderCompareText } from '../lib/compare';
 
 const CHUNK = 4 << 20;
 
@@ -24,12 +25,18 @@ export async function analyzeFile(file: string, options: Partial<AnalysisOptions
   }
   const keylogText = keylog ? readKeylog(keylog) : undefined;
   const analyzer = new Analyzer({ name: path.basename(file), size, keylog: keylogText }, options);
-  const stream = createReadStream(file, { highWaterMark: CHUNK });
-  for await (const chunk of stream) {
-    const b = chunk as Buffer;
-    analyzer.push(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+  try {
+    const stream = createReadStream(file, { highWaterMark: CHUNK });
+    for await (const chunk of stream) {
+      const b = chunk as Buffer;
+      analyzer.push(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+    }
+    return analyzer.finish();
+  } catch (e) {
+    // Name the file in the one line the user sees: "capture.pcap: not a capture: ...".
+    if (e instanceof AnalysisError) throw new AnalysisError(`${file}: ${e.message}`);
+    throw e;
   }
-  return analyzer.finish();
 }
 
 function readKeylog(file: string): string {
@@ -71,6 +78,13 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     return 0;
   }
   try {
+    if (args.command === 'compare') {
+      const a = await analyzeFile(args.files[0], optionsFrom(args), null);
+      const b = await analyzeFile(args.files[1], optionsFrom(args), null);
+      const result = compareTraces(a, b);
+      out.write(args.json ? JSON.stringify(result, null, 2) + '\n' : renderCompareText(result));
+      return 0;
+    }
     const trace = await analyzeFile(args.files[0], optionsFrom(args), args.keylog);
     out.write(args.json ? stringifyTrace(trace) + '\n' : renderTraceText(trace, { color: args.color && isTty(out) }));
     if (args.failOn) {
@@ -80,7 +94,7 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     return 0;
   } catch (e) {
     if (e instanceof AnalysisError) {
-      err.write(`tracelens: ${args.files.length === 1 ? args.files[0] + ': ' : ''}${e.message}\n`);
+      err.write(`tracelens: ${e.message}\n`);
       return 1;
     }
     // Never a stack trace for the user: one line, and the detail only with TRACELENS_DEBUG.
