@@ -21,6 +21,7 @@ import { ProtocolDispatcher } from './protocols';
 import { AppResults, type AppContext } from './stream';
 import { LogReader, sniffLog } from './logs/index';
 import { runDetectors } from './findings/index';
+import { KeyLog } from './tls/keylog';
 import { A_IP_FRAGMENT, A_MALFORMED, A_TRUNCATED, PacketTable } from './packets';
 import {
   DEFAULT_OPTIONS,
@@ -75,6 +76,8 @@ export class Analyzer {
   private linkTypes = new Set<number>();
   private nonTcp = 0;
   private truncated = 0;
+  /** TLS secrets: the key log given beside the capture plus any pcapng Decryption Secrets Blocks. */
+  private readonly keylog = new KeyLog();
 
   // log mode
   private log: LogReader | null = null;
@@ -85,6 +88,7 @@ export class Analyzer {
     options?: Partial<AnalysisOptions>,
   ) {
     this.options = { ...DEFAULT_OPTIONS, ...stripUndefined(options ?? {}) };
+    if (input.keylog !== undefined) this.keylog.add(input.keylog, 'key log');
   }
 
   get progress(): AnalyzeProgress {
@@ -157,6 +161,14 @@ export class Analyzer {
     this.reader = createCaptureReader(
       {
         packet: (p) => this.onPacket(p),
+        secrets: (sec) => {
+          // 0x544c534b "TLSK": an NSS key log embedded by editcap --inject-secrets.
+          if (sec.type !== 0x544c534b) {
+            this.warnings.push(`pcapng Decryption Secrets Block of type 0x${sec.type.toString(16)} at byte ${sec.fileOffset} ignored`);
+            return;
+          }
+          this.keylog.add(new TextDecoder().decode(sec.data), 'pcapng Decryption Secrets Block');
+        },
       },
       { totalBytes: this.input.size },
     );
@@ -169,6 +181,7 @@ export class Analyzer {
       warn: (message: string) => {
         if (conn.warnings.length < 100) conn.warnings.push(message);
       },
+      keylog: this.keylog,
     };
   }
 
@@ -224,6 +237,7 @@ export class Analyzer {
     }
     const info = this.reader?.info;
     for (const w of info?.warnings ?? []) this.warnings.push(w);
+    for (const p of this.keylog.problems) this.warnings.push(p.message);
     const connections = this.tracker ? this.tracker.finish(this.lastS) : [];
     const input: InputInfo = {
       name: this.input.name,

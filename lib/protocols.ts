@@ -11,7 +11,7 @@ import type { AppContext, AppParser, StreamEndReason } from './stream';
 import type { Dir, Protocol } from './trace';
 import { Http1Parser } from './http1/parser';
 import { H2ByteParser } from './http2/parser';
-import { TlsPassiveParser } from './tls/passive';
+import { TlsParser } from './tls/session';
 import { looksLikeTlsRecord } from './tls/hello';
 
 const PREFACE = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
@@ -69,7 +69,11 @@ export class ProtocolDispatcher implements AppParser {
   private first: Record<Dir, Uint8Array> = { c2s: new Uint8Array(0), s2c: new Uint8Array(0) };
   private decided = false;
 
-  constructor(private readonly ctx: AppContext) {}
+  constructor(
+    private readonly ctx: AppContext,
+    /** Set for the plaintext inside a decrypted TLS session: there an unknown payload keeps 'tls'. */
+    private readonly insideTls = false,
+  ) {}
 
   data(dir: Dir, bytes: Uint8Array, offset: number, packet: number, tS: number): void {
     if (this.decided) {
@@ -81,7 +85,6 @@ export class ProtocolDispatcher implements AppParser {
     this.heldBytes += copy.length;
     if (this.first[dir].length < 64) this.first[dir] = concat(this.first[dir], copy.subarray(0, 64));
     let d = classifyClientBytes(this.first.c2s);
-    if (d === 'unknown' && this.first.c2s.length === 0) d = 'undecided';
     if (d === 'undecided' && this.first.c2s.length === 0) {
       const s = classifyServerBytes(this.first.s2c);
       // A server speaking first: only trust an HTTP/1 status line or TLS; otherwise wait for the client.
@@ -111,9 +114,10 @@ export class ProtocolDispatcher implements AppParser {
   }
 
   private decide(p: Decision): void {
-    const protocol: Protocol = p === 'undecided' ? 'unknown' : p;
+    let protocol: Protocol = p === 'undecided' ? 'unknown' : p;
+    if (this.insideTls && protocol === 'tls') protocol = 'unknown';
     this.decided = true;
-    this.ctx.conn.protocol = protocol;
+    if (!(this.insideTls && protocol === 'unknown')) this.ctx.conn.protocol = protocol;
     this.parser = this.createParser(protocol);
     const held = this.held;
     this.held = [];
@@ -144,7 +148,8 @@ export class ProtocolDispatcher implements AppParser {
           },
         });
       case 'tls':
-        return new TlsPassiveParser(ctx);
+        // The decrypted bytes get their own detection: ALPN may be absent or lie (h2-16, ...).
+        return new TlsParser(ctx, { keylog: ctx.keylog ?? null, createInner: () => new ProtocolDispatcher(ctx, true) });
       default:
         return null;
     }

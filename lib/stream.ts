@@ -4,6 +4,7 @@
  * they arrived in; parsers consume them incrementally and keep only what they still need (a partial
  * header block, an unfinished frame), never the whole stream.
  */
+import type { KeyLog } from './tls/keylog';
 import type { Connection, Dir, H2ConnectionInfo, H2Frame, H2FrameInfo, H2Stream, Http1Exchange } from './trace';
 
 export type StreamEndReason = 'fin' | 'rst' | 'capture-end';
@@ -45,6 +46,8 @@ export interface AppContext {
   results: AppResults;
   /** Record a problem on this connection (malformed message, HPACK error, ...), with its byte offset. */
   warn(message: string): void;
+  /** TLS secrets (key log file and pcapng Decryption Secrets Blocks), when any were given. */
+  keylog?: KeyLog | null;
 }
 
 /**
