@@ -211,8 +211,28 @@ export function cbcOpen(
   type: number,
   version: number,
   fragment: Uint8Array,
+  encryptThenMac = false,
 ): Uint8Array | null {
   const macLen = s.macLength ?? 0;
+  const h = s.mac === 'sha1' ? sha1 : s.mac === 'sha384' ? sha384 : sha256;
+  if (encryptThenMac) {
+    // RFC 7366: the MAC covers IV + ciphertext and follows them; padding is inside the ciphertext.
+    const body = fragment.subarray(0, fragment.length - macLen);
+    if (body.length < 32 || body.length % 16 !== 0) return null;
+    const header = concat(seqBytes(seq), new Uint8Array([type, version >> 8, version & 0xff, body.length >> 8, body.length & 0xff]));
+    const expected = hmac(h, macKey, concat(header, body));
+    const mac = fragment.subarray(body.length);
+    for (let i = 0; i < macLen; i++) if (expected[i] !== mac[i]) return null;
+    let plain: Uint8Array;
+    try {
+      plain = cbc(key, body.subarray(0, 16), { disablePadding: true }).decrypt(body.subarray(16));
+    } catch {
+      return null;
+    }
+    const pad = plain[plain.length - 1];
+    if (pad + 1 > plain.length) return null;
+    return plain.subarray(0, plain.length - 1 - pad);
+  }
   if (fragment.length < 32 || fragment.length % 16 !== 0) return null;
   let plain: Uint8Array;
   try {
@@ -226,7 +246,6 @@ export function cbcOpen(
   const contentLen = plain.length - 1 - pad - macLen;
   const content = plain.subarray(0, contentLen);
   const mac = plain.subarray(contentLen, contentLen + macLen);
-  const h = s.mac === 'sha1' ? sha1 : s.mac === 'sha384' ? sha384 : sha256;
   const header = concat(seqBytes(seq), new Uint8Array([type, version >> 8, version & 0xff, contentLen >> 8, contentLen & 0xff]));
   const expected = hmac(h, macKey, concat(header, content));
   for (let i = 0; i < macLen; i++) if (expected[i] !== mac[i]) return null;

@@ -33,6 +33,8 @@ export interface ServerHelloFacts {
   cipherSuite: number;
   alpn: string | null;
   sessionId: Uint8Array;
+  /** RFC 7366 encrypt_then_mac negotiated (changes CBC record protection). */
+  encryptThenMac: boolean;
 }
 
 const TLS_VERSION_NAMES: Record<number, string> = {
@@ -63,6 +65,17 @@ const CIPHER_NAMES: Record<number, string> = {
   0x0035: 'TLS_RSA_WITH_AES_256_CBC_SHA',
   0xc013: 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA',
   0xc014: 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA',
+  0x009e: 'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256',
+  0x009f: 'TLS_DHE_RSA_WITH_AES_256_GCM_SHA384',
+  0xccaa: 'TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256',
+  0xc009: 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA',
+  0xc00a: 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA',
+  0x003c: 'TLS_RSA_WITH_AES_128_CBC_SHA256',
+  0x003d: 'TLS_RSA_WITH_AES_256_CBC_SHA256',
+  0xc023: 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256',
+  0xc024: 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384',
+  0xc027: 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256',
+  0xc028: 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384',
 };
 
 export function cipherSuiteName(id: number): string {
@@ -216,19 +229,21 @@ export function parseServerHello(msg: Uint8Array): ServerHelloFacts | null {
     const cipherSuite = body.u16();
     body.u8(); // compression
     let alpn: string | null = null;
+    let encryptThenMac = false;
     if (body.left() >= 2) {
       const exts = body.sub(body.u16());
       while (exts.left() >= 4) {
         const type = exts.u16();
         const ext = exts.sub(exts.u16());
         if (type === 43 && ext.left() >= 2) version = ext.u16();
+        else if (type === 22) encryptThenMac = true;
         else if (type === 16) {
           const list = ext.sub(ext.u16());
           if (list.left() >= 1) alpn = ascii(list.bytes(list.u8()));
         }
       }
     }
-    return { version, cipherSuite, alpn, sessionId };
+    return { version, cipherSuite, alpn, sessionId, encryptThenMac };
   } catch {
     return null;
   }

@@ -79,6 +79,7 @@ export class TlsParser implements AppParser {
   private suiteId: number | null = null;
   private suite: SuiteParams | null = null;
   private version = 0;
+  private encryptThenMac = false;
   private inner: AppParser | null = null;
   private innerCreated = false;
   private readonly tls: TlsInfo;
@@ -199,7 +200,7 @@ export class TlsParser implements AppParser {
     }
     let plain: Uint8Array | null;
     if (s.cipher === 'aes-cbc') {
-      plain = cbcOpen(s, d.keys.key, d.keys.macKey ?? new Uint8Array(0), d.seq, type, version, fragment);
+      plain = cbcOpen(s, d.keys.key, d.keys.macKey ?? new Uint8Array(0), d.seq, type, version, fragment, this.encryptThenMac);
     } else {
       const tagLen = 16;
       const explicit = s.cipher === 'aes-gcm' ? 8 : 0;
@@ -262,6 +263,7 @@ export class TlsParser implements AppParser {
       this.version = hello.version;
       this.suiteId = hello.cipherSuite;
       this.suite = SUITES[hello.cipherSuite] ?? null;
+      this.encryptThenMac = hello.encryptThenMac;
       this.tls.version = tlsVersionName(hello.version);
       this.tls.cipherSuite = cipherSuiteName(hello.cipherSuite);
       if (hello.alpn) this.tls.alpnSelected = hello.alpn;
