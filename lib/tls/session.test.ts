@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TlsParser } from './session';
 import { KeyLog } from './keylog';
+import { gcm } from '@noble/ciphers/aes.js';
+import { SUITES, tls13Keys, tls13NextSecret, xorNonce } from './crypto';
 import { AppResults, type AppContext, type AppParser } from '../stream';
 import type { Connection, Dir } from '../trace';
 
@@ -207,6 +209,32 @@ describe('TLS decryption with real OpenSSL peers', () => {
     expect(conn.tls?.resumed).toBe(true);
     expect(conn.tls?.decryption).toBe('decrypted');
     expect(inner.text.s2c).toBe(RESPONSE);
+  });
+
+  it('follows a TLS 1.3 KeyUpdate to the next generation of traffic keys', async () => {
+    // OpenSSL's KeyUpdate is not reachable from Node, so after a real session we append what a
+    // client sends on a key update: KeyUpdate under the current keys, then data under the next.
+    const rec = await exchange({ minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', ciphers: 'TLS_AES_128_GCM_SHA256', request: REQUEST, response: RESPONSE });
+    const secretHex = /^CLIENT_TRAFFIC_SECRET_0 [0-9a-f]{64} ([0-9a-f]+)$/m.exec(rec.keylog)?.[1];
+    expect(secretHex).toBeDefined();
+    const suite = SUITES[0x1301];
+    const secret0 = Uint8Array.from(Buffer.from(secretHex as string, 'hex'));
+    const seal = (secret: Uint8Array, seq: number, inner: Uint8Array): Uint8Array => {
+      const k = tls13Keys(suite, secret);
+      const header = new Uint8Array([23, 3, 3, 0, 0]);
+      const len = inner.length + 16;
+      header[3] = len >> 8;
+      header[4] = len & 0xff;
+      const sealed = gcm(k.key, xorNonce(k.iv, seq), header).encrypt(inner);
+      return new Uint8Array([...header, ...sealed]);
+    };
+    // Under secret 0 the client sent the request and its close_notify alert: the next is seq 2.
+    const keyUpdate = seal(secret0, 2, new Uint8Array([24, 0, 0, 1, 0, 22]));
+    const after = seal(tls13NextSecret(suite, secret0), 0, new Uint8Array([...Buffer.from('AFTER'), 23]));
+    rec.chunks.push({ dir: 'c2s', bytes: keyUpdate }, { dir: 'c2s', bytes: after });
+    const { conn, inner } = parse(rec, rec.keylog);
+    expect(conn.tls?.decryption).toBe('decrypted');
+    expect(inner.text.c2s).toBe(REQUEST + 'AFTER');
   });
 
   it('reports malformed key log lines with their line numbers', () => {
