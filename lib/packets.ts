@@ -162,3 +162,75 @@ export interface PacketColumns {
   iface: Uint16Array;
   linkType: Uint16Array;
 }
+
+const COLUMN_ORDER = [
+  'time',
+  'fileOffset',
+  'caplen',
+  'origLen',
+  'conn',
+  'dir',
+  'tcpFlags',
+  'analysis',
+  'payloadLen',
+  'ttl',
+  'l4',
+  'iface',
+  'linkType',
+] as const;
+
+/**
+ * Packs the columns into one buffer (for storage and download): a 4-byte magic "TLPC", version,
+ * row count, then each column's bytes in COLUMN_ORDER, each padded to 8 bytes.
+ */
+export function encodeColumns(c: PacketColumns): Uint8Array {
+  const cols = COLUMN_ORDER.map((k) => c[k]);
+  let size = 16;
+  for (const a of cols) size += Math.ceil(a.byteLength / 8) * 8;
+  const out = new Uint8Array(size);
+  const dv = new DataView(out.buffer);
+  out.set([0x54, 0x4c, 0x50, 0x43], 0);
+  dv.setUint32(4, 1, true);
+  dv.setFloat64(8, c.length, true);
+  let o = 16;
+  for (const a of cols) {
+    out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), o);
+    o += Math.ceil(a.byteLength / 8) * 8;
+  }
+  return out;
+}
+
+/** Inverse of encodeColumns; throws on a buffer that is not one. */
+export function decodeColumns(buf: Uint8Array): PacketColumns {
+  if (buf.length < 16 || buf[0] !== 0x54 || buf[1] !== 0x4c || buf[2] !== 0x50 || buf[3] !== 0x43) {
+    throw new Error('not a packet column buffer');
+  }
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const n = dv.getFloat64(8, true);
+  // Copy into a fresh, aligned buffer so every typed array view is aligned.
+  const aligned = buf.slice().buffer;
+  let o = 16;
+  const take = <T>(ctor: { new (b: ArrayBuffer, off: number, len: number): T; BYTES_PER_ELEMENT: number }): T => {
+    const bytes = n * ctor.BYTES_PER_ELEMENT;
+    if (o + bytes > buf.length) throw new Error('truncated packet column buffer');
+    const v = new ctor(aligned, o, n);
+    o += Math.ceil(bytes / 8) * 8;
+    return v;
+  };
+  return {
+    length: n,
+    time: take(Float64Array),
+    fileOffset: take(Float64Array),
+    caplen: take(Uint32Array),
+    origLen: take(Uint32Array),
+    conn: take(Int32Array),
+    dir: take(Uint8Array),
+    tcpFlags: take(Uint8Array),
+    analysis: take(Uint16Array),
+    payloadLen: take(Uint32Array),
+    ttl: take(Uint8Array),
+    l4: take(Uint8Array),
+    iface: take(Uint16Array),
+    linkType: take(Uint16Array),
+  };
+}

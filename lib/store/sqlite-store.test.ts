@@ -1,0 +1,87 @@
+// The embedded store: schema created on first start, atomic commits, tokens, notes, restarts.
+import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { SqliteTraceStore } from './sqlite-store';
+
+function fresh(): { dir: string; store: SqliteTraceStore } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'tracelens-store-'));
+  return { dir, store: new SqliteTraceStore(dir) };
+}
+
+function commitOne(store: SqliteTraceStore, body = 'bytes') {
+  const tmp = path.join(store.tmpDir(), 'x.upload');
+  writeFileSync(tmp, body);
+  return store.commit({ name: 'a.pcap', bytes: body.length, sha256: 'ab'.repeat(32), format: 'pcap', tmpRawPath: tmp, tmpKeylogPath: null, analysisJson: '{"tool":"tracelens"}', packetColumns: new Uint8Array([1, 2, 3]) });
+}
+
+describe('SqliteTraceStore', () => {
+  it('creates its schema on first start and reopens at the same version', () => {
+    const { dir, store } = fresh();
+    expect(store.schemaVersion).toBe(1);
+    store.close();
+    const again = new SqliteTraceStore(dir);
+    expect(again.schemaVersion).toBe(1);
+    again.close();
+  });
+
+  it('commits a trace with a 128-bit id and an edit token that is checked in constant time', () => {
+    const { store } = fresh();
+    const { id, token } = commitOne(store);
+    expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(token.length).toBeGreaterThanOrEqual(43);
+    expect(store.get(id)?.analysisJson).toBe('{"tool":"tracelens"}');
+    expect(store.checkToken(id, token)).toBe(true);
+    expect(store.checkToken(id, token.slice(0, -1) + (token.endsWith('A') ? 'B' : 'A'))).toBe(false);
+    expect(store.checkToken(id, null)).toBe(false);
+    expect(existsSync(store.rawPath(id) as string)).toBe(true);
+    expect(Array.from(store.packetColumns(id) as Uint8Array)).toEqual([1, 2, 3]);
+    expect(readdirSync(store.tmpDir())).toEqual([]);
+  });
+
+  it('rejects ids that could walk the file system', () => {
+    const { store } = fresh();
+    for (const bad of ['../../etc/passwd', '..', 'a/b', '', 'x'.repeat(200)]) {
+      expect(store.get(bad)).toBeNull();
+      expect(store.rawPath(bad)).toBeNull();
+      expect(store.deleteTrace(bad)).toBe(false);
+    }
+  });
+
+  it('keeps notes across a restart, edits with versions, refuses stale edits', () => {
+    const { dir, store } = fresh();
+    const { id } = commitOne(store);
+    const a = store.addAnnotation(id, { target: { packet: 12 }, author: 'ana', text: 'RST from the NAT here' });
+    const b = store.addAnnotation(id, { target: { range: { startS: 1, endS: 2 } }, author: 'bo', text: '<script>x</script>' });
+    store.close();
+    const reopened = new SqliteTraceStore(dir);
+    const notes = reopened.annotations(id);
+    expect(notes.map((n) => n.text)).toEqual(['RST from the NAT here', '<script>x</script>']);
+    const edited = reopened.updateAnnotation(id, a.id, { text: 'RST from the NAT (TTL 64 vs 57)', ifVersion: 1 });
+    expect(edited !== null && edited !== 'conflict' && edited.version).toBe(2);
+    expect(reopened.updateAnnotation(id, a.id, { text: 'stale', ifVersion: 1 })).toBe('conflict');
+    expect(reopened.deleteAnnotation(id, b.id)).toBe(true);
+    expect(reopened.annotations(id)).toHaveLength(1);
+  });
+
+  it('deletes a trace with its files and notes', () => {
+    const { store } = fresh();
+    const { id } = commitOne(store);
+    const raw = store.rawPath(id) as string;
+    store.addAnnotation(id, { target: { connection: 'c1' }, author: 'a', text: 't' });
+    expect(store.deleteTrace(id)).toBe(true);
+    expect(store.get(id)).toBeNull();
+    expect(existsSync(raw)).toBe(false);
+    expect(store.annotations(id)).toEqual([]);
+  });
+
+  it('removes partial uploads left by a server stopped mid-upload, and never lists them', () => {
+    const { dir, store } = fresh();
+    writeFileSync(path.join(store.tmpDir(), 'half.upload'), 'partial');
+    store.close();
+    const again = new SqliteTraceStore(dir);
+    expect(readdirSync(again.tmpDir())).toEqual([]);
+    expect(again.list()).toEqual([]);
+  });
+});

@@ -1,0 +1,253 @@
+/**
+ * The embedded TraceStore: SQLite (better-sqlite3, WAL) for metadata, annotations and the cached
+ * analysis; raw captures as files under <dataDir>/traces. Created on first start with no setup.
+ *
+ * Atomicity: an upload is written to <dataDir>/tmp, fsynced and checksummed while it arrives; only
+ * then is it renamed into <dataDir>/traces and its row inserted, so a trace is listed only when its
+ * file is complete. Leftovers in tmp (a server killed mid-upload) are removed at start.
+ */
+import Database from 'better-sqlite3';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import path from 'node:path';
+import { ID_PATTERN, type Annotation, type AnnotationTarget, type NewTrace, type StoredTrace, type TraceMeta, type TraceStore } from './types';
+
+/** Schema migrations, applied in order; the index + 1 is the schema version. */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE traces (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     bytes INTEGER NOT NULL,
+     sha256 TEXT NOT NULL,
+     format TEXT NOT NULL,
+     has_keylog INTEGER NOT NULL DEFAULT 0,
+     token_hash TEXT NOT NULL,
+     analysis_json TEXT NOT NULL
+   );
+   CREATE TABLE annotations (
+     id TEXT PRIMARY KEY,
+     trace_id TEXT NOT NULL REFERENCES traces(id) ON DELETE CASCADE,
+     target_json TEXT NOT NULL,
+     author TEXT NOT NULL,
+     text TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL,
+     version INTEGER NOT NULL DEFAULT 1
+   );
+   CREATE INDEX annotations_by_trace ON annotations(trace_id, created_at);`,
+];
+
+export const newId = (): string => randomBytes(16).toString('base64url');
+const newToken = (): string => randomBytes(32).toString('base64url');
+const hashToken = (t: string): string => createHash('sha256').update(t).digest('hex');
+
+interface TraceRow {
+  id: string;
+  name: string;
+  created_at: string;
+  bytes: number;
+  sha256: string;
+  format: string;
+  has_keylog: number;
+  token_hash: string;
+  analysis_json: string;
+}
+interface AnnotationRow {
+  id: string;
+  trace_id: string;
+  target_json: string;
+  author: string;
+  text: string;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+function metaOf(r: TraceRow): TraceMeta {
+  return { id: r.id, name: r.name, createdAt: r.created_at, bytes: r.bytes, sha256: r.sha256, format: r.format, hasKeylog: r.has_keylog === 1 };
+}
+function annotationOf(r: AnnotationRow): Annotation {
+  return {
+    id: r.id,
+    target: JSON.parse(r.target_json) as AnnotationTarget,
+    author: r.author,
+    text: r.text,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    version: r.version,
+  };
+}
+
+function fsyncFile(p: string): void {
+  const fd = openSync(p, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export class SqliteTraceStore implements TraceStore {
+  private readonly db: Database.Database;
+  private readonly tracesDir: string;
+  private readonly tmp: string;
+
+  constructor(readonly dataDir: string) {
+    this.tracesDir = path.join(dataDir, 'traces');
+    this.tmp = path.join(dataDir, 'tmp');
+    mkdirSync(this.tracesDir, { recursive: true });
+    mkdirSync(this.tmp, { recursive: true });
+    // A server stopped mid-upload leaves partial files here; none of them was ever listed.
+    for (const f of readdirSync(this.tmp)) rmSync(path.join(this.tmp, f), { force: true, recursive: true });
+    this.db = new Database(path.join(dataDir, 'tracelens.sqlite'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    const current = this.db.pragma('user_version', { simple: true }) as number;
+    for (let v = current; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  get schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
+  }
+
+  tmpDir(): string {
+    return this.tmp;
+  }
+
+  commit(t: NewTrace): { id: string; token: string } {
+    const id = newId();
+    const token = newToken();
+    fsyncFile(t.tmpRawPath);
+    const dir = path.join(this.tracesDir, id);
+    mkdirSync(dir);
+    if (t.packetColumns) {
+      const colsTmp = path.join(this.tmp, `${id}.cols`);
+      writeFileSync(colsTmp, t.packetColumns);
+      fsyncFile(colsTmp);
+      renameSync(colsTmp, path.join(dir, 'packets.cols'));
+    }
+    if (t.tmpKeylogPath) renameSync(t.tmpKeylogPath, path.join(dir, 'keylog.txt'));
+    renameSync(t.tmpRawPath, path.join(dir, 'raw'));
+    this.db
+      .prepare(
+        `INSERT INTO traces (id, name, created_at, bytes, sha256, format, has_keylog, token_hash, analysis_json)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(id, t.name, new Date().toISOString(), t.bytes, t.sha256, t.format, t.tmpKeylogPath ? 1 : 0, hashToken(token), t.analysisJson);
+    return { id, token };
+  }
+
+  private row(id: string): TraceRow | null {
+    if (!ID_PATTERN.test(id)) return null;
+    return (this.db.prepare('SELECT * FROM traces WHERE id = ?').get(id) as TraceRow | undefined) ?? null;
+  }
+
+  get(id: string): StoredTrace | null {
+    const r = this.row(id);
+    return r ? { meta: metaOf(r), analysisJson: r.analysis_json } : null;
+  }
+
+  meta(id: string): TraceMeta | null {
+    if (!ID_PATTERN.test(id)) return null;
+    const r = this.db
+      .prepare('SELECT id, name, created_at, bytes, sha256, format, has_keylog FROM traces WHERE id = ?')
+      .get(id) as TraceRow | undefined;
+    return r ? metaOf(r) : null;
+  }
+
+  rawPath(id: string): string | null {
+    if (!this.meta(id)) return null;
+    const p = path.join(this.tracesDir, id, 'raw');
+    return existsSync(p) ? p : null;
+  }
+
+  packetColumns(id: string): Uint8Array | null {
+    if (!this.meta(id)) return null;
+    const p = path.join(this.tracesDir, id, 'packets.cols');
+    return existsSync(p) ? new Uint8Array(readFileSync(p)) : null;
+  }
+
+  checkToken(id: string, token: string | null): boolean {
+    if (!token) return false;
+    const r = this.row(id);
+    if (!r) return false;
+    const a = Buffer.from(hashToken(token), 'hex');
+    const b = Buffer.from(r.token_hash, 'hex');
+    return a.length === b.length && timingSafeEqual(a, b);
+  }
+
+  deleteTrace(id: string): boolean {
+    if (!ID_PATTERN.test(id)) return false;
+    const changes = this.db.prepare('DELETE FROM traces WHERE id = ?').run(id).changes;
+    if (changes) rmSync(path.join(this.tracesDir, id), { recursive: true, force: true });
+    return changes > 0;
+  }
+
+  list(limit = 100): TraceMeta[] {
+    const rows = this.db
+      .prepare('SELECT id, name, created_at, bytes, sha256, format, has_keylog FROM traces ORDER BY created_at DESC LIMIT ?')
+      .all(limit) as TraceRow[];
+    return rows.map(metaOf);
+  }
+
+  annotations(id: string): Annotation[] {
+    if (!ID_PATTERN.test(id)) return [];
+    const rows = this.db.prepare('SELECT * FROM annotations WHERE trace_id = ? ORDER BY rowid').all(id) as AnnotationRow[];
+    return rows.map(annotationOf);
+  }
+
+  addAnnotation(id: string, a: { target: AnnotationTarget; author: string; text: string }): Annotation {
+    const now = new Date().toISOString();
+    const aid = newId();
+    this.db
+      .prepare('INSERT INTO annotations (id, trace_id, target_json, author, text, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, 1)')
+      .run(aid, id, JSON.stringify(a.target), a.author, a.text, now, now);
+    return { id: aid, target: a.target, author: a.author, text: a.text, createdAt: now, updatedAt: now, version: 1 };
+  }
+
+  updateAnnotation(
+    id: string,
+    aid: string,
+    patch: { text?: string; author?: string; target?: AnnotationTarget; ifVersion?: number },
+  ): Annotation | null | 'conflict' {
+    if (!ID_PATTERN.test(aid)) return null;
+    return this.db.transaction((): Annotation | null | 'conflict' => {
+      const r = this.db.prepare('SELECT * FROM annotations WHERE id = ? AND trace_id = ?').get(aid, id) as AnnotationRow | undefined;
+      if (!r) return null;
+      if (patch.ifVersion !== undefined && patch.ifVersion !== r.version) return 'conflict';
+      const now = new Date().toISOString();
+      const next: AnnotationRow = {
+        ...r,
+        text: patch.text ?? r.text,
+        author: patch.author ?? r.author,
+        target_json: patch.target ? JSON.stringify(patch.target) : r.target_json,
+        updated_at: now,
+        version: r.version + 1,
+      };
+      this.db
+        .prepare('UPDATE annotations SET text = ?, author = ?, target_json = ?, updated_at = ?, version = ? WHERE id = ?')
+        .run(next.text, next.author, next.target_json, next.updated_at, next.version, aid);
+      return annotationOf(next);
+    })();
+  }
+
+  deleteAnnotation(id: string, aid: string): boolean {
+    if (!ID_PATTERN.test(aid)) return false;
+    return this.db.prepare('DELETE FROM annotations WHERE id = ? AND trace_id = ?').run(aid, id).changes > 0;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

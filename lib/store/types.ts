@@ -1,0 +1,75 @@
+/**
+ * Persistence of shared traces (server-only). The embedded default is SQLite (metadata,
+ * annotations, cached analysis) plus raw files in a data directory; see sqlite-store.ts.
+ */
+
+export interface TraceMeta {
+  id: string;
+  name: string;
+  createdAt: string; // ISO-8601
+  bytes: number;
+  sha256: string;
+  format: string;
+  hasKeylog: boolean;
+}
+
+/** What a note is pinned to. Exactly one key is set. */
+export type AnnotationTarget =
+  | { packet: number }
+  | { frame: number }
+  | { stream: { connection: string; id: number } }
+  | { connection: string }
+  | { finding: number }
+  | { range: { startS: number; endS: number } };
+
+export interface Annotation {
+  id: string;
+  target: AnnotationTarget;
+  author: string;
+  text: string;
+  createdAt: string;
+  updatedAt: string;
+  /** Incremented on every edit; a PATCH may name the version it edits (optimistic concurrency). */
+  version: number;
+}
+
+export interface StoredTrace {
+  meta: TraceMeta;
+  /** The Trace JSON document (contract), as stored. */
+  analysisJson: string;
+}
+
+export interface NewTrace {
+  name: string;
+  bytes: number;
+  sha256: string;
+  format: string;
+  /** Path of the completed temporary raw file, to be moved into place atomically. */
+  tmpRawPath: string;
+  tmpKeylogPath: string | null;
+  analysisJson: string;
+  packetColumns: Uint8Array | null;
+}
+
+export interface TraceStore {
+  /** Where uploads are written while they arrive (same file system as the data, for rename). */
+  tmpDir(): string;
+  /** Moves the raw file into place and records the trace; returns its id and edit token. */
+  commit(t: NewTrace): { id: string; token: string };
+  get(id: string): StoredTrace | null;
+  meta(id: string): TraceMeta | null;
+  rawPath(id: string): string | null;
+  packetColumns(id: string): Uint8Array | null;
+  checkToken(id: string, token: string | null): boolean;
+  deleteTrace(id: string): boolean;
+  list(limit?: number): TraceMeta[];
+  annotations(id: string): Annotation[];
+  addAnnotation(id: string, a: { target: AnnotationTarget; author: string; text: string }): Annotation;
+  /** null when the note does not exist; 'conflict' when `ifVersion` is stale. */
+  updateAnnotation(id: string, aid: string, patch: { text?: string; author?: string; target?: AnnotationTarget; ifVersion?: number }): Annotation | null | 'conflict';
+  deleteAnnotation(id: string, aid: string): boolean;
+  close(): void;
+}
+
+/** Ids are 128 random bits in base64url (22 characters); anything else is rejected before use. */
+export const ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
