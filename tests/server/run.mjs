@@ -1,0 +1,188 @@
+#!/usr/bin/env node
+// Sharing against the real built server (`npm run build` first): next start on a free loopback
+// port with a temporary data directory. Prints "N passed, N failed" last; exits non-zero on failure.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const shared = path.resolve(root, '../shared/captures/real');
+const capture = readFileSync(path.join(shared, 'zeek-http-pipelined-requests.pcap'));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+class Server {
+  constructor(dataDir, env = {}) {
+    this.dataDir = dataDir;
+    this.env = env;
+  }
+  async start() {
+    this.port = await freePort();
+    this.base = `http://127.0.0.1:${this.port}`;
+    this.proc = spawn(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '-p', String(this.port), '-H', '127.0.0.1'], {
+      cwd: root,
+      env: { ...process.env, TRACELENS_DATA_DIR: this.dataDir, TRACELENS_UPLOAD_RATE: '1000', ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.log = '';
+    this.proc.stdout.on('data', (d) => (this.log += d));
+    this.proc.stderr.on('data', (d) => (this.log += d));
+    for (let i = 0; i < 150; i++) {
+      try {
+        const r = await fetch(`${this.base}/`);
+        if (r.status < 500) return;
+      } catch {
+        /* not up yet */
+      }
+      await sleep(200);
+    }
+    throw new Error(`server did not start:\n${this.log}`);
+  }
+  async stop(signal = 'SIGTERM') {
+    if (!this.proc || this.proc.exitCode !== null) return;
+    this.proc.kill(signal);
+    await new Promise((r) => this.proc.on('exit', r));
+  }
+}
+
+const results = [];
+async function test(name, fn) {
+  try {
+    await fn();
+    results.push([name, true]);
+    console.log(`ok   ${name}`);
+  } catch (e) {
+    results.push([name, false]);
+    console.log(`FAIL ${name}\n     ${e?.stack ?? e}`);
+  }
+}
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+async function upload(base, body = capture, name = 'pipelined.pcap') {
+  const r = await fetch(`${base}/api/traces?name=${encodeURIComponent(name)}`, { method: 'POST', body, headers: { 'content-type': 'application/octet-stream' } });
+  return { status: r.status, body: await r.json() };
+}
+
+const dataDir = mkdtempSync(path.join(tmpdir(), 'tracelens-share-'));
+const server = new Server(dataDir);
+await server.start();
+let shared1;
+
+await test('upload a capture, then fetch it by its link', async () => {
+  const r = await upload(server.base);
+  assert(r.status === 201, `status ${r.status} ${JSON.stringify(r.body)}`);
+  assert(/^[A-Za-z0-9_-]{22}$/.test(r.body.id), 'id is 128 random bits');
+  assert(r.body.viewUrl.endsWith(`/t/${r.body.id}`) && !r.body.viewUrl.includes('token'), 'view link carries no token');
+  assert(r.body.editUrl.includes('?token='), 'edit link carries the token');
+  shared1 = r.body;
+  const g = await fetch(`${server.base}/api/traces/${r.body.id}`);
+  const doc = await g.json();
+  assert(doc.trace.tool === 'tracelens' && doc.trace.input.packets === 49, 'analysis stored');
+  const raw = Buffer.from(await (await fetch(`${server.base}/api/traces/${r.body.id}/raw`)).arrayBuffer());
+  assert(raw.equals(capture), 'raw bytes identical');
+  const page = await (await fetch(shared1.viewUrl)).text();
+  assert(page.includes('pipelined.pcap'), 'shared page renders the summary server-side');
+  assert(!page.includes(new URL(shared1.editUrl).searchParams.get('token')), 'viewer page never shows the token');
+});
+
+await test('a viewer without the token gets 403 on edits', async () => {
+  const id = shared1.id;
+  const post = await fetch(`${server.base}/api/traces/${id}/annotations`, { method: 'POST', body: JSON.stringify({ target: { packet: 1 }, text: 'x' }), headers: { 'content-type': 'application/json' } });
+  assert(post.status === 403, `POST ${post.status}`);
+  const del = await fetch(`${server.base}/api/traces/${id}`, { method: 'DELETE', headers: { authorization: 'Bearer wrong' } });
+  assert(del.status === 403, `DELETE ${del.status}`);
+});
+
+await test('annotate, restart the server, the notes are still there', async () => {
+  const token = new URL(shared1.editUrl).searchParams.get('token');
+  const r = await fetch(`${server.base}/api/traces/${shared1.id}/annotations`, {
+    method: 'POST',
+    body: JSON.stringify({ target: { packet: 5 }, author: 'ana', text: '<b>not html</b> first response' }),
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+  });
+  assert(r.status === 201, `status ${r.status}`);
+  await server.stop();
+  await server.start();
+  const notes = await (await fetch(`${server.base}/api/traces/${shared1.id}/annotations`)).json();
+  assert(notes.length === 1 && notes[0].text === '<b>not html</b> first response', JSON.stringify(notes));
+});
+
+await test('20 concurrent uploads and 100 concurrent annotation writes lose nothing', async () => {
+  const ups = await Promise.all(Array.from({ length: 20 }, (_, i) => upload(server.base, capture, `c${i}.pcap`)));
+  assert(ups.every((u) => u.status === 201), ups.map((u) => u.status).join(','));
+  assert(new Set(ups.map((u) => u.body.id)).size === 20, 'distinct ids');
+  const token = new URL(shared1.editUrl).searchParams.get('token');
+  const writes = await Promise.all(
+    Array.from({ length: 100 }, (_, i) =>
+      fetch(`${server.base}/api/traces/${shared1.id}/annotations`, {
+        method: 'POST',
+        body: JSON.stringify({ target: { packet: (i % 49) + 1 }, author: `w${i}`, text: `note ${i}` }),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      }).then((r) => r.status),
+    ),
+  );
+  assert(writes.every((s) => s === 201), writes.join(','));
+  const notes = await (await fetch(`${server.base}/api/traces/${shared1.id}/annotations`)).json();
+  assert(notes.length === 101, `notes ${notes.length}`);
+});
+
+await test('oversize, empty and non-capture uploads get their clear errors', async () => {
+  const empty = await upload(server.base, new Uint8Array(0));
+  assert(empty.status === 400 && /empty/.test(empty.body.error), JSON.stringify(empty));
+  const json = await upload(server.base, Buffer.from('{"not": "a capture"}\n'.repeat(10)));
+  assert(json.status === 415 && /not a capture/.test(json.body.error), JSON.stringify(json));
+  const small = new Server(mkdtempSync(path.join(tmpdir(), 'tracelens-share-')), { TRACELENS_UPLOAD_LIMIT: '1000' });
+  await small.start();
+  try {
+    const big = await upload(small.base);
+    assert(big.status === 413 && /limit/.test(big.body.error), JSON.stringify(big));
+  } finally {
+    await small.stop();
+  }
+});
+
+await test('a server killed during an upload lists no partial trace after restart', async () => {
+  const before = new Database(path.join(dataDir, 'tracelens.sqlite'), { readonly: true }).prepare('SELECT count(*) n FROM traces').get().n;
+  // Stream slowly, kill the server mid-body.
+  const body = new ReadableStream({
+    async start(controller) {
+      controller.enqueue(capture.subarray(0, 2000));
+      await sleep(500);
+      await server.stop('SIGKILL');
+      controller.close();
+    },
+  });
+  await fetch(`${server.base}/api/traces`, { method: 'POST', body, duplex: 'half', headers: { 'content-type': 'application/octet-stream' } }).catch(() => null);
+  await server.start();
+  const after = new Database(path.join(dataDir, 'tracelens.sqlite'), { readonly: true }).prepare('SELECT count(*) n FROM traces').get().n;
+  assert(after === before, `rows ${before} -> ${after}`);
+  assert(readdirSync(path.join(dataDir, 'tmp')).length === 0, 'tmp cleaned');
+});
+
+await test('ids are validated and security headers are set', async () => {
+  const r = await fetch(`${server.base}/api/traces/..%2F..%2Fetc%2Fpasswd`);
+  assert(r.status === 404, `status ${r.status}`);
+  const page = await fetch(`${server.base}/`);
+  assert(page.headers.get('x-content-type-options') === 'nosniff', 'nosniff');
+  assert((page.headers.get('content-security-policy') ?? '').includes("default-src 'self'"), 'CSP');
+});
+
+await server.stop();
+const passed = results.filter(([, ok]) => ok).length;
+const failed = results.length - passed;
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
