@@ -1,0 +1,3 @@
+module tracelens/samples/logs/go
+
+go 1.19
