@@ -138,7 +138,7 @@ export class Analyzer {
     if (logFormat) {
       this.mode = 'log';
       this.logFormat = logFormat;
-      this.log = new LogReader();
+      this.log = new LogReader({ format: logFormat, session: (ctx) => createLogSession(ctx) });
       this.log.push(head);
       return;
     }
@@ -267,9 +267,10 @@ export class Analyzer {
     const input: InputInfo = {
       name: this.input.name,
       format: r.format ?? this.logFormat ?? 'go-http2debug',
+      logLines: r.lines,
       compression: null,
       bytes: this.input.size ?? this.bytesIn,
-      packets: r.frameLines,
+      packets: r.frames.reduce((n, f) => n + f.length, 0),
       linkTypes: [],
       start: r.start,
       durationS: r.durationS,

@@ -39,6 +39,8 @@ export interface InputInfo {
   nonTcpPackets?: number;
   /** Packets whose captured length is below their original length (snaplen cut). */
   truncatedPackets?: number;
+  /** Lines read (logs only). */
+  logLines?: number;
   /** Log lines that did not parse (logs only), with their line numbers (first 100). */
   unparsedLines?: { count: number; lines: number[] };
   /** pcapng interfaces (link type, name, time resolution). */

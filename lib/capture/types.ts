@@ -75,6 +75,8 @@ export interface CaptureFileInfo {
   packets: number;
   /** Bytes consumed so far (decompressed). */
   bytesRead: number;
+  /** Packets whose captured length is shorter than their original length (added by lib/capture). */
+  truncatedPackets?: number;
 }
 
 /** Common shape of a streaming reader (pcap, pcapng, or the sniffing/gzip front end). */

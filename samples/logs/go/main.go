@@ -7,6 +7,7 @@
 // Modes:
 //
 //	both            server and client in one process: both sides' lines interleave on stderr
+//	both-concurrent two clients on two connections at once, against one server (four Framers)
 //	server          serve until -timeout, print the listening address on stdout
 //	client -addr A  run the exchange against A
 package main
@@ -122,7 +123,8 @@ func handler(bye func()) http.Handler {
 	return mux
 }
 
-func runClient(client *http.Client, base string) {
+// runClient runs the exchange; bye asks the server to shut down at the end.
+func runClient(client *http.Client, base string, bye bool) {
 	do := func(method, path, ctype string, body []byte) {
 		var rd io.Reader
 		if body != nil {
@@ -162,6 +164,10 @@ func runClient(client *http.Client, base string) {
 	}
 	cancel()
 	fmt.Fprintln(os.Stdout, "GET /slow -> canceled")
+	if !bye {
+		client.CloseIdleConnections()
+		return
+	}
 	do("GET", "/bye", "", nil) // stream 17, then the server's GOAWAY
 	// Wait for the GOAWAY to arrive and the connection to close.
 	time.Sleep(300 * time.Millisecond)
@@ -235,8 +241,22 @@ func main() {
 	switch mode {
 	case "both":
 		srv := newServer()
-		runClient(newClient(), srv.URL)
+		runClient(newClient(), srv.URL, true)
 		<-shutdownDone
+	case "both-concurrent":
+		// Two clients with their own connections at once: four Framers whose lines interleave. No
+		// /bye (a shutdown would race the other client), so streams 1 to 15 only.
+		srv := newServer()
+		done := make(chan struct{})
+		for i := 0; i < 2; i++ {
+			go func() {
+				runClient(newClient(), srv.URL, false)
+				done <- struct{}{}
+			}()
+		}
+		<-done
+		<-done
+		srv.Close()
 	case "server":
 		srv := newServer()
 		fmt.Println(srv.URL)
@@ -248,7 +268,7 @@ func main() {
 		if *addr == "" {
 			log.Fatal("client needs -addr")
 		}
-		runClient(newClient(), *addr)
+		runClient(newClient(), *addr, true)
 		time.Sleep(100 * time.Millisecond)
 	default:
 		fmt.Fprintln(os.Stderr, "usage: go run . [flags] both|server|client")

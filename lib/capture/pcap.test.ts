@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { PcapReader } from './pcap';
+import { buildPcap, collectingSink, readAll } from './test-bytes';
+import { CaptureFormatError, type CaptureSink } from './types';
+
+const pkt = (n: number, fill = 0xab) => new Uint8Array(n).fill(fill);
+const make = (sink: CaptureSink) => new PcapReader(sink);
+
+describe('PcapReader', () => {
+  for (const little of [true, false]) {
+    for (const nano of [false, true]) {
+      it(`reads ${little ? 'little' : 'big'}-endian ${nano ? 'nanosecond' : 'microsecond'} files`, () => {
+        const bytes = buildPcap({
+          little,
+          nano,
+          linkType: 113,
+          records: [
+            { sec: 1418145369, sub: nano ? 924505488 : 924505, data: pkt(60, 1) },
+            { sec: 1418145370, sub: nano ? 999999999 : 999999, data: pkt(1, 2) },
+          ],
+        });
+        const out = readAll(make, bytes);
+        expect(out.error).toBeNull();
+        expect(out.packets.map((p) => [p.number, p.tsSec, p.tsNsec, p.linkType, p.caplen, p.fileOffset])).toEqual([
+          [1, 1418145369, nano ? 924505488 : 924505000, 113, 60, 40],
+          [2, 1418145370, 999999999 + (nano ? 0 : -999), 113, 1, 40 + 60 + 16],
+        ]);
+        expect(out.packets[0].data).toEqual(pkt(60, 1));
+      });
+    }
+  }
+
+  it('fills info: byte order, precision, interface, bytesRead', () => {
+    const bytes = buildPcap({ little: false, nano: true, snaplen: 65535, records: [{ sec: 1, sub: 2, data: pkt(10) }] });
+    const { sink } = collectingSink();
+    const r = new PcapReader(sink);
+    r.push(bytes);
+    r.end();
+    expect(r.info).toMatchObject({
+      format: 'pcap',
+      byteOrder: 'be',
+      precision: 'ns',
+      packets: 1,
+      bytesRead: bytes.length,
+      sections: 1,
+      interfaces: [{ linkType: 1, snaplen: 65535, tsResolution: 1e9, tsOffset: 0 }],
+    });
+  });
+
+  it('counts packets captured shorter than on the wire', () => {
+    const bytes = buildPcap({
+      snaplen: 64,
+      records: [
+        { sec: 1, sub: 0, data: pkt(64), origLen: 1514 },
+        { sec: 2, sub: 0, data: pkt(60) },
+        { sec: 3, sub: 0, data: pkt(64), origLen: 100 },
+      ],
+    });
+    const { sink, out } = collectingSink();
+    const r = new PcapReader(sink);
+    r.push(bytes);
+    r.end();
+    expect(out.packets.map((p) => [p.caplen, p.origLen])).toEqual([
+      [64, 1514],
+      [60, 60],
+      [64, 100],
+    ]);
+    expect(r.info.truncatedPackets).toBe(2);
+    expect(r.info.warnings.join()).toMatch(/2 packet\(s\) were captured shorter/);
+  });
+
+  it('ignores FCS bits in the link-type field', () => {
+    // F bit set and an FCS length of 2 (16-bit words): 4-byte FCS on Ethernet.
+    const bytes = buildPcap({ linkType: (0x1 << 28) | (2 << 29) | 1, records: [{ sec: 1, sub: 0, data: pkt(64) }] });
+    const { sink, out } = collectingSink();
+    const r = new PcapReader(sink);
+    r.push(bytes);
+    r.end();
+    expect(out.packets[0].linkType).toBe(1);
+    expect(r.info.interfaces[0].linkType).toBe(1);
+    expect(r.info.warnings.join()).toMatch(/4-byte FCS/);
+  });
+
+  it('gives the same packets for every chunk size, down to one byte', () => {
+    const records = Array.from({ length: 20 }, (_, i) => ({ sec: 1000 + i, sub: i * 37, data: pkt(i * 13 + 1, i) }));
+    const bytes = buildPcap({ records });
+    const whole = readAll(make, bytes);
+    for (const chunk of [1, 2, 3, 7, 16, 17, 100, 4096]) {
+      const got = readAll(make, bytes, chunk);
+      expect(got.error).toBeNull();
+      expect(got.packets).toEqual(whole.packets);
+    }
+  });
+
+  it('hands out views of the chunk (zero-copy) when a record lies inside it', () => {
+    const bytes = buildPcap({ records: [{ sec: 1, sub: 0, data: pkt(100) }] });
+    const seen: Uint8Array[] = [];
+    const r = new PcapReader({ packet: (p) => seen.push(p.data) });
+    r.push(bytes);
+    r.end();
+    expect(seen[0].buffer).toBe(bytes.buffer);
+    expect(seen[0].byteOffset).toBe(40);
+  });
+
+  it('rejects absurd record lengths with the offset and packets kept', () => {
+    const bytes = buildPcap({
+      snaplen: 65535,
+      records: [
+        { sec: 1, sub: 0, data: pkt(10) },
+        { sec: 2, sub: 0, data: pkt(10), caplen: 16711424 },
+      ],
+    });
+    const out = readAll(make, bytes);
+    expect(out.packets).toHaveLength(1);
+    expect(out.error).toBeInstanceOf(CaptureFormatError);
+    expect((out.error as CaptureFormatError).message).toBe(
+      'pcap record at byte 50 claims 16711424 bytes, more than the 262144 a packet can have: kept 1 packets before it',
+    );
+    expect((out.error as CaptureFormatError).offset).toBe(50);
+  });
+
+  it('lets a file with a big declared snaplen carry big packets', () => {
+    const big = pkt(300000);
+    const out = readAll(make, buildPcap({ snaplen: 1 << 20, records: [{ sec: 1, sub: 0, data: big }] }), 5000);
+    expect(out.error).toBeNull();
+    expect(out.packets[0].caplen).toBe(300000);
+  });
+
+  it('reports a cut final record at end(), after the whole ones', () => {
+    const bytes = buildPcap({ records: [{ sec: 1, sub: 0, data: pkt(10) }, { sec: 2, sub: 0, data: pkt(10) }] });
+    const cut = bytes.subarray(0, bytes.length - 3);
+    for (const chunk of [1, cut.length]) {
+      const out = readAll(make, cut, chunk);
+      expect(out.packets).toHaveLength(1);
+      expect(out.error).toBeInstanceOf(CaptureFormatError);
+      expect((out.error as CaptureFormatError).offset).toBe(50);
+      expect((out.error as Error).message).toMatch(/pcap record at byte 50 is cut short/);
+    }
+  });
+
+  it('rejects a wrong magic', () => {
+    const out = readAll(make, new Uint8Array(24).fill(7));
+    expect(out.error).toBeInstanceOf(CaptureFormatError);
+    expect((out.error as Error).message).toMatch(/magic 0x07070707 at byte 0/);
+  });
+
+  it('keeps throwing the same error after a failure', () => {
+    const r = new PcapReader({ packet: () => {} });
+    expect(() => r.push(new Uint8Array(24))).toThrow(CaptureFormatError);
+    expect(() => r.push(new Uint8Array(4))).toThrow(CaptureFormatError);
+    expect(() => r.end()).toThrow(CaptureFormatError);
+  });
+});

@@ -1,0 +1,349 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_OPTIONS } from '../trace';
+import { detector, roundOffset, sharesOffset } from './deadline';
+import {
+  buildTrace,
+  checkFinding,
+  exchange,
+  frame,
+  gracefulClose,
+  handshake,
+  pkt,
+  resetFrames,
+  stream,
+  type ConnSpec,
+  type PktSpec,
+} from './testing';
+
+const opts = DEFAULT_OPTIONS;
+
+/** An upload: request head at t0, 16-byte body segments every 0.5 s, cut by the server `cutAfter` s later. */
+function upload(t0: number, cutAfter: number, cutFlags = 'FA'): PktSpec[] {
+  const p: PktSpec[] = [...handshake(t0 - 0.01), { t: t0, dir: 'c2s', len: 200 }];
+  for (let t = t0 + 0.5; t < t0 + cutAfter; t += 0.5)
+    p.push({ t, dir: 'c2s', len: 16 }, { t: t + 0.0001, dir: 's2c' });
+  p.push({ t: t0 + cutAfter, dir: 's2c', flags: cutFlags });
+  return p;
+}
+
+function uploadTrace(cuts: number[], http = true) {
+  const connections: ConnSpec[] = cuts.map((c, i) => ({ packets: upload(i * 0.2 + 0.1, c) }));
+  const base = buildTrace({ connections });
+  if (!http) return base;
+  const exchanges = cuts.map((_c, i) =>
+    exchange({
+      connection: `c${i + 1}`,
+      method: 'POST',
+      path: '/upload',
+      requestS: i * 0.2 + 0.1,
+      requestEndS: null,
+      responseS: null,
+      responseEndS: null,
+      response: null,
+      status: null,
+      outcome: 'incomplete-request',
+      request: {
+        startS: i * 0.2 + 0.1,
+        endS: null,
+        headers: [],
+        bodyBytes: 32,
+        chunked: false,
+        streamOffset: 0,
+        packets: [pkt(base, i, 3), pkt(base, i, 4)],
+      },
+    }),
+  );
+  return buildTrace({ connections, exchanges });
+}
+
+describe('offset helpers', () => {
+  it('3.0 and 3.02 share an offset; 3.0 and 4.0 do not', () => {
+    expect(sharesOffset(3.0, 3.02)).toBe(true);
+    expect(sharesOffset(10, 10.45)).toBe(true); // 5 %
+    expect(sharesOffset(3.0, 4.0)).toBe(false);
+  });
+  it('round numbers within 2 %', () => {
+    expect(roundOffset(60.4)).toBe(60);
+    expect(roundOffset(3.5)).toBe(null);
+    expect(roundOffset(3.09)).toBe(null);
+    expect(roundOffset(0.4)).toBe(null);
+  });
+});
+
+describe('tcp.deadline-cut', () => {
+  it('two HTTP/1 uploads cut at 3.0 s and 3.02 s: shared offset, strong wording', () => {
+    const tr = uploadTrace([3.0, 3.02]);
+    const f = detector.detect(tr, opts);
+    expect(f).toHaveLength(2);
+    for (const x of f) {
+      expect(x.kind).toBe('tcp.deadline-cut');
+      expect(x.severity).toBe('error');
+      expect(x.explanation).toMatch(
+        /2 connections were cut at the same 3(\.0\d)? s after their request began/,
+      );
+      expect(x.explanation).toMatch(/this is a timeout, not a network fault/);
+      expect(x.explanation).toMatch(/proxy_read_timeout/);
+      expect(x.explanation).toMatch(/requestTimeout/);
+      expect(x.details.cutBy).toBe('server');
+      expect(checkFinding(x)).toEqual([]);
+    }
+    expect(f[0].details.offsetS).toBeCloseTo(3.0, 3);
+    expect(f[1].details.offsetS).toBeCloseTo(3.02, 3);
+    expect(f[0].details.sharedWith).toEqual(['c2']);
+    expect(f[0].title).toMatch(/same offset on 2 connections/);
+  });
+
+  it('a single cut at a round 60 s is called out as a configured timeout', () => {
+    const tr = uploadTrace([60.3]);
+    const f = detector.detect(tr, opts);
+    expect(f).toHaveLength(1);
+    expect(f[0].details.roundS).toBe(60);
+    expect(f[0].explanation).toMatch(/round 60 s/);
+  });
+
+  it('a single odd cut is still reported, with hedged wording', () => {
+    const f = detector.detect(uploadTrace([3.7]), opts);
+    expect(f).toHaveLength(1);
+    expect(f[0].explanation).toMatch(/Only one cut at this offset/);
+  });
+
+  it('TCP-level cut (no HTTP visible): offset from connection start', () => {
+    const tr = uploadTrace([3.0, 3.02], false);
+    const f = detector.detect(tr, opts);
+    expect(f).toHaveLength(2);
+    expect(f[0].details.basis).toBe('tcp');
+    expect(f[0].details.offsetS).toBeCloseTo(3.01, 2);
+    expect(f[0].evidence.length).toBe(3);
+  });
+
+  it('quiet on completed transfers', () => {
+    const packets: PktSpec[] = [
+      ...handshake(0),
+      { t: 0.1, dir: 'c2s', len: 200 },
+      { t: 0.6, dir: 'c2s', len: 16 },
+      { t: 1.1, dir: 'c2s', len: 16 },
+      { t: 3.1, dir: 's2c', len: 100 },
+      ...gracefulClose(3.2, 's2c'),
+    ];
+    const base = buildTrace({ connections: [{ packets }] });
+    const tr = buildTrace({
+      connections: [{ packets }],
+      exchanges: [
+        exchange({
+          connection: 'c1',
+          method: 'POST',
+          path: '/u',
+          requestS: 0.1,
+          requestEndS: 1.1,
+          responseS: 3.1,
+          responseEndS: 3.1,
+          outcome: 'complete',
+          request: {
+            startS: 0.1,
+            endS: 1.1,
+            headers: [],
+            bodyBytes: 32,
+            chunked: false,
+            streamOffset: 0,
+            packets: [pkt(base, 0, 3), pkt(base, 0, 5)],
+          },
+        }),
+      ],
+    });
+    expect(detector.detect(tr, opts)).toEqual([]);
+    // and without HTTP: the server spoke last, then closed: its turn was finished
+    expect(detector.detect(base, opts)).toEqual([]);
+  });
+
+  it('a client that gives up on an unanswered request is not a cut (nothing was in transfer)', () => {
+    const packets: PktSpec[] = [
+      ...handshake(0),
+      { t: 0.1, dir: 'c2s', len: 80 },
+      { t: 0.101, dir: 's2c' },
+      ...gracefulClose(1.1, 'c2s'),
+    ];
+    const base = buildTrace({ connections: [{ packets }] });
+    const tr = buildTrace({
+      connections: [{ packets }],
+      exchanges: [
+        exchange({
+          connection: 'c1',
+          requestS: 0.1,
+          responseS: null,
+          responseEndS: null,
+          response: null,
+          status: null,
+          outcome: 'unanswered',
+          request: {
+            startS: 0.1,
+            endS: 0.1,
+            headers: [],
+            bodyBytes: 0,
+            chunked: false,
+            streamOffset: 0,
+            packets: [pkt(base, 0, 3), pkt(base, 0, 3)],
+          },
+        }),
+      ],
+    });
+    expect(detector.detect(tr, opts)).toEqual([]);
+  });
+
+  it('an RST right after an idle silence is left to the idle detector', () => {
+    const packets: PktSpec[] = [
+      ...handshake(0),
+      { t: 0.1, dir: 'c2s', len: 10 },
+      { t: 0.2, dir: 's2c', len: 10 },
+      { t: 100, dir: 'c2s', len: 10 },
+      { t: 100.6, dir: 'c2s', len: 10 },
+      { t: 101.2, dir: 'c2s', len: 10 },
+      { t: 101.3, dir: 's2c', flags: 'R' },
+    ];
+    expect(detector.detect(buildTrace({ connections: [{ packets }] }), opts)).toEqual([]);
+  });
+
+  it('HTTP/2: stream still open when the server closed the connection', () => {
+    resetFrames();
+    const packets: PktSpec[] = [
+      ...handshake(0),
+      { t: 0.1, dir: 'c2s', len: 100 },
+      { t: 2.0, dir: 'c2s', len: 100 },
+      { t: 5.0, dir: 's2c', flags: 'FA' },
+    ];
+    const s = stream({
+      frames: [
+        frame({ type: 'HEADERS', dir: 'c2s', tS: 0.1, flags: ['END_HEADERS'] }),
+        frame({ type: 'DATA', dir: 'c2s', tS: 2.0 }),
+      ],
+    });
+    const tr = buildTrace({ connections: [{ packets, protocol: 'h2' }], streams: [s] });
+    const f = detector.detect(tr, opts);
+    expect(f).toHaveLength(1);
+    expect(f[0].stream).toBe(1);
+    expect(f[0].details.offsetS).toBeCloseTo(4.9, 3);
+    expect(f[0].details.roundS).toBe(5);
+  });
+
+  it('HTTP/2: a lone early RST_STREAM(CANCEL) is not a deadline cut', () => {
+    resetFrames();
+    const packets: PktSpec[] = [...handshake(0), { t: 0.1, dir: 'c2s', len: 100 }];
+    const rst = frame({ type: 'RST_STREAM', dir: 'c2s', tS: 0.77, info: { errorCode: 8 } });
+    const s = stream({
+      frames: [frame({ type: 'HEADERS', dir: 'c2s', tS: 0.1, flags: ['END_HEADERS', 'END_STREAM'] }), rst],
+      reset: { by: 'c2s', errorCode: 8, errorName: 'CANCEL', frame: rst.number },
+    });
+    expect(
+      detector.detect(buildTrace({ connections: [{ packets, protocol: 'h2' }], streams: [s] }), opts),
+    ).toEqual([]);
+  });
+
+  it('stays silent on debug-log traces', () => {
+    expect(detector.detect(buildTrace({ connections: [{ packets: [] }], log: true }), opts)).toEqual([]);
+  });
+});
+
+describe('tcp.deadline-cut: HTTP/2 and TLS refinements', () => {
+  it('a client closing a connection with an unanswered stream is not a cut; a GOAWAY before the close explains it', () => {
+    resetFrames();
+    const mk = (closeDir: 'c2s' | 's2c') => {
+      const packets: PktSpec[] = [
+        ...handshake(0),
+        { t: 0.1, dir: 'c2s', len: 100 },
+        { t: 2.0, dir: closeDir, flags: 'FA' },
+      ];
+      const s = stream({
+        frames: [frame({ type: 'HEADERS', dir: 'c2s', tS: 0.1, flags: ['END_HEADERS', 'END_STREAM'] })],
+      });
+      return { packets, s };
+    };
+    const a = mk('c2s');
+    expect(
+      detector.detect(
+        buildTrace({ connections: [{ packets: a.packets, protocol: 'h2' }], streams: [a.s] }),
+        opts,
+      ),
+    ).toEqual([]);
+    const b = mk('s2c');
+    const withGoaway = buildTrace({
+      connections: [{ packets: b.packets, protocol: 'h2' }],
+      streams: [b.s],
+      h2: [
+        {
+          connection: 'c1',
+          frames: [],
+          settings: { c2s: {}, s2c: {} },
+          goaway: [{ by: 's2c', lastStreamId: 0, errorCode: 0, errorName: 'NO_ERROR', frame: 99, tS: 1.9 }],
+          violations: [],
+          prefaceSeen: true,
+          via: 'preface',
+        },
+      ],
+    });
+    expect(detector.detect(withGoaway, opts)).toEqual([]);
+    // Without the GOAWAY the server closing on a waiting stream is a cut.
+    expect(
+      detector.detect(
+        buildTrace({ connections: [{ packets: b.packets, protocol: 'h2' }], streams: [b.s] }),
+        opts,
+      ),
+    ).toHaveLength(1);
+  });
+
+  it('TLS: a close_notify alert just before the server FIN does not hide the cut', () => {
+    const p = upload(0.1, 3.0);
+    const fin = p.pop()!;
+    p.push({ t: fin.t - 0.001, dir: 's2c', len: 31 }, fin);
+    const f = detector.detect(buildTrace({ connections: [{ packets: p, protocol: 'tls' }] }), opts);
+    expect(f).toHaveLength(1);
+    expect(f[0].details.basis).toBe('tcp');
+  });
+});
+
+describe('tcp.deadline-cut: 408 Request Timeout', () => {
+  it('a 408 followed by the server closing is a cut even though a response exists', () => {
+    const packets: PktSpec[] = [
+      ...upload(0.1, 3.0).slice(0, -1),
+      { t: 3.1, dir: 's2c', len: 120 },
+      { t: 3.1005, dir: 's2c', flags: 'FA' },
+    ];
+    const base = buildTrace({ connections: [{ packets }] });
+    const tr = buildTrace({
+      connections: [{ packets }],
+      exchanges: [
+        exchange({
+          connection: 'c1',
+          method: 'POST',
+          path: '/upload',
+          requestS: 0.1,
+          requestEndS: null,
+          status: 408,
+          responseS: 3.1,
+          responseEndS: 3.1,
+          outcome: 'complete',
+          request: {
+            startS: 0.1,
+            endS: null,
+            headers: [],
+            bodyBytes: 80,
+            chunked: false,
+            streamOffset: 0,
+            packets: [pkt(base, 0, 3), pkt(base, 0, 5)],
+          },
+          response: {
+            startS: 3.1,
+            endS: 3.1,
+            headers: [],
+            bodyBytes: 0,
+            chunked: false,
+            streamOffset: 0,
+            packets: [pkt(base, 0, packets.length - 2), pkt(base, 0, packets.length - 2)],
+          },
+        }),
+      ],
+    });
+    const f = detector.detect(tr, opts);
+    expect(f).toHaveLength(1);
+    expect(f[0].explanation).toMatch(/408 Request Timeout/);
+    expect(f[0].details.offsetS).toBeCloseTo(3.0005, 3);
+  });
+});

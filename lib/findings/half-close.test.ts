@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { A_KEEP_ALIVE } from '../packets';
+import { DEFAULT_OPTIONS } from '../trace';
+import { detector } from './half-close';
+import { buildTrace, checkFinding, gracefulClose, handshake, type PktSpec } from './testing';
+
+const opts = DEFAULT_OPTIONS; // halfCloseThresholdS 5
+
+function leaky(t0: number): PktSpec[] {
+  return [
+    ...handshake(t0),
+    { t: t0 + 0.01, dir: 'c2s', len: 20 },
+    { t: t0 + 0.011, dir: 's2c' },
+    { t: t0 + 0.2, dir: 'c2s', flags: 'FA' },
+    { t: t0 + 0.201, dir: 's2c' },
+    { t: t0 + 2.2, dir: 's2c', a: A_KEEP_ALIVE },
+    { t: t0 + 2.201, dir: 'c2s' },
+  ];
+}
+
+describe('tcp.half-close-leak', () => {
+  it('one leak per connection plus one trace-wide aggregate with a series when >= 3', () => {
+    const tr = buildTrace({
+      connections: [0, 0.1, 0.2, 0.3].map((t) => ({ server: '10.0.0.2:7400', packets: leaky(t) })),
+      durationS: 9.2,
+    });
+    const f = detector.detect(tr, opts);
+    const per = f.filter((x) => x.connection != null);
+    const agg = f.filter((x) => x.connection == null);
+    expect(per).toHaveLength(4);
+    expect(agg).toHaveLength(1);
+    for (const x of f) {
+      expect(x.kind).toBe('tcp.half-close-leak');
+      expect(x.severity).toBe('warning');
+      expect(checkFinding(x)).toEqual([]);
+    }
+    expect(per[0].explanation).toMatch(/CLOSE_WAIT/);
+    expect(per[0].explanation).toMatch(/never closed/);
+    expect(per[0].details.closeWaitEndpoint).toBe('10.0.0.2:7400');
+    expect(agg[0].details.series).toEqual([
+      [0, 0],
+      [0.2, 1],
+      [0.3, 2],
+      [0.4, 3],
+      [0.5, 4],
+    ]);
+    expect(agg[0].explanation).toMatch(/ss -tan state close-wait/);
+    expect(agg[0].explanation).toMatch(/allowHalfOpen/);
+    expect(agg[0].explanation).toMatch(/file|descriptor/);
+    expect(agg[0].title).toMatch(/^4 connections/);
+  });
+
+  it('a FIN answered 1 ms later is not a leak', () => {
+    const tr = buildTrace({
+      connections: [
+        {
+          packets: [
+            ...handshake(0),
+            { t: 0.01, dir: 'c2s', len: 20 },
+            { t: 0.02, dir: 's2c', len: 20 },
+            ...gracefulClose(0.03),
+          ],
+        },
+      ],
+      durationS: 60,
+    });
+    expect(detector.detect(tr, opts)).toEqual([]);
+  });
+
+  it('a late close (after the threshold) is reported with its delay; the series goes back down', () => {
+    const conns = [0, 1, 2].map((t) => ({
+      packets: [
+        ...handshake(t),
+        { t: t + 0.1, dir: 'c2s' as const, flags: 'FA' },
+        { t: t + 8.1, dir: 's2c' as const, flags: 'FA' },
+      ],
+    }));
+    const f = detector.detect(buildTrace({ connections: conns }), opts);
+    const per = f.filter((x) => x.connection);
+    expect(per).toHaveLength(3);
+    expect(per[0].title).toMatch(/Server took 8 s to close/);
+    const agg = f.find((x) => x.connection == null)!;
+    expect(agg.details.series).toEqual([
+      [0, 0],
+      [0.1, 1],
+      [1.1, 2],
+      [2.1, 3],
+      [8.1, 2],
+      [9.1, 1],
+      [10.1, 0],
+    ]);
+  });
+
+  it('capture ending less than the threshold after the FIN is not a leak', () => {
+    const tr = buildTrace({ connections: [{ packets: leaky(0) }], durationS: 4 });
+    expect(detector.detect(tr, opts)).toEqual([]);
+  });
+
+  it('a reset connection is not a half-close leak; two leaks make no aggregate', () => {
+    const reset = { packets: [...leaky(0), { t: 7, dir: 's2c' as const, flags: 'R' }] };
+    const tr = buildTrace({
+      connections: [reset, { packets: leaky(0.5) }, { packets: leaky(0.6) }],
+      durationS: 20,
+    });
+    const f = detector.detect(tr, opts);
+    expect(f.map((x) => x.connection)).toEqual(['c2', 'c3']);
+  });
+
+  it('stays silent on debug-log traces', () => {
+    expect(detector.detect(buildTrace({ connections: [{ packets: [] }], log: true }), opts)).toEqual([]);
+  });
+});
+
+describe('tcp.half-close-leak: legal half-close', () => {
+  it('a server still answering after the client shut down its write side is not leaking', () => {
+    const p: PktSpec[] = [
+      ...handshake(0),
+      { t: 0.01, dir: 'c2s', len: 80 },
+      { t: 0.02, dir: 'c2s', flags: 'FA' },
+    ];
+    for (let t = 1; t <= 9; t += 1) p.push({ t, dir: 's2c', len: 1000 }, { t: t + 0.001, dir: 'c2s' });
+    p.push(
+      ...[
+        { t: 9.5, dir: 's2c' as const, flags: 'FA' },
+        { t: 9.501, dir: 'c2s' as const, flags: 'A' },
+      ],
+    );
+    expect(detector.detect(buildTrace({ connections: [{ packets: p }] }), opts)).toEqual([]);
+    // still streaming when the capture ended
+    expect(
+      detector.detect(buildTrace({ connections: [{ packets: p.slice(0, -2) }], durationS: 10 }), opts),
+    ).toEqual([]);
+  });
+});

@@ -1,0 +1,222 @@
+import { describe, expect, it } from 'vitest';
+import { A_KEEP_ALIVE, A_KEEP_ALIVE_ACK } from '../packets';
+import { DEFAULT_OPTIONS, type AnalysisOptions } from '../trace';
+import { detector } from './idle';
+import { buildTrace, checkFinding, gracefulClose, handshake, pkt, type PktSpec } from './testing';
+
+const opts: AnalysisOptions = { ...DEFAULT_OPTIONS, idleThresholdS: 30 };
+
+function talk(t: number): PktSpec[] {
+  return [
+    { t, dir: 'c2s', len: 100 },
+    { t: t + 0.01, dir: 's2c', len: 200 },
+    { t: t + 0.011, dir: 'c2s' },
+  ];
+}
+
+describe('tcp.idle-gap-no-keepalive', () => {
+  it('flags a 601 s silence and names the middlebox timeouts it exceeds', () => {
+    const tr = buildTrace(
+      { connections: [{ packets: [...handshake(0), ...talk(0.1), ...talk(601.2), ...gracefulClose(602)] }] },
+      opts,
+    );
+    const f = detector.detect(tr, opts).filter((x) => x.kind === 'tcp.idle-gap-no-keepalive');
+    expect(f).toHaveLength(1);
+    expect(f[0].severity).toBe('warning');
+    expect(f[0].title).toContain('601 s');
+    expect(f[0].explanation).toContain('Google Cloud VPC firewall');
+    expect(f[0].explanation).toContain('AWS NAT Gateway');
+    expect(f[0].explanation).not.toContain('Google Cloud NAT (established');
+    expect(f[0].explanation).toMatch(/defaults that may have been changed/);
+    expect(f[0].explanation).toMatch(/setKeepAlive/);
+    expect(f[0].explanation).toMatch(/tcp_keepalive_time/);
+    expect(f[0].explanation).toMatch(/Go/);
+    expect(f[0].details.idleS).toBeCloseTo(601.09, 1);
+    expect(f[0].evidence.map((e) => e.packet)).toEqual([pkt(tr, 0, 5), pkt(tr, 0, 6)]);
+    expect(checkFinding(f[0])).toEqual([]);
+  });
+
+  it('is quiet just under the threshold', () => {
+    const tr = buildTrace(
+      { connections: [{ packets: [...handshake(0), ...talk(0.1), ...talk(30.1), ...gracefulClose(31)] }] },
+      opts,
+    );
+    // gap 30.1 - 0.111 = 29.989 s < 30
+    expect(detector.detect(tr, opts)).toEqual([]);
+  });
+
+  it('is quiet when keep-alives were sent in the gap, and reports them with their interval', () => {
+    const ka: PktSpec[] = [];
+    for (let t = 15.1; t < 600; t += 15)
+      ka.push({ t, dir: 'c2s', a: A_KEEP_ALIVE }, { t: t + 0.0002, dir: 's2c', a: A_KEEP_ALIVE_ACK });
+    const tr = buildTrace(
+      {
+        connections: [
+          { packets: [...handshake(0), ...talk(0.1), ...ka, ...talk(601.2), ...gracefulClose(602)] },
+        ],
+      },
+      opts,
+    );
+    const f = detector.detect(tr, opts);
+    expect(f.map((x) => x.kind)).toEqual(['tcp.keepalive-present']);
+    expect(f[0].severity).toBe('info');
+    expect(f[0].details.intervalS).toBeCloseTo(15, 3);
+    expect(f[0].title).toContain('15 s');
+    expect(checkFinding(f[0])).toEqual([]);
+  });
+
+  it('single keep-alive: interval is the silence before it', () => {
+    const tr = buildTrace(
+      {
+        connections: [
+          {
+            packets: [
+              ...handshake(0),
+              ...talk(0.1),
+              { t: 7.111, dir: 's2c', a: A_KEEP_ALIVE },
+              ...gracefulClose(8),
+            ],
+          },
+        ],
+      },
+      opts,
+    );
+    const f = detector.detect(tr, opts);
+    expect(f[0].details.intervalS).toBeCloseTo(7, 3);
+  });
+
+  it('trailing silence counts only when >= threshold, worded as still silent at capture end', () => {
+    const short = buildTrace(
+      { connections: [{ packets: [...handshake(0), ...talk(0.1)] }], durationS: 2.1 },
+      opts,
+    );
+    expect(detector.detect(short, opts)).toEqual([]);
+    const long = buildTrace(
+      { connections: [{ packets: [...handshake(0), ...talk(0.1)] }], durationS: 45 },
+      opts,
+    );
+    const f = detector.detect(long, opts);
+    expect(f).toHaveLength(1);
+    expect(f[0].explanation).toMatch(/still silent when the capture ended/);
+    expect(f[0].details.untilCaptureEnd).toBe(true);
+    expect(f[0].evidence.length).toBeGreaterThan(0);
+  });
+
+  it('ignores a closed connection followed by capture time', () => {
+    const tr = buildTrace(
+      { connections: [{ packets: [...handshake(0), ...talk(0.1), ...gracefulClose(0.2)] }], durationS: 100 },
+      opts,
+    );
+    expect(detector.detect(tr, opts)).toEqual([]);
+  });
+
+  it('stays silent on debug-log traces', () => {
+    const tr = buildTrace({ connections: [{ packets: [] }], log: true }, opts);
+    expect(detector.detect(tr, opts)).toEqual([]);
+  });
+});
+
+describe('tcp.rst-after-idle', () => {
+  it('RST answering the first packet after the silence, same TTL: peer wording', () => {
+    const tr = buildTrace(
+      {
+        connections: [
+          {
+            packets: [
+              ...handshake(0),
+              ...talk(0.1),
+              { t: 601.2, dir: 'c2s', len: 14, ttl: 64, ipId: 10 },
+              { t: 601.2005, dir: 's2c', flags: 'R', ttl: 64 },
+            ],
+          },
+        ],
+      },
+      opts,
+    );
+    const f = detector.detect(tr, opts);
+    const r = f.find((x) => x.kind === 'tcp.rst-after-idle');
+    expect(r).toBeDefined();
+    expect(r!.severity).toBe('error');
+    expect(r!.title).toContain('601 s');
+    expect(r!.title).toMatch(/answered the first packet/);
+    expect(r!.explanation).toMatch(/matches/);
+    expect(r!.explanation).not.toMatch(/likely generated by a middlebox/);
+    expect(r!.details.mode).toBe('answered');
+    expect(r!.details.likelyMiddlebox).toBe(false);
+    expect(r!.evidence.map((e) => e.packet)).toContain(pkt(tr, 0, 7));
+    expect(checkFinding(r!)).toEqual([]);
+    expect(f.some((x) => x.kind === 'tcp.idle-gap-no-keepalive')).toBe(true);
+  });
+
+  it('RST with a different TTL is attributed to a middlebox', () => {
+    const tr = buildTrace(
+      {
+        connections: [
+          {
+            packets: [
+              ...handshake(0).map((p) => ({ ...p, ttl: 58 })),
+              { t: 0.1, dir: 's2c', len: 10, ttl: 58 },
+              { t: 0.11, dir: 'c2s', len: 10, ttl: 64 },
+              { t: 400, dir: 'c2s', len: 10, ttl: 64 },
+              { t: 400.001, dir: 's2c', flags: 'R', ttl: 250 },
+            ],
+          },
+        ],
+      },
+      opts,
+    );
+    const r = detector.detect(tr, opts).find((x) => x.kind === 'tcp.rst-after-idle')!;
+    expect(r.explanation).toMatch(/TTL 250.*TTL 58.*likely generated by a middlebox/);
+    expect(r.details.likelyMiddlebox).toBe(true);
+    expect(r.explanation).toMatch(/AWS NAT Gateway/);
+  });
+
+  it('unprompted RST after the silence is worded as arriving on its own', () => {
+    const tr = buildTrace(
+      { connections: [{ packets: [...handshake(0), ...talk(0.1), { t: 240.2, dir: 's2c', flags: 'R' }] }] },
+      opts,
+    );
+    const r = detector.detect(tr, opts).find((x) => x.kind === 'tcp.rst-after-idle')!;
+    expect(r.details.mode).toBe('unprompted');
+    expect(r.explanation).toMatch(/on its own/);
+    expect(r.explanation).toMatch(/Azure Load Balancer/);
+    expect(r.title).toContain('240 s');
+  });
+
+  it('RST without a preceding silence is not flagged', () => {
+    const tr = buildTrace(
+      { connections: [{ packets: [...handshake(0), ...talk(0.1), { t: 0.3, dir: 's2c', flags: 'R' }] }] },
+      opts,
+    );
+    expect(detector.detect(tr, opts)).toEqual([]);
+  });
+
+  it('RST from the same side that broke the silence is not an idle reset answer', () => {
+    const tr = buildTrace(
+      {
+        connections: [
+          {
+            packets: [
+              ...handshake(0),
+              ...talk(0.1),
+              { t: 100, dir: 'c2s', len: 5 },
+              { t: 100.001, dir: 'c2s', flags: 'R' },
+            ],
+          },
+        ],
+      },
+      opts,
+    );
+    expect(detector.detect(tr, opts).filter((x) => x.kind === 'tcp.rst-after-idle')).toEqual([]);
+  });
+});
+
+describe('tcp.idle-gap-no-keepalive: graceful close after idle', () => {
+  it('an idle pooled connection closed gracefully after 90 s is not flagged', () => {
+    const tr = buildTrace(
+      { connections: [{ packets: [...handshake(0), ...talk(0.1), ...gracefulClose(90.2, 'c2s')] }] },
+      opts,
+    );
+    expect(detector.detect(tr, opts)).toEqual([]);
+  });
+});

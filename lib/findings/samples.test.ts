@@ -1,0 +1,91 @@
+// End-to-end check of the TCP detectors on the real-program samples (samples/*/capture.pcap),
+// through lib/tcp's tracker only: HTTP/1 and HTTP/2 parsers are not involved, so expectations of
+// http1.*, h2.* and grpc.* kinds are skipped here (tests/unit/samples.test.ts checks everything
+// through lib/analyze.ts once the whole pipeline exists). With no HTTP on the connections, the
+// deadline detector works at TCP level here — the same cuts must still be found.
+import { describe, expect, it } from 'vitest';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { trackCapture } from '../tcp/run';
+import { DEFAULT_OPTIONS, type AnalysisOptions, type Finding, type Trace } from '../trace';
+import { runDetectors } from './index';
+import { checkFinding } from './testing';
+
+const SAMPLES = path.resolve(__dirname, '../../samples');
+const TCP_KINDS = /^(tcp\.|http\.slow)/;
+
+interface Expected {
+  options?: Partial<AnalysisOptions>;
+  findings: {
+    kind: string;
+    severity?: string;
+    connection: { serverPort: number; index: number } | null;
+    stream?: number | null;
+  }[];
+  quiet?: boolean;
+}
+
+function traceOf(file: string, opts: AnalysisOptions): Trace {
+  const buf = new Uint8Array(readFileSync(file));
+  const r = trackCapture(buf, { idleThresholdS: opts.idleThresholdS });
+  const durationS = r.packets.length ? r.packets.time[r.packets.length - 1] : 0;
+  return {
+    tool: 'tracelens',
+    version: '0.1.0',
+    input: {
+      name: path.basename(file),
+      format: 'pcap',
+      compression: null,
+      bytes: buf.length,
+      packets: r.packets.length,
+      linkTypes: [],
+      start: null,
+      durationS,
+      warnings: [],
+    },
+    options: opts,
+    connections: r.connections,
+    streams: [],
+    exchanges: [],
+    findings: [],
+    h2: [],
+    packets: r.packets,
+  };
+}
+
+const dirs = existsSync(SAMPLES)
+  ? readdirSync(SAMPLES).filter(
+      (d) =>
+        existsSync(path.join(SAMPLES, d, 'expected.json')) &&
+        existsSync(path.join(SAMPLES, d, 'capture.pcap')),
+    )
+  : [];
+
+describe('TCP detectors on the real-program samples', () => {
+  for (const name of dirs) {
+    it(name, () => {
+      const dir = path.join(SAMPLES, name);
+      const exp = JSON.parse(readFileSync(path.join(dir, 'expected.json'), 'utf8')) as Expected;
+      const opts = { ...DEFAULT_OPTIONS, ...(exp.options ?? {}) };
+      const tr = traceOf(path.join(dir, 'capture.pcap'), opts);
+      const fs = runDetectors(tr, opts);
+      const connOf = (ref: { serverPort: number; index: number } | null) =>
+        ref ? tr.connections.filter((c) => c.serverPort === ref.serverPort)[ref.index]?.id : null;
+      const match = (f: Finding, e: Expected['findings'][number]) =>
+        f.kind === e.kind && f.connection === connOf(e.connection);
+      const got = fs.map((f) => `${f.kind}@${f.connection}: ${f.title}`);
+      for (const e of exp.findings.filter((x) => TCP_KINDS.test(x.kind) && x.severity !== 'info')) {
+        expect(
+          fs.some((f) => match(f, e)),
+          `expected ${e.kind} on ${JSON.stringify(e.connection)}; got\n${got.join('\n')}`,
+        ).toBe(true);
+      }
+      if (exp.quiet) {
+        const extra = fs.filter((f) => f.severity !== 'info' && !exp.findings.some((e) => match(f, e)));
+        expect(extra.map((f) => `${f.kind}@${f.connection}: ${f.title}`)).toEqual([]);
+      }
+      for (const f of fs) expect(checkFinding(f)).toEqual([]);
+      expect(tr.input.warnings.filter((w) => w.startsWith('detector'))).toEqual([]);
+    });
+  }
+});

@@ -1,0 +1,218 @@
+/**
+ * HPACK header block decoder (RFC 7541). One decoder per direction per connection; it holds that
+ * direction's dynamic table. Errors throw HpackError with the byte offset in the block; after an
+ * error the table state is unknown, so the decoder marks itself broken and refuses later blocks
+ * (the caller reports them as undecodable rather than showing wrong headers).
+ */
+import { huffmanDecodeInto } from './huffman';
+
+export type HeaderList = [string, string][];
+
+export class HpackError extends Error {
+  constructor(
+    message: string,
+    /** Offset in the header block where decoding failed. */
+    readonly offset: number,
+  ) {
+    super(`${message} at offset ${offset}`);
+    this.name = 'HpackError';
+  }
+}
+
+// prettier-ignore
+export const STATIC_TABLE: readonly (readonly [string, string])[] = [
+  [':authority', ''], [':method', 'GET'], [':method', 'POST'], [':path', '/'], [':path', '/index.html'],
+  [':scheme', 'http'], [':scheme', 'https'], [':status', '200'], [':status', '204'], [':status', '206'],
+  [':status', '304'], [':status', '400'], [':status', '404'], [':status', '500'], ['accept-charset', ''],
+  ['accept-encoding', 'gzip, deflate'], ['accept-language', ''], ['accept-ranges', ''], ['accept', ''],
+  ['access-control-allow-origin', ''], ['age', ''], ['allow', ''], ['authorization', ''], ['cache-control', ''],
+  ['content-disposition', ''], ['content-encoding', ''], ['content-language', ''], ['content-length', ''],
+  ['content-location', ''], ['content-range', ''], ['content-type', ''], ['cookie', ''], ['date', ''],
+  ['etag', ''], ['expect', ''], ['expires', ''], ['from', ''], ['host', ''], ['if-match', ''],
+  ['if-modified-since', ''], ['if-none-match', ''], ['if-range', ''], ['if-unmodified-since', ''],
+  ['last-modified', ''], ['link', ''], ['location', ''], ['max-forwards', ''], ['proxy-authenticate', ''],
+  ['proxy-authorization', ''], ['range', ''], ['referer', ''], ['refresh', ''], ['retry-after', ''],
+  ['server', ''], ['set-cookie', ''], ['strict-transport-security', ''], ['transfer-encoding', ''],
+  ['user-agent', ''], ['vary', ''], ['via', ''], ['www-authenticate', ''],
+];
+const STATIC_LEN = STATIC_TABLE.length; // 61
+
+/** Per-entry overhead in table size accounting (RFC 7541 §4.1). */
+const ENTRY_OVERHEAD = 32;
+
+const utf8 = new TextDecoder('utf-8');
+
+/** Strings are decoded as UTF-8, with a plain loop for ASCII (nearly all header bytes). */
+function bytesToString(b: Uint8Array, start: number, end: number): string {
+  let ascii = true;
+  for (let i = start; i < end; i++) {
+    if (b[i] > 0x7f) {
+      ascii = false;
+      break;
+    }
+  }
+  if (!ascii) return utf8.decode(b.subarray(start, end));
+  let s = '';
+  for (let i = start; i < end; i++) s += String.fromCharCode(b[i]);
+  return s;
+}
+
+export class DynamicTable {
+  /** Newest first: entries[0] is index 62. Kept as a ring would be faster; tables are small. */
+  entries: [string, string][] = [];
+  private sizes: number[] = [];
+  size = 0;
+  maxSize: number;
+  constructor(maxSize = 4096) {
+    this.maxSize = maxSize;
+  }
+  add(name: string, value: string, octets: number): void {
+    this.entries.unshift([name, value]);
+    this.sizes.unshift(octets + ENTRY_OVERHEAD);
+    this.size += octets + ENTRY_OVERHEAD;
+    this.evict();
+  }
+  setMax(max: number): void {
+    this.maxSize = max;
+    this.evict();
+  }
+  private evict(): void {
+    while (this.size > this.maxSize && this.entries.length > 0) {
+      this.entries.pop();
+      this.size -= this.sizes.pop() ?? 0;
+    }
+  }
+}
+
+export class HpackDecoder {
+  readonly table: DynamicTable;
+  /** The largest table size the decoder's side allowed (its SETTINGS_HEADER_TABLE_SIZE). */
+  private allowedMax: number;
+  constructor(maxTableSize = 4096) {
+    this.table = new DynamicTable(maxTableSize);
+    this.allowedMax = maxTableSize;
+  }
+  broken: string | null = null;
+  private scratch = new Uint8Array(256);
+  /** Octet lengths of the name and value last read (for table size accounting). */
+  private lastOctets = 0;
+
+  /** Our side's SETTINGS_HEADER_TABLE_SIZE took effect (after its ACK): the encoder may use up to this. */
+  setAllowedMax(max: number): void {
+    // The table itself shrinks only when the encoder sends its size update (§4.2).
+    this.allowedMax = max;
+  }
+  get allowed(): number {
+    return this.allowedMax;
+  }
+
+  decode(block: Uint8Array): HeaderList {
+    if (this.broken) throw new HpackError(`decoder state lost earlier (${this.broken})`, 0);
+    try {
+      return this.decodeBlock(block);
+    } catch (e) {
+      if (e instanceof HpackError) this.broken = e.message;
+      throw e;
+    }
+  }
+
+  private decodeBlock(b: Uint8Array): HeaderList {
+    const out: HeaderList = [];
+    const pos = { p: 0 };
+    let sawField = false;
+    while (pos.p < b.length) {
+      const start = pos.p;
+      const first = b[pos.p];
+      if (first & 0x80) {
+        const idx = this.readInt(b, pos, 7);
+        out.push(this.lookup(idx, start));
+        sawField = true;
+      } else if ((first & 0xe0) === 0x20) {
+        if (sawField) throw new HpackError('dynamic table size update after a header field', start);
+        const max = this.readInt(b, pos, 5);
+        if (max > this.allowedMax) throw new HpackError(`table size update ${max} above allowed ${this.allowedMax}`, start);
+        this.table.setMax(max);
+      } else {
+        // Literal: with incremental indexing (01xxxxxx, 6-bit index), without (0000xxxx), never (0001xxxx).
+        const indexing = (first & 0xc0) === 0x40;
+        const idx = this.readInt(b, pos, indexing ? 6 : 4);
+        let name: string;
+        let nameOctets: number;
+        if (idx === 0) {
+          name = this.readString(b, pos);
+          nameOctets = this.lastOctets;
+        } else {
+          name = this.lookup(idx, start)[0];
+          nameOctets = utf8Length(name);
+        }
+        const value = this.readString(b, pos);
+        const valueOctets = this.lastOctets;
+        if (indexing) this.table.add(name, value, nameOctets + valueOctets);
+        out.push([name, value]);
+        sawField = true;
+      }
+    }
+    return out;
+  }
+
+  private lookup(idx: number, at: number): [string, string] {
+    if (idx === 0) throw new HpackError('index 0', at);
+    if (idx <= STATIC_LEN) {
+      const e = STATIC_TABLE[idx - 1];
+      return [e[0], e[1]];
+    }
+    const e = this.table.entries[idx - STATIC_LEN - 1];
+    if (!e) throw new HpackError(`index ${idx} beyond table (${STATIC_LEN + this.table.entries.length} entries)`, at);
+    return [e[0], e[1]];
+  }
+
+  /** RFC 7541 §5.1 prefixed integer. */
+  private readInt(b: Uint8Array, pos: { p: number }, prefixBits: number): number {
+    const start = pos.p;
+    const mask = (1 << prefixBits) - 1;
+    let v = b[pos.p++] & mask;
+    if (v < mask) return v;
+    let m = 0;
+    for (;;) {
+      if (pos.p >= b.length) throw new HpackError('truncated integer', start);
+      const c = b[pos.p++];
+      v += (c & 0x7f) * 2 ** m;
+      m += 7;
+      // Nothing in HTTP/2 needs more than 2^32; larger is garbage or an attack.
+      if (v > 0xffffffff || m > 35) throw new HpackError('integer overflow', start);
+      if ((c & 0x80) === 0) return v;
+    }
+  }
+
+  private readString(b: Uint8Array, pos: { p: number }): string {
+    const start = pos.p;
+    if (pos.p >= b.length) throw new HpackError('truncated block (string expected)', start);
+    const huff = (b[pos.p] & 0x80) !== 0;
+    const len = this.readInt(b, pos, 7);
+    const end = pos.p + len;
+    if (end > b.length) throw new HpackError(`truncated string (${len} bytes, ${b.length - pos.p} left)`, start);
+    let s: string;
+    if (huff) {
+      const need = Math.ceil((len * 8) / 5);
+      if (this.scratch.length < need) this.scratch = new Uint8Array(Math.max(need, this.scratch.length * 2));
+      const r = huffmanDecodeInto(b, pos.p, end, this.scratch);
+      if (!r.ok) throw new HpackError(r.reason === 'eos' ? 'Huffman EOS or invalid code' : 'bad Huffman padding', start);
+      s = bytesToString(this.scratch, 0, r.length);
+      this.lastOctets = r.length;
+    } else {
+      s = bytesToString(b, pos.p, end);
+      this.lastOctets = len;
+    }
+    pos.p = end;
+    return s;
+  }
+}
+
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c <= 0xdbff ? (i++, 4) : 3;
+  }
+  return n;
+}

@@ -1,0 +1,196 @@
+import { describe, expect, it } from 'vitest';
+import type { Dir, H2Frame } from '../trace';
+import { H2ByteParser } from './parser';
+import {
+  PREFACE_BYTES,
+  concatBytes,
+  frameBytes,
+  hpackLiterals,
+  settingsPayload,
+  testContext,
+  u32,
+} from './test-helpers';
+
+type Chunk = { dir: Dir; bytes: Uint8Array };
+
+/** Feeds each chunk, split into pieces of `split` bytes (0 = whole), one packet per piece. */
+function feed(chunks: Chunk[], split = 0, via: 'preface' | 'upgrade' | 'midstream' = 'preface') {
+  const ctx = testContext();
+  const p = new H2ByteParser(ctx, { via });
+  const off: Record<Dir, number> = { c2s: 0, s2c: 0 };
+  let packet = 0;
+  let t = 0;
+  for (const c of chunks) {
+    const step = split || c.bytes.length;
+    for (let i = 0; i < c.bytes.length; i += step) {
+      const piece = c.bytes.slice(i, i + step);
+      p.data(c.dir, piece, off[c.dir], ++packet, (t += 0.001));
+      off[c.dir] += piece.length;
+    }
+  }
+  p.end('c2s', 'fin', t);
+  p.end('s2c', 'fin', t);
+  return { ctx, parser: p, session: p.session };
+}
+
+function allFrames(ctx: ReturnType<typeof testContext>): H2Frame[] {
+  const fs = [...ctx.results.h2.flatMap((h) => h.frames), ...ctx.results.streams.flatMap((s) => s.frames)];
+  return fs.sort((a, b) => a.number - b.number);
+}
+
+const REQ = hpackLiterals([
+  [':method', 'GET'],
+  [':path', '/x'],
+  [':scheme', 'http'],
+  [':authority', 'example'],
+]);
+const RESP = hpackLiterals([[':status', '200'], ['content-type', 'text/plain']]);
+
+function cleanExchange(): Chunk[] {
+  return [
+    { dir: 'c2s', bytes: concatBytes([PREFACE_BYTES, frameBytes(4, 0, 0, settingsPayload([[3, 100]]))]) },
+    { dir: 's2c', bytes: concatBytes([frameBytes(4, 0, 0, settingsPayload([[4, 1 << 20]])), frameBytes(4, 1, 0)]) },
+    { dir: 'c2s', bytes: concatBytes([frameBytes(4, 1, 0), frameBytes(1, 0x5, 1, REQ), frameBytes(6, 0, 0, [1, 2, 3, 4, 5, 6, 7, 8])]) },
+    {
+      dir: 's2c',
+      bytes: concatBytes([
+        frameBytes(6, 1, 0, [1, 2, 3, 4, 5, 6, 7, 8]),
+        frameBytes(1, 0x4, 1, RESP),
+        frameBytes(0, 0, 1, new Uint8Array(100)),
+        frameBytes(0, 0x9, 1, Uint8Array.from([4, 1, 2, 3, 0, 0, 0, 0])),
+      ]),
+    },
+  ];
+}
+
+describe('H2ByteParser', () => {
+  it('parses a clean exchange with no violations', () => {
+    const { ctx, session } = feed(cleanExchange());
+    expect(session.info.prefaceSeen).toBe(true);
+    expect(session.info.violations).toEqual([]);
+    const s = ctx.results.streams[0];
+    expect(s).toMatchObject({ id: 1, method: 'GET', path: '/x', authority: 'example', status: 200, state: 'closed', sequence: 'H* H D D*' });
+    expect(s.dataBytes).toEqual({ c2s: 0, s2c: 103 });
+    expect(s.endStream).toEqual({ c2s: true, s2c: true });
+    expect(s.frames[3].info).toMatchObject({ padLength: 4, dataLength: 3 });
+    expect(session.info.settings.s2c).toEqual({ INITIAL_WINDOW_SIZE: 1 << 20 });
+    expect(ctx.warnings).toEqual([]);
+  });
+
+  it('gives the same frames split 1 byte at a time as whole, with first/last packets', () => {
+    const whole = allFrames(feed(cleanExchange()).ctx);
+    const { ctx } = feed(cleanExchange(), 1);
+    const bytewise = allFrames(ctx);
+    const strip = (f: H2Frame) => ({ ...f, packets: undefined, tS: undefined });
+    expect(bytewise.map(strip)).toEqual(whole.map(strip));
+    // A 100-byte DATA frame sent 1 byte per packet spans 109 packets: first and last are kept.
+    const data = bytewise.find((f) => f.type === 'DATA' && f.length === 100);
+    expect(data?.packets.length).toBe(2);
+    expect((data?.packets[1] ?? 0) - (data?.packets[0] ?? 0)).toBe(108);
+    expect(whole.find((f) => f.type === 'DATA')?.packets.length).toBe(1);
+  });
+
+  it('assembles HEADERS + CONTINUATION and attaches headers to the completing frame', () => {
+    const block = REQ;
+    const chunks: Chunk[] = [
+      {
+        dir: 'c2s',
+        bytes: concatBytes([
+          PREFACE_BYTES,
+          frameBytes(4, 0, 0),
+          frameBytes(1, 0x1, 1, block.subarray(0, 5)),
+          frameBytes(9, 0, 1, block.subarray(5, 12)),
+          frameBytes(9, 0x4, 1, block.subarray(12)),
+        ]),
+      },
+    ];
+    for (const split of [0, 1, 7]) {
+      const { ctx, session } = feed(chunks, split);
+      const s = ctx.results.streams[0];
+      expect(s.frames.map((f) => f.type)).toEqual(['HEADERS', 'CONTINUATION', 'CONTINUATION']);
+      expect(s.frames[0].headers).toBeUndefined();
+      expect(s.frames[2].headers?.[1]).toEqual([':path', '/x']);
+      expect(s.method).toBe('GET');
+      expect(s.endStream.c2s).toBe(true);
+      expect(s.sequence).toBe('H* C C');
+      // The server never answered at all; only its missing SETTINGS ACK is a violation.
+      expect(session.info.violations.map((v) => v.kind)).toEqual(['h2.settings-unacked']);
+    }
+  });
+
+  it('reports a truncated HPACK block and an index beyond the table, then marks the decoder broken', () => {
+    const { ctx, session } = feed([
+      {
+        dir: 'c2s',
+        bytes: concatBytes([
+          PREFACE_BYTES,
+          frameBytes(4, 0, 0),
+          frameBytes(1, 0x5, 1, REQ.subarray(0, REQ.length - 3)),
+          frameBytes(1, 0x5, 3, REQ),
+        ]),
+      },
+      { dir: 's2c', bytes: frameBytes(1, 0x5, 1, Uint8Array.from([0x88, 0xc0])) },
+    ]);
+    const [s1, s3] = ctx.results.streams;
+    expect(s1.frames[0].info?.error).toMatch(/HPACK: truncated string/);
+    expect(s3.frames[0].info?.error).toMatch(/state lost/);
+    expect(s3.method).toBeNull();
+    expect(s1.frames[1].info?.error).toMatch(/index 64 beyond table/);
+    expect(ctx.warnings.length).toBe(3);
+    expect(session.info.violations.map((v) => v.kind)).toEqual(['h2.settings-unacked']);
+  });
+
+  it('records frame-size errors and keeps parsing by length', () => {
+    const { ctx, session } = feed([
+      { dir: 'c2s', bytes: concatBytes([PREFACE_BYTES, frameBytes(4, 0, 0), frameBytes(6, 0, 0, [1, 2, 3]), frameBytes(0, 0, 1, new Uint8Array(20000)), frameBytes(4, 1, 0)]) },
+    ]);
+    const kinds = session.info.violations.map((v) => v.kind);
+    expect(kinds).toContain('h2.frame-size-error');
+    expect(kinds.filter((k) => k === 'h2.frame-size-error').length).toBe(2);
+    expect(allFrames(ctx).map((f) => f.type)).toEqual(['SETTINGS', 'PING', 'DATA', 'SETTINGS']);
+  });
+
+  it('stops a direction at a gap or at an implausible frame header', () => {
+    const ctx = testContext();
+    const p = new H2ByteParser(ctx, { via: 'preface' });
+    p.data('c2s', concatBytes([PREFACE_BYTES, frameBytes(4, 0, 0)]), 0, 1, 0);
+    p.gap('c2s', 33, 100, 0.1);
+    p.data('c2s', frameBytes(4, 1, 0), 133, 2, 0.2);
+    p.data('s2c', Uint8Array.from([0xff, 0xff, 0xff, 0xee, 0, 0, 0, 0, 0]), 0, 3, 0.3);
+    expect(allFrames(ctx).length).toBe(1);
+    expect(ctx.warnings.join('\n')).toMatch(/missing/);
+    expect(ctx.warnings.join('\n')).toMatch(/implausible/);
+  });
+
+  it('rejects a connection whose client does not start with the preface', () => {
+    const ctx = testContext();
+    const p = new H2ByteParser(ctx, { via: 'preface' });
+    p.data('c2s', Uint8Array.from('GET / HTTP/1.1\r\n', (c) => c.charCodeAt(0)), 0, 1, 0);
+    expect(ctx.warnings[0]).toMatch(/preface expected/);
+  });
+
+  it('h2c upgrade: stream 1 is the upgraded request, half-closed by the client', () => {
+    const { ctx, session } = feed(
+      [
+        { dir: 's2c', bytes: concatBytes([frameBytes(4, 0, 0), frameBytes(1, 0x4, 1, RESP), frameBytes(0, 1, 1, [1, 2])]) },
+        { dir: 'c2s', bytes: concatBytes([PREFACE_BYTES, frameBytes(4, 0, 0), frameBytes(4, 1, 0)]) },
+        { dir: 's2c', bytes: frameBytes(4, 1, 0) },
+      ],
+      0,
+      'upgrade',
+    );
+    expect(session.info.via).toBe('upgrade');
+    const s = ctx.results.streams[0];
+    expect(s).toMatchObject({ id: 1, status: 200, state: 'closed', endStream: { c2s: true, s2c: true } });
+    expect(session.info.violations).toEqual([]);
+  });
+
+  it('midstream mode parses frames from the first byte and does not flag unseen streams', () => {
+    const { ctx, session } = feed([{ dir: 's2c', bytes: concatBytes([frameBytes(0, 0, 7, [1, 2, 3]), frameBytes(0, 1, 5, [1])]) }], 0, 'midstream');
+    expect(ctx.results.streams.map((s) => s.id)).toEqual([7, 5]);
+    expect(session.info.violations).toEqual([]);
+  });
+});
+
+export { feed, allFrames, REQ, RESP };
+export const WINDOW = u32;

@@ -1,0 +1,701 @@
+/**
+ * The HTTP/2 connection model (RFC 9113), fed one frame at a time from either source: the byte
+ * parser (lib/http2/parser.ts, payloads present) or a debug-log reader (lib/logs, headers and
+ * facts already decoded). It numbers frames, assembles header blocks, keeps per-stream records and
+ * state machines, flow-control windows and SETTINGS/PING pairing, and records protocol violations
+ * for the detectors (lib/findings/h2.ts).
+ *
+ * Conventions:
+ * - Stream states follow §5.1 as seen from the client: "half-closed-local" = the client sent
+ *   END_STREAM, "half-closed-remote" = the server did. (An observer has no single local side.)
+ * - H2Stream.sequence: one token per frame on the stream, in order: H = HEADERS, C = CONTINUATION,
+ *   D = DATA, R = RST_STREAM, P = PUSH_PROMISE (on the parent stream), "*" after END_STREAM.
+ *   WINDOW_UPDATE and PRIORITY are left out (flow-control noise). Long sequences are cut after
+ *   SEQUENCE_MAX tokens with " …".
+ */
+import type { AppContext, H2FrameInput } from '../stream';
+import type { Dir, H2ConnectionInfo, H2Frame, H2FrameInfo, H2Stream, H2Violation, PerDir } from '../trace';
+import {
+  DEFAULT_MAX_FRAME_SIZE,
+  F,
+  T,
+  decodePayload,
+  errorCodeName,
+  frameFlagNames,
+  frameTypeName,
+  settingName,
+} from './frames';
+import { HpackDecoder, HpackError, type HeaderList } from './hpack';
+import { GrpcMessageScanner, applyGrpcStatus, isGrpcContentType, newGrpcInfo } from './grpc';
+
+const INITIAL_WINDOW = 65535;
+const MAX_WINDOW = 2 ** 31 - 1;
+const SEQUENCE_MAX = 200;
+/** Frames the peer sends within this long after RST_STREAM were likely in flight (§5.1 "closed"). */
+const RST_GRACE_S = 1;
+
+export type H2Via = 'preface' | 'upgrade' | 'log';
+
+export interface H2SessionOptions {
+  via: H2Via;
+  /**
+   * The capture began inside the connection: streams first seen mid-life are not violations, and
+   * HPACK tables are unknown (header blocks that reference them fail and are reported undecodable).
+   */
+  midstream?: boolean;
+}
+
+const other = (d: Dir): Dir => (d === 'c2s' ? 's2c' : 'c2s');
+
+interface StreamRec {
+  s: H2Stream;
+  /** What each sender may still send (DATA) on this stream. */
+  window: PerDir;
+  flowReported: PerDir<boolean>;
+  opened: PerDir<boolean>;
+  /** Header blocks completed per sender (1st = headers, 2nd+ = trailers). */
+  blocks: PerDir;
+  rst: { by: Dir; tS: number } | null;
+  grpc: GrpcMessageScanner | null;
+  tokens: number;
+}
+
+interface PendingBlock {
+  streamId: number;
+  typeId: number;
+  /** Fragments copied out of the caller's buffers (payloads are valid only during a call). */
+  chunks: Uint8Array[];
+  size: number;
+  endStream: boolean;
+  promisedId: number;
+  firstFrame: H2Frame;
+}
+
+interface PendingSettings {
+  frame: H2Frame;
+  values: { id: number; value: number }[];
+  peerFramesAtSend: number;
+}
+
+interface PendingPing {
+  frame: H2Frame;
+  payload: string;
+  peerFramesAtSend: number;
+}
+
+export class H2Session {
+  readonly info: H2ConnectionInfo;
+  private readonly streams = new Map<number, StreamRec>();
+  /** Decoder for header blocks sent by each direction. */
+  private readonly hpack: Record<Dir, HpackDecoder> = { c2s: new HpackDecoder(), s2c: new HpackDecoder() };
+  private readonly pendingBlock: Record<Dir, PendingBlock | null> = { c2s: null, s2c: null };
+  private readonly connWindow: PerDir = { c2s: INITIAL_WINDOW, s2c: INITIAL_WINDOW };
+  private readonly connFlowReported: PerDir<boolean> = { c2s: false, s2c: false };
+  /** Initial stream window for DATA sent by each direction (the peer's SETTINGS_INITIAL_WINDOW_SIZE). */
+  private readonly initialWindow: PerDir = { c2s: INITIAL_WINDOW, s2c: INITIAL_WINDOW };
+  /** Largest frame each direction may send (the peer's SETTINGS_MAX_FRAME_SIZE). */
+  private readonly maxFrameSize: PerDir = { c2s: DEFAULT_MAX_FRAME_SIZE, s2c: DEFAULT_MAX_FRAME_SIZE };
+  private readonly maxOpened: PerDir = { c2s: 0, s2c: 0 };
+  private readonly framesSent: PerDir = { c2s: 0, s2c: 0 };
+  private readonly pendingSettings: Record<Dir, PendingSettings[]> = { c2s: [], s2c: [] };
+  private readonly pendingPings: Record<Dir, PendingPing[]> = { c2s: [], s2c: [] };
+  /** GOAWAY sent by each direction (the first one: later ones only lower last-stream-id). */
+  private readonly goawayBy: Record<Dir, { lastStreamId: number; frame: number; tS: number } | null> = {
+    c2s: null,
+    s2c: null,
+  };
+  private finished = false;
+  private lastS = 0;
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly opts: H2SessionOptions,
+  ) {
+    this.info = {
+      connection: ctx.conn.id,
+      frames: [],
+      settings: { c2s: {}, s2c: {} },
+      goaway: [],
+      violations: [],
+      prefaceSeen: false,
+      via: opts.via,
+    };
+    ctx.results.h2.push(this.info);
+  }
+
+  /** All streams of this connection, in order of first appearance. */
+  get streamList(): H2Stream[] {
+    return [...this.streams.values()].map((r) => r.s);
+  }
+
+  stream(id: number): H2Stream | undefined {
+    return this.streams.get(id)?.s;
+  }
+
+  /** Largest frame the direction may send (the peer's SETTINGS_MAX_FRAME_SIZE, as far as seen). */
+  maxFrameSizeFor(dir: Dir): number {
+    return this.maxFrameSize[dir];
+  }
+
+  markPreface(): void {
+    this.info.prefaceSeen = true;
+  }
+
+  /**
+   * h2c upgrade (RFC 7540 §3.2): the HTTP/1.1 request became stream 1, which the client has
+   * already finished sending (half-closed from the client's side).
+   */
+  openUpgradeStream(tS: number, requestHeaders: HeaderList | null = null): void {
+    const r = this.getStream(1, tS);
+    r.opened.c2s = true;
+    r.s.endStream.c2s = true;
+    r.s.state = 'half-closed-local';
+    r.s.requestHeaders = requestHeaders;
+    if (requestHeaders) this.applyRequestHeaders(r, requestHeaders);
+    this.maxOpened.c2s = 1;
+  }
+
+  frame(input: H2FrameInput): H2Frame {
+    const { dir, tS, typeId, flagsRaw, streamId, length } = input;
+    this.lastS = tS;
+    const f: H2Frame = {
+      number: this.ctx.results.nextFrameNumber(),
+      connection: this.ctx.conn.id,
+      stream: streamId,
+      type: frameTypeName(typeId),
+      typeId,
+      flags: frameFlagNames(typeId, flagsRaw),
+      flagsRaw,
+      length,
+      dir,
+      tS,
+      packets: input.packets,
+    };
+    if (input.line !== undefined) f.line = input.line;
+
+    let fragment: Uint8Array | undefined;
+    if (input.payload) {
+      const d = decodePayload(typeId, flagsRaw, input.payload);
+      fragment = d.fragment;
+      if (hasKeys(d.info)) f.info = d.info;
+    } else if (input.info) {
+      f.info = input.info;
+    }
+    this.framesSent[dir]++;
+
+    if (length > this.maxFrameSize[dir]) {
+      this.violation('h2.frame-size-error', streamId || null, [f.number], tS, `${f.type} of ${length} bytes exceeds the peer's SETTINGS_MAX_FRAME_SIZE ${this.maxFrameSize[dir]}`, { length, max: this.maxFrameSize[dir] });
+    } else if (f.info?.error && /length/.test(f.info.error)) {
+      this.violation('h2.frame-size-error', streamId || null, [f.number], tS, f.info.error, { length });
+    }
+
+    // §6.10: a header block's CONTINUATIONs follow it with nothing from the same sender between.
+    const pend = this.pendingBlock[dir];
+    if (pend && !(typeId === T.CONTINUATION && streamId === pend.streamId)) {
+      this.violation('h2.continuation-interleaved', pend.streamId, [pend.firstFrame.number, f.number], tS, `${f.type} on stream ${streamId} interrupted the header block of stream ${pend.streamId} (CONTINUATION expected)`);
+      this.failBlock(dir, 'header block interrupted before END_HEADERS');
+    } else if (!pend && typeId === T.CONTINUATION) {
+      this.violation('h2.continuation-interleaved', streamId, [f.number], tS, `CONTINUATION on stream ${streamId} without a preceding HEADERS/PUSH_PROMISE`);
+    }
+
+    if (streamId === 0) {
+      this.info.frames.push(f);
+      this.connectionFrame(f, input);
+    } else {
+      this.streamFrame(f, input, fragment);
+    }
+    return f;
+  }
+
+  /** Ends the connection: unanswered SETTINGS/PING become violations, per h2-rules.md. */
+  finish(endS: number = this.lastS, how: 'closed' | 'capture-end' = 'capture-end'): void {
+    if (this.finished) return;
+    this.finished = true;
+    for (const dir of ['c2s', 's2c'] as Dir[]) {
+      const peer = other(dir);
+      for (const p of this.pendingSettings[dir]) {
+        const peerKeptSending = this.framesSent[peer] > p.peerFramesAtSend;
+        if (!peerKeptSending && how !== 'closed') continue;
+        this.violation('h2.settings-unacked', null, [p.frame.number], p.frame.tS, `SETTINGS from the ${side(dir)} never acknowledged by the ${side(peer)}` + (peerKeptSending ? ' although it kept sending frames' : ' before the connection closed'), { by: dir, peerFramesAfter: this.framesSent[peer] - p.peerFramesAtSend });
+      }
+      for (const p of this.pendingPings[dir]) {
+        const peerKeptSending = this.framesSent[peer] > p.peerFramesAtSend;
+        if (!peerKeptSending && how !== 'closed') continue;
+        this.violation('h2.ping-unacked', null, [p.frame.number], p.frame.tS, `PING ${p.payload} from the ${side(dir)} never answered by the ${side(peer)}`, { by: dir, payload: p.payload, peerFramesAfter: this.framesSent[peer] - p.peerFramesAtSend });
+      }
+      const pend = this.pendingBlock[dir];
+      if (pend) this.failBlock(dir, 'connection ended inside a header block');
+    }
+    for (const r of this.streams.values()) {
+      if (r.s.endS < endS && r.s.state !== 'closed' && r.s.state !== 'idle') r.s.endS = Math.max(r.s.endS, endS);
+      if (r.grpc) {
+        for (const d of ['c2s', 's2c'] as Dir[]) if (r.grpc.midMessage(d)) this.ctx.warn(`h2 stream ${r.s.id}: ${side(d)} stopped inside a gRPC message`);
+      }
+    }
+  }
+
+  // ---- connection-level frames ----
+
+  private connectionFrame(f: H2Frame, input: H2FrameInput): void {
+    const { dir, typeId, flagsRaw, tS } = input;
+    const peer = other(dir);
+    const info = f.info;
+    switch (typeId) {
+      case T.SETTINGS: {
+        if (flagsRaw & F.ACK) {
+          const p = this.pendingSettings[peer].shift();
+          if (p) this.applySettingsAcked(peer, p.values);
+          break;
+        }
+        const values = (info?.settings ?? []).map((s) => ({ id: s.id, value: s.value }));
+        const rec = this.info.settings[dir];
+        for (const s of values) {
+          rec[settingName(s.id)] = s.value;
+          // Raises take effect at once (the sender is ready for them); reductions once acknowledged.
+          if (s.id === 4) {
+            if (s.value > MAX_WINDOW)
+              this.violation('h2.flow-control-violation', null, [f.number], tS, `SETTINGS_INITIAL_WINDOW_SIZE ${s.value} above 2^31-1`, { value: s.value });
+            else if (s.value > this.initialWindow[peer]) this.setInitialWindow(peer, s.value);
+          } else if (s.id === 5 && s.value > this.maxFrameSize[peer]) this.maxFrameSize[peer] = s.value;
+          else if (s.id === 1) this.hpack[peer].setAllowedMax(Math.max(s.value, this.hpack[peer].allowed));
+        }
+        this.pendingSettings[dir].push({ frame: f, values, peerFramesAtSend: this.framesSent[peer] });
+        break;
+      }
+      case T.PING: {
+        const payload = info?.pingPayload ?? '';
+        if (flagsRaw & F.ACK) {
+          const list = this.pendingPings[peer];
+          const i = list.findIndex((p) => p.payload === payload);
+          if (i >= 0) list.splice(i, 1);
+        } else {
+          this.pendingPings[dir].push({ frame: f, payload, peerFramesAtSend: this.framesSent[peer] });
+        }
+        break;
+      }
+      case T.GOAWAY: {
+        const lastStreamId = info?.lastStreamId ?? 0;
+        const errorCode = info?.errorCode ?? 0;
+        this.info.goaway.push({ by: dir, lastStreamId, errorCode, errorName: info?.errorName ?? errorCodeName(errorCode), frame: f.number, tS });
+        const g = this.goawayBy[dir];
+        if (!g || lastStreamId < g.lastStreamId) this.goawayBy[dir] = { lastStreamId, frame: f.number, tS };
+        break;
+      }
+      case T.WINDOW_UPDATE: {
+        const inc = info?.increment;
+        if (inc === undefined) break;
+        if (inc === 0) {
+          this.violation('h2.flow-control-violation', null, [f.number], tS, `WINDOW_UPDATE with increment 0 on the connection from the ${side(dir)}`, { increment: 0 });
+          break;
+        }
+        this.connWindow[peer] += inc;
+        if (this.connWindow[peer] > MAX_WINDOW)
+          this.violation('h2.flow-control-violation', null, [f.number], tS, `connection window of the ${side(peer)} overflowed 2^31-1 (${this.connWindow[peer]})`, { window: this.connWindow[peer] });
+        if (this.connWindow[peer] >= 0) this.connFlowReported[peer] = false;
+        break;
+      }
+      case T.DATA:
+      case T.HEADERS:
+      case T.PUSH_PROMISE:
+      case T.CONTINUATION:
+      case T.RST_STREAM:
+      case T.PRIORITY:
+        this.ctx.warn(`h2: ${f.type} frame ${f.number} on stream 0 (PROTOCOL_ERROR)`);
+        f.info = { ...f.info, error: `${f.type} on stream 0` };
+        break;
+    }
+  }
+
+  private applySettingsAcked(sender: Dir, values: { id: number; value: number }[]): void {
+    const peer = other(sender);
+    for (const s of values) {
+      if (s.id === 4 && s.value <= MAX_WINDOW && s.value < this.initialWindow[peer]) this.setInitialWindow(peer, s.value);
+      else if (s.id === 5) this.maxFrameSize[peer] = Math.max(DEFAULT_MAX_FRAME_SIZE, s.value);
+      else if (s.id === 1) this.hpack[peer].setAllowedMax(s.value);
+    }
+  }
+
+  /** §6.9.2: a change of SETTINGS_INITIAL_WINDOW_SIZE shifts every stream window by the difference. */
+  private setInitialWindow(sender: Dir, value: number): void {
+    const delta = value - this.initialWindow[sender];
+    this.initialWindow[sender] = value;
+    for (const r of this.streams.values()) {
+      if (r.s.state !== 'closed') r.window[sender] += delta;
+    }
+  }
+
+  // ---- stream frames ----
+
+  private getStream(id: number, tS: number): StreamRec {
+    let r = this.streams.get(id);
+    if (!r) {
+      const s: H2Stream = {
+        connection: this.ctx.conn.id,
+        id,
+        method: null,
+        path: null,
+        authority: null,
+        status: null,
+        grpcStatus: null,
+        frames: [],
+        requestHeaders: null,
+        responseHeaders: null,
+        trailers: null,
+        startS: tS,
+        endS: tS,
+        responseS: null,
+        responseEndS: null,
+        state: 'idle',
+        endStream: { c2s: false, s2c: false },
+        reset: null,
+        dataBytes: { c2s: 0, s2c: 0 },
+        grpc: null,
+        sequence: '',
+      };
+      r = {
+        s,
+        window: { c2s: this.initialWindow.c2s, s2c: this.initialWindow.s2c },
+        flowReported: { c2s: false, s2c: false },
+        opened: { c2s: false, s2c: false },
+        blocks: { c2s: 0, s2c: 0 },
+        rst: null,
+        grpc: null,
+        tokens: 0,
+      };
+      this.streams.set(id, r);
+      this.ctx.results.streams.push(s);
+    }
+    return r;
+  }
+
+  private streamFrame(f: H2Frame, input: H2FrameInput, fragment: Uint8Array | undefined): void {
+    const { dir, typeId, flagsRaw, tS, streamId } = input;
+    const known = this.streams.has(streamId);
+    const r = this.getStream(streamId, tS);
+    const s = r.s;
+    s.frames.push(f);
+    s.endS = tS;
+    const endStreamFlag = (typeId === T.DATA || typeId === T.HEADERS) && (flagsRaw & F.END_STREAM) !== 0;
+
+    if (typeId === T.DATA || typeId === T.HEADERS) this.checkStreamUse(r, f, dir, known);
+
+    switch (typeId) {
+      case T.HEADERS: {
+        this.token(r, 'H', endStreamFlag);
+        this.maybeOpen(r, f, dir, known);
+        this.startBlock(r, f, input, fragment, endStreamFlag, 0);
+        break;
+      }
+      case T.PUSH_PROMISE: {
+        this.token(r, 'P', false);
+        const promised = f.info?.promisedStreamId ?? 0;
+        if (promised) {
+          const pr = this.getStream(promised, tS);
+          pr.s.state = 'reserved';
+          pr.opened.s2c = true;
+          // A pushed stream carries nothing from the client: its side counts as ended (§8.4).
+          pr.s.endStream.c2s = true;
+          if (promised > this.maxOpened.s2c) this.maxOpened.s2c = promised;
+        }
+        this.startBlock(r, f, input, fragment, false, promised);
+        break;
+      }
+      case T.CONTINUATION: {
+        this.token(r, 'C', false);
+        const pend = this.pendingBlock[dir];
+        if (pend && pend.streamId === streamId) {
+          if (fragment) {
+            pend.chunks.push(fragment.slice());
+            pend.size += fragment.length;
+          }
+          if (flagsRaw & F.END_HEADERS) {
+            this.pendingBlock[dir] = null;
+            this.completeBlock(pend, f, dir, input.headers, pend.chunks.length ? concat(pend.chunks, pend.size) : undefined);
+          }
+        }
+        break;
+      }
+      case T.DATA: {
+        this.token(r, 'D', endStreamFlag);
+        const dataLen = f.info?.dataLength ?? (input.payload ? 0 : f.length);
+        s.dataBytes[dir] += dataLen;
+        this.flowControl(r, f, dir);
+        if (r.grpc && input.payload && f.info?.dataLength) {
+          const p = input.payload;
+          const start = f.info.padLength !== undefined ? 1 : 0;
+          r.grpc.feed(dir, p.subarray(start, start + f.info.dataLength));
+        }
+        if (endStreamFlag) this.endStream(r, dir, tS);
+        break;
+      }
+      case T.RST_STREAM: {
+        this.token(r, 'R', false);
+        const code = f.info?.errorCode ?? 0;
+        if (!s.reset) s.reset = { by: dir, errorCode: code, errorName: f.info?.errorName ?? errorCodeName(code), frame: f.number };
+        if (!r.rst) r.rst = { by: dir, tS };
+        s.state = 'closed';
+        if (s.responseEndS === null) s.responseEndS = tS;
+        break;
+      }
+      case T.WINDOW_UPDATE: {
+        const inc = f.info?.increment;
+        if (inc === undefined) break;
+        const peer = other(dir);
+        if (inc === 0) {
+          this.violation('h2.flow-control-violation', streamId, [f.number], tS, `WINDOW_UPDATE with increment 0 on stream ${streamId} from the ${side(dir)}`, { increment: 0 });
+          break;
+        }
+        r.window[peer] += inc;
+        if (r.window[peer] > MAX_WINDOW)
+          this.violation('h2.flow-control-violation', streamId, [f.number], tS, `stream ${streamId} window of the ${side(peer)} overflowed 2^31-1 (${r.window[peer]})`, { window: r.window[peer] });
+        if (r.window[peer] >= 0) r.flowReported[peer] = false;
+        break;
+      }
+    }
+  }
+
+  /** §5.1 / §5.1.1 checks for DATA and HEADERS. */
+  private checkStreamUse(r: StreamRec, f: H2Frame, dir: Dir, known: boolean): void {
+    const s = r.s;
+    const id = s.id;
+    if (r.rst) {
+      const inFlight = r.rst.by !== dir && f.tS - r.rst.tS <= RST_GRACE_S;
+      if (!inFlight)
+        this.violation('h2.frame-on-closed-stream', id, [s.reset?.frame ?? f.number, f.number], f.tS, `${f.type} from the ${side(dir)} on stream ${id} after RST_STREAM from the ${side(r.rst.by)}`, { afterS: round(f.tS - r.rst.tS) });
+      return;
+    }
+    if (s.endStream[dir]) {
+      const endFrame = lastEndStreamFrame(s, dir, f.number);
+      const bothEnded = s.endStream[other(dir)];
+      this.violation(
+        bothEnded ? 'h2.frame-on-closed-stream' : 'h2.headers-after-end-stream',
+        id,
+        endFrame ? [endFrame, f.number] : [f.number],
+        f.tS,
+        `${f.type} from the ${side(dir)} on stream ${id} after it had sent END_STREAM${bothEnded ? ' (stream closed)' : ''}`,
+      );
+      return;
+    }
+    // An unseen stream id below what its initiator already opened is implicitly closed (§5.1.1).
+    if (!known && !this.opts.midstream && f.typeId === T.DATA) {
+      const initiator: Dir = id % 2 === 1 ? 'c2s' : 's2c';
+      if (id < this.maxOpened[initiator])
+        this.violation('h2.frame-on-closed-stream', id, [f.number], f.tS, `DATA on stream ${id}, which was never opened and is implicitly closed (stream ${this.maxOpened[initiator]} was opened after it)`);
+    }
+  }
+
+  /** A HEADERS that opens a stream: id order and parity (§5.1.1), GOAWAY (§6.8). */
+  private maybeOpen(r: StreamRec, f: H2Frame, dir: Dir, known: boolean): void {
+    const s = r.s;
+    if (r.opened.c2s || r.opened.s2c) {
+      if (s.state === 'reserved' && dir === 's2c') s.state = 'half-closed-local';
+      return;
+    }
+    if (known && s.state !== 'idle') return;
+    const id = s.id;
+    const initiator: Dir = id % 2 === 1 ? 'c2s' : 's2c';
+    if (dir !== initiator) {
+      // A response on a stream we never saw opened: the capture missed the request.
+      if (!this.opts.midstream && dir === 'c2s')
+        this.violation('h2.stream-id-regression', id, [f.number], f.tS, `the client opened stream ${id}, an even id (client streams are odd)`);
+      r.opened[initiator] = true;
+      s.state = 'open';
+      return;
+    }
+    r.opened[dir] = true;
+    s.state = 'open';
+    if (id <= this.maxOpened[dir] && !this.opts.midstream)
+      this.violation('h2.stream-id-regression', id, [f.number], f.tS, `the ${side(dir)} opened stream ${id} after stream ${this.maxOpened[dir]}`, { previous: this.maxOpened[dir] });
+    if (id > this.maxOpened[dir]) this.maxOpened[dir] = id;
+    const g = this.goawayBy[other(dir)];
+    if (g && id > g.lastStreamId)
+      this.violation('h2.goaway-then-new-stream', id, [g.frame, f.number], f.tS, `the ${side(dir)} opened stream ${id} after the ${side(other(dir))}'s GOAWAY (last-stream-id ${g.lastStreamId})`, { lastStreamId: g.lastStreamId, afterS: round(f.tS - g.tS) });
+  }
+
+  private flowControl(r: StreamRec, f: H2Frame, dir: Dir): void {
+    // The whole payload counts, padding included (§6.1).
+    const n = f.length;
+    this.connWindow[dir] -= n;
+    r.window[dir] -= n;
+    if (r.window[dir] < 0 && !r.flowReported[dir]) {
+      r.flowReported[dir] = true;
+      this.violation('h2.flow-control-violation', r.s.id, [f.number], f.tS, `DATA from the ${side(dir)} on stream ${r.s.id} exceeds the stream window by ${-r.window[dir]} bytes`, { scope: 'stream', by: dir, excess: -r.window[dir], length: n });
+    }
+    if (this.connWindow[dir] < 0 && !this.connFlowReported[dir]) {
+      this.connFlowReported[dir] = true;
+      this.violation('h2.flow-control-violation', r.s.id, [f.number], f.tS, `DATA from the ${side(dir)} exceeds the connection window by ${-this.connWindow[dir]} bytes`, { scope: 'connection', by: dir, excess: -this.connWindow[dir], length: n });
+    }
+  }
+
+  private endStream(r: StreamRec, dir: Dir, tS: number): void {
+    const s = r.s;
+    s.endStream[dir] = true;
+    if (dir === 's2c' && s.responseEndS === null) s.responseEndS = tS;
+    if (s.state === 'closed') return;
+    if (s.endStream.c2s && s.endStream.s2c) s.state = 'closed';
+    else s.state = s.endStream.c2s ? 'half-closed-local' : 'half-closed-remote';
+  }
+
+  private token(r: StreamRec, t: string, end: boolean): void {
+    if (r.tokens > SEQUENCE_MAX) return;
+    r.tokens++;
+    if (r.tokens > SEQUENCE_MAX) {
+      r.s.sequence += ' …';
+      return;
+    }
+    r.s.sequence += (r.s.sequence ? ' ' : '') + t + (end ? '*' : '');
+  }
+
+  // ---- header blocks ----
+
+  private startBlock(r: StreamRec, f: H2Frame, input: H2FrameInput, fragment: Uint8Array | undefined, endStream: boolean, promisedId: number): void {
+    const dir = input.dir;
+    const pb: PendingBlock = { streamId: r.s.id, typeId: input.typeId, chunks: [], size: 0, endStream, promisedId, firstFrame: f };
+    if (input.flagsRaw & F.END_HEADERS) {
+      this.completeBlock(pb, f, dir, input.headers, fragment);
+    } else {
+      if (fragment) {
+        pb.chunks.push(fragment.slice());
+        pb.size = fragment.length;
+      }
+      this.pendingBlock[dir] = pb;
+    }
+  }
+
+  private failBlock(dir: Dir, why: string): void {
+    const pend = this.pendingBlock[dir];
+    this.pendingBlock[dir] = null;
+    if (!pend) return;
+    // The HPACK state is now unknown: the block may have carried table updates.
+    this.hpack[dir].broken ??= why;
+    pend.firstFrame.info = { ...pend.firstFrame.info, error: why };
+    const r = this.streams.get(pend.streamId);
+    if (r && pend.endStream) this.endStream(r, dir, pend.firstFrame.tS);
+  }
+
+  private completeBlock(pb: PendingBlock, f: H2Frame, dir: Dir, given: HeaderList | undefined, block: Uint8Array | undefined): void {
+    let headers: HeaderList | null = given ?? null;
+    if (!headers && block) {
+      try {
+        headers = this.hpack[dir].decode(block);
+      } catch (e) {
+        const msg = e instanceof HpackError ? e.message : String(e);
+        f.info = { ...f.info, error: `HPACK: ${msg}` };
+        this.ctx.warn(`h2 frame ${f.number} (stream ${pb.streamId}, ${side(dir)}): HPACK ${msg}`);
+      }
+    }
+    if (headers) f.headers = headers;
+    const r = this.streams.get(pb.streamId);
+    if (!r) return;
+    if (pb.typeId === T.PUSH_PROMISE) {
+      const pr = pb.promisedId ? this.streams.get(pb.promisedId) : undefined;
+      if (pr && headers) this.applyRequestHeaders(pr, headers);
+      return;
+    }
+    this.onHeaders(r, dir, headers, f.tS, pb.endStream);
+  }
+
+  private onHeaders(r: StreamRec, dir: Dir, headers: HeaderList | null, tS: number, endStream: boolean): void {
+    const s = r.s;
+    const initiator: Dir = s.id % 2 === 1 ? 'c2s' : 's2c';
+    // Pushed streams: the request came in PUSH_PROMISE, so the server's HEADERS is the response.
+    const isRequest = dir === initiator && initiator === 'c2s';
+    const n = r.blocks[dir]++;
+    if (isRequest) {
+      if (n === 0) {
+        s.requestHeaders = headers;
+        if (headers) this.applyRequestHeaders(r, headers);
+      }
+    } else if (dir === 's2c') {
+      const status = headers ? statusOf(headers) : null;
+      const informational = status !== null && status >= 100 && status < 200;
+      if (s.responseS === null) s.responseS = tS;
+      if (s.responseHeaders === null || (s.status !== null && s.status < 200 && !informational && s.trailers === null)) {
+        if (n === 0 || s.status === null || s.status < 200) {
+          s.responseHeaders = headers;
+          if (status !== null) s.status = status;
+          const ct = headers ? headerValue(headers, 'content-type') : null;
+          if (!r.grpc && isGrpcContentType(ct)) this.enableGrpc(r, ct ?? '');
+          if (r.grpc && headers && endStream) {
+            if (applyGrpcStatus(r.grpc.info, headers, 'trailers-only')) s.grpcStatus = r.grpc.info.grpcStatus;
+          }
+        }
+      } else if (!informational) {
+        s.trailers = headers;
+        if (headers) {
+          if (!r.grpc && headerValue(headers, 'grpc-status') !== null && isGrpcContentType(headerValue(s.requestHeaders ?? [], 'content-type'))) this.enableGrpc(r, headerValue(s.requestHeaders ?? [], 'content-type') ?? '');
+          if (r.grpc && applyGrpcStatus(r.grpc.info, headers, 'trailers')) s.grpcStatus = r.grpc.info.grpcStatus;
+        }
+      }
+    }
+    if (endStream) this.endStream(r, dir, tS);
+  }
+
+  private applyRequestHeaders(r: StreamRec, headers: HeaderList): void {
+    const s = r.s;
+    if (s.requestHeaders === null) s.requestHeaders = headers;
+    for (const [n, v] of headers) {
+      if (n === ':method') s.method = v;
+      else if (n === ':path') s.path = v;
+      else if (n === ':authority') s.authority = v;
+      else if (n === 'host' && s.authority === null) s.authority = v;
+      else if (n === 'content-type' && !r.grpc && isGrpcContentType(v)) this.enableGrpc(r, v);
+    }
+  }
+
+  private enableGrpc(r: StreamRec, contentType: string): void {
+    const info = newGrpcInfo(contentType);
+    r.grpc = new GrpcMessageScanner(info);
+    r.s.grpc = info;
+  }
+
+  private violation(kind: string, stream: number | null, frames: number[], tS: number, message: string, details?: H2Violation['details']): void {
+    const v: H2Violation = { kind, stream, frames, tS, message };
+    if (details) v.details = details;
+    this.info.violations.push(v);
+  }
+}
+
+function side(d: Dir): string {
+  return d === 'c2s' ? 'client' : 'server';
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+function hasKeys(o: H2FrameInfo): boolean {
+  for (const _ in o) return true;
+  return false;
+}
+
+function headerValue(h: HeaderList, name: string): string | null {
+  for (const [n, v] of h) if (n === name) return v;
+  return null;
+}
+
+function statusOf(h: HeaderList): number | null {
+  const v = headerValue(h, ':status');
+  if (v === null) return null;
+  const n = Number.parseInt(v, 10);
+  return Number.isFinite(n) ? n : null;
+}
+
+function lastEndStreamFrame(s: H2Stream, dir: Dir, before: number): number | null {
+  for (let i = s.frames.length - 1; i >= 0; i--) {
+    const f = s.frames[i];
+    if (f.number < before && f.dir === dir && (f.typeId === T.DATA || f.typeId === T.HEADERS) && f.flagsRaw & F.END_STREAM) return f.number;
+  }
+  return null;
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(size);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
+}
