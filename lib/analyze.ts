@@ -18,8 +18,9 @@ import { decodeNetwork } from './capture/link';
 import { CaptureFormatError, type CaptureReader, type CapturedPacket } from './capture/types';
 import { TcpTracker } from './tcp/tracker';
 import { ProtocolDispatcher } from './protocols';
+import { H2Session } from './http2/session';
 import { AppResults, type AppContext } from './stream';
-import { LogReader, sniffLog } from './logs/index';
+import { LogReader, sniffLog, type LogFrameSink } from './logs/index';
 import { runDetectors } from './findings/index';
 import { KeyLog } from './tls/keylog';
 import { A_IP_FRAGMENT, A_MALFORMED, A_TRUNCATED, PacketTable } from './packets';
@@ -346,4 +347,10 @@ export function isoTime([sec, nsec]: [number, number]): string {
   const d = new Date(sec * 1000);
   const base = d.toISOString().slice(0, 19);
   return `${base}.${String(Math.floor(nsec / 1000)).padStart(6, '0')}Z`;
+}
+
+/** One HTTP/2 session model per log connection: the same model the capture path feeds. */
+function createLogSession(ctx: AppContext): LogFrameSink {
+  const session = new H2Session(ctx, { via: 'log' });
+  return { frame: (input) => session.frame(input), finish: (tS) => session.finish(tS, 'capture-end') };
 }

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Sets up everything the tests need on a fresh Debian machine and runs them all:
-# system packages (chromium for the browser tests), npm packages, type check, lint, unit and
+# system packages (chromium for the browser tests, tshark for live differential tests), npm packages, type check, lint, unit and
 # real-capture tests, the production build, and the browser tests against it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+# tshark: the live differential tests compare every packet's TCP analysis and reassembled bytes.
+command -v tshark >/dev/null || need_apt+=(tshark)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "== installing Debian packages: ${need_apt[*]}"

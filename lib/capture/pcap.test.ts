@@ -70,8 +70,8 @@ describe('PcapReader', () => {
   });
 
   it('ignores FCS bits in the link-type field', () => {
-    // F bit set and an FCS length of 2 (16-bit words): 4-byte FCS on Ethernet.
-    const bytes = buildPcap({ linkType: (0x1 << 28) | (2 << 29) | 1, records: [{ sec: 1, sub: 0, data: pkt(64) }] });
+    // FCS-present bit (26) set and an FCS length of 2 (16-bit words, bits 28-31): 4-byte FCS.
+    const bytes = buildPcap({ linkType: (1 << 26) | (2 << 28) | 1, records: [{ sec: 1, sub: 0, data: pkt(64) }] });
     const { sink, out } = collectingSink();
     const r = new PcapReader(sink);
     r.push(bytes);
@@ -93,13 +93,63 @@ describe('PcapReader', () => {
   });
 
   it('hands out views of the chunk (zero-copy) when a record lies inside it', () => {
-    const bytes = buildPcap({ records: [{ sec: 1, sub: 0, data: pkt(100) }] });
+    const bytes = buildPcap({ records: [{ sec: 1, sub: 0, data: pkt(100) }, { sec: 2, sub: 0, data: pkt(50) }] });
     const seen: Uint8Array[] = [];
     const r = new PcapReader({ packet: (p) => seen.push(p.data) });
     r.push(bytes);
     r.end();
-    expect(seen[0].buffer).toBe(bytes.buffer);
-    expect(seen[0].byteOffset).toBe(40);
+    expect(seen.map((d) => [d.buffer === bytes.buffer, d.byteOffset, d.length])).toEqual([
+      [true, 40, 100],
+      [true, 156, 50],
+    ]);
+    // A one-record file can only be told apart from its variants at the end, unless the size is known.
+    const one = buildPcap({ records: [{ sec: 1, sub: 0, data: pkt(100) }] });
+    const views: Uint8Array[] = [];
+    const sized = new PcapReader({ packet: (p) => views.push(p.data) }, { totalBytes: one.length });
+    sized.push(one);
+    expect(views[0]?.buffer).toBe(one.buffer);
+  });
+
+  it('reads a file whose standard record headers look wrong as the 24-byte-header variant, as Wireshark does', () => {
+    // ss990417 records: 16 standard bytes + ifindex(4) + protocol(2) + packet type(1) + pad(1).
+    const rec = (sec: number, data: Uint8Array) => {
+      const h = new Uint8Array(24 + data.length);
+      const v = new DataView(h.buffer);
+      v.setUint32(0, sec, true);
+      v.setUint32(4, 123456, true);
+      v.setUint32(8, data.length, true);
+      v.setUint32(12, data.length, true);
+      v.setUint32(16, 2, true);
+      v.setUint16(20, 0x0800, true);
+      h.set(data, 24);
+      return h;
+    };
+    const head = buildPcap({ records: [] });
+    // Packet bytes whose first 8 bytes, read as the next standard header, make an absurd record.
+    const data = pkt(40, 0xee);
+    const bytes = new Uint8Array([...head, ...rec(1, data), ...rec(2, data), ...rec(3, data)]);
+    for (const chunk of [1, bytes.length]) {
+      const { sink, out } = collectingSink();
+      const r = new PcapReader(sink);
+      for (let i = 0; i < bytes.length; i += chunk) r.push(bytes.subarray(i, i + chunk));
+      r.end();
+      expect(out.packets.map((p) => [p.tsSec, p.caplen, p.fileOffset])).toEqual([
+        [1, 40, 48],
+        [2, 40, 112],
+        [3, 40, 176],
+      ]);
+      expect(r.info.warnings.join()).toMatch(/ss990417/);
+    }
+  });
+
+  it('swaps caplen and origLen for format versions before 2.3', () => {
+    const bytes = buildPcap({ records: [{ sec: 1, sub: 0, data: pkt(10), origLen: 60 }] });
+    const v = new DataView(bytes.buffer);
+    v.setUint16(6, 2, true); // version 2.2
+    v.setUint32(24 + 8, 60, true);
+    v.setUint32(24 + 12, 10, true);
+    const out = readAll(make, bytes);
+    expect(out.packets.map((p) => [p.caplen, p.origLen])).toEqual([[10, 60]]);
   });
 
   it('rejects absurd record lengths with the offset and packets kept', () => {
@@ -107,16 +157,19 @@ describe('PcapReader', () => {
       snaplen: 65535,
       records: [
         { sec: 1, sub: 0, data: pkt(10) },
-        { sec: 2, sub: 0, data: pkt(10), caplen: 16711424 },
+        { sec: 2, sub: 0, data: pkt(10) },
+        { sec: 3, sub: 0, data: pkt(10), caplen: 16711424 },
       ],
     });
-    const out = readAll(make, bytes);
-    expect(out.packets).toHaveLength(1);
-    expect(out.error).toBeInstanceOf(CaptureFormatError);
-    expect((out.error as CaptureFormatError).message).toBe(
-      'pcap record at byte 50 claims 16711424 bytes, more than the 262144 a packet can have: kept 1 packets before it',
-    );
-    expect((out.error as CaptureFormatError).offset).toBe(50);
+    for (const chunk of [1, bytes.length]) {
+      const out = readAll(make, bytes, chunk);
+      expect(out.packets).toHaveLength(2);
+      expect(out.error).toBeInstanceOf(CaptureFormatError);
+      expect((out.error as CaptureFormatError).message).toBe(
+        'pcap record at byte 76 claims 16711424 bytes, more than the 262144 a packet can have: kept 2 packets before it',
+      );
+      expect((out.error as CaptureFormatError).offset).toBe(76);
+    }
   });
 
   it('lets a file with a big declared snaplen carry big packets', () => {

@@ -232,6 +232,7 @@ export class PcapngReader extends FramedReader {
   }
 
   protected cutShort(pending: number): string | null {
+    if (!this.sawShb) return 'pcapng section header';
     return pending === 0 ? null : 'pcapng block';
   }
 }

@@ -60,7 +60,7 @@ class SniffingReader implements CaptureReader {
 
   private start(head: Uint8Array): void {
     const fmt = sniffCapture(head.subarray(0, this.headLen));
-    if (fmt === 'pcap') this.inner = new PcapReader(this.sink);
+    if (fmt === 'pcap') this.inner = new PcapReader(this.sink, this.allowGzip ? this.opts : {});
     else if (fmt === 'pcapng') this.inner = new PcapngReader(this.sink, this.allowGzip ? this.opts : {});
     else if (fmt === 'gzip' && this.allowGzip) {
       this.inner = new GzipCaptureReader(new SniffingReader(this.sink, {}, false));

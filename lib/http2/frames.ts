@@ -40,8 +40,24 @@ export function frameTypeName(typeId: number): string {
 
 export const F = { END_STREAM: 0x1, ACK: 0x1, END_HEADERS: 0x4, PADDED: 0x8, PRIORITY: 0x20 } as const;
 
-/** Flag names in bit order, as tshark lists them; only flags defined for the type are named. */
+const flagNameCache = new Map<number, readonly string[]>();
+
+/**
+ * Flag names in bit order, as tshark lists them; only flags defined for the type are named. The
+ * array is shared by all frames with the same type and flags (one allocation per combination, not
+ * per frame): treat it as read-only.
+ */
 export function frameFlagNames(typeId: number, flags: number): string[] {
+  const key = typeId * 256 + flags;
+  let names = flagNameCache.get(key);
+  if (!names) {
+    names = Object.freeze(computeFlagNames(typeId, flags));
+    flagNameCache.set(key, names);
+  }
+  return names as string[];
+}
+
+function computeFlagNames(typeId: number, flags: number): string[] {
   const out: string[] = [];
   switch (typeId) {
     case T.DATA:
