@@ -139,7 +139,9 @@ export class Analyzer {
     if (logFormat) {
       this.mode = 'log';
       this.logFormat = logFormat;
-      this.log = new LogReader({ format: logFormat, session: (ctx) => createLogSession(ctx) });
+      // A log with both ends of a connection shows every frame twice: keep the client's view, so
+      // each problem is reported once (a log of one side keeps that side).
+      this.log = new LogReader({ format: logFormat, pairedViews: 'client', session: (ctx) => createLogSession(ctx) });
       this.log.push(head);
       return;
     }

@@ -56,16 +56,33 @@ const concat = (parts) => {
 
 function scenario(kind) {
   // The first stream adds literals to the dynamic table; later ones index them (0xbe = 62).
-  const reqFirst = Uint8Array.from([0x83, 0x86, ...lit(':path', '/api/v1/items'), ...lit(':authority', 'service.internal:8080'), ...lit('content-type', kind === 'grpc' ? 'application/grpc' : 'text/html'), ...lit('user-agent', 'bench/1.0')]);
+  const reqFirst = Uint8Array.from([
+    0x83,
+    0x86,
+    ...lit(':path', '/api/v1/items'),
+    ...lit(':authority', 'service.internal:8080'),
+    ...lit('content-type', kind === 'grpc' ? 'application/grpc' : 'text/html'),
+    ...lit('user-agent', 'bench/1.0'),
+  ]);
   const reqNext = Uint8Array.from([0x83, 0x86, 0xc1, 0xc0, 0xbf, 0xbe]);
-  const respFirst = Uint8Array.from([0x88, ...lit('content-type', kind === 'grpc' ? 'application/grpc' : 'text/html'), ...lit('date', 'Mon, 23 Nov 2026 08:00:00 GMT')]);
+  const respFirst = Uint8Array.from([
+    0x88,
+    ...lit('content-type', kind === 'grpc' ? 'application/grpc' : 'text/html'),
+    ...lit('date', 'Mon, 23 Nov 2026 08:00:00 GMT'),
+  ]);
   const respNext = Uint8Array.from([0x88, 0xbf, 0xbe]);
   const trailers = Uint8Array.from([0x00, 11, ...Buffer.from('grpc-status'), 1, 0x30]);
   const unit = (id, first) => {
     if (kind === 'web') {
       const c2s = concat([frame(1, 5, id, first ? reqFirst : reqNext), frame(8, 0, 0, [0, 0, 0x40, 0])]);
       const body = new Uint8Array(4096).fill(0x61);
-      const s2c = concat([frame(1, 4, id, first ? respFirst : respNext), frame(0, 0, id, body), frame(0, 0, id, body), frame(0, 0, id, body), frame(0, 1, id, body)]);
+      const s2c = concat([
+        frame(1, 4, id, first ? respFirst : respNext),
+        frame(0, 0, id, body),
+        frame(0, 0, id, body),
+        frame(0, 0, id, body),
+        frame(0, 1, id, body),
+      ]);
       return { c2s, s2c };
     }
     const msg = (n) => {
@@ -76,8 +93,17 @@ function scenario(kind) {
       m[4] = n & 255;
       return m;
     };
-    const c2s = concat([frame(1, 4, id, first ? reqFirst : reqNext), frame(0, 1, id, msg(40)), frame(8, 0, 0, [0, 0, 0, 220])]);
-    const s2c = concat([frame(8, 0, 0, [0, 0, 0, 45]), frame(1, 4, id, first ? respFirst : respNext), frame(0, 0, id, msg(195)), frame(1, 5, id, trailers)]);
+    const c2s = concat([
+      frame(1, 4, id, first ? reqFirst : reqNext),
+      frame(0, 1, id, msg(40)),
+      frame(8, 0, 0, [0, 0, 0, 220]),
+    ]);
+    const s2c = concat([
+      frame(8, 0, 0, [0, 0, 0, 45]),
+      frame(1, 4, id, first ? respFirst : respNext),
+      frame(0, 0, id, msg(195)),
+      frame(1, 5, id, trailers),
+    ]);
     return { c2s, s2c };
   };
   return unit;
@@ -110,7 +136,10 @@ function run(kind) {
     n += u.c2s.length + u.s2c.length;
   }
   const t0 = performance.now();
-  feed('c2s', concat([Uint8Array.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', (c) => c.charCodeAt(0)), settings]));
+  feed(
+    'c2s',
+    concat([Uint8Array.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', (c) => c.charCodeAt(0)), settings]),
+  );
   feed('s2c', concat([settings, frame(4, 1, 0, [])]));
   feed('c2s', frame(4, 1, 0, []));
   for (const u of units) {

@@ -204,3 +204,12 @@ describe('PcapReader', () => {
     expect(() => r.end()).toThrow(CaptureFormatError);
   });
 });
+
+describe('PcapReader timestamps', () => {
+  it('carries a sub-second field of a second or more into the seconds', () => {
+    const us = readAll((s) => new PcapReader(s), buildPcap({ records: [{ sec: 10, sub: 2500000, data: new Uint8Array(4) }, { sec: 11, sub: 0, data: new Uint8Array(4) }] }));
+    expect(us.packets.map((p) => [p.tsSec, p.tsNsec])).toEqual([[12, 500000000], [11, 0]]);
+    const ns = readAll((s) => new PcapReader(s), buildPcap({ nano: true, records: [{ sec: 10, sub: 1000000001, data: new Uint8Array(4) }] }));
+    expect(ns.packets.map((p) => [p.tsSec, p.tsNsec])).toEqual([[11, 1]]);
+  });
+});

@@ -64,26 +64,33 @@ export class PcapReader extends FramedReader {
   }
 
   override push(chunk: Uint8Array): void {
-    const probe = this.probe;
-    if (probe === null) {
+    if (this.probe === null) {
       super.push(chunk);
       return;
     }
-    // Knowing the file size lets a file with a single record be decided without waiting for end().
-    if (probe.length === 0 && this.decideVariant(chunk, chunk.length === this.totalBytes)) {
+    // Usual case: the first chunk holds enough to decide, and is then read in place.
+    if (this.probe.length === 0 && this.decideVariant(chunk, chunk.length === this.totalBytes)) {
       this.probe = null;
       super.push(chunk);
       return;
     }
-    // Bounded: a decision never needs more than the file header, two record headers and one record.
-    const joined = new Uint8Array(probe.length + chunk.length);
-    joined.set(probe);
-    joined.set(chunk, probe.length);
-    this.probe = joined;
-    if (this.decideVariant(joined, joined.length === this.totalBytes)) {
-      this.probe = null;
-      super.push(joined);
+    // Otherwise gather the start of the file in growing steps (amortised linear), copying only as
+    // much as the decision needs (file header, two record headers, one record) and at most twice it.
+    let rest = chunk;
+    while (this.probe !== null && rest.length > 0) {
+      const probe: Uint8Array = this.probe;
+      const take = Math.min(rest.length, Math.max(probe.length, 65536));
+      const joined = new Uint8Array(probe.length + take);
+      joined.set(probe);
+      joined.set(rest.subarray(0, take), probe.length);
+      rest = rest.subarray(take);
+      this.probe = joined;
+      if (this.decideVariant(joined, joined.length === this.totalBytes)) {
+        this.probe = null;
+        super.push(joined);
+      }
     }
+    if (rest.length > 0) super.push(rest);
   }
 
   override end(): void {
@@ -130,7 +137,10 @@ export class PcapReader extends FramedReader {
     let best = 0;
     let bestScore = Infinity;
     for (let v = 0; v < VARIANTS.length; v++) {
-      const score = this.variantScore(b, VARIANTS[v].headerLength, snaplen, limit, eof);
+      // Unlike Wireshark, a file merely cut short is no reason to doubt the standard layout:
+      // capture files cut mid-record are common, the 1999 variants are not.
+      const shortReadCost = v === 0 ? 0 : 1;
+      const score = this.variantScore(b, VARIANTS[v].headerLength, snaplen, limit, eof, shortReadCost);
       if (score === NEED_MORE) return false;
       if (score === 0) {
         best = v;
@@ -148,11 +158,18 @@ export class PcapReader extends FramedReader {
   }
 
   /** Problems seen in the first two record headers read as this variant (0: looks right). */
-  private variantScore(b: Uint8Array, headerLength: number, snaplen: number, limit: number, eof: boolean): number {
+  private variantScore(
+    b: Uint8Array,
+    headerLength: number,
+    snaplen: number,
+    limit: number,
+    eof: boolean,
+    shortReadCost: number,
+  ): number {
     let o = FILE_HEADER;
     for (let i = 0; i < 2; i++) {
       if (o === b.length) return eof ? 0 : NEED_MORE;
-      if (o + headerLength > b.length) return eof ? 1 : NEED_MORE;
+      if (o + headerLength > b.length) return eof ? shortReadCost : NEED_MORE;
       const sub = this.u32(b, o + 4);
       const caplen = this.u32(b, o + 8);
       const origLen = this.u32(b, o + 12);
@@ -164,7 +181,7 @@ export class PcapReader extends FramedReader {
       if (caplen > origLen) score++;
       if (score > 0 || i === 1) return score;
       o += headerLength + caplen;
-      if (o > b.length) return eof ? 1 : NEED_MORE;
+      if (o > b.length) return eof ? shortReadCost : NEED_MORE;
     }
     return 0;
   }
@@ -201,12 +218,20 @@ export class PcapReader extends FramedReader {
     const a = this.u32(buf, off + 8);
     const b = this.u32(buf, off + 12);
     const origLen = this.lengthOrder === LengthOrder.Normal || caplen !== b ? b : a;
-    const sub = this.u32(buf, off + 4);
+    let sec = this.u32(buf, off);
+    let sub = this.u32(buf, off + 4);
+    // A fraction of a second that is not one (damaged or odd writers) carries into the seconds, so
+    // tsNsec always stays below 1e9 as the contract says.
+    const perSecond = this.nano ? 1000000000 : 1000000;
+    if (sub >= perSecond) {
+      sec += Math.floor(sub / perSecond);
+      sub %= perSecond;
+    }
     if (caplen < origLen) this.info.truncatedPackets = (this.info.truncatedPackets ?? 0) + 1;
     const number = ++this.info.packets;
     const p: CapturedPacket = {
       number,
-      tsSec: this.u32(buf, off),
+      tsSec: sec,
       tsNsec: this.nano ? sub : sub * 1000,
       linkType: this.linkType,
       interfaceId: 0,

@@ -43,10 +43,11 @@ describe('PcapngReader', () => {
     for (const chunk of [1, 5, bytes.length]) {
       const out = readAll(make, bytes, chunk);
       expect(out.error).toBeNull();
+      // Interface ids are global across sections (the second section's 0 and 1 are 1 and 2).
       expect(out.packets.map((p) => [p.interfaceId, p.linkType, p.tsSec])).toEqual([
         [0, 1, 1],
-        [1, 101, 2],
-        [0, 0, 3],
+        [2, 101, 2],
+        [1, 0, 3],
       ]);
     }
     // An interface of the first section is not visible in the second.

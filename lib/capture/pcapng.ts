@@ -29,6 +29,12 @@ export class PcapngReader extends FramedReader {
   private sawShb = false;
   /** Interfaces of the current section (info.interfaces holds all of them, across sections). */
   private ifaces: CaptureInterface[] = [];
+  /**
+   * Index in info.interfaces of the current section's interface 0. Packets carry that global index
+   * as interfaceId, as Wireshark numbers interfaces across sections, so info.interfaces[interfaceId]
+   * is always the packet's interface.
+   */
+  private ifaceBase = 0;
   private readonly time = { sec: 0, nsec: 0 };
   private readonly totalBytes: number | undefined;
 
@@ -93,6 +99,7 @@ export class PcapngReader extends FramedReader {
       this.little = b[o + 8] === 0x4d;
       this.sawShb = true;
       this.ifaces = [];
+      this.ifaceBase = this.info.interfaces.length;
       this.info.sections++;
       this.info.byteOrder = this.little ? 'le' : 'be';
       if (len < 28) this.fail(fileOffset, `is a section header of ${len} bytes, less than 28`);
@@ -179,7 +186,7 @@ export class PcapngReader extends FramedReader {
       tsSec: this.time.sec + ifc.tsOffset,
       tsNsec: this.time.nsec,
       linkType: ifc.linkType,
-      interfaceId: ifId,
+      interfaceId: this.ifaceBase + ifId,
       caplen,
       origLen,
       fileOffset: dataFileOffset,

@@ -64,3 +64,17 @@ describe('createCaptureReader', () => {
     expect((out.error as Error).message).toMatch(/claims length 4000, beyond the file: kept 0 packets/);
   });
 });
+
+describe('createCaptureReader zero-copy', () => {
+  it('reads a whole-file first chunk in place', () => {
+    const bytes = buildPcap({ records: [{ sec: 1, sub: 0, data: new Uint8Array(30) }, { sec: 2, sub: 0, data: new Uint8Array(30) }] });
+    for (const file of [bytes, ng]) {
+      const bufs: boolean[] = [];
+      const r = createCaptureReader({ packet: (p) => bufs.push(p.data.buffer === file.buffer) });
+      r.push(file);
+      r.end();
+      expect(bufs.every(Boolean)).toBe(true);
+      expect(bufs.length).toBeGreaterThan(0);
+    }
+  });
+});

@@ -47,6 +47,14 @@ class SniffingReader implements CaptureReader {
       this.inner.push(chunk);
       return;
     }
+    if (this.headLen === 0 && chunk.length >= 4) {
+      // The usual first chunk: sniff it in place so the inner reader can read it without copying.
+      this.headLen = 4;
+      this.head.set(chunk.subarray(0, 4));
+      this.start(this.head);
+      (this.inner as CaptureReader | null)?.push(chunk);
+      return;
+    }
     const take = Math.min(4 - this.headLen, chunk.length);
     this.head.set(chunk.subarray(0, take), this.headLen);
     this.headLen += take;

@@ -313,7 +313,7 @@ export const detector: Detector = {
           explanation:
             `On ${cname(c, h.connection)} at ${at(v.tS)}: ${v.message}. ` +
             (rule
-              ? `Rule: ${rule.rule} Why it matters: ${rule.matters}`
+              ? `Rule: ${rule.rule} Why it matters: ${rule.matters[0].toLowerCase() + rule.matters.slice(1)}`
               : 'This breaks an HTTP/2 rule; the peer may reset the stream or the connection.'),
           connection: h.connection,
           stream: v.stream,

@@ -1,18 +1,20 @@
-// End-to-end check of the TCP detectors on the real-program samples (samples/*/capture.pcap),
-// through lib/tcp's tracker only: HTTP/1 and HTTP/2 parsers are not involved, so expectations of
-// http1.*, h2.* and grpc.* kinds are skipped here (tests/unit/samples.test.ts checks everything
+// End-to-end check of the detectors on the real-program samples (samples/*/capture.pcap), through
+// lib/capture + lib/tcp and lib/http2 (its test-only protocol choice): HTTP/1 parsing is not
+// involved yet, so expectations of http1.* kinds are skipped here (tests/unit/samples.test.ts checks everything
 // through lib/analyze.ts once the whole pipeline exists). With no HTTP on the connections, the
 // deadline detector works at TCP level here — the same cuts must still be found.
 import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { trackCapture } from '../tcp/run';
+import { AppResults } from '../stream';
+import { TestH2Detector } from '../http2/test-capture';
 import { DEFAULT_OPTIONS, type AnalysisOptions, type Finding, type Trace } from '../trace';
 import { runDetectors } from './index';
 import { checkFinding } from './testing';
 
 const SAMPLES = path.resolve(__dirname, '../../samples');
-const TCP_KINDS = /^(tcp\.|http\.slow)/;
+const TCP_KINDS = /^(tcp\.|http\.slow|h2\.|grpc\.)/;
 
 interface Expected {
   options?: Partial<AnalysisOptions>;
@@ -27,7 +29,11 @@ interface Expected {
 
 function traceOf(file: string, opts: AnalysisOptions): Trace {
   const buf = new Uint8Array(readFileSync(file));
-  const r = trackCapture(buf, { idleThresholdS: opts.idleThresholdS });
+  const results = new AppResults();
+  const r = trackCapture(buf, {
+    idleThresholdS: opts.idleThresholdS,
+    createParser: (conn) => new TestH2Detector({ conn, results, warn: (m) => conn.warnings.push(m) }),
+  });
   const durationS = r.packets.length ? r.packets.time[r.packets.length - 1] : 0;
   return {
     tool: 'tracelens',
@@ -45,10 +51,10 @@ function traceOf(file: string, opts: AnalysisOptions): Trace {
     },
     options: opts,
     connections: r.connections,
-    streams: [],
+    streams: results.streams,
     exchanges: [],
     findings: [],
-    h2: [],
+    h2: results.h2,
     packets: r.packets,
   };
 }

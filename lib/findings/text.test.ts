@@ -26,3 +26,11 @@ describe('text helpers', () => {
     expect(names).toEqual([60, 240, 240, 350, 350, 600]);
   });
 });
+
+describe('cap', () => {
+  it('keeps gRPC as spelled', async () => {
+    const { cap } = await import('./text');
+    expect(cap('gRPC call')).toBe('gRPC call');
+    expect(cap('the client')).toBe('The client');
+  });
+});

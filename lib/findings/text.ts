@@ -87,6 +87,7 @@ export function connName(c: Connection): string {
 
 /** Capitalises the first letter. */
 export function cap(s: string): string {
+  if (/^(gRPC|iptables|ss |nginx|curl)/.test(s)) return s; // names spelled lower-case on purpose
   return s.length ? s[0].toUpperCase() + s.slice(1) : s;
 }
 

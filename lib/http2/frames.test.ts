@@ -27,22 +27,41 @@ describe('frames', () => {
     expect(errorCodeName(0x1234)).toBe('0x1234');
   });
   it('decodes payload facts', () => {
-    const s = decodePayload(4, 0, Uint8Array.from(settingsPayload([[4, 1048576], [3, 100], [0x99, 1]])));
+    const s = decodePayload(
+      4,
+      0,
+      Uint8Array.from(
+        settingsPayload([
+          [4, 1048576],
+          [3, 100],
+          [0x99, 1],
+        ]),
+      ),
+    );
     expect(s.info.settings).toEqual([
       { id: 4, name: 'INITIAL_WINDOW_SIZE', value: 1048576 },
       { id: 3, name: 'MAX_CONCURRENT_STREAMS', value: 100 },
       { id: 0x99, name: 'UNKNOWN(0x99)', value: 1 },
     ]);
     expect(decodePayload(8, 0, Uint8Array.from(u32(0x80000010))).info).toEqual({ increment: 16 });
-    expect(decodePayload(3, 0, Uint8Array.from(u32(2))).info).toEqual({ errorCode: 2, errorName: 'INTERNAL_ERROR' });
+    expect(decodePayload(3, 0, Uint8Array.from(u32(2))).info).toEqual({
+      errorCode: 2,
+      errorName: 'INTERNAL_ERROR',
+    });
     expect(decodePayload(7, 0, Uint8Array.from([...u32(5), ...u32(11), 0x68, 0x69])).info).toEqual({
       lastStreamId: 5,
       errorCode: 11,
       errorName: 'ENHANCE_YOUR_CALM',
       debugData: 'hi',
     });
-    expect(decodePayload(6, 0, Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 0xff])).info.pingPayload).toBe('01020304050607ff');
-    expect(decodePayload(2, 0, Uint8Array.from([0x80, 0, 0, 3, 15])).info.priority).toEqual({ dependsOn: 3, weight: 16, exclusive: true });
+    expect(decodePayload(6, 0, Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 0xff])).info.pingPayload).toBe(
+      '01020304050607ff',
+    );
+    expect(decodePayload(2, 0, Uint8Array.from([0x80, 0, 0, 3, 15])).info.priority).toEqual({
+      dependsOn: 3,
+      weight: 16,
+      exclusive: true,
+    });
   });
   it('strips padding and priority from header fragments', () => {
     const p = Uint8Array.from([2, ...u32(1), 255, 0x82, 0x84, 0, 0]);

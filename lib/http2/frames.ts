@@ -183,7 +183,11 @@ export function decodePayload(typeId: number, flags: number, p: Uint8Array): Dec
           return { info };
         }
         const dep = u32(p, start);
-        info.priority = { dependsOn: dep & 0x7fffffff, weight: p[start + 4] + 1, exclusive: dep >= 0x80000000 };
+        info.priority = {
+          dependsOn: dep & 0x7fffffff,
+          weight: p[start + 4] + 1,
+          exclusive: dep >= 0x80000000,
+        };
         start += 5;
       }
       if (typeId === T.PUSH_PROMISE) {

@@ -12,14 +12,32 @@ const GRPC_REQ = hpackLiterals([
   ['content-type', 'application/grpc'],
   ['te', 'trailers'],
 ]);
-const GRPC_RESP = hpackLiterals([[':status', '200'], ['content-type', 'application/grpc+proto']]);
+const GRPC_RESP = hpackLiterals([
+  [':status', '200'],
+  ['content-type', 'application/grpc+proto'],
+]);
 
 function setup() {
   const ctx = testContext();
   const s = new H2Session(ctx, { via: 'preface' });
   let t = 0;
-  const fr = (dir: Dir, typeId: number, flags: number, streamId: number, payload: Uint8Array | number[] = []) =>
-    s.frame({ dir, tS: (t += 0.01), typeId, flagsRaw: flags, streamId, length: payload.length, packets: [], payload: Uint8Array.from(payload) });
+  const fr = (
+    dir: Dir,
+    typeId: number,
+    flags: number,
+    streamId: number,
+    payload: Uint8Array | number[] = [],
+  ) =>
+    s.frame({
+      dir,
+      tS: (t += 0.01),
+      typeId,
+      flagsRaw: flags,
+      streamId,
+      length: payload.length,
+      packets: [],
+      payload: Uint8Array.from(payload),
+    });
   return { ctx, s, fr };
 }
 
@@ -45,7 +63,16 @@ describe('gRPC', () => {
     const resp = grpcMessage(5);
     // Padded DATA: padding must not be scanned as message bytes.
     fr('s2c', 0, 0x8, 1, [3, ...resp, 9, 9, 9]);
-    fr('s2c', 1, 0x5, 1, hpackLiterals([['grpc-status', '5'], ['grpc-message', 'not%20found']]));
+    fr(
+      's2c',
+      1,
+      0x5,
+      1,
+      hpackLiterals([
+        ['grpc-status', '5'],
+        ['grpc-message', 'not%20found'],
+      ]),
+    );
     const st = ctx.results.streams[0];
     expect(st.grpc).toMatchObject({
       contentType: 'application/grpc',
@@ -66,9 +93,23 @@ describe('gRPC', () => {
     const { ctx, fr } = setup();
     fr('c2s', 1, 0x4, 1, GRPC_REQ);
     fr('c2s', 0, 0x1, 1, grpcMessage(2));
-    fr('s2c', 1, 0x5, 1, hpackLiterals([[':status', '200'], ['content-type', 'application/grpc'], ['grpc-status', '12']]));
+    fr(
+      's2c',
+      1,
+      0x5,
+      1,
+      hpackLiterals([
+        [':status', '200'],
+        ['content-type', 'application/grpc'],
+        ['grpc-status', '12'],
+      ]),
+    );
     const st = ctx.results.streams[0];
-    expect(st.grpc).toMatchObject({ grpcStatus: 12, grpcStatusName: 'UNIMPLEMENTED', statusFrom: 'trailers-only' });
+    expect(st.grpc).toMatchObject({
+      grpcStatus: 12,
+      grpcStatusName: 'UNIMPLEMENTED',
+      statusFrom: 'trailers-only',
+    });
     expect(st.responseHeaders?.find(([n]) => n === 'grpc-status')?.[1]).toBe('12');
     expect(st.trailers).toBeNull();
     expect(st.state).toBe('closed');

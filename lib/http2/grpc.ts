@@ -85,7 +85,11 @@ export class GrpcMessageScanner {
 }
 
 /** Applies grpc-status / grpc-message from a header list; returns true if grpc-status was present. */
-export function applyGrpcStatus(info: GrpcInfo, headers: [string, string][], from: 'trailers' | 'trailers-only'): boolean {
+export function applyGrpcStatus(
+  info: GrpcInfo,
+  headers: [string, string][],
+  from: 'trailers' | 'trailers-only',
+): boolean {
   let found = false;
   for (const [n, v] of headers) {
     if (n === 'grpc-status') {

@@ -64,14 +64,23 @@ const RT3: [string, string][] = [
 describe('HPACK decoder: RFC 7541 Appendix C', () => {
   it('C.2.1 literal with indexing', () => {
     run(new HpackDecoder(), [
-      { block: '400a637573746f6d2d6b65790d637573746f6d2d686561646572', headers: [['custom-key', 'custom-header']], table: [['custom-key', 'custom-header']], size: 55 },
+      {
+        block: '400a637573746f6d2d6b65790d637573746f6d2d686561646572',
+        headers: [['custom-key', 'custom-header']],
+        table: [['custom-key', 'custom-header']],
+        size: 55,
+      },
     ]);
   });
   it('C.2.2 literal without indexing', () => {
-    run(new HpackDecoder(), [{ block: '040c2f73616d706c652f70617468', headers: [[':path', '/sample/path']], table: [], size: 0 }]);
+    run(new HpackDecoder(), [
+      { block: '040c2f73616d706c652f70617468', headers: [[':path', '/sample/path']], table: [], size: 0 },
+    ]);
   });
   it('C.2.3 literal never indexed', () => {
-    run(new HpackDecoder(), [{ block: '100870617373776f726406736563726574', headers: [['password', 'secret']], table: [], size: 0 }]);
+    run(new HpackDecoder(), [
+      { block: '100870617373776f726406736563726574', headers: [['password', 'secret']], table: [], size: 0 },
+    ]);
   });
   it('C.2.4 indexed field', () => {
     run(new HpackDecoder(), [{ block: '82', headers: [[':method', 'GET']], table: [], size: 0 }]);
@@ -80,7 +89,12 @@ describe('HPACK decoder: RFC 7541 Appendix C', () => {
     run(new HpackDecoder(), [
       { block: '828684410f7777772e6578616d706c652e636f6d', headers: REQ1, table: T1, size: 57 },
       { block: '828684be58086e6f2d6361636865', headers: REQ2, table: T2, size: 110 },
-      { block: '828785bf400a637573746f6d2d6b65790c637573746f6d2d76616c7565', headers: REQ3, table: T3, size: 164 },
+      {
+        block: '828785bf400a637573746f6d2d6b65790c637573746f6d2d76616c7565',
+        headers: REQ3,
+        table: T3,
+        size: 164,
+      },
     ]);
   });
   it('C.4 requests with Huffman', () => {
@@ -112,7 +126,8 @@ describe('HPACK decoder: RFC 7541 Appendix C', () => {
   it('C.6 responses with Huffman (table size 256, evictions)', () => {
     run(new HpackDecoder(256), [
       {
-        block: '488264025885aec3771a4b6196d07abe941054d444a8200595040b8166e082a62d1bff6e919d29ad171863c78f0b97c8e9ae82ae43d3',
+        block:
+          '488264025885aec3771a4b6196d07abe941054d444a8200595040b8166e082a62d1bff6e919d29ad171863c78f0b97c8e9ae82ae43d3',
         headers: RESP1,
         table: RT1,
         size: 222,

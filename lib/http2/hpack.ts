@@ -130,7 +130,8 @@ export class HpackDecoder {
       } else if ((first & 0xe0) === 0x20) {
         if (sawField) throw new HpackError('dynamic table size update after a header field', start);
         const max = this.readInt(b, pos, 5);
-        if (max > this.allowedMax) throw new HpackError(`table size update ${max} above allowed ${this.allowedMax}`, start);
+        if (max > this.allowedMax)
+          throw new HpackError(`table size update ${max} above allowed ${this.allowedMax}`, start);
         this.table.setMax(max);
       } else {
         // Literal: with incremental indexing (01xxxxxx, 6-bit index), without (0000xxxx), never (0001xxxx).
@@ -162,7 +163,11 @@ export class HpackDecoder {
       return [e[0], e[1]];
     }
     const e = this.table.entries[idx - STATIC_LEN - 1];
-    if (!e) throw new HpackError(`index ${idx} beyond table (${STATIC_LEN + this.table.entries.length} entries)`, at);
+    if (!e)
+      throw new HpackError(
+        `index ${idx} beyond table (${STATIC_LEN + this.table.entries.length} entries)`,
+        at,
+      );
     return [e[0], e[1]];
   }
 
@@ -190,13 +195,18 @@ export class HpackDecoder {
     const huff = (b[pos.p] & 0x80) !== 0;
     const len = this.readInt(b, pos, 7);
     const end = pos.p + len;
-    if (end > b.length) throw new HpackError(`truncated string (${len} bytes, ${b.length - pos.p} left)`, start);
+    if (end > b.length)
+      throw new HpackError(`truncated string (${len} bytes, ${b.length - pos.p} left)`, start);
     let s: string;
     if (huff) {
       const need = Math.ceil((len * 8) / 5);
       if (this.scratch.length < need) this.scratch = new Uint8Array(Math.max(need, this.scratch.length * 2));
       const r = huffmanDecodeInto(b, pos.p, end, this.scratch);
-      if (!r.ok) throw new HpackError(r.reason === 'eos' ? 'Huffman EOS or invalid code' : 'bad Huffman padding', start);
+      if (!r.ok)
+        throw new HpackError(
+          r.reason === 'eos' ? 'Huffman EOS or invalid code' : 'bad Huffman padding',
+          start,
+        );
       s = bytesToString(this.scratch, 0, r.length);
       this.lastOctets = r.length;
     } else {

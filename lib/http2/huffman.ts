@@ -31,7 +31,9 @@ const EOS = 256;
 
 /** Canonical codes (right-aligned) for symbols 0..256. */
 export const HUFFMAN_CODES: Uint32Array = (() => {
-  const order = HUFFMAN_CODE_LENGTHS.map((len, sym) => ({ len, sym })).sort((a, b) => a.len - b.len || a.sym - b.sym);
+  const order = HUFFMAN_CODE_LENGTHS.map((len, sym) => ({ len, sym })).sort(
+    (a, b) => a.len - b.len || a.sym - b.sym,
+  );
   const codes = new Uint32Array(257);
   let code = 0;
   let prevLen = order[0].len;
@@ -118,7 +120,12 @@ export type HuffmanResult = { ok: true; length: number } | { ok: false; reason: 
  * Decodes src[start, end) into out (which must hold at least (end - start) * 8 / 5 bytes).
  * Returns the decoded length, or why the string is invalid.
  */
-export function huffmanDecodeInto(src: Uint8Array, start: number, end: number, out: Uint8Array): HuffmanResult {
+export function huffmanDecodeInto(
+  src: Uint8Array,
+  start: number,
+  end: number,
+  out: Uint8Array,
+): HuffmanResult {
   let state = 0;
   let n = 0;
   for (let i = start; i < end; i++) {

@@ -44,13 +44,26 @@ const REQ = hpackLiterals([
   [':scheme', 'http'],
   [':authority', 'example'],
 ]);
-const RESP = hpackLiterals([[':status', '200'], ['content-type', 'text/plain']]);
+const RESP = hpackLiterals([
+  [':status', '200'],
+  ['content-type', 'text/plain'],
+]);
 
 function cleanExchange(): Chunk[] {
   return [
     { dir: 'c2s', bytes: concatBytes([PREFACE_BYTES, frameBytes(4, 0, 0, settingsPayload([[3, 100]]))]) },
-    { dir: 's2c', bytes: concatBytes([frameBytes(4, 0, 0, settingsPayload([[4, 1 << 20]])), frameBytes(4, 1, 0)]) },
-    { dir: 'c2s', bytes: concatBytes([frameBytes(4, 1, 0), frameBytes(1, 0x5, 1, REQ), frameBytes(6, 0, 0, [1, 2, 3, 4, 5, 6, 7, 8])]) },
+    {
+      dir: 's2c',
+      bytes: concatBytes([frameBytes(4, 0, 0, settingsPayload([[4, 1 << 20]])), frameBytes(4, 1, 0)]),
+    },
+    {
+      dir: 'c2s',
+      bytes: concatBytes([
+        frameBytes(4, 1, 0),
+        frameBytes(1, 0x5, 1, REQ),
+        frameBytes(6, 0, 0, [1, 2, 3, 4, 5, 6, 7, 8]),
+      ]),
+    },
     {
       dir: 's2c',
       bytes: concatBytes([
@@ -69,7 +82,15 @@ describe('H2ByteParser', () => {
     expect(session.info.prefaceSeen).toBe(true);
     expect(session.info.violations).toEqual([]);
     const s = ctx.results.streams[0];
-    expect(s).toMatchObject({ id: 1, method: 'GET', path: '/x', authority: 'example', status: 200, state: 'closed', sequence: 'H* H D D*' });
+    expect(s).toMatchObject({
+      id: 1,
+      method: 'GET',
+      path: '/x',
+      authority: 'example',
+      status: 200,
+      state: 'closed',
+      sequence: 'H* H D D*',
+    });
     expect(s.dataBytes).toEqual({ c2s: 0, s2c: 103 });
     expect(s.endStream).toEqual({ c2s: true, s2c: true });
     expect(s.frames[3].info).toMatchObject({ padLength: 4, dataLength: 3 });
@@ -142,7 +163,16 @@ describe('H2ByteParser', () => {
 
   it('records frame-size errors and keeps parsing by length', () => {
     const { ctx, session } = feed([
-      { dir: 'c2s', bytes: concatBytes([PREFACE_BYTES, frameBytes(4, 0, 0), frameBytes(6, 0, 0, [1, 2, 3]), frameBytes(0, 0, 1, new Uint8Array(20000)), frameBytes(4, 1, 0)]) },
+      {
+        dir: 'c2s',
+        bytes: concatBytes([
+          PREFACE_BYTES,
+          frameBytes(4, 0, 0),
+          frameBytes(6, 0, 0, [1, 2, 3]),
+          frameBytes(0, 0, 1, new Uint8Array(20000)),
+          frameBytes(4, 1, 0),
+        ]),
+      },
     ]);
     const kinds = session.info.violations.map((v) => v.kind);
     expect(kinds).toContain('h2.frame-size-error');
@@ -165,14 +195,23 @@ describe('H2ByteParser', () => {
   it('rejects a connection whose client does not start with the preface', () => {
     const ctx = testContext();
     const p = new H2ByteParser(ctx, { via: 'preface' });
-    p.data('c2s', Uint8Array.from('GET / HTTP/1.1\r\n', (c) => c.charCodeAt(0)), 0, 1, 0);
+    p.data(
+      'c2s',
+      Uint8Array.from('GET / HTTP/1.1\r\n', (c) => c.charCodeAt(0)),
+      0,
+      1,
+      0,
+    );
     expect(ctx.warnings[0]).toMatch(/preface expected/);
   });
 
   it('h2c upgrade: stream 1 is the upgraded request, half-closed by the client', () => {
     const { ctx, session } = feed(
       [
-        { dir: 's2c', bytes: concatBytes([frameBytes(4, 0, 0), frameBytes(1, 0x4, 1, RESP), frameBytes(0, 1, 1, [1, 2])]) },
+        {
+          dir: 's2c',
+          bytes: concatBytes([frameBytes(4, 0, 0), frameBytes(1, 0x4, 1, RESP), frameBytes(0, 1, 1, [1, 2])]),
+        },
         { dir: 'c2s', bytes: concatBytes([PREFACE_BYTES, frameBytes(4, 0, 0), frameBytes(4, 1, 0)]) },
         { dir: 's2c', bytes: frameBytes(4, 1, 0) },
       ],
@@ -186,7 +225,11 @@ describe('H2ByteParser', () => {
   });
 
   it('midstream mode parses frames from the first byte and does not flag unseen streams', () => {
-    const { ctx, session } = feed([{ dir: 's2c', bytes: concatBytes([frameBytes(0, 0, 7, [1, 2, 3]), frameBytes(0, 1, 5, [1])]) }], 0, 'midstream');
+    const { ctx, session } = feed(
+      [{ dir: 's2c', bytes: concatBytes([frameBytes(0, 0, 7, [1, 2, 3]), frameBytes(0, 1, 5, [1])]) }],
+      0,
+      'midstream',
+    );
     expect(ctx.results.streams.map((s) => s.id)).toEqual([7, 5]);
     expect(session.info.violations).toEqual([]);
   });

@@ -86,7 +86,9 @@ export class H2ByteParser implements AppParser {
       const take = Math.min(st.prefaceLeft, n);
       for (let k = 0; k < take; k++) {
         if (bytes[k] !== PREFACE[at + k]) {
-          this.ctx.warn(`h2: client preface expected, mismatch at stream offset ${offset + k}; client direction not parsed`);
+          this.ctx.warn(
+            `h2: client preface expected, mismatch at stream offset ${offset + k}; client direction not parsed`,
+          );
           st.dead = true;
           return;
         }
@@ -127,7 +129,8 @@ export class H2ByteParser implements AppParser {
         i += want;
         continue;
       }
-      if (st.buf.length < st.length) st.buf = new Uint8Array(Math.max(st.length, Math.min(st.buf.length * 2, 1 << 24)));
+      if (st.buf.length < st.length)
+        st.buf = new Uint8Array(Math.max(st.length, Math.min(st.buf.length * 2, 1 << 24)));
       const take = Math.min(want, n - i);
       st.buf.set(bytes.subarray(i, i + take), st.have);
       st.have += take;
@@ -141,15 +144,19 @@ export class H2ByteParser implements AppParser {
     if (st.dead) return;
     // Frame boundaries are lost with the bytes; guessing a resync point risks inventing frames.
     st.dead = true;
-    this.ctx.warn(`h2: ${length} bytes missing in the ${dir === 'c2s' ? 'client' : 'server'} direction at offset ${offset} (t=${tS}); frames after it not parsed`);
+    this.ctx.warn(
+      `h2: ${length} bytes missing in the ${dir === 'c2s' ? 'client' : 'server'} direction at offset ${offset} (t=${tS}); frames after it not parsed`,
+    );
   }
 
   end(dir: Dir, how: StreamEndReason, tS: number): void {
     const st = this.dirs[dir];
     if (st.ended) return;
     st.ended = true;
-    if (!st.dead && (st.headerHave > 0 || st.prefaceLeft > 0 && st.prefaceLeft < PREFACE.length))
-      this.ctx.warn(`h2: ${dir === 'c2s' ? 'client' : 'server'} direction ended inside a frame (${st.headerHave < FRAME_HEADER_LENGTH ? 'header' : `${st.have} of ${st.length} payload bytes`})`);
+    if (!st.dead && (st.headerHave > 0 || (st.prefaceLeft > 0 && st.prefaceLeft < PREFACE.length)))
+      this.ctx.warn(
+        `h2: ${dir === 'c2s' ? 'client' : 'server'} direction ended inside a frame (${st.headerHave < FRAME_HEADER_LENGTH ? 'header' : `${st.have} of ${st.length} payload bytes`})`,
+      );
     const o = this.dirs[dir === 'c2s' ? 's2c' : 'c2s'];
     if (o.ended) this.session.finish(tS, how === 'capture-end' ? 'capture-end' : 'closed');
   }
@@ -166,7 +173,9 @@ export class H2ByteParser implements AppParser {
   private plausible(dir: Dir, st: DirState, at: number): boolean {
     if (st.typeId <= KNOWN_TYPE_MAX || st.length <= this.session.maxFrameSizeFor(dir)) return true;
     st.dead = true;
-    this.ctx.warn(`h2: implausible frame header at ${dir} offset ${at} (type 0x${st.typeId.toString(16)}, length ${st.length}); direction no longer parsed`);
+    this.ctx.warn(
+      `h2: implausible frame header at ${dir} offset ${at} (type 0x${st.typeId.toString(16)}, length ${st.length}); direction no longer parsed`,
+    );
     return false;
   }
 

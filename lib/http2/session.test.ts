@@ -15,8 +15,23 @@ function setup(opts: { midstream?: boolean } = {}) {
   const ctx = testContext();
   const s = new H2Session(ctx, { via: 'preface', ...opts });
   let t = 0;
-  const fr = (dir: Dir, typeId: number, flags: number, streamId: number, payload: number[] | Uint8Array = []) =>
-    s.frame({ dir, tS: (t += 0.01), typeId, flagsRaw: flags, streamId, length: payload.length, packets: [], payload: Uint8Array.from(payload) });
+  const fr = (
+    dir: Dir,
+    typeId: number,
+    flags: number,
+    streamId: number,
+    payload: number[] | Uint8Array = [],
+  ) =>
+    s.frame({
+      dir,
+      tS: (t += 0.01),
+      typeId,
+      flagsRaw: flags,
+      streamId,
+      length: payload.length,
+      packets: [],
+      payload: Uint8Array.from(payload),
+    });
   const kinds = () => s.info.violations.map((v) => v.kind);
   // A handshake both ways, so SETTINGS pairing is clean.
   const handshake = () => {
@@ -171,12 +186,52 @@ describe('H2Session stream model', () => {
   it('log input: headers given, no payloads', () => {
     const ctx = testContext();
     const s = new H2Session(ctx, { via: 'log' });
-    s.frame({ dir: 'c2s', tS: 1, typeId: 1, flagsRaw: 5, streamId: 1, length: 20, packets: [], line: 3, headers: [[':method', 'GET'], [':path', '/a']] });
-    s.frame({ dir: 's2c', tS: 2, typeId: 1, flagsRaw: 4, streamId: 1, length: 10, packets: [], line: 4, headers: [[':status', '404']] });
+    s.frame({
+      dir: 'c2s',
+      tS: 1,
+      typeId: 1,
+      flagsRaw: 5,
+      streamId: 1,
+      length: 20,
+      packets: [],
+      line: 3,
+      headers: [
+        [':method', 'GET'],
+        [':path', '/a'],
+      ],
+    });
+    s.frame({
+      dir: 's2c',
+      tS: 2,
+      typeId: 1,
+      flagsRaw: 4,
+      streamId: 1,
+      length: 10,
+      packets: [],
+      line: 4,
+      headers: [[':status', '404']],
+    });
     s.frame({ dir: 's2c', tS: 3, typeId: 0, flagsRaw: 1, streamId: 1, length: 7, packets: [], line: 5 });
-    s.frame({ dir: 's2c', tS: 4, typeId: 3, flagsRaw: 0, streamId: 1, length: 4, packets: [], info: { errorCode: 8, errorName: 'CANCEL' } });
+    s.frame({
+      dir: 's2c',
+      tS: 4,
+      typeId: 3,
+      flagsRaw: 0,
+      streamId: 1,
+      length: 4,
+      packets: [],
+      info: { errorCode: 8, errorName: 'CANCEL' },
+    });
     const st = ctx.results.streams[0];
-    expect(st).toMatchObject({ method: 'GET', path: '/a', status: 404, responseS: 2, responseEndS: 3, sequence: 'H* H D* R', dataBytes: { c2s: 0, s2c: 7 } });
+    expect(st).toMatchObject({
+      method: 'GET',
+      path: '/a',
+      status: 404,
+      responseS: 2,
+      responseEndS: 3,
+      sequence: 'H* H D* R',
+      dataBytes: { c2s: 0, s2c: 7 },
+    });
     expect(st.reset).toEqual({ by: 's2c', errorCode: 8, errorName: 'CANCEL', frame: 4 });
     expect(st.frames[0].line).toBe(3);
   });
@@ -197,7 +252,13 @@ describe('H2Session stream model', () => {
     const { fr, handshake, ctx, kinds } = setup();
     handshake();
     fr('c2s', 1, 0x5, 1, REQ);
-    fr('s2c', 5, 0x4, 1, [...u32(2), ...hpackLiterals([[':method', 'GET'], [':path', '/style.css']])]);
+    fr('s2c', 5, 0x4, 1, [
+      ...u32(2),
+      ...hpackLiterals([
+        [':method', 'GET'],
+        [':path', '/style.css'],
+      ]),
+    ]);
     const p = ctx.results.streams.find((s) => s.id === 2);
     expect(p).toMatchObject({ state: 'reserved', path: '/style.css' });
     fr('s2c', 1, 0x4, 2, RESP);

@@ -31,8 +31,14 @@ import { GrpcMessageScanner, applyGrpcStatus, isGrpcContentType, newGrpcInfo } f
 const INITIAL_WINDOW = 65535;
 const MAX_WINDOW = 2 ** 31 - 1;
 const SEQUENCE_MAX = 200;
-/** Frames the peer sends within this long after RST_STREAM were likely in flight (§5.1 "closed"). */
-const RST_GRACE_S = 1;
+/**
+ * Frames the peer sends shortly after RST_STREAM were likely in flight (§5.1 "closed"): allowed for
+ * a few round trips (RTT from the TCP handshake, else from SETTINGS/PING answers), at least
+ * RST_GRACE_MIN_S; RST_GRACE_UNKNOWN_S when no round trip was seen.
+ */
+const RST_GRACE_RTTS = 4;
+const RST_GRACE_MIN_S = 0.01;
+const RST_GRACE_UNKNOWN_S = 0.25;
 
 export type H2Via = 'preface' | 'upgrade' | 'log';
 
@@ -106,6 +112,8 @@ export class H2Session {
   };
   private finished = false;
   private lastS = 0;
+  /** Shortest SETTINGS->ACK or PING->ACK delay seen: an upper bound of one round trip. */
+  private ackRttS: number | null = null;
 
   constructor(
     private readonly ctx: AppContext,
@@ -184,7 +192,14 @@ export class H2Session {
     this.framesSent[dir]++;
 
     if (length > this.maxFrameSize[dir]) {
-      this.violation('h2.frame-size-error', streamId || null, [f.number], tS, `${f.type} of ${length} bytes exceeds the peer's SETTINGS_MAX_FRAME_SIZE ${this.maxFrameSize[dir]}`, { length, max: this.maxFrameSize[dir] });
+      this.violation(
+        'h2.frame-size-error',
+        streamId || null,
+        [f.number],
+        tS,
+        `${f.type} of ${length} bytes exceeds the peer's SETTINGS_MAX_FRAME_SIZE ${this.maxFrameSize[dir]}`,
+        { length, max: this.maxFrameSize[dir] },
+      );
     } else if (f.info?.error && /length/.test(f.info.error)) {
       this.violation('h2.frame-size-error', streamId || null, [f.number], tS, f.info.error, { length });
     }
@@ -192,10 +207,22 @@ export class H2Session {
     // §6.10: a header block's CONTINUATIONs follow it with nothing from the same sender between.
     const pend = this.pendingBlock[dir];
     if (pend && !(typeId === T.CONTINUATION && streamId === pend.streamId)) {
-      this.violation('h2.continuation-interleaved', pend.streamId, [pend.firstFrame.number, f.number], tS, `${f.type} on stream ${streamId} interrupted the header block of stream ${pend.streamId} (CONTINUATION expected)`);
+      this.violation(
+        'h2.continuation-interleaved',
+        pend.streamId,
+        [pend.firstFrame.number, f.number],
+        tS,
+        `${f.type} on stream ${streamId} interrupted the header block of stream ${pend.streamId} (CONTINUATION expected)`,
+      );
       this.failBlock(dir, 'header block interrupted before END_HEADERS');
     } else if (!pend && typeId === T.CONTINUATION) {
-      this.violation('h2.continuation-interleaved', streamId, [f.number], tS, `CONTINUATION on stream ${streamId} without a preceding HEADERS/PUSH_PROMISE`);
+      this.violation(
+        'h2.continuation-interleaved',
+        streamId,
+        [f.number],
+        tS,
+        `CONTINUATION on stream ${streamId} without a preceding HEADERS/PUSH_PROMISE`,
+      );
     }
 
     if (streamId === 0) {
@@ -216,20 +243,38 @@ export class H2Session {
       for (const p of this.pendingSettings[dir]) {
         const peerKeptSending = this.framesSent[peer] > p.peerFramesAtSend;
         if (!peerKeptSending && how !== 'closed') continue;
-        this.violation('h2.settings-unacked', null, [p.frame.number], p.frame.tS, `SETTINGS from the ${side(dir)} never acknowledged by the ${side(peer)}` + (peerKeptSending ? ' although it kept sending frames' : ' before the connection closed'), { by: dir, peerFramesAfter: this.framesSent[peer] - p.peerFramesAtSend });
+        this.violation(
+          'h2.settings-unacked',
+          null,
+          [p.frame.number],
+          p.frame.tS,
+          `SETTINGS from the ${side(dir)} never acknowledged by the ${side(peer)}` +
+            (peerKeptSending ? ' although it kept sending frames' : ' before the connection closed'),
+          { by: dir, peerFramesAfter: this.framesSent[peer] - p.peerFramesAtSend },
+        );
       }
       for (const p of this.pendingPings[dir]) {
         const peerKeptSending = this.framesSent[peer] > p.peerFramesAtSend;
         if (!peerKeptSending && how !== 'closed') continue;
-        this.violation('h2.ping-unacked', null, [p.frame.number], p.frame.tS, `PING ${p.payload} from the ${side(dir)} never answered by the ${side(peer)}`, { by: dir, payload: p.payload, peerFramesAfter: this.framesSent[peer] - p.peerFramesAtSend });
+        this.violation(
+          'h2.ping-unacked',
+          null,
+          [p.frame.number],
+          p.frame.tS,
+          `PING ${p.payload} from the ${side(dir)} never answered by the ${side(peer)}`,
+          { by: dir, payload: p.payload, peerFramesAfter: this.framesSent[peer] - p.peerFramesAtSend },
+        );
       }
       const pend = this.pendingBlock[dir];
       if (pend) this.failBlock(dir, 'connection ended inside a header block');
     }
     for (const r of this.streams.values()) {
-      if (r.s.endS < endS && r.s.state !== 'closed' && r.s.state !== 'idle') r.s.endS = Math.max(r.s.endS, endS);
+      if (r.s.endS < endS && r.s.state !== 'closed' && r.s.state !== 'idle')
+        r.s.endS = Math.max(r.s.endS, endS);
       if (r.grpc) {
-        for (const d of ['c2s', 's2c'] as Dir[]) if (r.grpc.midMessage(d)) this.ctx.warn(`h2 stream ${r.s.id}: ${side(d)} stopped inside a gRPC message`);
+        for (const d of ['c2s', 's2c'] as Dir[])
+          if (r.grpc.midMessage(d))
+            this.ctx.warn(`h2 stream ${r.s.id}: ${side(d)} stopped inside a gRPC message`);
       }
     }
   }
@@ -244,7 +289,10 @@ export class H2Session {
       case T.SETTINGS: {
         if (flagsRaw & F.ACK) {
           const p = this.pendingSettings[peer].shift();
-          if (p) this.applySettingsAcked(peer, p.values);
+          if (p) {
+            this.applySettingsAcked(peer, p.values);
+            this.noteRtt(tS - p.frame.tS);
+          }
           break;
         }
         const values = (info?.settings ?? []).map((s) => ({ id: s.id, value: s.value }));
@@ -254,7 +302,14 @@ export class H2Session {
           // Raises take effect at once (the sender is ready for them); reductions once acknowledged.
           if (s.id === 4) {
             if (s.value > MAX_WINDOW)
-              this.violation('h2.flow-control-violation', null, [f.number], tS, `SETTINGS_INITIAL_WINDOW_SIZE ${s.value} above 2^31-1`, { value: s.value });
+              this.violation(
+                'h2.flow-control-violation',
+                null,
+                [f.number],
+                tS,
+                `SETTINGS_INITIAL_WINDOW_SIZE ${s.value} above 2^31-1`,
+                { value: s.value },
+              );
             else if (s.value > this.initialWindow[peer]) this.setInitialWindow(peer, s.value);
           } else if (s.id === 5 && s.value > this.maxFrameSize[peer]) this.maxFrameSize[peer] = s.value;
           else if (s.id === 1) this.hpack[peer].setAllowedMax(Math.max(s.value, this.hpack[peer].allowed));
@@ -267,7 +322,10 @@ export class H2Session {
         if (flagsRaw & F.ACK) {
           const list = this.pendingPings[peer];
           const i = list.findIndex((p) => p.payload === payload);
-          if (i >= 0) list.splice(i, 1);
+          if (i >= 0) {
+            this.noteRtt(tS - list[i].frame.tS);
+            list.splice(i, 1);
+          }
         } else {
           this.pendingPings[dir].push({ frame: f, payload, peerFramesAtSend: this.framesSent[peer] });
         }
@@ -276,7 +334,14 @@ export class H2Session {
       case T.GOAWAY: {
         const lastStreamId = info?.lastStreamId ?? 0;
         const errorCode = info?.errorCode ?? 0;
-        this.info.goaway.push({ by: dir, lastStreamId, errorCode, errorName: info?.errorName ?? errorCodeName(errorCode), frame: f.number, tS });
+        this.info.goaway.push({
+          by: dir,
+          lastStreamId,
+          errorCode,
+          errorName: info?.errorName ?? errorCodeName(errorCode),
+          frame: f.number,
+          tS,
+        });
         const g = this.goawayBy[dir];
         if (!g || lastStreamId < g.lastStreamId) this.goawayBy[dir] = { lastStreamId, frame: f.number, tS };
         break;
@@ -285,12 +350,26 @@ export class H2Session {
         const inc = info?.increment;
         if (inc === undefined) break;
         if (inc === 0) {
-          this.violation('h2.flow-control-violation', null, [f.number], tS, `WINDOW_UPDATE with increment 0 on the connection from the ${side(dir)}`, { increment: 0 });
+          this.violation(
+            'h2.flow-control-violation',
+            null,
+            [f.number],
+            tS,
+            `WINDOW_UPDATE with increment 0 on the connection from the ${side(dir)}`,
+            { increment: 0 },
+          );
           break;
         }
         this.connWindow[peer] += inc;
         if (this.connWindow[peer] > MAX_WINDOW)
-          this.violation('h2.flow-control-violation', null, [f.number], tS, `connection window of the ${side(peer)} overflowed 2^31-1 (${this.connWindow[peer]})`, { window: this.connWindow[peer] });
+          this.violation(
+            'h2.flow-control-violation',
+            null,
+            [f.number],
+            tS,
+            `connection window of the ${side(peer)} overflowed 2^31-1 (${this.connWindow[peer]})`,
+            { window: this.connWindow[peer] },
+          );
         if (this.connWindow[peer] >= 0) this.connFlowReported[peer] = false;
         break;
       }
@@ -306,10 +385,22 @@ export class H2Session {
     }
   }
 
+  private noteRtt(d: number): void {
+    if (d >= 0 && (this.ackRttS === null || d < this.ackRttS)) this.ackRttS = d;
+  }
+
+  private rstGraceS(): number {
+    const rtt = this.ctx.conn.handshake?.rttS ?? this.ackRttS;
+    return rtt === null || rtt === undefined
+      ? RST_GRACE_UNKNOWN_S
+      : Math.max(RST_GRACE_MIN_S, RST_GRACE_RTTS * rtt);
+  }
+
   private applySettingsAcked(sender: Dir, values: { id: number; value: number }[]): void {
     const peer = other(sender);
     for (const s of values) {
-      if (s.id === 4 && s.value <= MAX_WINDOW && s.value < this.initialWindow[peer]) this.setInitialWindow(peer, s.value);
+      if (s.id === 4 && s.value <= MAX_WINDOW && s.value < this.initialWindow[peer])
+        this.setInitialWindow(peer, s.value);
       else if (s.id === 5) this.maxFrameSize[peer] = Math.max(DEFAULT_MAX_FRAME_SIZE, s.value);
       else if (s.id === 1) this.hpack[peer].setAllowedMax(s.value);
     }
@@ -410,7 +501,13 @@ export class H2Session {
           }
           if (flagsRaw & F.END_HEADERS) {
             this.pendingBlock[dir] = null;
-            this.completeBlock(pend, f, dir, input.headers, pend.chunks.length ? concat(pend.chunks, pend.size) : undefined);
+            this.completeBlock(
+              pend,
+              f,
+              dir,
+              input.headers,
+              pend.chunks.length ? concat(pend.chunks, pend.size) : undefined,
+            );
           }
         }
         break;
@@ -431,7 +528,13 @@ export class H2Session {
       case T.RST_STREAM: {
         this.token(r, 'R', false);
         const code = f.info?.errorCode ?? 0;
-        if (!s.reset) s.reset = { by: dir, errorCode: code, errorName: f.info?.errorName ?? errorCodeName(code), frame: f.number };
+        if (!s.reset)
+          s.reset = {
+            by: dir,
+            errorCode: code,
+            errorName: f.info?.errorName ?? errorCodeName(code),
+            frame: f.number,
+          };
         if (!r.rst) r.rst = { by: dir, tS };
         s.state = 'closed';
         if (s.responseEndS === null) s.responseEndS = tS;
@@ -442,12 +545,26 @@ export class H2Session {
         if (inc === undefined) break;
         const peer = other(dir);
         if (inc === 0) {
-          this.violation('h2.flow-control-violation', streamId, [f.number], tS, `WINDOW_UPDATE with increment 0 on stream ${streamId} from the ${side(dir)}`, { increment: 0 });
+          this.violation(
+            'h2.flow-control-violation',
+            streamId,
+            [f.number],
+            tS,
+            `WINDOW_UPDATE with increment 0 on stream ${streamId} from the ${side(dir)}`,
+            { increment: 0 },
+          );
           break;
         }
         r.window[peer] += inc;
         if (r.window[peer] > MAX_WINDOW)
-          this.violation('h2.flow-control-violation', streamId, [f.number], tS, `stream ${streamId} window of the ${side(peer)} overflowed 2^31-1 (${r.window[peer]})`, { window: r.window[peer] });
+          this.violation(
+            'h2.flow-control-violation',
+            streamId,
+            [f.number],
+            tS,
+            `stream ${streamId} window of the ${side(peer)} overflowed 2^31-1 (${r.window[peer]})`,
+            { window: r.window[peer] },
+          );
         if (r.window[peer] >= 0) r.flowReported[peer] = false;
         break;
       }
@@ -459,9 +576,16 @@ export class H2Session {
     const s = r.s;
     const id = s.id;
     if (r.rst) {
-      const inFlight = r.rst.by !== dir && f.tS - r.rst.tS <= RST_GRACE_S;
+      const inFlight = r.rst.by !== dir && f.tS - r.rst.tS <= this.rstGraceS();
       if (!inFlight)
-        this.violation('h2.frame-on-closed-stream', id, [s.reset?.frame ?? f.number, f.number], f.tS, `${f.type} from the ${side(dir)} on stream ${id} after RST_STREAM from the ${side(r.rst.by)}`, { afterS: round(f.tS - r.rst.tS) });
+        this.violation(
+          'h2.frame-on-closed-stream',
+          id,
+          [s.reset?.frame ?? f.number, f.number],
+          f.tS,
+          `${f.type} from the ${side(dir)} on stream ${id} after RST_STREAM from the ${side(r.rst.by)}`,
+          { afterS: round(f.tS - r.rst.tS) },
+        );
       return;
     }
     if (s.endStream[dir]) {
@@ -480,7 +604,13 @@ export class H2Session {
     if (!known && !this.opts.midstream && f.typeId === T.DATA) {
       const initiator: Dir = id % 2 === 1 ? 'c2s' : 's2c';
       if (id < this.maxOpened[initiator])
-        this.violation('h2.frame-on-closed-stream', id, [f.number], f.tS, `DATA on stream ${id}, which was never opened and is implicitly closed (stream ${this.maxOpened[initiator]} was opened after it)`);
+        this.violation(
+          'h2.frame-on-closed-stream',
+          id,
+          [f.number],
+          f.tS,
+          `DATA on stream ${id}, which was never opened and is implicitly closed (stream ${this.maxOpened[initiator]} was opened after it)`,
+        );
     }
   }
 
@@ -497,7 +627,13 @@ export class H2Session {
     if (dir !== initiator) {
       // A response on a stream we never saw opened: the capture missed the request.
       if (!this.opts.midstream && dir === 'c2s')
-        this.violation('h2.stream-id-regression', id, [f.number], f.tS, `the client opened stream ${id}, an even id (client streams are odd)`);
+        this.violation(
+          'h2.stream-id-regression',
+          id,
+          [f.number],
+          f.tS,
+          `the client opened stream ${id}, an even id (client streams are odd)`,
+        );
       r.opened[initiator] = true;
       s.state = 'open';
       return;
@@ -505,11 +641,25 @@ export class H2Session {
     r.opened[dir] = true;
     s.state = 'open';
     if (id <= this.maxOpened[dir] && !this.opts.midstream)
-      this.violation('h2.stream-id-regression', id, [f.number], f.tS, `the ${side(dir)} opened stream ${id} after stream ${this.maxOpened[dir]}`, { previous: this.maxOpened[dir] });
+      this.violation(
+        'h2.stream-id-regression',
+        id,
+        [f.number],
+        f.tS,
+        `the ${side(dir)} opened stream ${id} after stream ${this.maxOpened[dir]}`,
+        { previous: this.maxOpened[dir] },
+      );
     if (id > this.maxOpened[dir]) this.maxOpened[dir] = id;
     const g = this.goawayBy[other(dir)];
     if (g && id > g.lastStreamId)
-      this.violation('h2.goaway-then-new-stream', id, [g.frame, f.number], f.tS, `the ${side(dir)} opened stream ${id} after the ${side(other(dir))}'s GOAWAY (last-stream-id ${g.lastStreamId})`, { lastStreamId: g.lastStreamId, afterS: round(f.tS - g.tS) });
+      this.violation(
+        'h2.goaway-then-new-stream',
+        id,
+        [g.frame, f.number],
+        f.tS,
+        `the ${side(dir)} opened stream ${id} after the ${side(other(dir))}'s GOAWAY (last-stream-id ${g.lastStreamId})`,
+        { lastStreamId: g.lastStreamId, afterS: round(f.tS - g.tS) },
+      );
   }
 
   private flowControl(r: StreamRec, f: H2Frame, dir: Dir): void {
@@ -519,11 +669,25 @@ export class H2Session {
     r.window[dir] -= n;
     if (r.window[dir] < 0 && !r.flowReported[dir]) {
       r.flowReported[dir] = true;
-      this.violation('h2.flow-control-violation', r.s.id, [f.number], f.tS, `DATA from the ${side(dir)} on stream ${r.s.id} exceeds the stream window by ${-r.window[dir]} bytes`, { scope: 'stream', by: dir, excess: -r.window[dir], length: n });
+      this.violation(
+        'h2.flow-control-violation',
+        r.s.id,
+        [f.number],
+        f.tS,
+        `DATA from the ${side(dir)} on stream ${r.s.id} exceeds the stream window by ${-r.window[dir]} bytes`,
+        { scope: 'stream', by: dir, excess: -r.window[dir], length: n },
+      );
     }
     if (this.connWindow[dir] < 0 && !this.connFlowReported[dir]) {
       this.connFlowReported[dir] = true;
-      this.violation('h2.flow-control-violation', r.s.id, [f.number], f.tS, `DATA from the ${side(dir)} exceeds the connection window by ${-this.connWindow[dir]} bytes`, { scope: 'connection', by: dir, excess: -this.connWindow[dir], length: n });
+      this.violation(
+        'h2.flow-control-violation',
+        r.s.id,
+        [f.number],
+        f.tS,
+        `DATA from the ${side(dir)} exceeds the connection window by ${-this.connWindow[dir]} bytes`,
+        { scope: 'connection', by: dir, excess: -this.connWindow[dir], length: n },
+      );
     }
   }
 
@@ -548,9 +712,24 @@ export class H2Session {
 
   // ---- header blocks ----
 
-  private startBlock(r: StreamRec, f: H2Frame, input: H2FrameInput, fragment: Uint8Array | undefined, endStream: boolean, promisedId: number): void {
+  private startBlock(
+    r: StreamRec,
+    f: H2Frame,
+    input: H2FrameInput,
+    fragment: Uint8Array | undefined,
+    endStream: boolean,
+    promisedId: number,
+  ): void {
     const dir = input.dir;
-    const pb: PendingBlock = { streamId: r.s.id, typeId: input.typeId, chunks: [], size: 0, endStream, promisedId, firstFrame: f };
+    const pb: PendingBlock = {
+      streamId: r.s.id,
+      typeId: input.typeId,
+      chunks: [],
+      size: 0,
+      endStream,
+      promisedId,
+      firstFrame: f,
+    };
     if (input.flagsRaw & F.END_HEADERS) {
       this.completeBlock(pb, f, dir, input.headers, fragment);
     } else {
@@ -573,7 +752,13 @@ export class H2Session {
     if (r && pend.endStream) this.endStream(r, dir, pend.firstFrame.tS);
   }
 
-  private completeBlock(pb: PendingBlock, f: H2Frame, dir: Dir, given: HeaderList | undefined, block: Uint8Array | undefined): void {
+  private completeBlock(
+    pb: PendingBlock,
+    f: H2Frame,
+    dir: Dir,
+    given: HeaderList | undefined,
+    block: Uint8Array | undefined,
+  ): void {
     let headers: HeaderList | null = given ?? null;
     if (!headers && block) {
       try {
@@ -595,7 +780,13 @@ export class H2Session {
     this.onHeaders(r, dir, headers, f.tS, pb.endStream);
   }
 
-  private onHeaders(r: StreamRec, dir: Dir, headers: HeaderList | null, tS: number, endStream: boolean): void {
+  private onHeaders(
+    r: StreamRec,
+    dir: Dir,
+    headers: HeaderList | null,
+    tS: number,
+    endStream: boolean,
+  ): void {
     const s = r.s;
     const initiator: Dir = s.id % 2 === 1 ? 'c2s' : 's2c';
     // Pushed streams: the request came in PUSH_PROMISE, so the server's HEADERS is the response.
@@ -610,7 +801,10 @@ export class H2Session {
       const status = headers ? statusOf(headers) : null;
       const informational = status !== null && status >= 100 && status < 200;
       if (s.responseS === null) s.responseS = tS;
-      if (s.responseHeaders === null || (s.status !== null && s.status < 200 && !informational && s.trailers === null)) {
+      if (
+        s.responseHeaders === null ||
+        (s.status !== null && s.status < 200 && !informational && s.trailers === null)
+      ) {
         if (n === 0 || s.status === null || s.status < 200) {
           s.responseHeaders = headers;
           if (status !== null) s.status = status;
@@ -623,8 +817,14 @@ export class H2Session {
       } else if (!informational) {
         s.trailers = headers;
         if (headers) {
-          if (!r.grpc && headerValue(headers, 'grpc-status') !== null && isGrpcContentType(headerValue(s.requestHeaders ?? [], 'content-type'))) this.enableGrpc(r, headerValue(s.requestHeaders ?? [], 'content-type') ?? '');
-          if (r.grpc && applyGrpcStatus(r.grpc.info, headers, 'trailers')) s.grpcStatus = r.grpc.info.grpcStatus;
+          if (
+            !r.grpc &&
+            headerValue(headers, 'grpc-status') !== null &&
+            isGrpcContentType(headerValue(s.requestHeaders ?? [], 'content-type'))
+          )
+            this.enableGrpc(r, headerValue(s.requestHeaders ?? [], 'content-type') ?? '');
+          if (r.grpc && applyGrpcStatus(r.grpc.info, headers, 'trailers'))
+            s.grpcStatus = r.grpc.info.grpcStatus;
         }
       }
     }
@@ -649,7 +849,14 @@ export class H2Session {
     r.s.grpc = info;
   }
 
-  private violation(kind: string, stream: number | null, frames: number[], tS: number, message: string, details?: H2Violation['details']): void {
+  private violation(
+    kind: string,
+    stream: number | null,
+    frames: number[],
+    tS: number,
+    message: string,
+    details?: H2Violation['details'],
+  ): void {
     const v: H2Violation = { kind, stream, frames, tS, message };
     if (details) v.details = details;
     this.info.violations.push(v);
@@ -684,7 +891,13 @@ function statusOf(h: HeaderList): number | null {
 function lastEndStreamFrame(s: H2Stream, dir: Dir, before: number): number | null {
   for (let i = s.frames.length - 1; i >= 0; i--) {
     const f = s.frames[i];
-    if (f.number < before && f.dir === dir && (f.typeId === T.DATA || f.typeId === T.HEADERS) && f.flagsRaw & F.END_STREAM) return f.number;
+    if (
+      f.number < before &&
+      f.dir === dir &&
+      (f.typeId === T.DATA || f.typeId === T.HEADERS) &&
+      f.flagsRaw & F.END_STREAM
+    )
+      return f.number;
   }
   return null;
 }

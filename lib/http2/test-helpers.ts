@@ -41,7 +41,12 @@ export function hpackLiterals(headers: [string, string][]): Uint8Array {
   return Uint8Array.from(out);
 }
 
-export function frameBytes(typeId: number, flags: number, streamId: number, payload: Uint8Array | number[] = []): Uint8Array {
+export function frameBytes(
+  typeId: number,
+  flags: number,
+  streamId: number,
+  payload: Uint8Array | number[] = [],
+): Uint8Array {
   const p = payload instanceof Uint8Array ? payload : Uint8Array.from(payload);
   const out = new Uint8Array(9 + p.length);
   out[0] = (p.length >> 16) & 0xff;

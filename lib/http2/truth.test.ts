@@ -18,9 +18,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REAL_CAPTURES } from '../../tests/shared';
 import { trackCapture } from '../tcp/run';
-import { AppResults, type AppContext, type AppParser, type StreamEndReason } from '../stream';
-import type { Connection, Dir, H2Frame } from '../trace';
-import { H2ByteParser } from './parser';
+import { AppResults } from '../stream';
+import type { Dir, H2Frame } from '../trace';
+import { runH2Capture } from './test-capture';
 
 interface TruthFrame {
   frame: number;
@@ -66,63 +66,13 @@ const KNOWN_EXTRA: Record<string, string[]> = {
   ],
 };
 
-const PREFACE = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
-const latin1 = new TextDecoder('latin1');
-
-type Held = { dir: Dir; bytes: Uint8Array; offset: number; packet: number; tS: number };
-
-/** Test-only protocol choice: preface, or h2c upgrade (frames start after the 101 response). */
-class TestH2Detector implements AppParser {
-  parser: H2ByteParser | null = null;
-  private held: Held[] = [];
-  private text: Record<Dir, string> = { c2s: '', s2c: '' };
-  private skip: Record<Dir, number> = { c2s: 0, s2c: 0 };
-  private giveUp = false;
-  constructor(private readonly ctx: AppContext) {}
-
-  data(dir: Dir, bytes: Uint8Array, offset: number, packet: number, tS: number): void {
-    if (this.parser) return this.forward({ dir, bytes, offset, packet, tS });
-    if (this.giveUp) return;
-    this.held.push({ dir, bytes: bytes.slice(), offset, packet, tS });
-    if (this.text[dir].length < 4096) this.text[dir] += latin1.decode(bytes.subarray(0, 4096));
-    const c = this.text.c2s;
-    if (c.startsWith(PREFACE)) return this.start('preface');
-    if (c.length >= PREFACE.length && !/^[A-Z]+ /.test(c)) return void (this.giveUp = true);
-    const reqEnd = c.indexOf('\r\n\r\n');
-    const s = this.text.s2c;
-    const respEnd = s.indexOf('\r\n\r\n');
-    if (reqEnd < 0 || respEnd < 0) return;
-    this.skip = { c2s: reqEnd + 4, s2c: respEnd + 4 };
-    if (/\r\nupgrade: *h2c/i.test(c.slice(0, reqEnd)) && s.startsWith('HTTP/1.1 101')) this.start('upgrade');
-    // An HTTP CONNECT tunnel carrying cleartext HTTP/2 (suricata-http2-errorcode).
-    else if (c.startsWith('CONNECT ') && /^HTTP\/1\.[01] 2/.test(s)) this.start('preface');
-    else this.giveUp = true;
-  }
-
-  private start(via: 'preface' | 'upgrade'): void {
-    this.parser = new H2ByteParser(this.ctx, { via });
-    for (const h of this.held) this.forward(h);
-    this.held = [];
-  }
-
-  private forward(h: Held): void {
-    const p = this.parser;
-    if (!p) return;
-    const cut = this.skip[h.dir] - h.offset;
-    if (cut >= h.bytes.length) return;
-    if (cut > 0) p.data(h.dir, h.bytes.subarray(cut), h.offset + cut, h.packet, h.tS);
-    else p.data(h.dir, h.bytes, h.offset, h.packet, h.tS);
-  }
-
-  gap(dir: Dir, offset: number, length: number, tS: number): void {
-    this.parser?.gap(dir, offset, length, tS);
-  }
-  end(dir: Dir, how: StreamEndReason, tS: number): void {
-    this.parser?.end(dir, how, tS);
-  }
-}
-
-function describeFrame(f: { dir: Dir; type: string; flags: string[]; length: number; frame: number }): string {
+function describeFrame(f: {
+  dir: Dir;
+  type: string;
+  flags: string[];
+  length: number;
+  frame: number;
+}): string {
   return `#${f.frame} ${f.dir} ${f.type}[${f.flags.join(',')}] len=${f.length}`;
 }
 function ourFrame(f: H2Frame): string {
@@ -156,15 +106,7 @@ describe('HTTP/2 vs tshark truth (real captures)', () => {
     const pcap = readdirSync(REAL_CAPTURES).find((f) => f.startsWith(capture + '.pcap'));
     const skip = truth.options.keylog !== null;
     it.skipIf(skip)(`${capture}${skip ? ' (TLS: decryption into HTTP/2 is a later issue)' : ''}`, () => {
-      const results = new AppResults();
-      const detectors = new Map<string, TestH2Detector>();
-      const r = trackCapture(new Uint8Array(readFileSync(path.join(REAL_CAPTURES, pcap ?? ''))), {
-        createParser: (conn: Connection) => {
-          const d = new TestH2Detector({ conn, results, warn: (m) => conn.warnings.push(m) });
-          detectors.set(conn.id, d);
-          return d;
-        },
-      });
+      const r = runH2Capture(new Uint8Array(readFileSync(path.join(REAL_CAPTURES, pcap ?? ''))));
       const diffs: string[] = [];
       for (const t of truth.http2 ?? []) {
         const tcp = truth.tcp.find((x) => x.stream === t.conn);
@@ -178,7 +120,7 @@ describe('HTTP/2 vs tshark truth (real captures)', () => {
         );
         expect(conn, `connection for tshark stream ${t.conn}`).toBeTruthy();
         if (!conn) continue;
-        const session = detectors.get(conn.id)?.parser?.session;
+        const session = r.session(conn);
         expect(session, `HTTP/2 detected on ${conn.id}`).toBeTruthy();
         if (!session) continue;
         const known = KNOWN_EXTRA[capture] ?? [];
@@ -197,22 +139,35 @@ describe('HTTP/2 vs tshark truth (real captures)', () => {
             totals.blocks++;
             const ourHs = ours[i]?.headers ?? null;
             if (JSON.stringify(ourHs) === JSON.stringify(hs)) totals.blocksEqual++;
-            else diffs.push(`${label} headers at frame ${i}: tshark ${JSON.stringify(hs)}, tracelens ${JSON.stringify(ourHs)}`);
+            else
+              diffs.push(
+                `${label} headers at frame ${i}: tshark ${JSON.stringify(hs)}, tracelens ${JSON.stringify(ourHs)}`,
+              );
           }
         };
         compare(`conn ${t.conn} stream 0`, t.connection_frames, session.info.frames);
         const ourIds = session.streamList.map((s) => s.id);
         const theirIds = t.streams.map((s) => s.stream_id);
-        expect([...ourIds].sort((a, b) => a - b), `stream ids on conn ${t.conn}`).toEqual([...theirIds].sort((a, b) => a - b));
+        expect(
+          [...ourIds].sort((a, b) => a - b),
+          `stream ids on conn ${t.conn}`,
+        ).toEqual([...theirIds].sort((a, b) => a - b));
         for (const ts of t.streams) {
-          compare(`conn ${t.conn} stream ${ts.stream_id}`, ts.frames, session.stream(ts.stream_id)?.frames ?? []);
+          compare(
+            `conn ${t.conn} stream ${ts.stream_id}`,
+            ts.frames,
+            session.stream(ts.stream_id)?.frames ?? [],
+          );
         }
       }
       expect(diffs).toEqual([]);
       if (capture === 'arkime-http2-nghttp2') {
-        const s13 = [...detectors.values()][0]?.parser?.session.stream(13);
+        const s13 = r.session(r.connections[0])?.stream(13);
         const block = s13?.frames.find((f) => f.type === 'CONTINUATION')?.headers ?? [];
-        expect(block.slice(0, 2)).toEqual([[':method', 'GET'], [':path', '/']]);
+        expect(block.slice(0, 2)).toEqual([
+          [':method', 'GET'],
+          [':path', '/'],
+        ]);
         expect(block.filter(([n]) => n.startsWith('continuation-test-')).length).toBe(6);
         expect(s13?.method).toBe('GET');
       }

@@ -203,4 +203,32 @@ describe('LogReader sessions', () => {
     expect(out.unparsed.lines).toHaveLength(100);
     expect(out.unparsed.lines[0]).toBe(2);
   });
+
+  it('by default feeds the HTTP/2 session model: streams, gRPC status and resets as the program made them', () => {
+    const out = readChunks([sample('go-http2debug-2.log')], { pairedViews: 'client' });
+    expect(out.results.h2).toHaveLength(1);
+    expect(out.results.h2[0]).toMatchObject({ connection: 'c1', via: 'log', violations: [] });
+    expect(out.results.h2[0].goaway).toMatchObject([{ by: 's2c', lastStreamId: 17, errorName: 'NO_ERROR' }]);
+    const s = new Map(out.results.streams.map((st) => [st.id, st]));
+    expect([...s.keys()]).toEqual([1, 3, 5, 7, 9, 11, 13, 15, 17]);
+    expect(s.get(1)).toMatchObject({ method: 'GET', path: '/hello', status: 200, state: 'closed' });
+    expect(s.get(5)?.status).toBe(404);
+    expect(s.get(9)).toMatchObject({ grpcStatus: 0, grpc: { statusFrom: 'trailers' } });
+    expect(s.get(11)).toMatchObject({
+      grpcStatus: 5,
+      grpc: { statusFrom: 'trailers-only', grpcMessage: 'no such echo' },
+    });
+    // The defect the detectors look for: gRPC ended by DATA+END_STREAM without trailers.
+    expect(s.get(13)).toMatchObject({ grpcStatus: null, trailers: null, grpc: { statusFrom: null } });
+    expect(s.get(15)?.reset).toMatchObject({ by: 'c2s', errorName: 'CANCEL' });
+    // Frame numbers come from the session, log lines are kept as evidence.
+    const frames = out.results.streams.flatMap((st) => st.frames);
+    expect(frames.every((f) => f.line !== undefined && f.packets.length === 0)).toBe(true);
+  });
+
+  it('session: null returns frame inputs only', () => {
+    const out = readChunks([sample('nghttp-verbose.log')], { session: null });
+    expect(out.results.streams).toEqual([]);
+    expect(out.frames.flat().length).toBeGreaterThan(0);
+  });
 });

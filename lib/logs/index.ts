@@ -8,6 +8,7 @@ import { AppResults } from '../stream';
 import type { Connection, InputFormat } from '../trace';
 import { emptyCounts } from '../trace';
 import { type LogConnectionDraft, type LogLineParser, type LogParseOutput, LineNumbers } from './common';
+import { H2Session } from '../http2/session';
 import { GoHttp2DebugParser } from './go-http2debug';
 import { NghttpVerboseParser } from './nghttp';
 
@@ -43,8 +44,11 @@ export interface LogFrameSink {
 export type LogSessionFactory = (ctx: AppContext) => LogFrameSink;
 
 export interface LogReaderOptions {
-  /** Builds one session per log connection; without it only the frame inputs are returned. */
-  session?: LogSessionFactory;
+  /**
+   * Builds one session per log connection. Default: the HTTP/2 session model (H2Session, via
+   * 'log'); null: no session, only the frame inputs are returned.
+   */
+  session?: LogSessionFactory | null;
   /** Overrides sniffing (e.g. when the caller already knows). */
   format?: LogFormat;
   /**
@@ -243,9 +247,10 @@ export class LogReader {
       frames.push(draft.frames);
       views.push({ connection: id, key: draft.key, view: draft.view, basis: draft.viewBasis, peer: null });
       endS = Math.max(endS, conn.endS);
-      if (this.options.session) {
+      const factory = this.options.session === undefined ? defaultSession : this.options.session;
+      if (factory) {
         const ctx: AppContext = { conn, results, warn: (m) => conn.warnings.push(m) };
-        const session = this.options.session(ctx);
+        const session = factory(ctx);
         for (const f of draft.frames) session.frame(f);
         session.finish?.(conn.endS);
       }
@@ -298,6 +303,13 @@ function makeMonotonic(frames: H2FrameInput[]): { count: number; maxBackS: numbe
     } else last = f.tS;
   }
   return { count, maxBackS };
+}
+
+/** The same HTTP/2 session model the capture path feeds, told its frames come from a log. */
+function defaultSession(ctx: AppContext): LogFrameSink {
+  const session = new H2Session(ctx, { via: 'log' });
+  // A log may stop before the connection ends: unanswered SETTINGS/PING are judged as at a capture's end.
+  return { frame: (input) => session.frame(input), finish: (tS) => session.finish(tS, 'capture-end') };
 }
 
 function makeParser(format: LogFormat): LogLineParser {
