@@ -13,7 +13,11 @@ import { createCaptureReader } from './reader';
 import { packetRows, readAll, type Collected } from './test-bytes';
 import { CaptureFormatError } from './types';
 
-const captureFiles = (dir: string) => fs.readdirSync(dir).filter((f) => /\.(pcap|pcapng)$/.test(f)).sort();
+const captureFiles = (dir: string) =>
+  fs
+    .readdirSync(dir)
+    .filter((f) => /\.(pcap|pcapng)$/.test(f))
+    .sort();
 const load = (dir: string, f: string) => new Uint8Array(fs.readFileSync(path.join(dir, f)));
 const read = (bytes: Uint8Array, chunk?: number): Collected =>
   readAll((s) => createCaptureReader(s, { totalBytes: bytes.length }), bytes, chunk);
@@ -165,7 +169,9 @@ describe('zeek captures', () => {
       r.push(bytes);
       r.end();
       expect(r.info.format).toBe(meta.capture.format);
-      expect([...new Set(r.info.interfaces.map((i) => i.linkType))].sort()).toEqual([...meta.capture.linkTypes].sort());
+      expect([...new Set(r.info.interfaces.map((i) => i.linkType))].sort()).toEqual(
+        [...meta.capture.linkTypes].sort(),
+      );
       expect(r.info.packets).toBeGreaterThan(0);
     });
   }
@@ -173,14 +179,21 @@ describe('zeek captures', () => {
 
 /** pcap-parser: a Node stream-based classic pcap parser, written independently of ours. */
 interface PcapParserPacket {
-  header: { timestampSeconds: number; timestampMicroseconds: number; capturedLength: number; originalLength: number };
+  header: {
+    timestampSeconds: number;
+    timestampMicroseconds: number;
+    capturedLength: number;
+    originalLength: number;
+  };
 }
 interface PcapParserEmitter {
   on(ev: 'packet', f: (p: PcapParserPacket) => void): void;
   on(ev: 'error', f: (e: Error) => void): void;
   on(ev: 'end', f: () => void): void;
 }
-const pcapParser = createRequire(import.meta.url)('pcap-parser') as { parse(input: Readable): PcapParserEmitter };
+const pcapParser = createRequire(import.meta.url)('pcap-parser') as {
+  parse(input: Readable): PcapParserEmitter;
+};
 
 function readWithPcapParser(bytes: Uint8Array): Promise<{ rows: number[][]; error: Error | null }> {
   return new Promise((resolve) => {
@@ -188,7 +201,12 @@ function readWithPcapParser(bytes: Uint8Array): Promise<{ rows: number[][]; erro
     let error: Error | null = null;
     const parser = pcapParser.parse(Readable.from([Buffer.from(bytes)]));
     parser.on('packet', (p) =>
-      rows.push([p.header.timestampSeconds, p.header.timestampMicroseconds, p.header.capturedLength, p.header.originalLength]),
+      rows.push([
+        p.header.timestampSeconds,
+        p.header.timestampMicroseconds,
+        p.header.capturedLength,
+        p.header.originalLength,
+      ]),
     );
     parser.on('error', (e) => (error = e));
     parser.on('end', () => resolve({ rows, error }));

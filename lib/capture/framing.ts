@@ -117,7 +117,12 @@ export abstract class FramedReader implements CaptureReader {
 }
 
 /** Exact split of a 64-bit tick count (hi, lo halves) by `perSecond` ticks, into seconds and nanoseconds. */
-export function ticksToTime(hi: number, lo: number, perSecond: number, out: { sec: number; nsec: number }): void {
+export function ticksToTime(
+  hi: number,
+  lo: number,
+  perSecond: number,
+  out: { sec: number; nsec: number },
+): void {
   if (hi < 0x200000 && Number.isInteger(perSecond)) {
     // Fits in 53 bits: plain arithmetic is exact once the quotient's rounding is corrected.
     const t = hi * 4294967296 + lo;

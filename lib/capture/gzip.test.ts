@@ -64,7 +64,9 @@ describe('gzip captures', () => {
     const bad = raw.slice();
     new DataView(bad.buffer).setUint32(24 + 8, 16711424, true);
     const got = readAll((s) => new GzipCaptureReader(new PcapReader(s)), new Uint8Array(gzipSync(bad)), 100);
-    expect((got.error as CaptureFormatError).message).toMatch(/^pcap record at byte 24 claims 16711424 bytes/);
+    expect((got.error as CaptureFormatError).message).toMatch(
+      /^pcap record at byte 24 claims 16711424 bytes/,
+    );
   });
 
   it('does not unpack gzip inside gzip', () => {

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { decodeNetwork, ipv6Text } from './link';
 import type { NetDecodeFailure, NetPacket } from './types';
 
-const ipv4 = (opts: { ihl?: number; total?: number; proto?: number; flagsFrag?: number; extra?: number } = {}) => {
+const ipv4 = (
+  opts: { ihl?: number; total?: number; proto?: number; flagsFrag?: number; extra?: number } = {},
+) => {
   const ihl = opts.ihl ?? 5;
   const payload = 20;
   const b = new Uint8Array(ihl * 4 + payload + (opts.extra ?? 0));
@@ -71,7 +73,16 @@ describe('decodeNetwork', () => {
   });
 
   it('walks stacked 802.1Q, 802.1ad and 0x9100 tags', () => {
-    const p = ok(decodeNetwork(1, eth(0x0800, ipv4(), [[0x88a8, 100], [0x9100, 7], [0x8100, 4095]])));
+    const p = ok(
+      decodeNetwork(
+        1,
+        eth(0x0800, ipv4(), [
+          [0x88a8, 100],
+          [0x9100, 7],
+          [0x8100, 4095],
+        ]),
+      ),
+    );
     expect(p.vlan).toEqual([100, 7, 4095]);
     expect(p.l4Offset).toBe(14 + 12 + 20);
   });
@@ -92,7 +103,13 @@ describe('decodeNetwork', () => {
 
   it('decodes Linux cooked v1 and v2', () => {
     const sll = cat(new Uint8Array(14), [0x86, 0xdd], ipv6(6));
-    expect(ok(decodeNetwork(113, sll))).toMatchObject({ ipVersion: 6, src: '2001:db8::1', dst: '::1', l4Offset: 56, ttl: 33 });
+    expect(ok(decodeNetwork(113, sll))).toMatchObject({
+      ipVersion: 6,
+      src: '2001:db8::1',
+      dst: '::1',
+      l4Offset: 56,
+      ttl: 33,
+    });
     const sll2 = cat([0x08, 0x00], new Uint8Array(18), ipv4());
     expect(ok(decodeNetwork(276, sll2)).l4Offset).toBe(40);
   });
@@ -110,21 +127,78 @@ describe('decodeNetwork', () => {
 
   it('walks IPv6 extension headers: hop-by-hop, routing, dest options, AH, fragment', () => {
     const ext = [
-      43, 0, 0, 0, 0, 0, 0, 0, // hop-by-hop -> routing
-      60, 0, 0, 0, 0, 0, 0, 0, // routing -> dest options
-      51, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // dest options (16 bytes) -> AH
-      44, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // AH (12 bytes) -> fragment
-      6, 0, 0, 1, 0, 0, 0, 1, // fragment: offset 0, M set -> TCP
+      43,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0, // hop-by-hop -> routing
+      60,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0, // routing -> dest options
+      51,
+      1,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0, // dest options (16 bytes) -> AH
+      44,
+      1,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0, // AH (12 bytes) -> fragment
+      6,
+      0,
+      0,
+      1,
+      0,
+      0,
+      0,
+      1, // fragment: offset 0, M set -> TCP
     ];
     const p = ok(decodeNetwork(229, ipv6(0, ext)));
-    expect(p).toMatchObject({ protocol: 6, l4Offset: 40 + ext.length, l4Length: 20, fragment: true, firstFragment: true, ipId: null });
+    expect(p).toMatchObject({
+      protocol: 6,
+      l4Offset: 40 + ext.length,
+      l4Length: 20,
+      fragment: true,
+      firstFragment: true,
+      ipId: null,
+    });
     const later = ok(decodeNetwork(229, ipv6(44, [6, 0, 0, 8, 0, 0, 0, 1])));
     expect(later).toMatchObject({ protocol: 6, fragment: true, firstFragment: false });
     expect(ok(decodeNetwork(229, ipv6(50))).protocol).toBe(50);
   });
 
   it('reports non-IP, unsupported links and malformed headers', () => {
-    expect(decodeNetwork(1, eth(0x0806, new Uint8Array(28)))).toMatchObject({ reason: 'not-ip', detail: 'ethertype 0x0806' });
+    expect(decodeNetwork(1, eth(0x0806, new Uint8Array(28)))).toMatchObject({
+      reason: 'not-ip',
+      detail: 'ethertype 0x0806',
+    });
     expect(decodeNetwork(147, new Uint8Array(40))).toMatchObject({ reason: 'unsupported-link' });
     expect(decodeNetwork(1, new Uint8Array(10))).toMatchObject({ reason: 'malformed' });
     expect(decodeNetwork(101, ipv4().subarray(0, 19))).toMatchObject({ reason: 'malformed' });

@@ -64,7 +64,7 @@ export function decodeNetwork(linkType: number, data: Uint8Array): NetPacket | N
       if (n < 4) return fail('malformed', 'loopback header cut short');
       // Host byte order of the capturing machine: small values tell which order it was.
       const le = data[0] | (data[1] << 8) | (data[2] << 16) | (data[3] << 24);
-      const af = (le & 0xffff0000) !== 0 ? ((data[0] << 24) | (data[1] << 16) | (data[2] << 8) | data[3]) : le;
+      const af = (le & 0xffff0000) !== 0 ? (data[0] << 24) | (data[1] << 16) | (data[2] << 8) | data[3] : le;
       return byAf(af, data);
     }
     case LINKTYPE_LOOP: {
@@ -92,7 +92,12 @@ function byVersion(data: Uint8Array, off: number): NetPacket | NetDecodeFailure 
   return fail('not-ip', `IP version ${v}`);
 }
 
-function byEtherType(type: number, data: Uint8Array, off: number, vlan: number[]): NetPacket | NetDecodeFailure {
+function byEtherType(
+  type: number,
+  data: Uint8Array,
+  off: number,
+  vlan: number[],
+): NetPacket | NetDecodeFailure {
   if (type === ETH_IPV4) return decodeIpv4(data, off, vlan);
   if (type === ETH_IPV6) return decodeIpv6(data, off, vlan);
   return fail('not-ip', `ethertype 0x${type.toString(16).padStart(4, '0')}`);

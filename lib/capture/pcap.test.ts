@@ -21,7 +21,9 @@ describe('PcapReader', () => {
         });
         const out = readAll(make, bytes);
         expect(out.error).toBeNull();
-        expect(out.packets.map((p) => [p.number, p.tsSec, p.tsNsec, p.linkType, p.caplen, p.fileOffset])).toEqual([
+        expect(
+          out.packets.map((p) => [p.number, p.tsSec, p.tsNsec, p.linkType, p.caplen, p.fileOffset]),
+        ).toEqual([
           [1, 1418145369, nano ? 924505488 : 924505000, 113, 60, 40],
           [2, 1418145370, 999999999 + (nano ? 0 : -999), 113, 1, 40 + 60 + 16],
         ]);
@@ -31,7 +33,12 @@ describe('PcapReader', () => {
   }
 
   it('fills info: byte order, precision, interface, bytesRead', () => {
-    const bytes = buildPcap({ little: false, nano: true, snaplen: 65535, records: [{ sec: 1, sub: 2, data: pkt(10) }] });
+    const bytes = buildPcap({
+      little: false,
+      nano: true,
+      snaplen: 65535,
+      records: [{ sec: 1, sub: 2, data: pkt(10) }],
+    });
     const { sink } = collectingSink();
     const r = new PcapReader(sink);
     r.push(bytes);
@@ -71,7 +78,10 @@ describe('PcapReader', () => {
 
   it('ignores FCS bits in the link-type field', () => {
     // FCS-present bit (26) set and an FCS length of 2 (16-bit words, bits 28-31): 4-byte FCS.
-    const bytes = buildPcap({ linkType: (1 << 26) | (2 << 28) | 1, records: [{ sec: 1, sub: 0, data: pkt(64) }] });
+    const bytes = buildPcap({
+      linkType: (1 << 26) | (2 << 28) | 1,
+      records: [{ sec: 1, sub: 0, data: pkt(64) }],
+    });
     const { sink, out } = collectingSink();
     const r = new PcapReader(sink);
     r.push(bytes);
@@ -82,7 +92,11 @@ describe('PcapReader', () => {
   });
 
   it('gives the same packets for every chunk size, down to one byte', () => {
-    const records = Array.from({ length: 20 }, (_, i) => ({ sec: 1000 + i, sub: i * 37, data: pkt(i * 13 + 1, i) }));
+    const records = Array.from({ length: 20 }, (_, i) => ({
+      sec: 1000 + i,
+      sub: i * 37,
+      data: pkt(i * 13 + 1, i),
+    }));
     const bytes = buildPcap({ records });
     const whole = readAll(make, bytes);
     for (const chunk of [1, 2, 3, 7, 16, 17, 100, 4096]) {
@@ -93,7 +107,12 @@ describe('PcapReader', () => {
   });
 
   it('hands out views of the chunk (zero-copy) when a record lies inside it', () => {
-    const bytes = buildPcap({ records: [{ sec: 1, sub: 0, data: pkt(100) }, { sec: 2, sub: 0, data: pkt(50) }] });
+    const bytes = buildPcap({
+      records: [
+        { sec: 1, sub: 0, data: pkt(100) },
+        { sec: 2, sub: 0, data: pkt(50) },
+      ],
+    });
     const seen: Uint8Array[] = [];
     const r = new PcapReader({ packet: (p) => seen.push(p.data) });
     r.push(bytes);
@@ -174,13 +193,22 @@ describe('PcapReader', () => {
 
   it('lets a file with a big declared snaplen carry big packets', () => {
     const big = pkt(300000);
-    const out = readAll(make, buildPcap({ snaplen: 1 << 20, records: [{ sec: 1, sub: 0, data: big }] }), 5000);
+    const out = readAll(
+      make,
+      buildPcap({ snaplen: 1 << 20, records: [{ sec: 1, sub: 0, data: big }] }),
+      5000,
+    );
     expect(out.error).toBeNull();
     expect(out.packets[0].caplen).toBe(300000);
   });
 
   it('reports a cut final record at end(), after the whole ones', () => {
-    const bytes = buildPcap({ records: [{ sec: 1, sub: 0, data: pkt(10) }, { sec: 2, sub: 0, data: pkt(10) }] });
+    const bytes = buildPcap({
+      records: [
+        { sec: 1, sub: 0, data: pkt(10) },
+        { sec: 2, sub: 0, data: pkt(10) },
+      ],
+    });
     const cut = bytes.subarray(0, bytes.length - 3);
     for (const chunk of [1, cut.length]) {
       const out = readAll(make, cut, chunk);
@@ -207,9 +235,23 @@ describe('PcapReader', () => {
 
 describe('PcapReader timestamps', () => {
   it('carries a sub-second field of a second or more into the seconds', () => {
-    const us = readAll((s) => new PcapReader(s), buildPcap({ records: [{ sec: 10, sub: 2500000, data: new Uint8Array(4) }, { sec: 11, sub: 0, data: new Uint8Array(4) }] }));
-    expect(us.packets.map((p) => [p.tsSec, p.tsNsec])).toEqual([[12, 500000000], [11, 0]]);
-    const ns = readAll((s) => new PcapReader(s), buildPcap({ nano: true, records: [{ sec: 10, sub: 1000000001, data: new Uint8Array(4) }] }));
+    const us = readAll(
+      (s) => new PcapReader(s),
+      buildPcap({
+        records: [
+          { sec: 10, sub: 2500000, data: new Uint8Array(4) },
+          { sec: 11, sub: 0, data: new Uint8Array(4) },
+        ],
+      }),
+    );
+    expect(us.packets.map((p) => [p.tsSec, p.tsNsec])).toEqual([
+      [12, 500000000],
+      [11, 0],
+    ]);
+    const ns = readAll(
+      (s) => new PcapReader(s),
+      buildPcap({ nano: true, records: [{ sec: 10, sub: 1000000001, data: new Uint8Array(4) }] }),
+    );
     expect(ns.packets.map((p) => [p.tsSec, p.tsNsec])).toEqual([[11, 1]]);
   });
 });

@@ -153,7 +153,8 @@ export class PcapReader extends FramedReader {
     }
     this.recordHeader = VARIANTS[best].headerLength;
     const name = VARIANTS[best].name;
-    if (name) this.info.warnings.push(`records read as the ${name} variant, as Wireshark guesses for this file`);
+    if (name)
+      this.info.warnings.push(`records read as the ${name} variant, as Wireshark guesses for this file`);
     return true;
   }
 

@@ -20,7 +20,9 @@ describe('PcapngReader', () => {
         .done();
       const out = readAll(make, bytes);
       expect(out.error).toBeNull();
-      expect(out.packets.map((p) => [p.number, p.interfaceId, p.linkType, p.tsSec, p.tsNsec, p.caplen, p.origLen])).toEqual([
+      expect(
+        out.packets.map((p) => [p.number, p.interfaceId, p.linkType, p.tsSec, p.tsNsec, p.caplen, p.origLen]),
+      ).toEqual([
         [1, 0, 1, 1700000000, 123456000, 60, 60],
         [2, 1, 113, 1700000000, 987654321, 5, 1500],
       ]);
@@ -28,7 +30,12 @@ describe('PcapngReader', () => {
       const r = new PcapngReader({ packet: () => {} });
       r.push(bytes);
       r.end();
-      expect(r.info).toMatchObject({ format: 'pcapng', byteOrder: little ? 'le' : 'be', sections: 1, truncatedPackets: 1 });
+      expect(r.info).toMatchObject({
+        format: 'pcapng',
+        byteOrder: little ? 'le' : 'be',
+        sections: 1,
+        truncatedPackets: 1,
+      });
       expect(r.info.interfaces.map((i) => [i.name, i.linkType, i.snaplen, i.tsResolution])).toEqual([
         ['eth0', 1, 65535, 1e6],
         ['any', 113, 0, 1e9],
@@ -38,7 +45,13 @@ describe('PcapngReader', () => {
 
   it('handles several sections, of different byte orders, each resetting interfaces', () => {
     const a = new PcapngWriter(true).shb().idb(1).epb(0, 1000000n, pkt(4)).done();
-    const b = new PcapngWriter(false).shb().idb(0).idb(101).epb(1, 2000000n, pkt(8)).epb(0, 3000000n, pkt(4)).done();
+    const b = new PcapngWriter(false)
+      .shb()
+      .idb(0)
+      .idb(101)
+      .epb(1, 2000000n, pkt(8))
+      .epb(0, 3000000n, pkt(4))
+      .done();
     const bytes = new Uint8Array([...a, ...b]);
     for (const chunk of [1, 5, bytes.length]) {
       const out = readAll(make, bytes, chunk);
@@ -81,7 +94,15 @@ describe('PcapngReader', () => {
 
   it('converts 64-bit nanosecond ticks without float loss', () => {
     const t = { sec: 0, nsec: 0 };
-    for (const ticks of [0n, 1n, 999999999n, 1000000000n, 1418145369924505488n, 18446744073709551615n, 1700000000999999999n]) {
+    for (const ticks of [
+      0n,
+      1n,
+      999999999n,
+      1000000000n,
+      1418145369924505488n,
+      18446744073709551615n,
+      1700000000999999999n,
+    ]) {
       ticksToTime(Number(ticks >> 32n), Number(ticks & 0xffffffffn), 1e9, t);
       expect([t.sec, t.nsec]).toEqual([Number(ticks / 1000000000n), Number(ticks % 1000000000n)]);
       ticksToTime(Number(ticks >> 32n), Number(ticks & 0xffffffffn), 1e6, t);
@@ -100,7 +121,9 @@ describe('PcapngReader', () => {
       .done();
     const out = readAll(make, bytes, 3);
     expect(out.error).toBeNull();
-    expect(out.packets.map((p) => [p.interfaceId, p.linkType, p.caplen, p.origLen, p.tsSec, p.tsNsec])).toEqual([
+    expect(
+      out.packets.map((p) => [p.interfaceId, p.linkType, p.caplen, p.origLen, p.tsSec, p.tsNsec]),
+    ).toEqual([
       [0, 1, 6, 1514, 0, 0],
       [0, 1, 3, 3, 0, 0],
       [1, 113, 9, 9, 7, 1000],
@@ -151,11 +174,15 @@ describe('PcapngReader', () => {
 
     it('rejects a length beyond the file when the size is known', () => {
       const e = errorOf(withLength(4294967295), { totalBytes: good.length });
-      expect(e.message).toBe(`pcapng block at byte ${epbAt} claims length 4294967295, beyond the file: kept 0 packets before it`);
+      expect(e.message).toBe(
+        `pcapng block at byte ${epbAt} claims length 4294967295, beyond the file: kept 0 packets before it`,
+      );
       expect(e.offset).toBe(epbAt);
     });
     it('rejects huge lengths even when the size is not known', () => {
-      expect(errorOf(withLength(4294967292)).message).toMatch(/claims length 4294967292, more than the 67108864/);
+      expect(errorOf(withLength(4294967292)).message).toMatch(
+        /claims length 4294967292, more than the 67108864/,
+      );
     });
     it('rejects lengths under 12 and not multiples of 4', () => {
       expect(errorOf(withLength(8)).message).toMatch(/claims length 8, less than the 12/);
@@ -164,7 +191,9 @@ describe('PcapngReader', () => {
     it('rejects a trailing length that differs', () => {
       const b = good.slice();
       new DataView(b.buffer).setUint32(b.length - 4, 44, true);
-      expect(errorOf(b).message).toBe(`pcapng block at byte ${epbAt} claims length 40 but its trailing length says 44: kept 0 packets before it`);
+      expect(errorOf(b).message).toBe(
+        `pcapng block at byte ${epbAt} claims length 40 but its trailing length says 44: kept 0 packets before it`,
+      );
     });
     it('rejects a packet longer than its block', () => {
       const b = good.slice();
@@ -172,7 +201,16 @@ describe('PcapngReader', () => {
       expect(errorOf(b).message).toMatch(/packet of 100 bytes in a block with room for 8/);
     });
     it('rejects a file not starting with a section header', () => {
-      expect(errorOf(good.subarray(28)).message).toMatch(/^not a pcapng file: first block type 0x01000000 at byte 0/);
+      expect(errorOf(good.subarray(28)).message).toMatch(
+        /^not a pcapng file: first block type 0x01000000 at byte 0/,
+      );
+    });
+    it('rejects a section header of another major version', () => {
+      const b = good.slice();
+      b[12] = 2;
+      expect(errorOf(b).message).toMatch(
+        /^pcapng block at byte 0 is a section header of pcapng version 2.0, not 1.x/,
+      );
     });
     it('rejects a bad byte-order magic', () => {
       const b = good.slice();

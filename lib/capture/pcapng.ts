@@ -74,7 +74,11 @@ export class PcapngReader extends FramedReader {
       const bomBE = ((b[o + 8] << 24) | (b[o + 9] << 16) | (b[o + 10] << 8) | b[o + 11]) >>> 0;
       if (bomLE === BOM) little = true;
       else if (bomBE === BOM) little = false;
-      else this.fail(fileOffset, `has byte-order magic 0x${bomBE.toString(16).padStart(8, '0')}, not 0x1a2b3c4d`);
+      else
+        this.fail(
+          fileOffset,
+          `has byte-order magic 0x${bomBE.toString(16).padStart(8, '0')}, not 0x1a2b3c4d`,
+        );
     } else if (!this.sawShb) {
       throw new CaptureFormatError(
         `not a pcapng file: first block type 0x${typeBE.toString(16).padStart(8, '0')} at byte ${fileOffset} is not a section header`,
@@ -89,7 +93,8 @@ export class PcapngReader extends FramedReader {
     }
     if (len < 12) this.fail(fileOffset, `claims length ${len}, less than the 12 a block needs`);
     if (len % 4 !== 0) this.fail(fileOffset, `claims length ${len}, not a multiple of 4`);
-    if (len > PCAPNG_MAX_BLOCK) this.fail(fileOffset, `claims length ${len}, more than the ${PCAPNG_MAX_BLOCK} a block may have`);
+    if (len > PCAPNG_MAX_BLOCK)
+      this.fail(fileOffset, `claims length ${len}, more than the ${PCAPNG_MAX_BLOCK} a block may have`);
     return len;
   }
 
@@ -103,9 +108,16 @@ export class PcapngReader extends FramedReader {
       this.info.sections++;
       this.info.byteOrder = this.little ? 'le' : 'be';
       if (len < 28) this.fail(fileOffset, `is a section header of ${len} bytes, less than 28`);
+      const major = this.u16(b, o + 12);
+      if (major !== 1)
+        this.fail(
+          fileOffset,
+          `is a section header of pcapng version ${major}.${this.u16(b, o + 14)}, not 1.x`,
+        );
     }
     const trailing = this.u32(b, o + len - 4);
-    if (trailing !== len) this.fail(fileOffset, `claims length ${len} but its trailing length says ${trailing}`);
+    if (trailing !== len)
+      this.fail(fileOffset, `claims length ${len} but its trailing length says ${trailing}`);
     if (typeBE === PCAPNG_SHB) return;
     const type = this.u32(b, o);
     const bodyEnd = o + len - 4;
@@ -234,7 +246,8 @@ export class PcapngReader extends FramedReader {
     if (o + 16 > bodyEnd) this.fail(fileOffset, `is a decryption secrets block too short for its fields`);
     const type = this.u32(b, o + 8);
     const slen = this.u32(b, o + 12);
-    if (slen > bodyEnd - (o + 16)) this.fail(fileOffset, `has ${slen} bytes of secrets in a block with room for ${bodyEnd - (o + 16)}`);
+    if (slen > bodyEnd - (o + 16))
+      this.fail(fileOffset, `has ${slen} bytes of secrets in a block with room for ${bodyEnd - (o + 16)}`);
     this.sink.secrets?.({ type, data: b.slice(o + 16, o + 16 + slen), fileOffset: fileOffset + 16 });
   }
 

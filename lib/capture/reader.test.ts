@@ -67,7 +67,12 @@ describe('createCaptureReader', () => {
 
 describe('createCaptureReader zero-copy', () => {
   it('reads a whole-file first chunk in place', () => {
-    const bytes = buildPcap({ records: [{ sec: 1, sub: 0, data: new Uint8Array(30) }, { sec: 2, sub: 0, data: new Uint8Array(30) }] });
+    const bytes = buildPcap({
+      records: [
+        { sec: 1, sub: 0, data: new Uint8Array(30) },
+        { sec: 2, sub: 0, data: new Uint8Array(30) },
+      ],
+    });
     for (const file of [bytes, ng]) {
       const bufs: boolean[] = [];
       const r = createCaptureReader({ packet: (p) => bufs.push(p.data.buffer === file.buffer) });

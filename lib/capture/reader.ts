@@ -17,7 +17,8 @@ export function sniffCapture(first: Uint8Array): SniffedFormat | null {
   const be = ((first[0] << 24) | (first[1] << 16) | (first[2] << 8) | first[3]) >>> 0;
   const le = ((first[3] << 24) | (first[2] << 16) | (first[1] << 8) | first[0]) >>> 0;
   if (be === PCAPNG_SHB) return 'pcapng';
-  if (be === PCAP_MAGIC_US || be === PCAP_MAGIC_NS || le === PCAP_MAGIC_US || le === PCAP_MAGIC_NS) return 'pcap';
+  if (be === PCAP_MAGIC_US || be === PCAP_MAGIC_NS || le === PCAP_MAGIC_US || le === PCAP_MAGIC_NS)
+    return 'pcap';
   return null;
 }
 

@@ -30,7 +30,12 @@ function prng(seed: number): () => number {
 }
 
 describe('truncated at every byte boundary', () => {
-  for (const f of ['deepflow-client-keep-alive.pcap', 'tcpdump-pptp-bigendian.pcap', 'grpc-go-server-streaming.pcapng', 'tcpdump-tcp-handshake-nano.pcap']) {
+  for (const f of [
+    'deepflow-client-keep-alive.pcap',
+    'tcpdump-pptp-bigendian.pcap',
+    'grpc-go-server-streaming.pcapng',
+    'tcpdump-tcp-handshake-nano.pcap',
+  ]) {
     it(f, () => {
       const bytes = load(f);
       const full = read(bytes);
@@ -98,7 +103,14 @@ describe('hostile inputs', () => {
 
 describe('fuzz: mutated real captures', () => {
   it('only ever throws CaptureFormatError, and stays fast', () => {
-    const seeds = ['deepflow-client-keep-alive.pcap', 'tls13-h2-cryptohack.pcapng', 'zeek-ldap-126-interfaces.pcapng', 'tcpdump-pptp-bigendian.pcap', 'tcpdump-tcp-handshake-nano.pcap', 'grpc-go-bidi-streaming.pcapng'].map(load);
+    const seeds = [
+      'deepflow-client-keep-alive.pcap',
+      'tls13-h2-cryptohack.pcapng',
+      'zeek-ldap-126-interfaces.pcapng',
+      'tcpdump-pptp-bigendian.pcap',
+      'tcpdump-tcp-handshake-nano.pcap',
+      'grpc-go-bidi-streaming.pcapng',
+    ].map(load);
     const gz = gzipSync(seeds[0]);
     const rnd = prng(20261123);
     const pick = (n: number) => Math.floor(rnd() * n);
@@ -122,7 +134,8 @@ describe('fuzz: mutated real captures', () => {
           case 2: {
             // Lengths live at 4-byte-aligned places: write a random 32-bit value at one.
             const o = at & ~3;
-            if (o + 4 <= b.length) new DataView(b.buffer).setUint32(o, Math.floor(rnd() * 4294967296), rnd() < 0.5);
+            if (o + 4 <= b.length)
+              new DataView(b.buffer).setUint32(o, Math.floor(rnd() * 4294967296), rnd() < 0.5);
             break;
           }
           case 3:
@@ -146,13 +159,17 @@ describe('fuzz: mutated real captures', () => {
       for (const p of out.packets) {
         emitted += p.caplen;
         expect(p.data.length).toBe(p.caplen);
-        expect(Number.isFinite(p.tsSec) && Number.isInteger(p.tsNsec) && p.tsNsec >= 0 && p.tsNsec < 1e9).toBe(true);
+        expect(
+          Number.isFinite(p.tsSec) && Number.isInteger(p.tsNsec) && p.tsNsec >= 0 && p.tsNsec < 1e9,
+        ).toBe(true);
         decodeNetwork(p.linkType, p.data);
       }
       // Packet bytes come from the input: a reader cannot emit more than it was given (gzip aside).
       if (!gzipped) expect(emitted).toBeLessThanOrEqual(cut.length);
     }
-    console.log(`fuzz: ${iterations} inputs, ${errors} rejected with CaptureFormatError, ${Date.now() - started} ms`);
+    console.log(
+      `fuzz: ${iterations} inputs, ${errors} rejected with CaptureFormatError, ${Date.now() - started} ms`,
+    );
     expect(iterations).toBeGreaterThan(100);
   });
 });

@@ -73,10 +73,18 @@ export function buildPcap(opts: {
   records: PcapRecord[];
 }): Uint8Array {
   const w = new ByteWriter(opts.little ?? true);
-  w.u32(opts.nano ? 0xa1b23c4d : 0xa1b2c3d4).u16(2).u16(4).u32(0).u32(0);
+  w.u32(opts.nano ? 0xa1b23c4d : 0xa1b2c3d4)
+    .u16(2)
+    .u16(4)
+    .u32(0)
+    .u32(0);
   w.u32(opts.snaplen ?? 262144).u32(opts.linkType ?? 1);
   for (const r of opts.records) {
-    w.u32(r.sec).u32(r.sub).u32(r.caplen ?? r.data.length).u32(r.origLen ?? r.data.length).bytes(r.data);
+    w.u32(r.sec)
+      .u32(r.sub)
+      .u32(r.caplen ?? r.data.length)
+      .u32(r.origLen ?? r.data.length)
+      .bytes(r.data);
   }
   return w.done();
 }
@@ -101,9 +109,14 @@ export class PcapngWriter {
     // The type is a palindrome, and the BOM is written in the writer's order.
     return this.block(0x0a0d0d0a, (w) => w.u32(0x1a2b3c4d).u16(1).u16(0).u32(0xffffffff).u32(0xffffffff));
   }
-  idb(linkType: number, opts: { snaplen?: number; tsresol?: number; tsoffset?: number; name?: string } = {}): this {
+  idb(
+    linkType: number,
+    opts: { snaplen?: number; tsresol?: number; tsoffset?: number; name?: string } = {},
+  ): this {
     return this.block(1, (w) => {
-      w.u16(linkType).u16(0).u32(opts.snaplen ?? 0);
+      w.u16(linkType)
+        .u16(0)
+        .u32(opts.snaplen ?? 0);
       if (opts.name !== undefined) {
         const b = new TextEncoder().encode(opts.name);
         w.u16(2).u16(b.length).bytes(b).pad4();
@@ -173,11 +186,16 @@ export function collectingSink(): { sink: CaptureSink; out: Collected } {
 }
 
 /** Feeds `bytes` in chunks of `chunk` bytes and ends; records the error instead of throwing. */
-export function readAll(make: (sink: CaptureSink) => CaptureReader, bytes: Uint8Array, chunk = bytes.length || 1): Collected {
+export function readAll(
+  make: (sink: CaptureSink) => CaptureReader,
+  bytes: Uint8Array,
+  chunk = bytes.length || 1,
+): Collected {
   const { sink, out } = collectingSink();
   const r = make(sink);
   try {
-    for (let i = 0; i < bytes.length; i += chunk) r.push(bytes.subarray(i, Math.min(bytes.length, i + chunk)));
+    for (let i = 0; i < bytes.length; i += chunk)
+      r.push(bytes.subarray(i, Math.min(bytes.length, i + chunk)));
     r.end();
   } catch (e) {
     out.error = e;

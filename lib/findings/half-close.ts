@@ -43,6 +43,8 @@ export const detector: Detector = {
     let leaks: Leak[] = [];
     for (const c of trace.connections) {
       if (c.firstRst.c2s || c.firstRst.s2c || c.rst.c2s > 0 || c.rst.s2c > 0) continue;
+      // One direction never seen (half-duplex capture, asymmetric routing): its state is unknowable.
+      if (c.packets.c2s === 0 || c.packets.s2c === 0) continue;
       const fins = (['c2s', 's2c'] as const)
         .map((d) => ({ d, f: c.firstFin[d] }))
         .filter((x): x is { d: Dir; f: { packet: number; tS: number } } => x.f != null)

@@ -48,6 +48,8 @@ export function keepaliveFix(): string {
 
 function gapIsEligible(c: Connection, g: IdleGap, thr: number): boolean {
   if (g.durationS < thr || g.keepaliveInside) return false;
+  // One direction never seen (half-duplex capture): silence of the other side is unknowable.
+  if (c.packets.c2s === 0 || c.packets.s2c === 0) return false;
   // A trailing silence only counts when the connection was still open at capture end.
   if (g.untilCaptureEnd && (c.end === 'closed' || c.end === 'reset')) return false;
   // A silence ended by a FIN that completed a graceful close (no RST) is an idle pooled connection

@@ -12,8 +12,9 @@ import { TestH2Detector } from '../http2/test-capture';
 import { DEFAULT_OPTIONS, type AnalysisOptions, type Finding, type Trace } from '../trace';
 import { runDetectors } from './index';
 import { checkFinding } from './testing';
+import { REAL_CAPTURES, SAMPLES_DIR, ZEEK_CAPTURES } from '../../tests/shared';
 
-const SAMPLES = path.resolve(__dirname, '../../samples');
+const SAMPLES = SAMPLES_DIR;
 const TCP_KINDS = /^(tcp\.|http\.slow|h2\.|grpc\.)/;
 
 interface Expected {
@@ -92,6 +93,43 @@ describe('TCP detectors on the real-program samples', () => {
       }
       for (const f of fs) expect(checkFinding(f)).toEqual([]);
       expect(tr.input.warnings.filter((w) => w.startsWith('detector'))).toEqual([]);
+    });
+  }
+});
+
+// The shared third-party captures (../shared/captures): ordinary traffic, so the detectors must not
+// fail on them and must stay nearly quiet. Known, genuine findings are listed.
+const KNOWN: Record<string, string[]> = {
+  'tls12-http2-16-ssl.pcapng': ['tcp.connection-refused'], // SYN to [::1]:443 answered by RST
+  'suricata-http2-errorcode.pcap': ['h2.settings-unacked', 'h2.goaway-error'], // GOAWAY INTERNAL_ERROR test case
+  'suricata-http2-range.pcap': ['h2.settings-unacked'],
+};
+
+describe('detectors on the shared real captures', () => {
+  const files = [REAL_CAPTURES, ZEEK_CAPTURES]
+    .filter((d) => existsSync(d))
+    .flatMap((d) =>
+      readdirSync(d)
+        .filter((f) => /\.pcap(ng)?$/.test(f))
+        .map((f) => path.join(d, f)),
+    );
+  for (const file of files) {
+    it(path.basename(file), () => {
+      let tr: Trace;
+      try {
+        tr = traceOf(file, DEFAULT_OPTIONS);
+      } catch {
+        return; // unreadable on purpose (fuzzed): the reader's business, not ours
+      }
+      const fs = runDetectors(tr, DEFAULT_OPTIONS);
+      expect(tr.input.warnings.filter((w) => w.startsWith('detector'))).toEqual([]);
+      const allowed = KNOWN[path.basename(file)] ?? [];
+      // Idle gaps are genuine by definition on these (a silence >= the threshold was seen).
+      const unexpected = fs.filter(
+        (f) => f.severity !== 'info' && f.kind !== 'tcp.idle-gap-no-keepalive' && !allowed.includes(f.kind),
+      );
+      expect(unexpected.map((f) => `${f.kind}@${f.connection}: ${f.title}`)).toEqual([]);
+      for (const f of fs) expect(checkFinding(f)).toEqual([]);
     });
   }
 });

@@ -14,9 +14,14 @@ import {
 type Chunk = { dir: Dir; bytes: Uint8Array };
 
 /** Feeds each chunk, split into pieces of `split` bytes (0 = whole), one packet per piece. */
-function feed(chunks: Chunk[], split = 0, via: 'preface' | 'upgrade' | 'midstream' = 'preface') {
+function feed(
+  chunks: Chunk[],
+  split = 0,
+  via: 'preface' | 'upgrade' | 'midstream' = 'preface',
+  upgradeRequest?: [string, string][],
+) {
   const ctx = testContext();
-  const p = new H2ByteParser(ctx, { via });
+  const p = new H2ByteParser(ctx, { via, upgradeRequest });
   const off: Record<Dir, number> = { c2s: 0, s2c: 0 };
   let packet = 0;
   let t = 0;
@@ -217,10 +222,22 @@ describe('H2ByteParser', () => {
       ],
       0,
       'upgrade',
+      [
+        [':method', 'GET'],
+        [':path', '/up'],
+        [':authority', 'h'],
+      ],
     );
     expect(session.info.via).toBe('upgrade');
     const s = ctx.results.streams[0];
-    expect(s).toMatchObject({ id: 1, status: 200, state: 'closed', endStream: { c2s: true, s2c: true } });
+    expect(s).toMatchObject({
+      id: 1,
+      method: 'GET',
+      path: '/up',
+      status: 200,
+      state: 'closed',
+      endStream: { c2s: true, s2c: true },
+    });
     expect(session.info.violations).toEqual([]);
   });
 

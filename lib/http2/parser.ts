@@ -20,6 +20,11 @@ export interface H2ByteParserOptions {
    * frames from the first byte of each direction).
    */
   via: 'preface' | 'upgrade' | 'midstream';
+  /**
+   * For 'upgrade': the HTTP/1.1 request that became stream 1, as an HTTP/2 header list
+   * ([':method', 'GET'], [':path', '/'], [':authority', host], then its other fields), if known.
+   */
+  upgradeRequest?: [string, string][];
 }
 
 interface DirState {
@@ -61,6 +66,7 @@ export class H2ByteParser implements AppParser {
   readonly session: H2Session;
   private readonly dirs: Record<Dir, DirState>;
   private upgradePending: boolean;
+  private readonly upgradeRequest: [string, string][] | null;
 
   constructor(
     private readonly ctx: AppContext,
@@ -70,6 +76,7 @@ export class H2ByteParser implements AppParser {
     this.session = new H2Session(ctx, { via: opts.via === 'midstream' ? 'preface' : opts.via, midstream });
     this.dirs = { c2s: newDir(midstream ? 0 : PREFACE.length), s2c: newDir(0) };
     this.upgradePending = opts.via === 'upgrade';
+    this.upgradeRequest = opts.upgradeRequest ?? null;
   }
 
   data(dir: Dir, bytes: Uint8Array, offset: number, packet: number, tS: number): void {
@@ -77,7 +84,7 @@ export class H2ByteParser implements AppParser {
     if (st.dead) return;
     if (this.upgradePending) {
       this.upgradePending = false;
-      this.session.openUpgradeStream(tS);
+      this.session.openUpgradeStream(tS, this.upgradeRequest);
     }
     let i = 0;
     const n = bytes.length;
