@@ -103,6 +103,9 @@ const KNOWN: Record<string, string[]> = {
   'tls12-http2-16-ssl.pcapng': ['tcp.connection-refused'], // SYN to [::1]:443 answered by RST
   'suricata-http2-errorcode.pcap': ['h2.settings-unacked', 'h2.goaway-error'], // GOAWAY INTERNAL_ERROR test case
   'suricata-http2-range.pcap': ['h2.settings-unacked'],
+  'pop3-pop3.pcap': ['tcp.connection-refused'], // tshark: every SYN to :110 answered by RST/ACK
+  'ldap-simpleauth.pcap': ['tcp.rst-after-idle'], // RST after 181 s of silence, TTL 251 vs 52: a middlebox
+  'tcp-retransmit-fast009.pcap': ['tcp.retransmission-burst', 'tcp.rst-after-idle'], // a fast-retransmit test case; RST after 60 s
 };
 
 describe('detectors on the shared real captures', () => {
