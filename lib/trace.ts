@@ -373,3 +373,53 @@ export function emptyCounts(): TcpAnalysisCounts {
     missingBytes: 0,
   };
 }
+
+/** A new Connection with every counter at zero: the one place its shape is spelled out. */
+export function newConnection(init: {
+  index: number;
+  clientIp: string;
+  clientPort: number;
+  serverIp: string;
+  serverPort: number;
+  vlan?: number[];
+  directionBasis: DirectionBasis;
+  startS: number;
+  firstPacket: number;
+  protocol?: Protocol;
+}): Connection {
+  const zero = (): PerDir => ({ c2s: 0, s2c: 0 });
+  return {
+    id: `c${init.index + 1}`,
+    client: endpoint(init.clientIp, init.clientPort),
+    server: endpoint(init.serverIp, init.serverPort),
+    clientIp: init.clientIp,
+    clientPort: init.clientPort,
+    serverIp: init.serverIp,
+    serverPort: init.serverPort,
+    vlan: init.vlan ?? [],
+    directionBasis: init.directionBasis,
+    startS: init.startS,
+    endS: init.startS,
+    firstPacket: init.firstPacket,
+    lastPacket: init.firstPacket,
+    packets: zero(),
+    bytes: zero(),
+    fin: zero(),
+    rst: zero(),
+    keepalives: zero(),
+    retransmissions: zero(),
+    end: 'open',
+    protocol: init.protocol ?? 'unknown',
+    maxIdleS: 0,
+    handshake: { syn: null, synAck: null, ack: null, rttS: null },
+    firstFin: { c2s: null, s2c: null },
+    firstRst: { c2s: null, s2c: null },
+    rsts: [],
+    idleGaps: [],
+    analysis: { c2s: emptyCounts(), s2c: emptyCounts() },
+    keepalivePackets: { c2s: [], s2c: [] },
+    tls: null,
+    upgrade: null,
+    warnings: [],
+  };
+}

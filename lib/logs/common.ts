@@ -2,6 +2,7 @@
  * Shared pieces of the debug-log readers: what a line parser hands back, and the HTTP/2 names
  * (frame types, flags, settings, error codes) that logs print instead of numbers.
  */
+import { ERROR_NAMES, SETTING_NAMES, errorCodeName, frameFlagNames, frameTypeName, settingName } from '../http2/frames';
 import type { H2FrameInput } from '../stream';
 
 /** One connection as a log shows it, before it is turned into a trace Connection. */
@@ -52,69 +53,36 @@ export interface LogLineParser {
   finish(): LogParseOutput;
 }
 
-export const FRAME_TYPES: Record<string, number> = {
-  DATA: 0x0,
-  HEADERS: 0x1,
-  PRIORITY: 0x2,
-  RST_STREAM: 0x3,
-  SETTINGS: 0x4,
-  PUSH_PROMISE: 0x5,
-  PING: 0x6,
-  GOAWAY: 0x7,
-  WINDOW_UPDATE: 0x8,
-  CONTINUATION: 0x9,
-  ALTSVC: 0xa,
-  ORIGIN: 0xc,
-  PRIORITY_UPDATE: 0x10,
-};
+/**
+ * Name -> number tables for reading names out of log lines, derived from the HTTP/2 module's
+ * number -> name tables so both readers of frames agree on every name.
+ */
+function invert(names: (id: number) => string, ids: number[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const id of ids) out[names(id)] = id;
+  return out;
+}
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+export const FRAME_TYPES: Record<string, number> = invert(frameTypeName, [...range(10), 0xa, 0xc, 0x10]);
 
 /** Flag names per frame type, as RFC 9113 and both tools name them. */
-export const FLAG_BITS: Record<number, Record<string, number>> = {
-  0x0: { END_STREAM: 0x1, PADDED: 0x8 },
-  0x1: { END_STREAM: 0x1, END_HEADERS: 0x4, PADDED: 0x8, PRIORITY: 0x20 },
-  0x4: { ACK: 0x1 },
-  0x5: { END_HEADERS: 0x4, PADDED: 0x8 },
-  0x6: { ACK: 0x1 },
-  0x9: { END_HEADERS: 0x4 },
-};
+export const FLAG_BITS: Record<number, Record<string, number>> = Object.fromEntries(
+  [0x0, 0x1, 0x4, 0x5, 0x6, 0x9].map((type) => [
+    type,
+    Object.fromEntries([0x1, 0x4, 0x8, 0x20].flatMap((bit) => frameFlagNames(type, bit).map((name) => [name, bit]))),
+  ]),
+);
 
-export const ERROR_CODES: Record<string, number> = {
-  NO_ERROR: 0x0,
-  PROTOCOL_ERROR: 0x1,
-  INTERNAL_ERROR: 0x2,
-  FLOW_CONTROL_ERROR: 0x3,
-  SETTINGS_TIMEOUT: 0x4,
-  STREAM_CLOSED: 0x5,
-  FRAME_SIZE_ERROR: 0x6,
-  REFUSED_STREAM: 0x7,
-  CANCEL: 0x8,
-  COMPRESSION_ERROR: 0x9,
-  CONNECT_ERROR: 0xa,
-  ENHANCE_YOUR_CALM: 0xb,
-  INADEQUATE_SECURITY: 0xc,
-  HTTP_1_1_REQUIRED: 0xd,
-};
+export const ERROR_CODES: Record<string, number> = invert(errorCodeName, range(ERROR_NAMES.length));
 
 export function errorName(code: number): string {
-  for (const [name, value] of Object.entries(ERROR_CODES)) if (value === code) return name;
-  return `UNKNOWN(0x${code.toString(16)})`;
+  return ERROR_NAMES[code] ?? `UNKNOWN(0x${code.toString(16)})`;
 }
 
-export const SETTING_IDS: Record<string, number> = {
-  HEADER_TABLE_SIZE: 0x1,
-  ENABLE_PUSH: 0x2,
-  MAX_CONCURRENT_STREAMS: 0x3,
-  INITIAL_WINDOW_SIZE: 0x4,
-  MAX_FRAME_SIZE: 0x5,
-  MAX_HEADER_LIST_SIZE: 0x6,
-  ENABLE_CONNECT_PROTOCOL: 0x8,
-  NO_RFC7540_PRIORITIES: 0x9,
-};
+export const SETTING_IDS: Record<string, number> = invert(settingName, Object.keys(SETTING_NAMES).map(Number));
 
-export function settingName(id: number): string {
-  for (const [name, value] of Object.entries(SETTING_IDS)) if (value === id) return name;
-  return `UNKNOWN_SETTING_${id}`;
-}
+export { settingName };
 
 /** Frame input with the fields every log frame has; the rest are filled by the parser. */
 export function logFrame(

@@ -6,7 +6,7 @@
 import type { AppContext, H2Frame, H2FrameInput } from '../stream';
 import { AppResults } from '../stream';
 import type { Connection, InputFormat } from '../trace';
-import { emptyCounts } from '../trace';
+import { newConnection } from '../trace';
 import { type LogConnectionDraft, type LogLineParser, type LogParseOutput, LineNumbers } from './common';
 import { H2Session } from '../http2/session';
 import { GoHttp2DebugParser } from './go-http2debug';
@@ -324,7 +324,6 @@ function splitAddr(addr: string | null): { ip: string; port: number } {
 
 /** A trace Connection for a log connection: TCP facts a log does not have are zero. */
 function logConnection(id: string, draft: LogConnectionDraft): Connection {
-  const zero = { c2s: 0, s2c: 0 };
   const c = splitAddr(draft.clientAddr);
   const s = splitAddr(draft.serverAddr);
   const placeholder = `log:${draft.key}`;
@@ -333,40 +332,24 @@ function logConnection(id: string, draft: LogConnectionDraft): Connection {
   const count = (dir: 'c2s' | 's2c') => draft.frames.filter((f) => f.dir === dir).length;
   const bytes = (dir: 'c2s' | 's2c') =>
     draft.frames.filter((f) => f.dir === dir).reduce((n, f) => n + 9 + f.length, 0);
-  return {
-    id,
-    client: draft.clientAddr ?? (draft.view === 'server' ? `${placeholder}:client` : placeholder),
-    server: draft.serverAddr ?? (draft.view === 'client' ? `${placeholder}:server` : placeholder),
+  const conn = newConnection({
+    index: 0,
     clientIp: c.ip,
     clientPort: c.port,
     serverIp: s.ip,
     serverPort: s.port,
-    vlan: [],
     directionBasis: 'log',
     startS: first?.tS ?? 0,
-    endS: last?.tS ?? 0,
     firstPacket: draft.firstLine,
-    lastPacket: draft.lastLine,
-    packets: { c2s: count('c2s'), s2c: count('s2c') },
-    bytes: { c2s: bytes('c2s'), s2c: bytes('s2c') },
-    fin: { ...zero },
-    rst: { ...zero },
-    keepalives: { ...zero },
-    retransmissions: { ...zero },
-    end: 'open',
     protocol: 'h2',
-    maxIdleS: 0,
-    handshake: { syn: null, synAck: null, ack: null, rttS: null },
-    firstFin: { c2s: null, s2c: null },
-    firstRst: { c2s: null, s2c: null },
-    rsts: [],
-    idleGaps: [],
-    analysis: { c2s: emptyCounts(), s2c: emptyCounts() },
-    keepalivePackets: { c2s: [], s2c: [] },
-    tls: null,
-    upgrade: null,
-    warnings: [
-      `${draft.view === 'both' ? "both sides' view" : `${draft.view}'s view`} from a debug log (${draft.viewBasis})`,
-    ],
-  };
+  });
+  conn.id = id;
+  conn.client = draft.clientAddr ?? (draft.view === 'server' ? `${placeholder}:client` : placeholder);
+  conn.server = draft.serverAddr ?? (draft.view === 'client' ? `${placeholder}:server` : placeholder);
+  conn.endS = last?.tS ?? 0;
+  conn.lastPacket = draft.lastLine;
+  conn.packets = { c2s: count('c2s'), s2c: count('s2c') };
+  conn.bytes = { c2s: bytes('c2s'), s2c: bytes('s2c') };
+  conn.warnings.push(`${draft.view === 'both' ? "both sides' view" : `${draft.view}'s view`} from a debug log (${draft.viewBasis})`);
+  return conn;
 }

@@ -54,7 +54,7 @@ import {
   type PacketTable,
 } from '../packets';
 import type { AppParser } from '../stream';
-import { emptyCounts, endpoint, type Connection, type Dir, type IdleGap } from '../trace';
+import { newConnection, type Connection, type Dir, type IdleGap } from '../trace';
 import { DEFAULT_MAX_BUFFERED, DirectionReassembler } from './reassembly';
 import { decodeSegment, emptySegment, seqGt, seqLe, seqLt } from './segment';
 
@@ -351,10 +351,8 @@ export class TcpTracker {
     const serverIp = clientIsSrc ? net.dst : net.src;
     const serverPort = clientIsSrc ? seg.dstPort : seg.srcPort;
     const index = this.states.length;
-    const conn: Connection = {
-      id: `c${index + 1}`,
-      client: endpoint(clientIp, clientPort),
-      server: endpoint(serverIp, serverPort),
+    const conn = newConnection({
+      index,
       clientIp,
       clientPort,
       serverIp,
@@ -362,29 +360,8 @@ export class TcpTracker {
       vlan: net.vlan.slice(),
       directionBasis: basis,
       startS: tS,
-      endS: tS,
       firstPacket: packet,
-      lastPacket: packet,
-      packets: { c2s: 0, s2c: 0 },
-      bytes: { c2s: 0, s2c: 0 },
-      fin: { c2s: 0, s2c: 0 },
-      rst: { c2s: 0, s2c: 0 },
-      keepalives: { c2s: 0, s2c: 0 },
-      retransmissions: { c2s: 0, s2c: 0 },
-      end: 'open',
-      protocol: 'unknown',
-      maxIdleS: 0,
-      handshake: { syn: null, synAck: null, ack: null, rttS: null },
-      firstFin: { c2s: null, s2c: null },
-      firstRst: { c2s: null, s2c: null },
-      rsts: [],
-      idleGaps: [],
-      analysis: { c2s: emptyCounts(), s2c: emptyCounts() },
-      keepalivePackets: { c2s: [], s2c: [] },
-      tls: null,
-      upgrade: null,
-      warnings: [],
-    };
+    });
     const parser = this.createParser ? this.createParser(conn) : null;
     const st: ConnState = {
       conn,
