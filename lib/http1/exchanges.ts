@@ -1,0 +1,293 @@
+/**
+ * HTTP/1.x exchanges of one connection: a request parser (c2s) and a response parser (s2c), paired
+ * in order (pipelining), with timings, outcomes, interim statuses and JSON top-level keys. After a
+ * 101 or a 2xx to CONNECT the rest of both directions is handed to the parser onUpgrade returns.
+ */
+import type { AppContext, AppParser, StreamEndReason } from '../stream';
+import type { Dir, Http1Exchange, Http1Message } from '../trace';
+import { Http1DirParser, topLevelJsonKeys, values } from './parser';
+import type { Http1Head } from './parser';
+
+export interface Http1ParserOptions {
+  /**
+   * Called when the connection leaves HTTP/1 (101 Switching Protocols: the Upgrade token; 2xx to
+   * CONNECT: "CONNECT"). Return the parser for the rest of both directions, or null to ignore it.
+   */
+  onUpgrade?: (protocol: string, atS: number, rest: { c2sOffset: number; s2cOffset: number }) => AppParser | null;
+}
+
+/** Only this much of a JSON response body is kept, to read its top-level keys. */
+export const JSON_KEEP_BYTES = 64 * 1024;
+/** c2s bytes held while a protocol switch is undecided (h2c preface sent before the 101). */
+const MAX_HELD_BYTES = 1024 * 1024;
+
+type Held = { bytes: Uint8Array; offset: number; packet: number; tS: number };
+
+export class Http1Parser implements AppParser {
+  private readonly req: Http1DirParser;
+  private readonly resp: Http1DirParser;
+  /** Exchanges whose request has started and whose final response has not ended, in order. */
+  private outstanding: Http1Exchange[] = [];
+  private reqEx: Http1Exchange | null = null;
+  private respEx: Http1Exchange | null = null;
+  private respMsg: Http1Message | null = null;
+  private respFinal = false;
+  private json: Uint8Array | null = null;
+  private jsonLen = 0;
+  private index = 0;
+  private held: Held[] = [];
+  private heldBytes = 0;
+  /** 'http': parsing; 'switched': forwarding to next (or dropping when null). */
+  private mode: 'http' | 'switched' = 'http';
+  private next: AppParser | null = null;
+  private switchAt: { c2s: number; s2c: number } = { c2s: 0, s2c: 0 };
+  private lastTs = 0;
+  /** c2s offset just past the last complete request: where a protocol switch starts. */
+  private c2sEnd = 0;
+  /** The exchange whose final response ended last (the one a 101 / CONNECT 2xx belongs to). */
+  private lastAnswered: Http1Exchange | null = null;
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly opts: Http1ParserOptions = {},
+  ) {
+    this.req = new Http1DirParser('request', {
+      start: (offset, packet, tS) => {
+        const ex = this.newExchange();
+        ex.requestS = tS;
+        ex.request = message(offset, packet, tS);
+        settle(ex);
+        this.reqEx = ex;
+        this.outstanding.push(ex);
+        this.ctx.results.exchanges.push(ex);
+      },
+      head: (head, chunked) => {
+        const ex = this.reqEx;
+        if (!ex?.request) return;
+        ex.method = head.method;
+        ex.path = head.target;
+        ex.version = head.version;
+        ex.request.headers = head.headers;
+        ex.request.chunked = chunked;
+      },
+      body: (bytes, packet) => {
+        const m = this.reqEx?.request;
+        if (!m) return;
+        m.bodyBytes += bytes.length;
+        m.packets[1] = packet;
+      },
+      end: (endOffset, packet, tS) => {
+        this.c2sEnd = endOffset;
+        const ex = this.reqEx;
+        if (!ex?.request) return;
+        ex.request.endS = tS;
+        ex.request.packets[1] = packet;
+        ex.requestEndS = tS;
+        settle(ex);
+        this.reqEx = null;
+      },
+      malformed: (reason, offset) => this.malformed('request', 'c2s', reason, offset, this.reqEx),
+      switched: () => {},
+    });
+    this.resp = new Http1DirParser(
+      'response',
+      {
+        start: (offset, packet, tS) => {
+          this.respMsg = message(offset, packet, tS);
+          this.respFinal = false;
+          let ex = this.outstanding[0] ?? null;
+          if (!ex) {
+            ex = this.newExchange();
+            this.ctx.results.exchanges.push(ex);
+            this.outstanding.push(ex);
+          }
+          this.respEx = ex;
+        },
+        head: (head, chunked) => this.responseHead(head, chunked),
+        body: (bytes, packet) => {
+          const m = this.respMsg;
+          if (!m) return;
+          m.bodyBytes += bytes.length;
+          m.packets[1] = packet;
+          if (this.json && this.jsonLen < JSON_KEEP_BYTES) {
+            const take = Math.min(bytes.length, JSON_KEEP_BYTES - this.jsonLen);
+            this.json.set(bytes.subarray(0, take), this.jsonLen);
+            this.jsonLen += take;
+          }
+        },
+        end: (_endOffset, packet, tS) => this.responseEnd(packet, tS),
+        malformed: (reason, offset) => this.malformed('response', 's2c', reason, offset, this.respEx),
+        switched: (kind, restOffset) => this.switched(kind, restOffset),
+      },
+      { requestMethod: () => this.outstanding[0]?.method ?? null },
+    );
+  }
+
+  data(dir: Dir, bytes: Uint8Array, offset: number, packet: number, tS: number): void {
+    this.lastTs = tS;
+    if (this.mode === 'switched') return this.forward(dir, bytes, offset, packet, tS);
+    if (dir === 'c2s') {
+      if (this.req.awaiting) return this.hold(bytes, offset, packet, tS);
+      const used = this.req.feed(bytes, offset, packet, tS);
+      if (used < bytes.length && this.req.awaiting) this.hold(bytes.subarray(used), offset + used, packet, tS);
+      return;
+    }
+    const used = this.resp.feed(bytes, offset, packet, tS);
+    // A switch happened inside this chunk: the rest belongs to the next protocol.
+    if (this.isSwitched() && used < bytes.length)
+      this.forward('s2c', bytes.subarray(used), offset + used, packet, tS);
+  }
+
+  gap(dir: Dir, offset: number, length: number, tS: number): void {
+    if (this.mode === 'switched') return this.next?.gap(dir, offset, length, tS);
+    const p = dir === 'c2s' ? this.req : this.resp;
+    if (p.stopped) return;
+    if (p.inProgress && !p.closeDelimited)
+      this.ctx.warn(`HTTP/1 ${dir === 'c2s' ? 'request' : 'response'} at ${dir} byte ${offset} cut by ${length} missing bytes`);
+    p.gap();
+    if (dir === 'c2s' && this.reqEx) this.reqEx = null;
+    if (dir === 's2c' && p.stopped && this.respEx) this.respEx = null;
+  }
+
+  end(dir: Dir, how: StreamEndReason, tS: number): void {
+    if (this.mode === 'switched') return this.next?.end(dir, how, tS);
+    if (dir === 's2c') this.resp.endOfStream(Number.NaN, this.respMsg?.packets[1] ?? 0, tS);
+    if (dir === 'c2s' && this.req.awaiting) {
+      // The server never answered the switch: nothing more to parse.
+      this.held = [];
+    }
+  }
+
+  /** A method, not a field read, because feed() may switch the mode behind the compiler's back. */
+  private isSwitched(): boolean {
+    return this.mode === 'switched';
+  }
+
+  private newExchange(): Http1Exchange {
+    return {
+      connection: this.ctx.conn.id,
+      index: ++this.index,
+      method: null,
+      path: null,
+      version: null,
+      status: null,
+      reason: null,
+      requestS: null,
+      requestEndS: null,
+      responseS: null,
+      responseEndS: null,
+      request: null,
+      response: null,
+      interim: [],
+      outcome: 'orphan-response',
+      contentType: null,
+      jsonKeys: null,
+    };
+  }
+
+  private responseHead(head: Http1Head, chunked: boolean): void {
+    const ex = this.respEx;
+    const m = this.respMsg;
+    if (!ex || !m) return;
+    m.headers = head.headers;
+    m.chunked = chunked;
+    const status = head.status ?? 0;
+    if (status >= 100 && status < 200 && status !== 101) {
+      ex.interim.push(status);
+      return;
+    }
+    this.respFinal = true;
+    ex.status = status;
+    ex.reason = head.reason;
+    if (ex.version === null) ex.version = head.version;
+    ex.response = m;
+    ex.responseS = m.startS;
+    const ct = values(head.headers, 'content-type')[0] ?? null;
+    ex.contentType = ct;
+    this.json = ct !== null && /\bjson\b|\+json/i.test(ct) ? new Uint8Array(JSON_KEEP_BYTES) : null;
+    this.jsonLen = 0;
+    settle(ex);
+  }
+
+  private responseEnd(packet: number, tS: number): void {
+    const ex = this.respEx;
+    const m = this.respMsg;
+    this.respMsg = null;
+    if (!ex || !m || !this.respFinal) return;
+    m.endS = tS;
+    if (packet) m.packets[1] = packet;
+    ex.responseEndS = tS;
+    if (this.json) {
+      ex.jsonKeys = topLevelJsonKeys(new TextDecoder('utf-8').decode(this.json.subarray(0, this.jsonLen)));
+      this.json = null;
+    }
+    settle(ex);
+    this.outstanding.shift();
+    this.respEx = null;
+    this.lastAnswered = ex;
+    const status = ex.status ?? 0;
+    const switching = status === 101 || (ex.method === 'CONNECT' && status >= 200 && status < 300);
+    // The server answered an Upgrade/CONNECT request without switching: the client goes on in HTTP/1.
+    if (!switching && this.req.awaiting && this.outstanding.every((e) => e.response !== null)) {
+      this.req.resume();
+      const held = this.held;
+      this.held = [];
+      this.heldBytes = 0;
+      for (const h of held) this.data('c2s', h.bytes, h.offset, h.packet, h.tS);
+    }
+  }
+
+  private switched(kind: 'upgrade' | 'tunnel', s2cOffset: number): void {
+    const ex = this.lastAnswered;
+    const c2sOffset = this.held[0]?.offset ?? this.c2sEnd;
+    const upgrade = ex?.response ? values(ex.response.headers, 'upgrade')[0] : undefined;
+    const protocol = kind === 'tunnel' ? 'CONNECT' : (upgrade ?? 'unknown').split(',')[0].trim();
+    this.req.stop();
+    this.mode = 'switched';
+    this.switchAt = { c2s: c2sOffset, s2c: s2cOffset };
+    this.next = this.opts.onUpgrade?.(protocol, this.lastTs, { c2sOffset, s2cOffset }) ?? null;
+    const held = this.held;
+    this.held = [];
+    for (const h of held) this.forward('c2s', h.bytes, h.offset, h.packet, h.tS);
+  }
+
+  private forward(dir: Dir, bytes: Uint8Array, offset: number, packet: number, tS: number): void {
+    const next = this.next;
+    if (!next) return;
+    const cut = this.switchAt[dir] - offset;
+    if (cut >= bytes.length) return;
+    if (cut > 0) next.data(dir, bytes.subarray(cut), offset + cut, packet, tS);
+    else next.data(dir, bytes, offset, packet, tS);
+  }
+
+  private hold(bytes: Uint8Array, offset: number, packet: number, tS: number): void {
+    if (this.heldBytes + bytes.length > MAX_HELD_BYTES) return;
+    this.held.push({ bytes: bytes.slice(), offset, packet, tS });
+    this.heldBytes += bytes.length;
+  }
+
+  private malformed(kind: string, dir: Dir, reason: string, offset: number, ex: Http1Exchange | null): void {
+    this.ctx.warn(`malformed HTTP/1 ${kind} at ${dir} byte ${offset}: ${reason}`);
+    // A response that started but never parsed still counts as the (incomplete) answer.
+    if (ex && dir === 's2c' && ex.response === null && this.respMsg && ex.request !== null) {
+      ex.response = this.respMsg;
+      ex.responseS = this.respMsg.startS;
+    }
+    if (ex) settle(ex);
+    if (dir === 'c2s') this.reqEx = null;
+    else this.respEx = null;
+  }
+}
+
+function message(offset: number, packet: number, tS: number): Http1Message {
+  return { startS: tS, endS: null, headers: [], bodyBytes: 0, chunked: false, streamOffset: offset, packets: [packet, packet] };
+}
+
+/** Outcome from what has been seen so far; recomputed on every change so end() needs no pass. */
+function settle(ex: Http1Exchange): void {
+  if (ex.request === null) ex.outcome = 'orphan-response';
+  else if (ex.requestEndS === null) ex.outcome = 'incomplete-request';
+  else if (ex.response === null) ex.outcome = 'unanswered';
+  else if (ex.responseEndS === null) ex.outcome = 'incomplete-response';
+  else ex.outcome = 'complete';
+}

@@ -1,0 +1,403 @@
+/**
+ * Streaming HTTP/1.x message parser for one direction of a connection (RFC 9112). Fed in-order
+ * bytes at arbitrary split points; keeps only the unfinished header section (bounded) and, for
+ * JSON responses, the first 64 KiB of the body. Bodies are otherwise only counted.
+ */
+export type Http1Role = 'request' | 'response';
+
+export interface Http1Head {
+  /** Request: method/target; response: null. */
+  method: string | null;
+  target: string | null;
+  version: string;
+  status: number | null;
+  reason: string | null;
+  headers: [string, string][];
+}
+
+/** How the parser reports what it finds; offsets are stream offsets of this direction. */
+export interface Http1MessageSink {
+  /** First byte of a message (start line). */
+  start(offset: number, packet: number, tS: number): void;
+  /** The header section is complete; returns nothing. Called before body bytes. */
+  head(head: Http1Head, chunked: boolean): void;
+  /** Body bytes (payload only, chunk framing excluded). `bytes` valid during the call. */
+  body(bytes: Uint8Array, packet: number, tS: number): void;
+  /** Last byte of the message was at `endOffset - 1`. */
+  end(endOffset: number, packet: number, tS: number): void;
+  /** The message could not be parsed; the direction stops. */
+  malformed(reason: string, offset: number): void;
+  /**
+   * A response with no body framing of its own that ends the HTTP/1 stream: 101 upgrade or a 2xx
+   * to CONNECT. `restOffset` is the first byte that is no longer HTTP/1.
+   */
+  switched(kind: 'upgrade' | 'tunnel', restOffset: number): void;
+}
+
+export const MAX_HEADER_BYTES = 64 * 1024;
+
+const CR = 13;
+const LF = 10;
+const latin1 = new TextDecoder('latin1');
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+type State =
+  | 'head' // collecting start line + headers
+  | 'length' // counting Content-Length body bytes
+  | 'chunk-size'
+  | 'chunk-data'
+  | 'chunk-data-end' // CRLF after chunk data
+  | 'trailers'
+  | 'close' // body until end of stream
+  | 'await' // request that may switch protocols: wait for the response to decide
+  | 'stopped'; // not HTTP any more (malformed, switched)
+
+export interface Http1DirOptions {
+  /** Response parser: method of the request the next final response answers (null: none known). */
+  requestMethod?: () => string | null;
+}
+
+export class Http1DirParser {
+  private state: State = 'head';
+  private headBuf = new Uint8Array(1024);
+  private headLen = 0;
+  /** Where the head started in the stream. */
+  private headOffset = 0;
+  private scanFrom = 0;
+  private remaining = 0;
+  private lineBuf = '';
+  private inMessage = false;
+  private trailerBytes = 0;
+  stopped = false;
+
+  constructor(
+    readonly role: Http1Role,
+    private readonly sink: Http1MessageSink,
+    private readonly opts: Http1DirOptions = {},
+  ) {}
+
+  get idle(): boolean {
+    return !this.inMessage && this.state === 'head';
+  }
+  get awaiting(): boolean {
+    return this.state === 'await';
+  }
+  get closeDelimited(): boolean {
+    return this.state === 'close';
+  }
+  get inProgress(): boolean {
+    return this.inMessage;
+  }
+
+  /** The server declined the switch the request asked for: parse the next request. */
+  resume(): void {
+    if (this.state === 'await') this.state = 'head';
+  }
+  stop(): void {
+    this.state = 'stopped';
+    this.stopped = true;
+  }
+
+  /**
+   * Feed bytes; returns how many were consumed as HTTP/1. Less than bytes.length means the parser
+   * stopped or is awaiting a protocol decision at `offset + returned`.
+   */
+  feed(bytes: Uint8Array, offset: number, packet: number, tS: number): number {
+    let i = 0;
+    const n = bytes.length;
+    while (i < n) {
+      switch (this.state) {
+        case 'stopped':
+        case 'await':
+          return i;
+        case 'head': {
+          i = this.feedHead(bytes, i, offset, packet, tS);
+          break;
+        }
+        case 'length': {
+          const take = Math.min(this.remaining, n - i);
+          this.sink.body(bytes.subarray(i, i + take), packet, tS);
+          this.remaining -= take;
+          i += take;
+          if (this.remaining === 0) this.finish(offset + i, packet, tS);
+          break;
+        }
+        case 'close': {
+          this.sink.body(bytes.subarray(i), packet, tS);
+          i = n;
+          break;
+        }
+        case 'chunk-size':
+        case 'chunk-data-end':
+        case 'trailers': {
+          const lf = bytes.indexOf(LF, i);
+          const stop = lf < 0 ? n : lf;
+          if (this.lineBuf.length + (stop - i) > 4096 || this.trailerBytes + (stop - i) > MAX_HEADER_BYTES) {
+            this.fail('chunk line too long', offset + i);
+            return i;
+          }
+          this.lineBuf += latin1.decode(bytes.subarray(i, stop));
+          if (this.state === 'trailers') this.trailerBytes += stop - i;
+          if (lf < 0) return n;
+          i = lf + 1;
+          const line = this.lineBuf.endsWith('\r') ? this.lineBuf.slice(0, -1) : this.lineBuf;
+          this.lineBuf = '';
+          if (this.state === 'chunk-data-end') {
+            if (line !== '') {
+              this.fail('chunk data not followed by CRLF', offset + i - 1);
+              return i;
+            }
+            this.state = 'chunk-size';
+          } else if (this.state === 'chunk-size') {
+            // chunk-ext after ';' is ignored; BWS tolerated.
+            const hex = line.split(';', 1)[0].trim();
+            if (!/^[0-9A-Fa-f]{1,15}$/.test(hex)) {
+              this.fail(`bad chunk size "${hex.slice(0, 40)}"`, offset + i - 1);
+              return i;
+            }
+            const size = parseInt(hex, 16);
+            if (size === 0) {
+              this.state = 'trailers';
+              this.trailerBytes = 0;
+            } else {
+              this.remaining = size;
+              this.state = 'chunk-data';
+            }
+          } else if (line === '') {
+            this.finish(offset + i, packet, tS);
+          }
+          break;
+        }
+        case 'chunk-data': {
+          const take = Math.min(this.remaining, n - i);
+          this.sink.body(bytes.subarray(i, i + take), packet, tS);
+          this.remaining -= take;
+          i += take;
+          if (this.remaining === 0) this.state = 'chunk-data-end';
+          break;
+        }
+      }
+    }
+    return i;
+  }
+
+  /** The stream ended (FIN/RST/capture end): a close-delimited body ends here. */
+  endOfStream(offset: number, packet: number, tS: number): void {
+    if (this.state === 'close') this.finish(offset, packet, tS);
+  }
+
+  /** Bytes were lost: the message in progress cannot be parsed further. */
+  gap(): void {
+    if (this.state === 'stopped') return;
+    // Resync: only a close-delimited body survives a gap (it ends at FIN anyway); otherwise stop.
+    if (this.state === 'close') return;
+    this.stop();
+  }
+
+  private feedHead(bytes: Uint8Array, i: number, offset: number, packet: number, tS: number): number {
+    const n = bytes.length;
+    if (this.headLen === 0) {
+      // Empty lines before a start line are tolerated (RFC 9112 §2.2).
+      while (i < n && (bytes[i] === CR || bytes[i] === LF)) i++;
+      if (i === n) return n;
+      this.headOffset = offset + i;
+      this.scanFrom = 0;
+      this.inMessage = true;
+      this.sink.start(offset + i, packet, tS);
+    }
+    // Append to head buffer up to the blank line.
+    const room = MAX_HEADER_BYTES + 4 - this.headLen;
+    const chunk = bytes.subarray(i, Math.min(n, i + room));
+    this.ensure(this.headLen + chunk.length);
+    this.headBuf.set(chunk, this.headLen);
+    this.headLen += chunk.length;
+    const end = this.findHeadEnd();
+    if (end < 0) {
+      if (this.headLen > MAX_HEADER_BYTES) {
+        this.fail('header section larger than 64 KiB', this.headOffset);
+        return n;
+      }
+      // Check the start line as early as possible so non-HTTP bytes are not buffered to 64 KiB.
+      if (!this.plausibleStart()) {
+        this.fail('not an HTTP start line', this.headOffset);
+        return n;
+      }
+      return i + chunk.length;
+    }
+    const consumedHere = end - (this.headLen - chunk.length);
+    const headBytes = this.headBuf.subarray(0, end);
+    this.headLen = 0;
+    i += consumedHere;
+    this.processHead(headBytes, offset + i, packet, tS);
+    return i;
+  }
+
+  private ensure(size: number): void {
+    if (size <= this.headBuf.length) return;
+    const next = new Uint8Array(Math.max(size, this.headBuf.length * 2));
+    next.set(this.headBuf.subarray(0, this.headLen));
+    this.headBuf = next;
+  }
+
+  /** Index just past the blank line ending the header section, or -1. */
+  private findHeadEnd(): number {
+    const b = this.headBuf;
+    let p = Math.max(0, this.scanFrom);
+    for (;;) {
+      const lf = b.subarray(0, this.headLen).indexOf(LF, p);
+      if (lf < 0) {
+        this.scanFrom = this.headLen;
+        return -1;
+      }
+      // Blank line: LF LF or LF CR LF.
+      if (lf + 1 < this.headLen && b[lf + 1] === LF) return lf + 2;
+      if (lf + 2 < this.headLen && b[lf + 1] === CR && b[lf + 2] === LF) return lf + 3;
+      if (lf + 2 >= this.headLen) {
+        // Undecided yet: rescan from this LF next time.
+        this.scanFrom = lf;
+        return -1;
+      }
+      p = lf + 1;
+    }
+  }
+
+  private plausibleStart(): boolean {
+    const len = Math.min(this.headLen, 16);
+    const s = latin1.decode(this.headBuf.subarray(0, len));
+    if (this.role === 'response') return 'HTTP/1.'.startsWith(s.slice(0, 7)) || s.startsWith('HTTP/1.');
+    const sp = s.indexOf(' ');
+    const tok = sp < 0 ? s.replace(/[\r\n].*$/s, '') : s.slice(0, sp);
+    return tok === '' ? true : TOKEN.test(tok) && (sp >= 0 || len < 16);
+  }
+
+  private processHead(raw: Uint8Array, restOffset: number, packet: number, tS: number): void {
+    const lines = latin1.decode(raw).split('\n');
+    const clean = lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+    while (clean.length && clean[clean.length - 1] === '') clean.pop();
+    const startLine = clean[0] ?? '';
+    const head: Http1Head = { method: null, target: null, version: '', status: null, reason: null, headers: [] };
+    let lineOffset = this.headOffset;
+    if (this.role === 'request') {
+      // Lenient on the target: a space inside it (seen from real proxies' clients) is kept, not fatal.
+      const m = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) +(\S.*?) +(HTTP\/\d\.\d) *$/.exec(startLine);
+      if (!m) return this.fail(`bad request line "${startLine.slice(0, 60)}"`, lineOffset);
+      head.method = m[1];
+      head.target = m[2];
+      head.version = m[3];
+    } else {
+      const m = /^(HTTP\/\d\.\d) +(\d{3})(?: (.*))?$/.exec(startLine);
+      if (!m) return this.fail(`bad status line "${startLine.slice(0, 60)}"`, lineOffset);
+      head.version = m[1];
+      head.status = Number(m[2]);
+      head.reason = m[3] ?? '';
+    }
+    lineOffset += lines[0].length + 1;
+    for (let k = 1; k < clean.length; k++) {
+      const line = clean[k];
+      if ((line[0] === ' ' || line[0] === '\t') && head.headers.length > 0) {
+        // obs-fold: continuation of the previous field value (RFC 9112 §5.2).
+        const last = head.headers[head.headers.length - 1];
+        last[1] = `${last[1]} ${line.trim()}`.trim();
+      } else {
+        const colon = line.indexOf(':');
+        if (colon <= 0 || !TOKEN.test(line.slice(0, colon)))
+          return this.fail(colon <= 0 ? 'no colon in header line' : 'bad header name', lineOffset);
+        head.headers.push([line.slice(0, colon), line.slice(colon + 1).trim()]);
+      }
+      lineOffset += lines[k].length + 1;
+    }
+    this.decideBody(head, restOffset, packet, tS);
+  }
+
+  private decideBody(head: Http1Head, restOffset: number, packet: number, tS: number): void {
+    const te = values(head.headers, 'transfer-encoding').join(',').toLowerCase();
+    const chunked = te !== '' && te.split(',').map((s) => s.trim()).pop() === 'chunked';
+    const cls = values(head.headers, 'content-length').flatMap((v) => v.split(',').map((s) => s.trim()));
+    let length: number | null = null;
+    if (cls.length > 0 && !chunked) {
+      if (!cls.every((c) => /^\d+$/.test(c)) || new Set(cls).size > 1)
+        return this.fail(`bad or conflicting Content-Length "${cls.join(', ')}"`, this.headOffset);
+      length = Number(cls[0]);
+    }
+    if (this.role === 'request') {
+      this.sink.head(head, chunked);
+      const wantsSwitch = head.method === 'CONNECT' || values(head.headers, 'upgrade').length > 0;
+      if (chunked) return this.beginChunked();
+      if (length !== null && length > 0) {
+        this.remaining = length;
+        this.state = 'length';
+        this.pendingAwait = wantsSwitch;
+        return;
+      }
+      this.finish(restOffset, packet, tS);
+      if (wantsSwitch) this.state = 'await';
+      return;
+    }
+    const status = head.status ?? 0;
+    const method = this.opts.requestMethod?.() ?? null;
+    this.sink.head(head, chunked);
+    if (status === 101) {
+      this.finish(restOffset, packet, tS);
+      this.stop();
+      this.sink.switched('upgrade', restOffset);
+      return;
+    }
+    if (status >= 100 && status < 200) return this.finish(restOffset, packet, tS);
+    if (method === 'CONNECT' && status >= 200 && status < 300) {
+      this.finish(restOffset, packet, tS);
+      this.stop();
+      this.sink.switched('tunnel', restOffset);
+      return;
+    }
+    if (method === 'HEAD' || status === 204 || status === 304) return this.finish(restOffset, packet, tS);
+    if (chunked) return this.beginChunked();
+    if (length !== null) {
+      if (length === 0) return this.finish(restOffset, packet, tS);
+      this.remaining = length;
+      this.state = 'length';
+      return;
+    }
+    this.state = 'close';
+  }
+
+  private pendingAwait = false;
+
+  private beginChunked(): void {
+    this.state = 'chunk-size';
+    this.lineBuf = '';
+  }
+
+  private finish(endOffset: number, packet: number, tS: number): void {
+    this.inMessage = false;
+    this.state = this.pendingAwait ? 'await' : 'head';
+    this.pendingAwait = false;
+    this.sink.end(endOffset, packet, tS);
+  }
+
+  private fail(reason: string, offset: number): void {
+    this.inMessage = false;
+    this.stop();
+    this.sink.malformed(reason, offset);
+  }
+}
+
+/** Values of a header (case-insensitive name), in order. */
+export function values(headers: [string, string][], name: string): string[] {
+  const out: string[] = [];
+  for (const [k, v] of headers) if (k.toLowerCase() === name) out.push(v);
+  return out;
+}
+
+/** Top-level keys of a JSON object text (possibly cut at 64 KiB), or null when it is not an object. */
+export function topLevelJsonKeys(text: string): string[] | null {
+  try {
+    const v: unknown = JSON.parse(text);
+    if (v && typeof v === 'object' && !Array.isArray(v)) return Object.keys(v);
+    return null;
+  } catch {
+    return null;
+  }
+}
+
+export { Http1Parser } from './exchanges';
+export type { Http1ParserOptions } from './exchanges';

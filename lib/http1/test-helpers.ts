@@ -1,0 +1,56 @@
+/** Test support: run an Http1Parser over byte fixtures, whole or split. Test use only. */
+import { AppResults } from '../stream';
+import type { AppParser } from '../stream';
+import { newConnection } from '../trace';
+import type { Dir, Http1Exchange } from '../trace';
+import { Http1Parser } from './exchanges';
+import type { Http1ParserOptions } from './exchanges';
+
+export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+export type Step = [Dir, string | Uint8Array] | ['end', Dir];
+
+/** Feed steps; `split` bytes per data() call (0 = whole). Returns exchanges and warnings. */
+export function run(
+  steps: Step[],
+  split = 0,
+  opts: Http1ParserOptions = {},
+): { exchanges: Http1Exchange[]; warnings: string[]; parser: AppParser } {
+  const results = new AppResults();
+  const conn = newConnection({ index: 0, clientIp: '10.0.0.1', clientPort: 1234, serverIp: '10.0.0.2', serverPort: 80, directionBasis: 'syn', startS: 0, firstPacket: 1 });
+  const warnings: string[] = [];
+  const p = new Http1Parser({ conn, results, warn: (m) => warnings.push(m) }, opts);
+  const off: Record<Dir, number> = { c2s: 0, s2c: 0 };
+  let packet = 0;
+  for (const s of steps) {
+    packet++;
+    if (s[0] === 'end') {
+      p.end(s[1], 'fin', packet);
+      continue;
+    }
+    const dir = s[0];
+    const b = typeof s[1] === 'string' ? enc(s[1]) : s[1];
+    const step = split > 0 ? split : Math.max(1, b.length);
+    for (let i = 0; i < b.length; i += step) {
+      const part = b.slice(i, i + step);
+      p.data(dir, part, off[dir], packet, packet);
+      off[dir] += part.length;
+    }
+  }
+  return { exchanges: results.exchanges, warnings, parser: p };
+}
+
+/** A comparable summary of exchanges (no times). */
+export function summary(xs: Http1Exchange[]): unknown[] {
+  return xs.map((x) => ({
+    method: x.method,
+    path: x.path,
+    status: x.status,
+    outcome: x.outcome,
+    interim: x.interim,
+    reqBody: x.request?.bodyBytes ?? null,
+    respBody: x.response?.bodyBytes ?? null,
+    jsonKeys: x.jsonKeys,
+    chunked: x.response?.chunked ?? null,
+  }));
+}
