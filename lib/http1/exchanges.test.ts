@@ -203,3 +203,12 @@ describe('lenient request target', () => {
     expect(r.warnings).toEqual([]);
   });
 });
+
+describe('large JSON', () => {
+  it('keeps only 64 KiB and still reports the keys that fit', () => {
+    const body = `{"first":"${'x'.repeat(70000)}","late":1}`;
+    const r = run([['c2s', GET('/big')], ['s2c', OK(body, 'application/problem+json')]], 4096);
+    expect(r.exchanges[0]).toMatchObject({ outcome: 'complete', jsonKeys: ['first'] });
+    expect(r.exchanges[0].response?.bodyBytes).toBe(body.length);
+  });
+});

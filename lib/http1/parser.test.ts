@@ -47,13 +47,13 @@ describe('Http1DirParser', () => {
       'end@25',
       'start@25',
       'head 200 OK [["Transfer-Encoding","gzip, chunked"]] chunked=true',
-      'end@95',
+      'end@102',
       'body=4',
     ]);
   });
 
   it('close-delimited body ends at end of stream', () => {
-    expect(events('response', FIXTURES[2][1], 1000).slice(-2)).toEqual(['end@56', 'body=13']);
+    expect(events('response', FIXTURES[2][1], 1000).slice(-2)).toEqual(['end@58', 'body=13']);
   });
 
   it('tolerates empty lines before a request line', () => {
@@ -74,6 +74,9 @@ describe('topLevelJsonKeys', () => {
   it('keys of an object, null otherwise', () => {
     expect(topLevelJsonKeys('{"a":1,"b":{"c":2}}')).toEqual(['a', 'b']);
     expect(topLevelJsonKeys('[1,2]')).toBeNull();
-    expect(topLevelJsonKeys('{"a":')).toBeNull();
+    expect(topLevelJsonKeys('"str"')).toBeNull();
+  });
+  it('keys that fit in a truncated object', () => {
+    expect(topLevelJsonKeys('{"a":[1,{"x":"}"}],"b\\"q":"v\\"","c":{"d":')).toEqual(['a', 'b"q', 'c']);
   });
 });

@@ -395,8 +395,43 @@ export function topLevelJsonKeys(text: string): string[] | null {
     if (v && typeof v === 'object' && !Array.isArray(v)) return Object.keys(v);
     return null;
   } catch {
-    return null;
+    // A body cut at the keep limit (or by the capture) still shows the keys that fit.
+    return scanTopLevelKeys(text);
   }
+}
+
+/** Keys at depth 1 of a possibly truncated JSON object, by a shallow scan; null if not an object. */
+function scanTopLevelKeys(text: string): string[] | null {
+  let i = 0;
+  while (i < text.length && /\s/.test(text[i])) i++;
+  if (text[i] !== '{') return null;
+  const keys: string[] = [];
+  let depth = 0;
+  let expectKey = false;
+  for (; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (j >= text.length) break;
+      if (depth === 1 && expectKey) {
+        try {
+          keys.push(JSON.parse(text.slice(i, j + 1)) as string);
+        } catch {
+          return keys.length ? keys : null;
+        }
+        expectKey = false;
+      }
+      i = j;
+    } else if (c === '{' || c === '[') {
+      depth++;
+      if (depth === 1) expectKey = true;
+    } else if (c === '}' || c === ']') {
+      depth--;
+      if (depth === 0) break;
+    } else if (c === ',' && depth === 1) expectKey = true;
+  }
+  return keys;
 }
 
 export { Http1Parser } from './exchanges';

@@ -9,8 +9,8 @@
  * the frame that ended it (END_HEADERS). So headers are compared per header block: tshark's lists
  * of the block's frames concatenated vs ours on the completing frame.
  *
- * TLS captures (truth options with a keylog) are skipped: decrypting TLS into the HTTP/2 parser is
- * a later issue. Protocol choice here is a minimal, test-only detector (client preface, or HTTP/1.1
+ * TLS captures (truth options with a keylog) are compared through the whole pipeline, decryption
+ * included, in tests/unit/tls-real.test.ts; this file covers the plaintext ones. Protocol choice here is a minimal, test-only detector (client preface, or HTTP/1.1
  * `Upgrade: h2c` + 101); the product's detector is lib/protocols.ts.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -96,7 +96,7 @@ const files = readdirSync(REAL_CAPTURES)
   .filter((f) => f.endsWith('.truth.json'))
   .sort()
   .map((f) => ({ file: f, truth: JSON.parse(readFileSync(path.join(REAL_CAPTURES, f), 'utf8')) as Truth }))
-  .filter(({ truth }) => (truth.http2?.length ?? 0) > 0);
+  .filter(({ truth }) => (truth.http2?.length ?? 0) > 0 && truth.options.keylog === null);
 
 const totals = { frames: 0, framesEqual: 0, blocks: 0, blocksEqual: 0, knownExtra: 0 };
 
@@ -104,8 +104,7 @@ describe('HTTP/2 vs tshark truth (real captures)', () => {
   for (const { file, truth } of files) {
     const capture = file.replace(/\.truth\.json$/, '');
     const pcap = readdirSync(REAL_CAPTURES).find((f) => f.startsWith(capture + '.pcap'));
-    const skip = truth.options.keylog !== null;
-    it.skipIf(skip)(`${capture}${skip ? ' (TLS: decryption into HTTP/2 is a later issue)' : ''}`, () => {
+    it(capture, () => {
       const r = runH2Capture(new Uint8Array(readFileSync(path.join(REAL_CAPTURES, pcap ?? ''))));
       const diffs: string[] = [];
       for (const t of truth.http2 ?? []) {
