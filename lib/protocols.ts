@@ -40,19 +40,38 @@ export function classifyClientBytes(b: Uint8Array): Decision {
   if (startsWith(b, PREFACE_BYTES)) return b.length >= PREFACE_BYTES.length ? 'h2' : 'undecided';
   if (b.length >= 5 && looksLikeTlsRecord(b)) return 'tls';
   if (b[0] >= 20 && b[0] <= 23 && b.length < 5) return 'undecided';
-  // HTTP/1 request line: an upper-case method token, a space, then a request target.
+  // HTTP/1 request line: an upper-case method token, a space, a request target, " HTTP/1.x" and
+  // the line end. The target may be anything printable (CONNECT's is host:port), so the version is
+  // what tells HTTP from other line protocols (SMTP's "EHLO x", ...).
   let i = 0;
   while (i < b.length && i <= MAX_METHOD && b[i] >= 0x41 && b[i] <= 0x5a) i++;
   if (i === b.length && i <= MAX_METHOD) return 'undecided';
   if (i > 0 && i <= MAX_METHOD && b[i] === 0x20) {
-    if (i + 1 >= b.length) return 'undecided';
-    const t = b[i + 1];
-    if (t === 0x2f || t === 0x2a || (t >= 0x41 && t <= 0x5a) || (t >= 0x61 && t <= 0x7a) || t === 0x5b) return 'http1';
+    const lineEnd = indexOfByte(b, 0x0a, i);
+    if (lineEnd < 0) return b.length < REQUEST_LINE_LIMIT ? 'undecided' : 'unknown';
+    const line = b.subarray(i + 1, lineEnd);
+    if (indexOfSeq(line, HTTP1_VERSION) > 0) return 'http1';
   }
   return 'unknown';
 }
 
 const HTTP1_STATUS = Uint8Array.from('HTTP/1.', (c) => c.charCodeAt(0));
+const HTTP1_VERSION = Uint8Array.from(' HTTP/1.', (c) => c.charCodeAt(0));
+/** How long a request line may be before we stop waiting for its end. */
+const REQUEST_LINE_LIMIT = 8192;
+
+function indexOfByte(b: Uint8Array, v: number, from: number): number {
+  for (let i = from; i < b.length; i++) if (b[i] === v) return i;
+  return -1;
+}
+
+function indexOfSeq(b: Uint8Array, seq: Uint8Array): number {
+  outer: for (let i = 0; i + seq.length <= b.length; i++) {
+    for (let j = 0; j < seq.length; j++) if (b[i + j] !== seq[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
 
 /** Classifies the first server bytes when the client said nothing (capture began mid-connection). */
 export function classifyServerBytes(b: Uint8Array): Decision {
@@ -71,8 +90,11 @@ export class ProtocolDispatcher implements AppParser {
 
   constructor(
     private readonly ctx: AppContext,
-    /** Set for the plaintext inside a decrypted TLS session: there an unknown payload keeps 'tls'. */
-    private readonly insideTls = false,
+    /**
+     * Set for bytes carried inside another protocol: 'tls' (decrypted plaintext: an unknown payload
+     * keeps the connection 'tls'), 'tunnel' (an HTTP CONNECT tunnel: the connection stays 'http1').
+     */
+    private readonly nested: 'tls' | 'tunnel' | null = null,
   ) {}
 
   data(dir: Dir, bytes: Uint8Array, offset: number, packet: number, tS: number): void {
@@ -83,7 +105,7 @@ export class ProtocolDispatcher implements AppParser {
     const copy = bytes.slice();
     this.held.push({ kind: 'data', dir, bytes: copy, offset, packet, tS });
     this.heldBytes += copy.length;
-    if (this.first[dir].length < 64) this.first[dir] = concat(this.first[dir], copy.subarray(0, 64));
+    if (this.first[dir].length < REQUEST_LINE_LIMIT) this.first[dir] = concat(this.first[dir], copy.subarray(0, REQUEST_LINE_LIMIT));
     let d = classifyClientBytes(this.first.c2s);
     if (d === 'undecided' && this.first.c2s.length === 0) {
       const s = classifyServerBytes(this.first.s2c);
@@ -115,9 +137,9 @@ export class ProtocolDispatcher implements AppParser {
 
   private decide(p: Decision): void {
     let protocol: Protocol = p === 'undecided' ? 'unknown' : p;
-    if (this.insideTls && protocol === 'tls') protocol = 'unknown';
+    if (this.nested === 'tls' && protocol === 'tls') protocol = 'unknown';
     this.decided = true;
-    if (!(this.insideTls && protocol === 'unknown')) this.ctx.conn.protocol = protocol;
+    if (this.nested === null || (this.nested === 'tls' && protocol !== 'unknown')) this.ctx.conn.protocol = protocol;
     this.parser = this.createParser(protocol);
     const held = this.held;
     this.held = [];
@@ -144,12 +166,14 @@ export class ProtocolDispatcher implements AppParser {
               ctx.conn.protocol = 'h2';
               return new H2ByteParser(ctx, { via: 'upgrade' });
             }
+            // A CONNECT tunnel carries another connection's bytes: detect them like any stream.
+            if (p === 'connect') return new ProtocolDispatcher(ctx, 'tunnel');
             return null;
           },
         });
       case 'tls':
         // The decrypted bytes get their own detection: ALPN may be absent or lie (h2-16, ...).
-        return new TlsParser(ctx, { keylog: ctx.keylog ?? null, createInner: () => new ProtocolDispatcher(ctx, true) });
+        return new TlsParser(ctx, { keylog: ctx.keylog ?? null, createInner: () => new ProtocolDispatcher(ctx, 'tls') });
       default:
         return null;
     }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --file CAPTURE [--port N]] [-- --sizes 20000,60000,180000] [-- --skip-tshark]
+// npm run bench [-- --file CAPTURE [--port N]] [-- --sizes 6000,12000,24000] [-- --skip-tshark]
 //
 // Measures the full `tracelens analyze` (readers, TCP reassembly, HTTP/1, HTTP/2 + HPACK,
 // detectors) on large captures and, when tshark is installed, tshark's TCP conversation table and
@@ -227,7 +227,7 @@ async function main() {
   if (given) {
     rows.push(row(path.basename(given), given, opt('port', null), tshark));
   } else {
-    const sizes = (opt('sizes', '20000,60000,180000')).split(',').map(Number);
+    const sizes = (opt('sizes', '6000,12000,24000')).split(',').map(Number);
     for (const n of sizes) {
       const c = await makeH2c(n);
       if (!c) continue;

@@ -13,7 +13,11 @@ export interface Http1ParserOptions {
    * Called when the connection leaves HTTP/1 (101 Switching Protocols: the Upgrade token; 2xx to
    * CONNECT: "CONNECT"). Return the parser for the rest of both directions, or null to ignore it.
    */
-  onUpgrade?: (protocol: string, atS: number, rest: { c2sOffset: number; s2cOffset: number }) => AppParser | null;
+  onUpgrade?: (
+    protocol: string,
+    atS: number,
+    rest: { c2sOffset: number; s2cOffset: number },
+  ) => AppParser | null;
 }
 
 /** Only this much of a JSON response body is kept, to read its top-level keys. */
@@ -129,7 +133,8 @@ export class Http1Parser implements AppParser {
     if (dir === 'c2s') {
       if (this.req.awaiting) return this.hold(bytes, offset, packet, tS);
       const used = this.req.feed(bytes, offset, packet, tS);
-      if (used < bytes.length && this.req.awaiting) this.hold(bytes.subarray(used), offset + used, packet, tS);
+      if (used < bytes.length && this.req.awaiting)
+        this.hold(bytes.subarray(used), offset + used, packet, tS);
       return;
     }
     const used = this.resp.feed(bytes, offset, packet, tS);
@@ -143,7 +148,9 @@ export class Http1Parser implements AppParser {
     const p = dir === 'c2s' ? this.req : this.resp;
     if (p.stopped) return;
     if (p.inProgress && !p.closeDelimited)
-      this.ctx.warn(`HTTP/1 ${dir === 'c2s' ? 'request' : 'response'} at ${dir} byte ${offset} cut by ${length} missing bytes`);
+      this.ctx.warn(
+        `HTTP/1 ${dir === 'c2s' ? 'request' : 'response'} at ${dir} byte ${offset} cut by ${length} missing bytes`,
+      );
     p.gap();
     if (dir === 'c2s' && this.reqEx) this.reqEx = null;
     if (dir === 's2c' && p.stopped && this.respEx) this.respEx = null;
@@ -280,7 +287,15 @@ export class Http1Parser implements AppParser {
 }
 
 function message(offset: number, packet: number, tS: number): Http1Message {
-  return { startS: tS, endS: null, headers: [], bodyBytes: 0, chunked: false, streamOffset: offset, packets: [packet, packet] };
+  return {
+    startS: tS,
+    endS: null,
+    headers: [],
+    bodyBytes: 0,
+    chunked: false,
+    streamOffset: offset,
+    packets: [packet, packet],
+  };
 }
 
 /** Outcome from what has been seen so far; recomputed on every change so end() needs no pass. */

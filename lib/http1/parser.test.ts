@@ -9,7 +9,10 @@ function events(role: Http1Role, text: string, step: number, method: string | nu
   const log: string[] = [];
   const sink: Http1MessageSink = {
     start: (o) => log.push(`start@${o}`),
-    head: (h: Http1Head, chunked) => log.push(`head ${h.method ?? h.status} ${h.target ?? h.reason} ${JSON.stringify(h.headers)} chunked=${chunked}`),
+    head: (h: Http1Head, chunked) =>
+      log.push(
+        `head ${h.method ?? h.status} ${h.target ?? h.reason} ${JSON.stringify(h.headers)} chunked=${chunked}`,
+      ),
     body: () => {},
     end: (o) => log.push(`end@${o}`),
     malformed: (r, o) => log.push(`malformed@${o} ${r}`),
@@ -27,7 +30,10 @@ function events(role: Http1Role, text: string, step: number, method: string | nu
 
 const FIXTURES: [Http1Role, string][] = [
   ['request', 'POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nbodyGET /y HTTP/1.0\nX: y\n\n'],
-  ['response', 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n4;a=b\r\nwxyz\r\n0\r\nT: 1\r\n\r\n'],
+  [
+    'response',
+    'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n4;a=b\r\nwxyz\r\n0\r\nT: 1\r\n\r\n',
+  ],
   ['response', 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end'],
   ['request', 'GET / HTTP/1.1\r\nHost: a\r\nbroken line\r\n\r\n'],
 ];
@@ -57,7 +63,12 @@ describe('Http1DirParser', () => {
   });
 
   it('tolerates empty lines before a request line', () => {
-    expect(events('request', '\r\n\r\nGET / HTTP/1.1\r\n\r\n', 1000)).toEqual(['start@4', 'head GET / [] chunked=false', 'end@22', 'body=0']);
+    expect(events('request', '\r\n\r\nGET / HTTP/1.1\r\n\r\n', 1000)).toEqual([
+      'start@4',
+      'head GET / [] chunked=false',
+      'end@22',
+      'body=0',
+    ]);
   });
 
   it('stops after a malformed message and consumes nothing more', () => {
@@ -66,7 +77,9 @@ describe('Http1DirParser', () => {
   });
 
   it('HEAD response and 304 carry no body even with Content-Length', () => {
-    expect(events('response', 'HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n', 1000, 'HEAD')).toContain('end@38');
+    expect(events('response', 'HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n', 1000, 'HEAD')).toContain(
+      'end@38',
+    );
   });
 });
 

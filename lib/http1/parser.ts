@@ -206,7 +206,8 @@ export class Http1DirParser {
       this.sink.start(offset + i, packet, tS);
     }
     // Append to head buffer up to the blank line.
-    const room = MAX_HEADER_BYTES + 4 - this.headLen;
+    // Copy at most 4 KiB per step: a small head in a big packet must not copy the body behind it.
+    const room = Math.min(MAX_HEADER_BYTES + 4 - this.headLen, 4096);
     const chunk = bytes.subarray(i, Math.min(n, i + room));
     this.ensure(this.headLen + chunk.length);
     this.headBuf.set(chunk, this.headLen);
@@ -275,7 +276,14 @@ export class Http1DirParser {
     const clean = lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
     while (clean.length && clean[clean.length - 1] === '') clean.pop();
     const startLine = clean[0] ?? '';
-    const head: Http1Head = { method: null, target: null, version: '', status: null, reason: null, headers: [] };
+    const head: Http1Head = {
+      method: null,
+      target: null,
+      version: '',
+      status: null,
+      reason: null,
+      headers: [],
+    };
     let lineOffset = this.headOffset;
     if (this.role === 'request') {
       // Lenient on the target: a space inside it (seen from real proxies' clients) is kept, not fatal.
@@ -311,7 +319,12 @@ export class Http1DirParser {
 
   private decideBody(head: Http1Head, restOffset: number, packet: number, tS: number): void {
     const te = values(head.headers, 'transfer-encoding').join(',').toLowerCase();
-    const chunked = te !== '' && te.split(',').map((s) => s.trim()).pop() === 'chunked';
+    const chunked =
+      te !== '' &&
+      te
+        .split(',')
+        .map((s) => s.trim())
+        .pop() === 'chunked';
     const cls = values(head.headers, 'content-length').flatMap((v) => v.split(',').map((s) => s.trim()));
     let length: number | null = null;
     if (cls.length > 0 && !chunked) {

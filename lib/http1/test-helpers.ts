@@ -17,7 +17,16 @@ export function run(
   opts: Http1ParserOptions = {},
 ): { exchanges: Http1Exchange[]; warnings: string[]; parser: AppParser } {
   const results = new AppResults();
-  const conn = newConnection({ index: 0, clientIp: '10.0.0.1', clientPort: 1234, serverIp: '10.0.0.2', serverPort: 80, directionBasis: 'syn', startS: 0, firstPacket: 1 });
+  const conn = newConnection({
+    index: 0,
+    clientIp: '10.0.0.1',
+    clientPort: 1234,
+    serverIp: '10.0.0.2',
+    serverPort: 80,
+    directionBasis: 'syn',
+    startS: 0,
+    firstPacket: 1,
+  });
   const warnings: string[] = [];
   const p = new Http1Parser({ conn, results, warn: (m) => warnings.push(m) }, opts);
   const off: Record<Dir, number> = { c2s: 0, s2c: 0 };

@@ -60,14 +60,20 @@ export function runHttp1Capture(bytes: Uint8Array): { connections: Connection[];
   const results = new AppResults();
   const r = trackCapture(bytes, {
     createParser: (conn) =>
-      new TestHttp1Detector(() => new Http1Parser({ conn, results, warn: (m) => conn.warnings.push(m) }, { onUpgrade: () => null })),
+      new TestHttp1Detector(
+        () =>
+          new Http1Parser({ conn, results, warn: (m) => conn.warnings.push(m) }, { onUpgrade: () => null }),
+      ),
   });
   return { connections: r.connections, results };
 }
 
 const truths = readdirSync(REAL_CAPTURES)
   .filter((f) => f.endsWith('.truth.json'))
-  .map((f) => ({ name: f.replace('.truth.json', ''), truth: JSON.parse(readFileSync(path.join(REAL_CAPTURES, f), 'utf8')) as Truth }))
+  .map((f) => ({
+    name: f.replace('.truth.json', ''),
+    truth: JSON.parse(readFileSync(path.join(REAL_CAPTURES, f), 'utf8')) as Truth,
+  }))
   .filter((t) => (t.truth.http1?.length ?? 0) > 0 && !t.truth.options.keylog);
 
 function captureFile(name: string): string {
@@ -88,7 +94,12 @@ describe('HTTP/1 vs tshark truth', () => {
         const msgs = (truth.http1 ?? []).filter((m) => m.conn === t.stream);
         if (msgs.length === 0) continue;
         const conn = connections.find(
-          (c) => !used.has(c.id) && c.clientIp === t.client[0] && c.clientPort === t.client[1] && c.serverIp === t.server[0] && c.serverPort === t.server[1],
+          (c) =>
+            !used.has(c.id) &&
+            c.clientIp === t.client[0] &&
+            c.clientPort === t.client[1] &&
+            c.serverIp === t.server[0] &&
+            c.serverPort === t.server[1],
         );
         expect(conn, `connection for tshark stream ${t.stream}`).toBeDefined();
         if (!conn) continue;
@@ -96,10 +107,14 @@ describe('HTTP/1 vs tshark truth', () => {
         const want = msgs
           .filter((m) => m.kind === 'request')
           .map((m) => [m.method, m.uri, m.response_in ? (byFrame.get(m.response_in)?.status ?? null) : null]);
-        const got = results.exchanges.filter((x) => x.connection === conn.id && x.method !== null).map((x) => [x.method, x.path, x.status]);
+        const got = results.exchanges
+          .filter((x) => x.connection === conn.id && x.method !== null)
+          .map((x) => [x.method, x.path, x.status]);
         expect(got, `${name} stream ${t.stream}`).toEqual(want);
         const orphansWant = msgs.filter((m) => m.kind === 'response' && !m.request_in).length;
-        const orphansGot = results.exchanges.filter((x) => x.connection === conn.id && x.method === null).length;
+        const orphansGot = results.exchanges.filter(
+          (x) => x.connection === conn.id && x.method === null,
+        ).length;
         expect(orphansGot).toBe(orphansWant);
       }
     });
