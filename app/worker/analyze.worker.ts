@@ -1,0 +1,41 @@
+/// <reference lib="webworker" />
+// Analysis off the main thread: reads the File in 4 MiB slices, pushes them to the Analyzer,
+// reports progress every ~100 ms, and posts the Trace with the packet columns transferred.
+import { AnalysisError, Analyzer } from '@/lib/analyze';
+import type { WorkerRequest, WorkerResponse } from './messages';
+
+const CHUNK = 4 * 1024 * 1024;
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+
+function post(msg: WorkerResponse, transfer: Transferable[] = []) {
+  scope.postMessage(msg, transfer);
+}
+
+scope.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
+  const { file, keylog } = ev.data;
+  try {
+    const keylogText = keylog ? await keylog.text() : undefined;
+    const analyzer = new Analyzer({ name: file.name, size: file.size, keylog: keylogText });
+    let last = 0;
+    for (let off = 0; off < file.size; off += CHUNK) {
+      const buf = await file.slice(off, off + CHUNK).arrayBuffer();
+      analyzer.push(new Uint8Array(buf));
+      const now = performance.now();
+      if (now - last > 100) {
+        last = now;
+        post({ type: 'progress', ...analyzer.progress, total: file.size });
+      }
+    }
+    const trace = analyzer.finish();
+    const columns = trace.packets ? trace.packets.toColumns() : null;
+    const transfer: Transferable[] = [];
+    if (columns) {
+      for (const v of Object.values(columns)) if (ArrayBuffer.isView(v)) transfer.push(v.buffer as ArrayBuffer);
+    }
+    post({ type: 'done', trace: { ...trace, packets: null }, columns }, transfer);
+  } catch (e) {
+    const message =
+      e instanceof AnalysisError ? e.message : e instanceof Error ? `Analysis failed: ${e.message}` : 'Analysis failed';
+    post({ type: 'error', message });
+  }
+};

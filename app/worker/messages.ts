@@ -1,0 +1,14 @@
+import type { PacketColumns } from '@/lib/packets';
+import type { Finding, Trace } from '@/lib/trace';
+
+export interface WorkerRequest {
+  file: File;
+  keylog?: File | null;
+}
+
+export type WorkerResponse =
+  | { type: 'progress'; bytes: number; packets: number; total: number }
+  /** Reserved for progressive results: counts and findings so far. */
+  | { type: 'partial'; findings: Finding[]; connections: number }
+  | { type: 'done'; trace: Trace; columns: PacketColumns | null }
+  | { type: 'error'; message: string };
