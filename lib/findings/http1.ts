@@ -59,6 +59,8 @@ function unanswered(trace: Trace, conns: Map<string, Connection>, opts: Analysis
     if (!x.request || x.response || x.responseS != null) continue;
     if (x.outcome !== 'unanswered' && x.outcome !== 'incomplete-request') continue;
     const c = conns.get(x.connection);
+    // Server bytes the capture missed (a gap in reassembly) may have been the response: say nothing.
+    if (c && c.analysis.s2c.missingBytes > 0) continue;
     const reqS = x.requestS ?? x.request.startS;
     const close = c && hasTcp(trace) ? firstClose(c) : null;
     const evidence: Finding['evidence'] = [];

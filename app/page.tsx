@@ -1,0 +1,5 @@
+import TraceApp from '@/components/TraceApp';
+
+export default function Home() {
+  return <TraceApp />;
+}
