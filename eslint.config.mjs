@@ -1,7 +1,18 @@
 import next from 'eslint-config-next/core-web-vitals';
 
 const config = [
-  { ignores: ['node_modules/**', '.next/**', 'dist/**', 'data/**', 'out/**', 'coverage/**', 'test-results/**', 'next-env.d.ts'] },
+  {
+    ignores: [
+      'node_modules/**',
+      '.next/**',
+      'dist/**',
+      'data/**',
+      'out/**',
+      'coverage/**',
+      'test-results/**',
+      'next-env.d.ts',
+    ],
+  },
   ...next,
 ];
 

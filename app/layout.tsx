@@ -3,7 +3,8 @@ import './globals.css';
 
 export const metadata: Metadata = {
   title: 'tracelens',
-  description: 'Packet-trace analyzer: TCP, HTTP/1.x, HTTP/2 and gRPC diagnoses from pcap/pcapng captures and debug logs',
+  description:
+    'Packet-trace analyzer: TCP, HTTP/1.x, HTTP/2 and gRPC diagnoses from pcap/pcapng captures and debug logs',
 };
 
 // Applies the dark class before paint: stored choice, else the OS preference.
@@ -15,7 +16,9 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
       <head>
         <script dangerouslySetInnerHTML={{ __html: themeScript }} />
       </head>
-      <body className="bg-white text-zinc-900 antialiased dark:bg-zinc-950 dark:text-zinc-100">{children}</body>
+      <body className="bg-white text-zinc-900 antialiased dark:bg-zinc-950 dark:text-zinc-100">
+        {children}
+      </body>
     </html>
   );
 }

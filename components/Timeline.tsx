@@ -119,7 +119,9 @@ export default function Timeline(props: {
   return (
     <div
       data-testid="timeline"
-      {...(zoomed ? { 'data-view-start-s': view.start.toFixed(6), 'data-view-end-s': view.end.toFixed(6) } : {})}
+      {...(zoomed
+        ? { 'data-view-start-s': view.start.toFixed(6), 'data-view-end-s': view.end.toFixed(6) }
+        : {})}
       className="border-b border-zinc-200 dark:border-zinc-800"
     >
       <canvas

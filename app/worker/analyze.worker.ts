@@ -30,12 +30,17 @@ scope.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
     const columns = trace.packets ? trace.packets.toColumns() : null;
     const transfer: Transferable[] = [];
     if (columns) {
-      for (const v of Object.values(columns)) if (ArrayBuffer.isView(v)) transfer.push(v.buffer as ArrayBuffer);
+      for (const v of Object.values(columns))
+        if (ArrayBuffer.isView(v)) transfer.push(v.buffer as ArrayBuffer);
     }
     post({ type: 'done', trace: { ...trace, packets: null }, columns }, transfer);
   } catch (e) {
     const message =
-      e instanceof AnalysisError ? e.message : e instanceof Error ? `Analysis failed: ${e.message}` : 'Analysis failed';
+      e instanceof AnalysisError
+        ? e.message
+        : e instanceof Error
+          ? `Analysis failed: ${e.message}`
+          : 'Analysis failed';
     post({ type: 'error', message });
   }
 };

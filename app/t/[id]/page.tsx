@@ -1,6 +1,7 @@
 // A shared trace: the summary and findings render on the server (fast first paint, readable
 // without JavaScript); the interactive viewer then loads the analysis from the API.
 import type { Metadata } from 'next';
+import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { getStore } from '@/lib/store/server';
 import { ID_PATTERN } from '@/lib/store/types';
@@ -36,9 +37,9 @@ export default async function SharedTracePage({ params }: Props) {
     <main className="min-h-screen bg-white text-zinc-900 dark:bg-zinc-950 dark:text-zinc-100">
       <header className="border-b border-zinc-200 px-4 py-2 dark:border-zinc-800" data-testid="shared-summary">
         <div className="flex flex-wrap items-baseline gap-x-4 gap-y-1 text-sm">
-          <a href="/" className="font-semibold">
+          <Link href="/" className="font-semibold">
             tracelens
-          </a>
+          </Link>
           <span className="font-mono font-medium">{stored.meta.name}</span>
           <span className="text-zinc-500">
             {trace.input.format}, {trace.input.packets.toLocaleString()} packets, {trace.input.durationS.toFixed(3)} s,{' '}

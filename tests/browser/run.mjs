@@ -1,0 +1,160 @@
+// Browser tests: expects `npm run build` done. Starts `next start` on a free loopback port,
+// drives Chromium through the scenarios, saves screenshots, prints "N passed, N failed".
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const root = resolve(import.meta.dirname, '../..');
+const shots = join(root, 'test-results/screenshots');
+mkdirSync(shots, { recursive: true });
+const REAL = '/work/shared/captures/real';
+const pick = (...c) => c.find((p) => existsSync(p));
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+    s.on('error', rej);
+  });
+}
+
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const server = spawn(join(root, 'node_modules/.bin/next'), ['start', '-p', String(port), '-H', '127.0.0.1'], {
+  cwd: root,
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
+let serverLog = '';
+server.stdout.on('data', (d) => (serverLog += d));
+server.stderr.on('data', (d) => (serverLog += d));
+
+async function waitUp() {
+  for (let i = 0; i < 150; i++) {
+    try {
+      const r = await fetch(base);
+      if (r.ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`server did not start:\n${serverLog}`);
+}
+
+let passed = 0;
+let failed = 0;
+const browser = await (async () => {
+  await waitUp();
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--headless',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+})();
+
+async function scenario(name, fn) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  const t0 = Date.now();
+  try {
+    await fn(page);
+    if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
+    passed++;
+    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${name}: ${e.message}`);
+  } finally {
+    await page.screenshot({ path: join(shots, `${name}.png`) }).catch(() => {});
+    await context.close();
+  }
+}
+
+const idle = pick(
+  join(root, 'samples/idle-reset-nat/capture.pcap'),
+  join(root, 'public/samples/idle-reset-nat.pcap'),
+);
+
+await scenario('landing', async (page) => {
+  await page.goto(base);
+  await page.waitForSelector('[data-testid=open-file]', { state: 'attached' });
+  await page.waitForSelector('[data-sample]', { timeout: 5000 }).catch(() => {});
+});
+
+await scenario('idle-reset-finding', async (page) => {
+  await page.goto(base);
+  await page.setInputFiles('[data-testid=open-file]', idle);
+  const f = page.locator('[data-finding-kind="tcp.rst-after-idle"]').first();
+  await f.waitFor({ timeout: 20000 });
+  await f.click();
+  await page.waitForSelector('[data-finding-kind="tcp.rst-after-idle"][aria-selected="true"]');
+  const start = await page.getAttribute('[data-testid=timeline]', 'data-view-start-s');
+  if (start === null) throw new Error('timeline did not zoom');
+  await page.waitForSelector('tr[data-conn][aria-selected="true"]');
+});
+
+await scenario('http2-ladder', async (page) => {
+  await page.goto(base);
+  await page.setInputFiles('[data-testid=open-file]', join(REAL, 'arkime-http2-nghttp2.pcap'));
+  const row = page.locator('tr[data-stream]').first();
+  await row.waitFor({ timeout: 20000 });
+  await row.click();
+  await page.waitForSelector('[data-testid=stream-ladder]');
+  await page.locator('[data-testid=stream-ladder] summary').first().click();
+});
+
+await scenario('corrupt-file-error', async (page) => {
+  await page.goto(base);
+  const junk = join(tmpdir(), 'tracelens-junk.bin');
+  writeFileSync(junk, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) & 255)));
+  await page.setInputFiles('[data-testid=open-file]', junk);
+  const t = await page.locator('[data-testid=error]').textContent({ timeout: 20000 });
+  if (!t || t.length < 10) throw new Error('no error text');
+  if (/\bat .*\(.*:\d+:\d+\)/.test(t)) throw new Error('stack trace leaked');
+  await page.setInputFiles('[data-testid=open-file]', join(REAL, 'suricata-fuzz-corrupt.pcap'));
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid=error]') || document.querySelector('[data-testid=summary]'),
+    null,
+    { timeout: 20000 },
+  );
+});
+
+await scenario('reload-keeps-selection', async (page) => {
+  await page.goto(`${base}/?sample=idle-reset-nat`);
+  const f = page.locator('[data-finding-kind]').first();
+  await f.waitFor({ timeout: 20000 });
+  const kind = await f.getAttribute('data-finding-kind');
+  await f.click();
+  await page.waitForSelector(`[data-finding-kind="${kind}"][aria-selected="true"]`);
+  const url = page.url();
+  if (!/finding=/.test(url) || !/sample=/.test(url)) throw new Error(`URL lacks state: ${url}`);
+  const before = await page.getAttribute('[data-testid=timeline]', 'data-view-start-s');
+  await page.goto(url);
+  await page.waitForSelector(`[data-finding-kind="${kind}"][aria-selected="true"]`, { timeout: 20000 });
+  const after = await page.getAttribute('[data-testid=timeline]', 'data-view-start-s');
+  if (before !== after) throw new Error(`view differs: ${before} vs ${after}`);
+});
+
+await scenario('dark-mode', async (page) => {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.goto(`${base}/?sample=idle-reset-silent-rst`);
+  await page.waitForSelector('[data-testid=summary]', { timeout: 20000 });
+});
+
+await browser.close();
+server.kill('SIGTERM');
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
