@@ -10,7 +10,8 @@ import type { TraceStore } from './types';
 export const DEFAULT_UPLOAD_LIMIT = 1024 ** 3; // 1 GiB
 
 export function dataDir(): string {
-  return path.resolve(process.env.TRACELENS_DATA_DIR || './data');
+  // Resolved at run time against the working directory; not a build-time file dependency.
+  return path.resolve(/* turbopackIgnore: true */ process.cwd(), process.env.TRACELENS_DATA_DIR || 'data');
 }
 
 export function uploadLimit(): number {
