@@ -1,0 +1,6 @@
+/** A bundled sample listed in public/samples/index.json. */
+export interface Sample {
+  name: string;
+  file: string;
+  description?: string;
+}
