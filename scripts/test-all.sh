@@ -21,8 +21,10 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   fi
 fi
 
-echo "== npm ci"
-npm ci --no-audit --no-fund --loglevel=error
+echo "== npm install"
+# npm ci insists the lock lists every platform's optional binaries; npm install uses the lock
+# for what this platform needs and installs the same versions.
+npm install --no-audit --no-fund --loglevel=error
 
 echo "== type check"
 npx tsc --noEmit -p .
