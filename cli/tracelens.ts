@@ -5,7 +5,7 @@
 import { createReadStream, statSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Analyzer, AnalysisError } from '../lib/analyze';
-import { stringifyTrace } from '../lib/json';
+import { writeTraceJson } from '../lib/json';
 import { TOOL_VERSION, type AnalysisOptions, type Trace } from '../lib/trace';
 import { parseArgs, UsageError, USAGE, type ParsedArgs } from './args';
 import { renderTraceText } from './text';
@@ -86,7 +86,14 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
       return 0;
     }
     const trace = await analyzeFile(args.files[0], optionsFrom(args), args.keylog);
-    out.write(args.json ? stringifyTrace(trace) + '\n' : renderTraceText(trace, { color: args.color && isTty(out) }));
+    if (args.json) {
+      // In pieces: a large trace's document is tens of MB, and one string of it (plus its UTF-8
+      // copy) would double the peak memory for nothing.
+      writeTraceJson(trace, (chunk) => out.write(chunk));
+      out.write('\n');
+    } else {
+      out.write(renderTraceText(trace, { color: args.color && isTty(out) }));
+    }
     if (args.failOn) {
       const min = SEVERITY_RANK[args.failOn];
       if (trace.findings.some((f) => SEVERITY_RANK[f.severity] >= min)) return 3;

@@ -1,7 +1,7 @@
 'use client';
 import type { H2Stream } from '@/lib/trace';
 
-export default function Ladder({ stream }: { stream: H2Stream }) {
+export default function Ladder({ stream, highlightFrame = null }: { stream: H2Stream; highlightFrame?: number | null }) {
   const t0 = stream.frames[0]?.tS ?? stream.startS;
   return (
     <section data-testid="stream-ladder" className="border-t border-zinc-200 dark:border-zinc-800">
@@ -14,13 +14,24 @@ export default function Ladder({ stream }: { stream: H2Stream }) {
         <div className="font-sans font-semibold text-zinc-500">client →</div>
         <div className="text-right font-sans font-semibold text-zinc-500">← server</div>
         {stream.frames.map((f) => (
-          <div key={f.number} className="contents">
-            <div className="text-zinc-500">{((f.tS - t0) * 1000).toFixed(2)}ms</div>
-            <div className={f.dir === 'c2s' ? 'text-blue-600 dark:text-blue-400' : ''}>
-              {f.dir === 'c2s' && <FrameCell f={f} />}
+          <div
+            key={f.number}
+            className="contents"
+            data-frame={f.number}
+            {...(f.number === highlightFrame ? { 'data-highlighted': 'true' } : {})}
+          >
+            <div className={`text-zinc-500 ${f.number === highlightFrame ? 'bg-amber-100 dark:bg-amber-900/50' : ''}`}>
+              {((f.tS - t0) * 1000).toFixed(2)}ms
             </div>
-            <div className={f.dir === 's2c' ? 'text-right text-teal-700 dark:text-teal-400' : ''}>
-              {f.dir === 's2c' && <FrameCell f={f} />}
+            <div
+              className={`${f.dir === 'c2s' ? 'text-blue-600 dark:text-blue-400' : ''} ${f.number === highlightFrame ? 'bg-amber-100 dark:bg-amber-900/50' : ''}`}
+            >
+              {f.dir === 'c2s' && <FrameCell f={f} open={f.number === highlightFrame} />}
+            </div>
+            <div
+              className={`${f.dir === 's2c' ? 'text-right text-teal-700 dark:text-teal-400' : ''} ${f.number === highlightFrame ? 'bg-amber-100 dark:bg-amber-900/50' : ''}`}
+            >
+              {f.dir === 's2c' && <FrameCell f={f} open={f.number === highlightFrame} />}
             </div>
           </div>
         ))}
@@ -29,11 +40,13 @@ export default function Ladder({ stream }: { stream: H2Stream }) {
   );
 }
 
-function FrameCell({ f }: { f: H2Stream['frames'][number] }) {
+function FrameCell({ f, open }: { f: H2Stream['frames'][number]; open: boolean }) {
   return (
-    <details>
+    <details open={open || undefined}>
       <summary className="cursor-pointer">
-        {f.type} len={f.length} {f.flags.join('|')}
+        <span className="text-zinc-400">{f.number}</span> {f.type} len={f.length} {f.flags.join('|')}
+        {f.info?.errorName ? ` ${f.info.errorName}` : ''}
+        {f.info?.error ? <span className="text-red-600"> ⚠ {f.info.error}</span> : null}
       </summary>
       {f.headers && (
         <ul className="text-left text-zinc-700 dark:text-zinc-300">

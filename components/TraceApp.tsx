@@ -1,14 +1,15 @@
 'use client';
 import Link from 'next/link';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { PacketTable, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '@/lib/packets';
-import type { Finding, H2Stream, Severity, Trace } from '@/lib/trace';
+import { PacketTable } from '@/lib/packets';
+import { DEFAULT_OPTIONS, type AnalysisOptions, type Trace } from '@/lib/trace';
 import type { WorkerResponse } from '@/app/worker/messages';
 import { type View } from './Timeline';
 import Landing from './Landing';
 import TraceView from './TraceView';
 import type { Sample } from './types';
 import { fmtBytes } from './format';
+import ShareButton from './share/ShareButton';
 
 type Phase =
   | { kind: 'idle' }
@@ -27,7 +28,25 @@ function readParams() {
     stream: num('stream'),
     vs: num('vs'),
     ve: num('ve'),
+    options: optionsFromParams(p),
   };
+}
+
+/** URL parameter names of the analysis options (`idle=3`). */
+const OPTION_PARAMS: [keyof AnalysisOptions, string][] = [
+  ['idleThresholdS', 'idle'],
+  ['halfCloseThresholdS', 'hc'],
+  ['slowFactor', 'sf'],
+  ['slowMinS', 'smin'],
+];
+
+function optionsFromParams(p: URLSearchParams): Partial<AnalysisOptions> {
+  const o: Partial<AnalysisOptions> = {};
+  for (const [k, name] of OPTION_PARAMS) {
+    const v = p.get(name);
+    if (v !== null && v !== '' && Number.isFinite(Number(v)) && Number(v) >= 0) o[k] = Number(v);
+  }
+  return o;
 }
 
 export default function TraceApp({ remote }: { remote?: { url: string; name: string } } = {}) {
@@ -42,6 +61,10 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
   const [view, setView] = useState<View | null>(null);
   const [query, setQuery] = useState('');
   const [file, setFile] = useState<File | null>(null);
+  const [options, setOptions] = useState<AnalysisOptions>(DEFAULT_OPTIONS);
+  /** Options the opened sample asks for: written to the URL even when they equal the defaults. */
+  const [sampleOptions, setSampleOptions] = useState<Partial<AnalysisOptions>>({});
+  const lastKeylog = useRef<File | null>(null);
   const workerRef = useRef<Worker | null>(null);
   const keylogRef = useRef<File | null>(null);
   const searchRef = useRef<HTMLInputElement>(null);
@@ -73,8 +96,11 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
   }, []);
 
   const analyze = useCallback(
-    (file: File, keylog: File | null, sampleName: string | null) => {
+    (file: File, keylog: File | null, sampleName: string | null, opts: Partial<AnalysisOptions> = {}) => {
       workerRef.current?.terminate();
+      const full: AnalysisOptions = { ...DEFAULT_OPTIONS, ...opts };
+      setOptions(full);
+      lastKeylog.current = keylog;
       setFile(file);
       setTrace(null);
       setSample(sampleName);
@@ -106,18 +132,19 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
         }
       };
       w.onerror = (e) => setPhase({ kind: 'error', message: e.message || 'The analysis worker failed' });
-      w.postMessage({ file, keylog });
+      w.postMessage({ file, keylog, options: full });
     },
     [applySelection],
   );
 
   const openSample = useCallback(
-    async (s: Sample) => {
+    async (s: Sample, override: Partial<AnalysisOptions> = {}) => {
       try {
         const r = await fetch(`/samples/${s.file}`);
         if (!r.ok) throw new Error(`HTTP ${r.status}`);
         const b = await r.blob();
-        analyze(new File([b], s.file), null, s.name);
+        setSampleOptions(s.options ?? {});
+        analyze(new File([b], s.file), null, s.name, { ...s.options, ...override });
       } catch (e) {
         setPhase({ kind: 'error', message: `Could not load sample ${s.name}: ${(e as Error).message}` });
       }
@@ -135,7 +162,7 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
           if (!r.ok) throw new Error(`HTTP ${r.status}`);
           return r.blob();
         })
-        .then((b) => analyze(new File([b], remote.name), null, null))
+        .then((b) => analyze(new File([b], remote.name), null, null, p.options))
         .catch((e: Error) =>
           setPhase({ kind: 'error', message: `Could not load the shared trace: ${e.message}` }),
         );
@@ -148,7 +175,7 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
         setSamples(list);
         if (p.sample) {
           const s = list.find((x) => x.name === p.sample);
-          if (s) void openSample(s);
+          if (s) void openSample(s, p.options);
         }
       })
       .catch(() => setSamples([]));
@@ -159,6 +186,8 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
     if (phase.kind !== 'done') return;
     const p = new URLSearchParams();
     if (sample) p.set('sample', sample);
+    for (const [k, name] of OPTION_PARAMS)
+      if (options[k] !== DEFAULT_OPTIONS[k] || sampleOptions[k] !== undefined) p.set(name, String(options[k]));
     if (selFinding !== null) p.set('finding', String(selFinding));
     if (selConn) p.set('conn', selConn);
     if (selStream !== null) p.set('stream', String(selStream));
@@ -168,7 +197,15 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
     }
     const qs = p.toString();
     window.history.replaceState(null, '', qs ? `?${qs}` : window.location.pathname);
-  }, [phase.kind, sample, selFinding, selConn, selStream, view]);
+  }, [phase.kind, sample, selFinding, selConn, selStream, view, options, sampleOptions]);
+
+  /** Re-runs the analysis of the open file with new thresholds. */
+  const rerun = useCallback(
+    (o: AnalysisOptions) => {
+      if (file) analyze(file, lastKeylog.current, sample, o);
+    },
+    [file, sample, analyze],
+  );
 
   const selectFinding = useCallback(
     (i: number) => {
@@ -224,7 +261,10 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
       keylogRef.current = key;
       return;
     }
-    if (main) analyze(main, key ?? keylogRef.current, null);
+    if (main) {
+      setSampleOptions({});
+      analyze(main, key ?? keylogRef.current, null, options);
+    }
   };
 
   return (
@@ -255,6 +295,7 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
         )}
         <div className="ml-auto flex items-center gap-2 text-zinc-500">
           {trace && <span>j/k findings · f fit · / search</span>}
+          {trace && !remote && <ShareButton file={file} keylog={() => keylogRef.current} />}
           <button
             onClick={toggleDark}
             className="rounded border border-zinc-300 px-2 py-0.5 dark:border-zinc-700"
@@ -323,6 +364,8 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
           setSelStream={setSelStream}
           selPacket={selPacket}
           setSelPacket={setSelPacket}
+          options={options}
+          onOptions={rerun}
         />
       )}
     </div>

@@ -12,10 +12,10 @@ function post(msg: WorkerResponse, transfer: Transferable[] = []) {
 }
 
 scope.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
-  const { file, keylog } = ev.data;
+  const { file, keylog, options } = ev.data;
   try {
     const keylogText = keylog ? await keylog.text() : undefined;
-    const analyzer = new Analyzer({ name: file.name, size: file.size, keylog: keylogText });
+    const analyzer = new Analyzer({ name: file.name, size: file.size, keylog: keylogText }, options);
     let last = 0;
     for (let off = 0; off < file.size; off += CHUNK) {
       const buf = await file.slice(off, off + CHUNK).arrayBuffer();

@@ -1,9 +1,11 @@
 import type { PacketColumns } from '@/lib/packets';
-import type { Finding, Trace } from '@/lib/trace';
+import type { AnalysisOptions, Finding, Trace } from '@/lib/trace';
 
 export interface WorkerRequest {
   file: File;
   keylog?: File | null;
+  /** Analysis thresholds; missing fields take DEFAULT_OPTIONS. */
+  options?: Partial<AnalysisOptions>;
 }
 
 export type WorkerResponse =

@@ -10,7 +10,7 @@ import { chromium } from 'playwright-core';
 const root = resolve(import.meta.dirname, '../..');
 const shots = join(root, 'test-results/screenshots');
 mkdirSync(shots, { recursive: true });
-const REAL = '/work/shared/captures/real';
+const REAL = resolve(root, '../shared/captures/real');
 const pick = (...c) => c.find((p) => existsSync(p));
 
 function freePort() {

@@ -1,7 +1,7 @@
 'use client';
-// The interactive viewer for a shared trace: fetches the stored capture and analyzes it locally.
-import TraceApp from '@/components/TraceApp';
+// The interactive viewer for a shared trace: the stored analysis from the API, plus notes.
+import SharedViewer from '@/components/share/SharedViewer';
 
 export default function SharedTraceClient({ id, name }: { id: string; name: string }) {
-  return <TraceApp remote={{ url: `/api/traces/${encodeURIComponent(id)}/raw`, name }} />;
+  return <SharedViewer id={id} name={name} />;
 }

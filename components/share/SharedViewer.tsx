@@ -1,0 +1,226 @@
+'use client';
+// The interactive viewer of a shared trace: the stored analysis and packet columns come from the
+// API (no re-analysis unless the columns are missing), notes are listed beside it, and holders of
+// the edit token (read once from ?token=, kept in sessionStorage, removed from the address bar)
+// can add, edit and delete notes.
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { Trace } from '@/lib/trace';
+import TraceView from '../TraceView';
+import type { View } from '../Timeline';
+import Annotations, { type Annotation, type AnnotationTarget } from './Annotations';
+import { analyzeFile, loadSharedTrace, traceSpan } from './load';
+
+const MAX_HEX_FETCH = 32 * 1024 * 1024;
+
+function readToken(id: string): string | null {
+  if (typeof window === 'undefined') return null;
+  const key = `tracelens-token:${id}`;
+  const url = new URL(window.location.href);
+  const fromUrl = url.searchParams.get('token');
+  try {
+    if (fromUrl) sessionStorage.setItem(key, fromUrl);
+    return fromUrl ?? sessionStorage.getItem(key);
+  } catch {
+    return fromUrl;
+  }
+}
+
+export default function SharedViewer({ id, name }: { id: string; name: string }) {
+  const [token] = useState<string | null>(() => readToken(id));
+  const [trace, setTrace] = useState<Trace | null>(null);
+  const [file, setFile] = useState<File | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [notes, setNotes] = useState<Annotation[]>([]);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [selNote, setSelNote] = useState<string | null>(null);
+  const [selFinding, setSelFinding] = useState<number | null>(null);
+  const [selConn, setSelConn] = useState<string | null>(null);
+  const [selStream, setSelStream] = useState<number | null>(null);
+  const [selPacket, setSelPacket] = useState<number | null>(null);
+  const [view, setView] = useState<View | null>(null);
+  const enc = encodeURIComponent(id);
+
+  // Strip the token from the address bar so the page's URL can be passed on safely.
+  useEffect(() => {
+    const url = new URL(window.location.href);
+    if (url.searchParams.has('token')) {
+      url.searchParams.delete('token');
+      window.history.replaceState(null, '', url.pathname + url.search + url.hash);
+    }
+  }, []);
+
+  useEffect(() => {
+    let cancelled = false;
+    loadSharedTrace(id)
+      .then(async ({ trace: t }) => {
+        let raw: File | null = null;
+        const getRaw = async () => {
+          const r = await fetch(`/api/traces/${enc}/raw`);
+          if (!r.ok) throw new Error(`HTTP ${r.status} fetching the capture`);
+          return new File([await r.blob()], name);
+        };
+        if (!t.packets && (t.input.format === 'pcap' || t.input.format === 'pcapng')) {
+          raw = await getRaw();
+          t = await analyzeFile(raw, t.options);
+        }
+        if (cancelled) return;
+        setTrace(t);
+        if (!raw && t.packets && t.input.bytes <= MAX_HEX_FETCH) raw = await getRaw().catch(() => null);
+        if (!cancelled && raw) setFile(raw);
+      })
+      .catch((e: Error) => !cancelled && setError(`Could not load the shared trace: ${e.message}`));
+    return () => {
+      cancelled = true;
+    };
+  }, [id, enc, name]);
+
+  const reloadNotes = useCallback(
+    (message?: string) => {
+      setNotice(message ?? null);
+      fetch(`/api/traces/${enc}/annotations`)
+        .then((r) => (r.ok ? (r.json() as Promise<Annotation[]>) : []))
+        .then(setNotes)
+        .catch(() => {});
+    },
+    [enc],
+  );
+  useEffect(() => {
+    let cancelled = false;
+    fetch(`/api/traces/${enc}/annotations`)
+      .then((r) => (r.ok ? (r.json() as Promise<Annotation[]>) : []))
+      .then((n) => !cancelled && setNotes(n))
+      .catch(() => {});
+    return () => {
+      cancelled = true;
+    };
+  }, [enc]);
+
+  const span = useMemo<View>(() => (trace ? traceSpan(trace) : { start: 0, end: 1 }), [trace]);
+
+  const selectFinding = useCallback(
+    (i: number) => {
+      const f = trace?.findings[i];
+      if (!f) return;
+      setSelFinding(i);
+      setSelConn(f.connection);
+      setSelStream(f.stream);
+      const pad = Math.max((f.endS - f.startS) * 0.25, 0.05);
+      setView({ start: f.startS - pad, end: f.endS + pad });
+      const ev = f.evidence.find((e) => e.packet !== undefined);
+      if (ev?.packet !== undefined) setSelPacket(ev.packet);
+    },
+    [trace],
+  );
+
+  const selectNote = useCallback(
+    (a: Annotation) => {
+      setSelNote(a.id);
+      if (!trace) return;
+      const t = a.target;
+      if ('finding' in t) selectFinding(t.finding);
+      else if ('connection' in t) {
+        setSelConn(t.connection);
+        setSelStream(null);
+      } else if ('stream' in t) {
+        setSelConn(t.stream.connection);
+        setSelStream(t.stream.id);
+      } else if ('range' in t) setView({ start: t.range.startS, end: t.range.endS });
+      else if ('packet' in t) {
+        setSelPacket(t.packet);
+        const p = trace.packets;
+        const i = t.packet - 1;
+        if (p && i >= 0 && i < p.length) {
+          const c = trace.connections[p.conn[i]];
+          if (c) setSelConn(c.id);
+          const ts = p.time[i];
+          const w = Math.max((span.end - span.start) * 0.05, 0.01);
+          setView({ start: ts - w, end: ts + w });
+        }
+      }
+    },
+    [trace, selectFinding, span],
+  );
+
+  // Deep links: #note-<aid> selects the note and scrolls it into view.
+  useEffect(() => {
+    if (!trace || notes.length === 0) return;
+    const go = () => {
+      const m = /^#note-(.+)$/.exec(window.location.hash);
+      const a = m ? notes.find((n) => n.id === decodeURIComponent(m[1])) : undefined;
+      if (!a) return;
+      selectNote(a);
+      requestAnimationFrame(() => document.getElementById(`note-${a.id}`)?.scrollIntoView({ block: 'nearest' }));
+    };
+    go();
+    window.addEventListener('hashchange', go);
+    return () => window.removeEventListener('hashchange', go);
+  }, [trace, notes, selectNote]);
+
+  const targets = useMemo<AnnotationTarget[]>(() => {
+    const out: AnnotationTarget[] = [];
+    if (selPacket !== null) out.push({ packet: selPacket });
+    if (selConn && selStream !== null) out.push({ stream: { connection: selConn, id: selStream } });
+    if (selFinding !== null) out.push({ finding: selFinding });
+    if (selConn) out.push({ connection: selConn });
+    const v = view ?? span;
+    out.push({ range: { startS: Math.round(v.start * 1e6) / 1e6, endS: Math.round(v.end * 1e6) / 1e6 } });
+    return out;
+  }, [selPacket, selConn, selStream, selFinding, view, span]);
+
+  return (
+    <div className="flex min-h-0 flex-1 flex-col" data-testid="shared-viewer">
+      <div className="flex flex-wrap items-center gap-3 border-b border-zinc-200 px-3 py-1 text-sm dark:border-zinc-800">
+        <a className="text-sky-700 underline dark:text-sky-400" href={`/api/traces/${enc}/raw`} data-testid="download-capture">
+          Download capture
+        </a>
+        <a className="text-sky-700 underline dark:text-sky-400" href={`/compare?a=${enc}`}>
+          Compare with…
+        </a>
+        {token ? (
+          <span data-testid="edit-mode" className="rounded bg-amber-100 px-1.5 text-amber-900 dark:bg-amber-950 dark:text-amber-200">
+            editing: you can add, edit and delete notes
+          </span>
+        ) : (
+          <span className="text-zinc-500">read-only view</span>
+        )}
+        {notice && (
+          <span role="status" className="text-amber-700 dark:text-amber-400">
+            {notice}
+          </span>
+        )}
+      </div>
+      {error && (
+        <div role="alert" data-testid="error" className="border-b border-red-300 bg-red-50 px-3 py-2 text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-200">
+          {error}
+        </div>
+      )}
+      {!trace && !error && <div className="p-3 text-zinc-500" data-testid="progress">Loading the analysis…</div>}
+      {trace && (
+        <div className="grid min-h-0 flex-1 grid-cols-[minmax(0,1fr)_20rem]">
+          <div className="flex min-h-0 min-w-0 flex-col">
+            <TraceView
+              trace={trace}
+              file={file}
+              span={span}
+              view={view}
+              setView={setView}
+              query=""
+              selFinding={selFinding}
+              selectFinding={selectFinding}
+              selConn={selConn}
+              setSelConn={(c) => {
+                setSelConn(c);
+                setSelStream(null);
+              }}
+              selStream={selStream}
+              setSelStream={setSelStream}
+              selPacket={selPacket}
+              setSelPacket={setSelPacket}
+            />
+          </div>
+          <Annotations traceId={id} notes={notes} token={token} selectedNote={selNote} targets={targets} onSelect={selectNote} onChanged={reloadNotes} />
+        </div>
+      )}
+    </div>
+  );
+}

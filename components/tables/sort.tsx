@@ -1,0 +1,98 @@
+'use client';
+
+export type SortDir = 'asc' | 'desc';
+export interface SortState<K extends string> {
+  key: K;
+  dir: SortDir;
+}
+
+/** Compares numbers, strings (natural) and nulls (always last). */
+export function compareValues(a: string | number | null, b: string | number | null): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return String(a).localeCompare(String(b), undefined, { numeric: true });
+}
+
+export function sortRows<T, K extends string>(
+  rows: T[],
+  sort: SortState<K>,
+  value: (row: T, key: K) => string | number | null,
+): T[] {
+  const sign = sort.dir === 'asc' ? 1 : -1;
+  return rows
+    .map((r, i) => [r, i] as const)
+    .sort(([a, ia], [b, ib]) => {
+      const va = value(a, sort.key);
+      const vb = value(b, sort.key);
+      // nulls last regardless of direction
+      if (va === null && vb !== null) return 1;
+      if (vb === null && va !== null) return -1;
+      return sign * compareValues(va, vb) || ia - ib;
+    })
+    .map(([r]) => r);
+}
+
+/** A clickable, sortable column header with aria-sort. */
+export function SortHeader<K extends string>({
+  k,
+  label,
+  sort,
+  onSort,
+  title,
+  align,
+}: {
+  k: K;
+  label: string;
+  sort: SortState<K>;
+  onSort: (s: SortState<K>) => void;
+  title?: string;
+  align?: 'right';
+}) {
+  const active = sort.key === k;
+  return (
+    <th
+      data-sort-key={k}
+      aria-sort={active ? (sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}
+      title={title}
+      className={`cursor-pointer select-none whitespace-nowrap px-2 py-0.5 font-sans font-semibold hover:bg-zinc-200 dark:hover:bg-zinc-800 ${align === 'right' ? 'text-right' : ''}`}
+      onClick={() => onSort({ key: k, dir: active && sort.dir === 'asc' ? 'desc' : 'asc' })}
+    >
+      {label}
+      <span className={`ml-0.5 inline-block w-2 text-[9px] ${active ? 'text-sky-600' : 'text-transparent'}`}>
+        {active && sort.dir === 'desc' ? '▼' : '▲'}
+      </span>
+    </th>
+  );
+}
+
+export const TH_ROW = 'sticky top-0 z-10 bg-zinc-100 text-zinc-600 dark:bg-zinc-900 dark:text-zinc-400';
+export const CELL = 'px-2 py-px whitespace-nowrap';
+export const ROW_SEL = 'bg-sky-100 dark:bg-sky-950';
+export const ROW_HOVER = 'hover:bg-zinc-50 dark:hover:bg-zinc-900';
+
+/** A small toggle chip used by table filters. */
+export function Chip({
+  on,
+  onClick,
+  children,
+  testid,
+}: {
+  on: boolean;
+  onClick: () => void;
+  children: React.ReactNode;
+  testid?: string;
+}) {
+  return (
+    <button
+      type="button"
+      data-testid={testid}
+      aria-pressed={on}
+      onClick={onClick}
+      className={`rounded-full border px-2 leading-5 ${on ? 'border-sky-600 bg-sky-600 text-white' : 'border-zinc-300 text-zinc-600 hover:border-sky-500 dark:border-zinc-700 dark:text-zinc-400'}`}
+    >
+      {children}
+    </button>
+  );
+}
