@@ -96,6 +96,12 @@ export default function TraceView(props: {
         selectedConn={selConn}
         onView={props.setView}
         onSelectConn={props.setSelConn}
+        streams={trace.streams}
+        input={trace.input}
+        onSelectStream={(c, id) => {
+          props.setSelConn(c);
+          props.setSelStream(id);
+        }}
       />
       <div className="grid min-h-0 flex-1 grid-cols-[minmax(320px,1fr)_2fr]">
         <aside

@@ -78,7 +78,9 @@ export function connectionCounts(
       if (second > first) range(half, first, second);
     }
   }
-  const leak = findings.find((f) => f.kind === 'tcp.half-close-leak' && f.connection === null && Array.isArray(f.details.series));
+  const leak = findings.find(
+    (f) => f.kind === 'tcp.half-close-leak' && f.connection === null && Array.isArray(f.details.series),
+  );
   const series = leak ? (leak.details.series as unknown[]).filter(isPair) : null;
   const out: ConnCountPoint[] = [];
   let o = 0;

@@ -18,23 +18,40 @@ export default function ExchangeDetail({
   const total = Math.max(tEnd - t0, 1e-6);
   const phases: { label: string; from: number | null; to: number | null; cls: string }[] = [
     { label: 'send request', from: x.requestS, to: x.requestEndS ?? x.requestS, cls: 'bg-blue-500' },
-    { label: 'wait (TTFB)', from: x.requestEndS ?? x.requestS, to: x.responseS, cls: 'bg-zinc-400 dark:bg-zinc-500' },
+    {
+      label: 'wait (TTFB)',
+      from: x.requestEndS ?? x.requestS,
+      to: x.responseS,
+      cls: 'bg-zinc-400 dark:bg-zinc-500',
+    },
     { label: 'receive response', from: x.responseS, to: x.responseEndS ?? x.responseS, cls: 'bg-teal-500' },
   ];
   return (
     <section data-testid="exchange-detail" className="border-t border-zinc-200 dark:border-zinc-800">
       <h3 className="flex items-center gap-2 bg-zinc-100 px-2 py-0.5 font-semibold dark:bg-zinc-900">
         <span className="num">
-          {x.connection} #{x.index} {x.method ?? '(no request)'} {x.path ?? ''} → {x.status ?? '—'} {x.reason ?? ''}
+          {x.connection} #{x.index} {x.method ?? '(no request)'} {x.path ?? ''} → {x.status ?? '—'}{' '}
+          {x.reason ?? ''}
         </span>
-        <span className={x.outcome === 'complete' ? 'font-normal text-zinc-500' : 'text-amber-700 dark:text-amber-400'}>
+        <span
+          className={
+            x.outcome === 'complete' ? 'font-normal text-zinc-500' : 'text-amber-700 dark:text-amber-400'
+          }
+        >
           {x.outcome}
         </span>
-        <button className="ml-auto font-normal text-zinc-500 hover:text-zinc-900 dark:hover:text-zinc-100" onClick={onClose} aria-label="Close exchange detail">
+        <button
+          className="ml-auto font-normal text-zinc-500 hover:text-zinc-900 dark:hover:text-zinc-100"
+          onClick={onClose}
+          aria-label="Close exchange detail"
+        >
           ✕
         </button>
       </h3>
-      <div className="num grid grid-cols-[9rem_1fr_6rem] items-center gap-x-2 gap-y-0.5 px-2 py-1" data-testid="exchange-waterfall">
+      <div
+        className="num grid grid-cols-[9rem_1fr_6rem] items-center gap-x-2 gap-y-0.5 px-2 py-1"
+        data-testid="exchange-waterfall"
+      >
         {phases.map((p) => {
           const ok = p.from !== null && p.to !== null;
           const left = ok ? ((p.from! - t0) / total) * 100 : 0;
@@ -43,7 +60,12 @@ export default function ExchangeDetail({
             <div key={p.label} className="contents">
               <span className="font-sans text-zinc-500">{p.label}</span>
               <div className="relative h-2.5 rounded-sm bg-zinc-100 dark:bg-zinc-800">
-                {ok && <div className={`absolute h-2.5 rounded-sm ${p.cls}`} style={{ left: `${left}%`, width: `${width}%` }} />}
+                {ok && (
+                  <div
+                    className={`absolute h-2.5 rounded-sm ${p.cls}`}
+                    style={{ left: `${left}%`, width: `${width}%` }}
+                  />
+                )}
               </div>
               <span className="text-right">{ok ? fmtMs(p.to! - p.from!) : 'never'}</span>
             </div>
@@ -64,7 +86,15 @@ export default function ExchangeDetail({
   );
 }
 
-function Message({ title, m, onPacket }: { title: string; m: Http1Message | null; onPacket: (n: number) => void }) {
+function Message({
+  title,
+  m,
+  onPacket,
+}: {
+  title: string;
+  m: Http1Message | null;
+  onPacket: (n: number) => void;
+}) {
   return (
     <div className="min-w-0 rounded border border-zinc-200 dark:border-zinc-800">
       <div className="flex flex-wrap items-center gap-2 border-b border-zinc-200 bg-zinc-50 px-2 py-0.5 dark:border-zinc-800 dark:bg-zinc-900/60">

@@ -3,9 +3,27 @@ import { useEffect, useRef, useState } from 'react';
 import { DEFAULT_OPTIONS, type AnalysisOptions } from '@/lib/trace';
 
 const FIELDS: { key: keyof AnalysisOptions; label: string; unit: string; step: number; help: string }[] = [
-  { key: 'idleThresholdS', label: 'Idle threshold', unit: 's', step: 0.5, help: 'Silence on an open connection that counts as an idle gap' },
-  { key: 'halfCloseThresholdS', label: 'Half-close threshold', unit: 's', step: 0.5, help: 'A FIN unanswered this long is a half-close leak' },
-  { key: 'slowFactor', label: 'Slow factor', unit: '×', step: 0.5, help: 'TTFB above this × the endpoint median is slow' },
+  {
+    key: 'idleThresholdS',
+    label: 'Idle threshold',
+    unit: 's',
+    step: 0.5,
+    help: 'Silence on an open connection that counts as an idle gap',
+  },
+  {
+    key: 'halfCloseThresholdS',
+    label: 'Half-close threshold',
+    unit: 's',
+    step: 0.5,
+    help: 'A FIN unanswered this long is a half-close leak',
+  },
+  {
+    key: 'slowFactor',
+    label: 'Slow factor',
+    unit: '×',
+    step: 0.5,
+    help: 'TTFB above this × the endpoint median is slow',
+  },
   { key: 'slowMinS', label: 'Slow minimum', unit: 's', step: 0.1, help: '…and above this many seconds' },
 ];
 
@@ -74,7 +92,11 @@ export default function OptionsPopover({
         >
           <div className="mb-1 font-semibold">Analysis thresholds</div>
           {FIELDS.map((f) => (
-            <label key={f.key} className="grid grid-cols-[1fr_5rem_1rem] items-center gap-2 py-0.5" title={f.help}>
+            <label
+              key={f.key}
+              className="grid grid-cols-[1fr_5rem_1rem] items-center gap-2 py-0.5"
+              title={f.help}
+            >
               <span>
                 {f.label}
                 <span className="block text-[10px] text-zinc-500">{f.help}</span>
@@ -100,7 +122,9 @@ export default function OptionsPopover({
             >
               Defaults
             </button>
-            <span className="flex-1 text-[10px] text-zinc-500">{valid ? (changed ? 'Re-runs the analysis' : '') : 'Enter numbers ≥ 0'}</span>
+            <span className="flex-1 text-[10px] text-zinc-500">
+              {valid ? (changed ? 'Re-runs the analysis' : '') : 'Enter numbers ≥ 0'}
+            </span>
             <button
               type="submit"
               data-testid="options-apply"

@@ -5,7 +5,13 @@ import { fmtBytes } from '../format';
 import { fmtMs } from '../tables/ExchangeList';
 
 /** Summary of one HTTP/2 stream (request, gRPC status, timings) above its frame ladder. */
-export default function StreamDetail({ stream: s, highlightFrame }: { stream: H2Stream; highlightFrame: number | null }) {
+export default function StreamDetail({
+  stream: s,
+  highlightFrame,
+}: {
+  stream: H2Stream;
+  highlightFrame: number | null;
+}) {
   const g = s.grpc;
   const timing: [string, number | null][] = [
     ['request start', s.startS],
@@ -22,14 +28,18 @@ export default function StreamDetail({ stream: s, highlightFrame }: { stream: H2
         {g && (
           <>
             <span className="font-sans text-zinc-500">grpc-status</span>
-            <span className={s.grpcStatus !== null && s.grpcStatus !== 0 ? 'text-red-600 dark:text-red-400' : ''} data-testid="grpc-status">
+            <span
+              className={s.grpcStatus !== null && s.grpcStatus !== 0 ? 'text-red-600 dark:text-red-400' : ''}
+              data-testid="grpc-status"
+            >
               {s.grpcStatus ?? '—'} {g.grpcStatusName ?? ''} {g.statusFrom ? `(${g.statusFrom})` : ''}
             </span>
             <span className="font-sans text-zinc-500">grpc-message</span>
             <span className="break-all">{g.grpcMessage ?? '—'}</span>
             <span className="font-sans text-zinc-500">messages</span>
             <span>
-              {g.messages.c2s} → / ← {g.messages.s2c} ({fmtBytes(g.messageBytes.c2s)} / {fmtBytes(g.messageBytes.s2c)})
+              {g.messages.c2s} → / ← {g.messages.s2c} ({fmtBytes(g.messageBytes.c2s)} /{' '}
+              {fmtBytes(g.messageBytes.s2c)})
             </span>
           </>
         )}
@@ -38,7 +48,9 @@ export default function StreamDetail({ stream: s, highlightFrame }: { stream: H2
             <span className="font-sans text-zinc-500">{label}</span>
             <span>
               {t !== null ? `${t.toFixed(6)}s` : 'never'}
-              {t !== null && label !== 'request start' ? <span className="text-zinc-500"> (+{fmtMs(t - s.startS)})</span> : null}
+              {t !== null && label !== 'request start' ? (
+                <span className="text-zinc-500"> (+{fmtMs(t - s.startS)})</span>
+              ) : null}
             </span>
           </span>
         ))}
@@ -46,7 +58,8 @@ export default function StreamDetail({ stream: s, highlightFrame }: { stream: H2
           <>
             <span className="font-sans text-zinc-500">reset</span>
             <span className="text-red-600 dark:text-red-400">
-              RST_STREAM {s.reset.errorName} by {s.reset.by === 'c2s' ? 'client' : 'server'} (frame {s.reset.frame})
+              RST_STREAM {s.reset.errorName} by {s.reset.by === 'c2s' ? 'client' : 'server'} (frame{' '}
+              {s.reset.frame})
             </span>
           </>
         )}

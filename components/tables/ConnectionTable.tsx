@@ -160,7 +160,15 @@ export default function ConnectionTable(props: {
         <thead className={TH_ROW}>
           <tr>
             {COLS.map((c) => (
-              <SortHeader key={c.k} k={c.k} label={c.label} sort={sort} onSort={setSort} title={c.title} align={c.right ? 'right' : undefined} />
+              <SortHeader
+                key={c.k}
+                k={c.k}
+                label={c.label}
+                sort={sort}
+                onSort={setSort}
+                title={c.title}
+                align={c.right ? 'right' : undefined}
+              />
             ))}
           </tr>
         </thead>

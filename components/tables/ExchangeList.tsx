@@ -29,7 +29,11 @@ export function durationS(x: Http1Exchange): number | null {
 export function fmtMs(s: number | null): string {
   if (s === null) return '—';
   const ms = s * 1000;
-  return ms >= 10000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 100 ? `${ms.toFixed(0)} ms` : `${ms.toFixed(1)} ms`;
+  return ms >= 10000
+    ? `${(ms / 1000).toFixed(1)} s`
+    : ms >= 100
+      ? `${ms.toFixed(0)} ms`
+      : `${ms.toFixed(1)} ms`;
 }
 
 const OUTCOME_CLASS: Record<Http1Exchange['outcome'], string> = {
@@ -82,7 +86,15 @@ export default function ExchangeList(props: {
         <thead className={TH_ROW}>
           <tr>
             {COLS.map((c) => (
-              <SortHeader key={c.k} k={c.k} label={c.label} sort={sort} onSort={setSort} title={c.title} align={c.right ? 'right' : undefined} />
+              <SortHeader
+                key={c.k}
+                k={c.k}
+                label={c.label}
+                sort={sort}
+                onSort={setSort}
+                title={c.title}
+                align={c.right ? 'right' : undefined}
+              />
             ))}
           </tr>
         </thead>
@@ -106,7 +118,9 @@ export default function ExchangeList(props: {
                 <td className={`${CELL} max-w-80 truncate`} title={x.path ?? ''}>
                   {x.path ?? '—'}
                 </td>
-                <td className={`${CELL} text-right ${x.status !== null && x.status >= 400 ? 'text-red-600 dark:text-red-400' : ''}`}>
+                <td
+                  className={`${CELL} text-right ${x.status !== null && x.status >= 400 ? 'text-red-600 dark:text-red-400' : ''}`}
+                >
                   {x.status ?? '—'}
                 </td>
                 <td className={`${CELL} text-right`}>{x.requestS !== null ? x.requestS.toFixed(3) : '—'}</td>

@@ -5,7 +5,8 @@ import { fmtBytes } from '../format';
 import { fmtMs } from './ExchangeList';
 import { CELL, ROW_HOVER, ROW_SEL, SortHeader, TH_ROW, sortRows, type SortState } from './sort';
 
-type Key = 'conn' | 'id' | 'method' | 'path' | 'status' | 'grpc' | 'start' | 'ttfb' | 'dur' | 'bytes' | 'state';
+type Key =
+  'conn' | 'id' | 'method' | 'path' | 'status' | 'grpc' | 'start' | 'ttfb' | 'dur' | 'bytes' | 'state';
 const COLS: { k: Key; label: string; right?: boolean; title?: string }[] = [
   { k: 'conn', label: 'conn' },
   { k: 'id', label: 'stream', right: true },
@@ -68,7 +69,15 @@ export default function StreamList(props: {
         <thead className={TH_ROW}>
           <tr>
             {COLS.map((c) => (
-              <SortHeader key={c.k} k={c.k} label={c.label} sort={sort} onSort={setSort} title={c.title} align={c.right ? 'right' : undefined} />
+              <SortHeader
+                key={c.k}
+                k={c.k}
+                label={c.label}
+                sort={sort}
+                onSort={setSort}
+                title={c.title}
+                align={c.right ? 'right' : undefined}
+              />
             ))}
           </tr>
         </thead>
@@ -91,18 +100,24 @@ export default function StreamList(props: {
                 <td className={`${CELL} max-w-72 truncate`} title={s.path ?? ''}>
                   {s.path ?? '—'}
                 </td>
-                <td className={`${CELL} text-right ${s.status !== null && s.status >= 400 ? 'text-red-600 dark:text-red-400' : ''}`}>
+                <td
+                  className={`${CELL} text-right ${s.status !== null && s.status >= 400 ? 'text-red-600 dark:text-red-400' : ''}`}
+                >
                   {s.status ?? '—'}
                 </td>
                 <td className={`${CELL} ${grpcBad ? 'text-red-600 dark:text-red-400' : ''}`}>
                   {s.grpcStatus !== null ? (s.grpc?.grpcStatusName ?? String(s.grpcStatus)) : ''}
                 </td>
                 <td className={`${CELL} text-right`}>{s.startS.toFixed(3)}</td>
-                <td className={`${CELL} text-right`}>{fmtMs(s.responseS !== null ? s.responseS - s.startS : null)}</td>
+                <td className={`${CELL} text-right`}>
+                  {fmtMs(s.responseS !== null ? s.responseS - s.startS : null)}
+                </td>
                 <td className={`${CELL} text-right`}>{fmtMs(s.endS - s.startS)}</td>
                 <td className={`${CELL} text-right`}>{fmtBytes(s.dataBytes.s2c)}</td>
                 <td className={`${CELL} ${s.reset ? 'text-red-600 dark:text-red-400' : 'text-zinc-500'}`}>
-                  {s.reset ? `RST ${s.reset.errorName} by ${s.reset.by === 'c2s' ? 'client' : 'server'}` : s.state}
+                  {s.reset
+                    ? `RST ${s.reset.errorName} by ${s.reset.by === 'c2s' ? 'client' : 'server'}`
+                    : s.state}
                 </td>
               </tr>
             );
