@@ -11,6 +11,7 @@ export interface TextOptions {
 }
 
 const WIDTH = 100;
+const FULL_PER_KIND = 3;
 
 function paint(on: boolean, code: string, s: string): string {
   return on ? `\x1b[${code}m${s}\x1b[0m` : s;
@@ -108,6 +109,19 @@ function connectionRow(c: Connection): string[] {
   ];
 }
 
+const FRAME_LETTER: Record<string, string> = { HEADERS: 'H', DATA: 'D', CONTINUATION: 'C', RST_STREAM: 'R', PUSH_PROMISE: 'P' };
+
+/** Frame sequence, client frames upper case and server frames lower case; * marks END_STREAM. */
+export function shortSequence(s: H2Stream, max = 40): string {
+  const parts: string[] = [];
+  for (const f of s.frames) {
+    const letter = FRAME_LETTER[f.type];
+    if (!letter) continue;
+    parts.push((f.dir === 'c2s' ? letter : letter.toLowerCase()) + (f.flags.includes('END_STREAM') ? '*' : ''));
+  }
+  return truncate(parts.join(' '), max);
+}
+
 function streamRow(s: H2Stream): string[] {
   return [
     s.connection,
@@ -116,7 +130,7 @@ function streamRow(s: H2Stream): string[] {
     truncate(s.path ?? '', 36),
     s.status === null ? '' : String(s.status),
     s.grpcStatus === null ? '' : String(s.grpcStatus),
-    truncate(s.sequence, 40),
+    shortSequence(s),
   ];
 }
 
@@ -171,10 +185,20 @@ export function renderTraceText(trace: Trace, opts: TextOptions): string {
   for (const f of trace.findings) counts[f.severity]++;
   out.push(paint(c, '1', `Findings: ${counts.error} error, ${counts.warning} warning, ${counts.info} info`));
   if (trace.findings.length === 0) out.push('  none: nothing in this trace matches a known failure pattern');
+  // The first few findings of a kind in full; further ones of the same kind as one line each, so
+  // twenty identical leaks do not bury the rest of the report.
+  const shown = new Map<string, number>();
   for (const f of trace.findings) {
-    out.push(...renderFinding(f, c));
-    out.push('');
+    const n = (shown.get(f.kind) ?? 0) + 1;
+    shown.set(f.kind, n);
+    if (n <= FULL_PER_KIND) {
+      out.push(...renderFinding(f, c));
+      out.push('');
+    } else {
+      out.push(`${f.severity === 'error' ? 'ERROR' : f.severity === 'warning' ? 'WARN ' : 'INFO '}  ${f.kind} on ${f.connection ?? 'trace'}${f.stream !== null ? ` stream ${f.stream}` : ''}: ${f.title}`);
+    }
   }
+  if (trace.findings.some((f) => (shown.get(f.kind) ?? 0) > FULL_PER_KIND)) out.push('', `(findings beyond ${FULL_PER_KIND} of a kind are shortened; --json has them all)`, '');
   if (trace.findings.length) out.pop();
   out.push('');
 
