@@ -1,7 +1,16 @@
 'use client';
 import type { H2Stream } from '@/lib/trace';
 
-export default function Ladder({ stream, highlightFrame = null }: { stream: H2Stream; highlightFrame?: number | null }) {
+export default function Ladder({
+  stream,
+  highlightFrame = null,
+  children,
+}: {
+  stream: H2Stream;
+  highlightFrame?: number | null;
+  /** Shown between the title and the frames (stream summary). */
+  children?: React.ReactNode;
+}) {
   const t0 = stream.frames[0]?.tS ?? stream.startS;
   return (
     <section data-testid="stream-ladder" className="border-t border-zinc-200 dark:border-zinc-800">
@@ -9,6 +18,7 @@ export default function Ladder({ stream, highlightFrame = null }: { stream: H2St
         Stream {stream.connection} #{stream.id} {stream.method} {stream.path} {stream.status ?? ''}
         {stream.grpc ? ` · grpc-status ${stream.grpcStatus ?? '—'}` : ''}
       </h3>
+      {children}
       <div className="num grid grid-cols-[6rem_1fr_1fr] gap-x-2 px-2">
         <div className="font-sans font-semibold text-zinc-500">+time</div>
         <div className="font-sans font-semibold text-zinc-500">client →</div>
@@ -20,16 +30,18 @@ export default function Ladder({ stream, highlightFrame = null }: { stream: H2St
             data-frame={f.number}
             {...(f.number === highlightFrame ? { 'data-highlighted': 'true' } : {})}
           >
-            <div className={`text-zinc-500 ${f.number === highlightFrame ? 'bg-amber-100 dark:bg-amber-900/50' : ''}`}>
+            <div
+              className={`text-zinc-500 ${f.number === highlightFrame ? 'bg-amber-100 dark:bg-amber-900/50' : ''}`}
+            >
               {((f.tS - t0) * 1000).toFixed(2)}ms
             </div>
             <div
-              className={`${f.dir === 'c2s' ? 'text-blue-600 dark:text-blue-400' : ''} ${f.number === highlightFrame ? 'bg-amber-100 dark:bg-amber-900/50' : ''}`}
+              className={`${f.dir === 'c2s' ? 'text-blue-600 dark:text-blue-400' : ''} ${f.number === highlightFrame && f.dir === 'c2s' ? 'bg-amber-100 dark:bg-amber-900/50' : ''}`}
             >
               {f.dir === 'c2s' && <FrameCell f={f} open={f.number === highlightFrame} />}
             </div>
             <div
-              className={`${f.dir === 's2c' ? 'text-right text-teal-700 dark:text-teal-400' : ''} ${f.number === highlightFrame ? 'bg-amber-100 dark:bg-amber-900/50' : ''}`}
+              className={`${f.dir === 's2c' ? 'text-right text-teal-700 dark:text-teal-400' : ''} ${f.number === highlightFrame && f.dir === 's2c' ? 'bg-amber-100 dark:bg-amber-900/50' : ''}`}
             >
               {f.dir === 's2c' && <FrameCell f={f} open={f.number === highlightFrame} />}
             </div>
@@ -60,4 +72,3 @@ function FrameCell({ f, open }: { f: H2Stream['frames'][number]; open: boolean }
     </details>
   );
 }
-

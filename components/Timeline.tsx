@@ -109,6 +109,7 @@ export default function Timeline(props: {
     if (!g) return;
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     const d = dragRef.current;
+    const t0 = performance.now();
     draw({
       g,
       w,
@@ -144,6 +145,9 @@ export default function Timeline(props: {
       }
       drawOverview(og, w, OVERVIEW_H, pal, s.index, s.span, ovView);
     }
+    // Opt-in paint cost probe for tests/browser/perf.mjs.
+    const probe = (window as unknown as { __tlPaint?: number[] }).__tlPaint;
+    if (probe) probe.push(performance.now() - t0);
     if (!drawnRef.current && rootRef.current) {
       drawnRef.current = true;
       rootRef.current.setAttribute('data-ready', '1');

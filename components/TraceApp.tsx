@@ -17,7 +17,6 @@ type Phase =
   | { kind: 'error'; message: string }
   | { kind: 'done' };
 
-
 function readParams() {
   const p = new URLSearchParams(window.location.search);
   const num = (k: string) => (p.get(k) !== null && p.get(k) !== '' ? Number(p.get(k)) : null);
@@ -187,7 +186,8 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
     const p = new URLSearchParams();
     if (sample) p.set('sample', sample);
     for (const [k, name] of OPTION_PARAMS)
-      if (options[k] !== DEFAULT_OPTIONS[k] || sampleOptions[k] !== undefined) p.set(name, String(options[k]));
+      if (options[k] !== DEFAULT_OPTIONS[k] || sampleOptions[k] !== undefined)
+        p.set(name, String(options[k]));
     if (selFinding !== null) p.set('finding', String(selFinding));
     if (selConn) p.set('conn', selConn);
     if (selStream !== null) p.set('stream', String(selStream));
@@ -227,7 +227,7 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const tgt = e.target as HTMLElement | null;
-      if (tgt && (tgt.tagName === 'INPUT' || tgt.tagName === 'TEXTAREA')) return;
+      if (tgt && (tgt.tagName === 'INPUT' || tgt.tagName === 'TEXTAREA' || tgt.tagName === 'SELECT')) return;
       if (!trace) return;
       if (e.key === 'f') setView(null);
       else if (e.key === '/') {
@@ -268,7 +268,7 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
   };
 
   return (
-    <div className="flex min-h-screen flex-col">
+    <div className={`flex flex-col ${trace ? 'h-screen overflow-hidden' : 'min-h-screen'}`}>
       <header className="flex items-center gap-3 border-b border-zinc-200 px-3 py-1.5 dark:border-zinc-800">
         <Link href="/" className="font-semibold tracking-tight">
           tracelens
@@ -295,7 +295,9 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
         )}
         <div className="ml-auto flex items-center gap-2 text-zinc-500">
           {trace && <span>j/k findings · f fit · / search</span>}
-          {trace && !remote && <ShareButton file={file} keylog={() => keylogRef.current} />}
+          {trace && !remote && (
+            <ShareButton file={file} keylog={() => keylogRef.current} options={trace.options} />
+          )}
           <button
             onClick={toggleDark}
             className="rounded border border-zinc-300 px-2 py-0.5 dark:border-zinc-700"
@@ -371,4 +373,3 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
     </div>
   );
 }
-

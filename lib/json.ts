@@ -31,7 +31,10 @@ function jsonNumber(v: number): string {
   return String(Math.round(v * 1e9) / 1e9);
 }
 
-/** The replacer form of the number rule, for the rare values the fast path hands to JSON.stringify. */
+/**
+ * The number rule of the document: finite numbers only (NaN/Infinity become null), non-integers
+ * rounded to 1 ns.
+ */
 function replacer(_k: string, v: unknown): unknown {
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) return null;
@@ -40,118 +43,56 @@ function replacer(_k: string, v: unknown): unknown {
   return v;
 }
 
-/**
- * Writes JSON text in pieces of about `flushAt` characters to `sink`. The output is exactly what
- * JSON.stringify(value, replacer, indent) gives with the number rule above, but a replacer makes
- * JSON.stringify leave its native fast path and call back into JS for every value (a fifth of the
- * CLI's time on a large HTTP/2 capture), so the walk is done here, once, without the callback.
- */
-class JsonWriter {
-  private buf = '';
-
-  constructor(
-    private readonly gap: string,
-    private readonly sink: (chunk: string) => void,
-    private readonly flushAt: number,
-  ) {}
-
-  /** Serializes `value` (the property `key` of its holder); false when it has no JSON form (omitted). */
-  value(key: string, value: unknown, indent: string): boolean {
-    let v = value;
-    if (v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') {
-      v = (v as { toJSON: (k: string) => unknown }).toJSON(key);
-    }
-    switch (typeof v) {
-      case 'string':
-        this.buf += JSON.stringify(v);
-        return true;
-      case 'number':
-        this.buf += jsonNumber(v);
-        return true;
-      case 'boolean':
-        this.buf += v ? 'true' : 'false';
-        return true;
-      case 'object':
-        break;
-      case 'bigint':
-        // Same error as JSON.stringify.
-        JSON.stringify(v);
-        return false;
-      default:
-        return false; // undefined, function, symbol
-    }
-    if (v === null) {
-      this.buf += 'null';
-      return true;
-    }
-    if (Array.isArray(v)) {
-      this.array(v, indent);
-    } else if (v instanceof Number || v instanceof String || v instanceof Boolean) {
-      // Boxed primitives: let the engine apply its own unwrapping rules.
-      this.buf += JSON.stringify(v, replacer, this.gap);
-    } else {
-      this.object(v as Record<string, unknown>, indent);
-    }
-    if (this.buf.length >= this.flushAt) this.flush();
-    return true;
-  }
-
-  private array(a: readonly unknown[], indent: string): void {
-    if (a.length === 0) {
-      this.buf += '[]';
-      return;
-    }
-    const inner = indent + this.gap;
-    const sep = this.gap ? ',\n' + inner : ',';
-    this.buf += this.gap ? '[\n' + inner : '[';
-    for (let i = 0; i < a.length; i++) {
-      if (i > 0) this.buf += sep;
-      if (!this.value(String(i), a[i], inner)) this.buf += 'null';
-    }
-    this.buf += this.gap ? '\n' + indent + ']' : ']';
-  }
-
-  private object(o: Record<string, unknown>, indent: string): void {
-    const inner = indent + this.gap;
-    const open = this.gap ? '\n' + inner : '';
-    const colon = this.gap ? ': ' : ':';
-    let first = true;
-    this.buf += '{';
-    for (const k in o) {
-      if (!Object.prototype.hasOwnProperty.call(o, k)) continue;
-      const mark = this.buf.length;
-      this.buf += (first ? open : ',' + open) + JSON.stringify(k) + colon;
-      if (this.value(k, o[k], inner)) first = false;
-      else this.buf = this.buf.slice(0, mark); // no JSON form: the key is left out too
-    }
-    this.buf += first ? '}' : this.gap ? '\n' + indent + '}' : '}';
-  }
-
-  flush(): void {
-    if (this.buf.length > 0) this.sink(this.buf);
-    this.buf = '';
-  }
-}
-
-function gapOf(indent: number): string {
-  return ' '.repeat(Math.max(0, Math.min(10, Math.floor(indent))));
-}
+/** Elements of a top-level array serialized per engine call: about 1 MB of text for streams. */
+const BATCH = 256;
 
 /**
- * Serializes with finite numbers only (NaN/Infinity become null) and rounded times (1 ns), passing
- * the text to `sink` in pieces of about 1 MB so a large trace is never one giant string.
+ * Writes exactly the text of JSON.stringify(toTraceJson(trace), replacer, indent), but in pieces:
+ * a large HTTP/2 capture's document is tens of MB, and as one string (plus the copy with the
+ * trailing newline, plus its UTF-8 encoding for the write) it more than doubled the CLI's peak
+ * memory. The document's top level is laid out here; its arrays (streams, connections, ...) go
+ * to the engine in batches wrapped as [[...batch]], whose text has the elements already indented
+ * to their depth in the document: only the wrapper's brackets are cut off.
  */
 export function writeTraceJson(trace: Trace, sink: (chunk: string) => void, indent = 2): void {
-  const w = new JsonWriter(gapOf(indent), sink, 1 << 20);
-  w.value('', toTraceJson(trace), '');
-  w.flush();
+  const gap = ' '.repeat(Math.max(0, Math.min(10, Math.floor(indent))));
+  const doc = toTraceJson(trace);
+  const nl1 = gap ? '\n' + gap : '';
+  const colon = gap ? ': ' : ':';
+  // JSON.stringify([[a, b]], r, gap) is '[' nl1 '[' nl2 a ',' nl2 b nl1 ']' '\n' ']' (no newlines without a gap).
+  const cutHead = 2 + nl1.length;
+  const cutTail = nl1.length + (gap ? 3 : 2);
+  let buf = '{';
+  let first = true;
+  for (const key of Object.keys(doc)) {
+    const v = doc[key];
+    const head = (first ? '' : ',') + nl1 + JSON.stringify(key) + colon;
+    if (Array.isArray(v) && v.length > 0) {
+      buf += head + '[';
+      for (let i = 0; i < v.length; i += BATCH) {
+        const t = JSON.stringify([v.slice(i, i + BATCH)], replacer, gap);
+        buf += (i > 0 ? ',' : '') + t.slice(cutHead, t.length - cutTail);
+        if (buf.length >= 1 << 20) {
+          sink(buf);
+          buf = '';
+        }
+      }
+      buf += nl1 + ']';
+    } else {
+      const t = JSON.stringify(v, replacer, gap) as string | undefined;
+      if (t === undefined) continue; // no JSON form: the key is left out, as JSON.stringify does
+      // JSON text has no raw newline inside strings (they are escaped): every "\n" is layout.
+      buf += head + (gap ? t.replaceAll('\n', nl1) : t);
+    }
+    first = false;
+  }
+  buf += first ? '}' : (gap ? '\n' : '') + '}';
+  sink(buf);
 }
 
 /** Serializes with finite numbers only (NaN/Infinity become null) and rounded times (1 ns). */
 export function stringifyTrace(trace: Trace, indent = 2): string {
   const parts: string[] = [];
-  const w = new JsonWriter(gapOf(indent), (c) => parts.push(c), 1 << 20);
-  w.value('', toTraceJson(trace), '');
-  w.flush();
+  writeTraceJson(trace, (c) => parts.push(c), indent);
   return parts.join('');
 }

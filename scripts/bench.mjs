@@ -11,7 +11,8 @@
 // packets written directly as pcap records (loopback capture of a million tiny segments drops
 // packets; the reader's cost per packet is what is measured). Everything goes to bench/ (ignored).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync, openSync, writeSync, closeSync, readFileSync, unlinkSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -50,11 +51,20 @@ async function freePort() {
   });
 }
 
+/**
+ * Runs `run` while tcpdump captures `tcp port PORT` on loopback into `file`; returns how many
+ * packets the kernel dropped. A 1 GiB capture buffer (-B is in KiB) and no per-packet flush (-U)
+ * keep up with h2load on loopback: at 256 MiB with -U the 24000-request capture lost packets,
+ * which leaves holes in the HTTP/2 streams and makes the figures meaningless.
+ */
 async function withTcpdump(file, port, run) {
-  const td = spawn('tcpdump', ['-i', 'lo', '-s', '0', '-B', '262144', '-U', '-w', file, `tcp port ${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const td = spawn('tcpdump', ['-i', 'lo', '-s', '0', '-B', '1048576', '-w', file, `tcp port ${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   td.stderr.on('data', (d) => (err += d));
-  await sleep(800);
+  // Start the load only once tcpdump listens: setting up a 1 GiB ring takes a while on a busy
+  // machine, and a fixed 800 ms wait gave empty captures (24-byte files) there.
+  for (let waited = 0; !/listening on/.test(err) && td.exitCode === null && waited < 20000; waited += 50) await sleep(50);
+  await sleep(200);
   try {
     await run();
   } finally {
@@ -62,8 +72,13 @@ async function withTcpdump(file, port, run) {
     td.kill('SIGINT');
     await new Promise((r) => td.on('exit', r));
   }
-  const dropped = /(\d+) packets dropped by kernel/.exec(err);
-  if (dropped && Number(dropped[1]) > 0) console.error(`  note: tcpdump dropped ${dropped[1]} packets for ${path.basename(file)}`);
+  const dropped = /(\d+) packets? dropped by kernel/.exec(err);
+  const captured = /(\d+) packets? captured/.exec(err);
+  const n = dropped ? Number(dropped[1]) : NaN;
+  const c = captured ? Number(captured[1]) : NaN;
+  if (!(n === 0) || !(c > 0)) console.error(`  note: tcpdump captured ${captured ? c : '?'} and dropped ${dropped ? n : '?'} packets for ${path.basename(file)}`);
+  // An empty capture is as useless as one with holes: report it as a failure to retry.
+  return c > 0 ? n : NaN;
 }
 
 /** h2c capture: h2load against nghttpd (no TLS) serving a 16 KiB file, `n` requests. */
@@ -77,14 +92,21 @@ async function makeH2c(n) {
   writeFileSync(path.join(docroot, 'obj'), Buffer.alloc(16384, 'x'));
   const server = spawn('nghttpd', ['--no-tls', '-d', docroot, String(port)], { stdio: 'ignore' });
   await sleep(500);
+  let dropped = NaN;
   try {
-    await withTcpdump(file, port, async () => {
-      execFileSync('h2load', ['-n', String(n), '-c', '10', '-m', '10', `http://127.0.0.1:${port}/obj`], { stdio: 'ignore' });
-    });
+    // A capture with drops is thrown away and made again (tcpdump competes with h2load and
+    // nghttpd for the two cores); after three tries the last one is kept and its drops shown.
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      dropped = await withTcpdump(file, port, async () => {
+        execFileSync('h2load', ['-n', String(n), '-c', '10', '-m', '10', `http://127.0.0.1:${port}/obj`], { stdio: 'ignore' });
+      });
+      if (dropped === 0) break;
+      if (attempt < 3) unlinkSync(file);
+    }
   } finally {
     server.kill();
   }
-  return { file, port };
+  return { file, port, dropped };
 }
 
 /** Many-connection HTTP/1.1 mix: keep-alive and one-shot connections, small and large bodies. */
@@ -100,7 +122,7 @@ async function makeHttp1Mix(connections) {
     res.end(small ? '{"ok":true}' : big);
   });
   await new Promise((r) => server.listen(port, '127.0.0.1', r));
-  await withTcpdump(file, port, async () => {
+  const dropped = await withTcpdump(file, port, async () => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 20 });
     const one = (pathName, keep) =>
       new Promise((resolve, reject) => {
@@ -117,7 +139,7 @@ async function makeHttp1Mix(connections) {
     agent.destroy();
   });
   server.close();
-  return { file };
+  return { file, dropped };
 }
 
 /** 1,000,000 small TCP packets (pcap, Ethernet/IPv4), written directly: 1,000 connections of 1,000 segments. */
@@ -182,38 +204,70 @@ function makeSmallPackets(count = 1_000_000) {
   return { file };
 }
 
-function timeV(cmd, argv) {
-  const r = spawnSync('/usr/bin/time', ['-v', cmd, ...argv], { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'ignore', 'pipe'] });
+/** Runs `cmd` under /usr/bin/time -v; stdout goes to the file descriptor `outFd` (default: discarded). */
+function timeV(cmd, argv, outFd = 'ignore') {
+  const r = spawnSync('/usr/bin/time', ['-v', cmd, ...argv], { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', outFd, 'pipe'] });
   const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(r.stderr);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
   const seconds = wall ? Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]) : NaN;
   return { seconds, rssMB: rss ? Number(rss[1]) / 1024 : NaN, status: r.status, stderr: r.stderr };
 }
 
-function packetCount(file) {
-  const r = spawnSync(process.execPath, [path.join(root, 'bin/tracelens.mjs'), 'analyze', file, '--json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'tracelens-bench-'));
+process.on('exit', () => rmSync(tmpDir, { recursive: true, force: true }));
+
+/**
+ * Runs `cmd` once, timed, with its stdout in a temp file, and returns the timing and that output.
+ * One run gives both the figures and the counts (packets, frames) they are divided by.
+ */
+function timedToFile(cmd, argv) {
+  const outFile = path.join(tmpDir, 'out');
+  const fd = openSync(outFile, 'w');
+  let t;
   try {
-    const doc = JSON.parse(r.stdout);
-    return { packets: doc.input.packets, frames: doc.streams.reduce((n, s) => n + s.frames.length, 0) + doc.h2.reduce((n, h) => n + h.frames.length, 0) };
-  } catch {
-    return { packets: NaN, frames: NaN };
+    t = timeV(cmd, argv, fd);
+  } finally {
+    closeSync(fd);
   }
+  const text = readFileSync(outFile, 'utf8');
+  unlinkSync(outFile);
+  return { ...t, text };
 }
 
-function row(label, file, port, tshark) {
+/** HTTP/2 frames in a tracelens document: per stream and connection-level (stream 0). */
+function countFrames(doc) {
+  return doc.streams.reduce((n, s) => n + s.frames.length, 0) + doc.h2.reduce((n, h) => n + h.frames.length, 0);
+}
+
+function row(label, file, port, tshark, dropped) {
   const mb = statSync(file).size / 1e6;
-  const { packets, frames } = packetCount(file);
-  const tl = timeV(process.execPath, [path.join(root, 'bin/tracelens.mjs'), 'analyze', file, '--json']);
-  const out = { label, MB: mb.toFixed(1), packets, tracelens_s: tl.seconds.toFixed(2), 'MB/s': (mb / tl.seconds).toFixed(0), 'pkts/s': Math.round(packets / tl.seconds), 'frames/s': frames ? Math.round(frames / tl.seconds) : '-', peak_MB: tl.rssMB.toFixed(0), 'mem_target_MB': (0.5 * mb + 200).toFixed(0) };
+  const tl = timedToFile(process.execPath, [path.join(root, 'bin/tracelens.mjs'), 'analyze', file, '--json']);
+  let doc = null;
+  try {
+    doc = JSON.parse(tl.text);
+  } catch {
+    console.error(`  tracelens failed on ${path.basename(file)} (status ${tl.status}): ${tl.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+  }
+  const packets = doc ? doc.input.packets : NaN;
+  const frames = doc ? countFrames(doc) : NaN;
+  // A capture made earlier: its server port is the first connection's (h2load talks to one port).
+  if (port === undefined) port = doc?.connections[0]?.server.split(':').pop() ?? null;
+  const out = { label, MB: mb.toFixed(1), packets, dropped: dropped ?? '-', h2_frames: frames || '-', tracelens_s: tl.seconds.toFixed(2), 'MB/s': (mb / tl.seconds).toFixed(0), 'pkts/s': Math.round(packets / tl.seconds), 'frames/s': frames ? Math.round(frames / tl.seconds) : '-', peak_MB: tl.rssMB.toFixed(0), 'mem_target_MB': (0.5 * mb + 200).toFixed(0) };
   if (tshark) {
     const conv = timeV('tshark', ['-r', file, '-q', '-z', 'conv,tcp']);
     out.tshark_conv_s = conv.seconds.toFixed(2);
     out['x_vs_conv'] = (conv.seconds / tl.seconds).toFixed(1);
-    if (port) {
-      const h2 = timeV('tshark', ['-2', '-r', file, '-d', `tcp.port==${port},http2`, '-T', 'fields', '-e', 'http2.type']);
+    if (port && frames) {
+      // Two passes (-2), the server port decoded as HTTP/2, one line per packet with the types
+      // of the HTTP/2 frames in it: counted, so a dissection that silently found nothing (wrong
+      // port, no reassembly) shows as a frame count that differs from ours.
+      const h2 = timedToFile('tshark', ['-2', '-r', file, '-d', `tcp.port==${port},http2`, '-T', 'fields', '-e', 'http2.type']);
+      const tsFrames = h2.text.split('\n').reduce((n, l) => (l ? n + l.split(',').length : n), 0);
+      out.tshark_h2_frames = tsFrames;
       out.tshark_h2_s = h2.seconds.toFixed(2);
       out.tshark_h2_MB = h2.rssMB.toFixed(0);
       out['x_vs_h2'] = (h2.seconds / tl.seconds).toFixed(1);
+      if (tsFrames !== frames) console.error(`  note: tshark dissected ${tsFrames} HTTP/2 frames in ${path.basename(file)}, tracelens ${frames}`);
     }
   }
   return out;
@@ -225,32 +279,20 @@ async function main() {
   const rows = [];
   const given = opt('file', null);
   if (given) {
-    rows.push(row(path.basename(given), given, opt('port', null), tshark));
+    rows.push(row(path.basename(given), given, opt('port', undefined), tshark));
   } else {
     const sizes = (opt('sizes', '6000,12000,24000')).split(',').map(Number);
     for (const n of sizes) {
       const c = await makeH2c(n);
       if (!c) continue;
-      const port = c.port ?? (await detectPort(c.file));
-      rows.push(row(`h2c h2load n=${n}`, c.file, port, tshark));
+      rows.push(row(`h2c h2load n=${n}`, c.file, c.port ?? undefined, tshark, c.dropped));
     }
     const mix = await makeHttp1Mix(5000);
-    if (mix) rows.push(row('http1 mix 5000 conns', mix.file, null, tshark));
+    if (mix) rows.push(row('http1 mix 5000 conns', mix.file, null, tshark, mix.dropped));
     const small = makeSmallPackets();
     rows.push(row('1M small packets', small.file, null, tshark));
   }
   console.table(rows);
-}
-
-/** Server port of a capture made earlier: the most common destination port of its SYNs. */
-async function detectPort(file) {
-  const r = spawnSync(process.execPath, [path.join(root, 'bin/tracelens.mjs'), 'analyze', file, '--json'], { encoding: 'utf8', maxBuffer: 1 << 30 });
-  try {
-    const doc = JSON.parse(r.stdout);
-    return doc.connections[0]?.server.split(':').pop() ?? null;
-  } catch {
-    return null;
-  }
 }
 
 await main();

@@ -40,3 +40,10 @@ npx vitest run
 
 echo "== browser tests"
 npm run test:browser
+
+echo "== API tests against the built server"
+node tests/server/run.mjs
+
+echo "== sharing and compare browser tests"
+node tests/browser/share.mjs
+node tests/browser/compare.mjs

@@ -200,7 +200,7 @@ function Card({
         <span className="font-semibold text-zinc-800 dark:text-zinc-200">{title}</span>
         <span className="truncate text-[10px]">{sub}</span>
       </div>
-      <div className="h-40">
+      <div className="h-36">
         {empty ? (
           <Empty>{empty}</Empty>
         ) : (

@@ -116,14 +116,24 @@ export function idleHistogram(connections: Connection[]): { bins: HistBin[]; tot
     lo = Math.min(lo, x);
     hi = Math.max(hi, x);
   }
-  const nb = Math.min(24, Math.max(1, Math.ceil(Math.sqrt(d.length)) + 1));
-  const w = (hi - lo) / nb || 1;
+  // Equal "nice" bins (1, 2 or 5 x 10^k s) starting at a multiple of the width, at most 24.
+  const target = Math.min(24, Math.max(8, Math.ceil(Math.sqrt(d.length)) + 1));
+  const w = niceStep(Math.max((hi - lo) / target, lo * 0.01, 0.001));
+  const first = Math.floor(lo / w) * w;
+  const nb = Math.min(24, Math.max(1, Math.floor((hi - first) / w) + 1));
+  const decimals = Math.max(0, -Math.floor(Math.log10(w)));
   const bins: HistBin[] = Array.from({ length: nb }, (_, i) => ({
-    from: lo + i * w,
-    to: lo + (i + 1) * w,
-    label: `${(lo + i * w).toFixed(w < 1 ? 2 : 1)}`,
+    from: first + i * w,
+    to: first + (i + 1) * w,
+    label: (first + i * w).toFixed(decimals),
     count: 0,
   }));
-  for (const x of d) bins[Math.min(nb - 1, Math.floor((x - lo) / w))].count++;
+  for (const x of d) bins[Math.max(0, Math.min(nb - 1, Math.floor((x - first) / w)))].count++;
   return { bins, total: d.length };
+}
+
+function niceStep(x: number): number {
+  const p = Math.pow(10, Math.floor(Math.log10(x)));
+  const m = x / p;
+  return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
 }

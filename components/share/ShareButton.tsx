@@ -2,6 +2,7 @@
 // "Share": uploads the original capture to this server (multipart: optional "keylog" first, then
 // "file") with upload progress, then shows the view link and the edit link.
 import { useState } from 'react';
+import type { AnalysisOptions } from '@/lib/trace';
 
 type State =
   | { kind: 'closed' }
@@ -10,13 +11,25 @@ type State =
   | { kind: 'done'; viewUrl: string; editUrl: string }
   | { kind: 'error'; message: string };
 
-function upload(file: File, keylog: File | null, onProgress: (loaded: number, total: number) => void): Promise<{ viewUrl: string; editUrl: string }> {
+/** The link on the origin this page was loaded from (the server may see another host name). */
+function here(u: string): string {
+  try {
+    const x = new URL(u, window.location.href);
+    return `${window.location.origin}${x.pathname}${x.search}`;
+  } catch {
+    return u;
+  }
+}
+
+function upload(file: File, keylog: File | null, options: Partial<AnalysisOptions> | undefined, onProgress: (loaded: number, total: number) => void): Promise<{ viewUrl: string; editUrl: string }> {
   return new Promise((resolve, reject) => {
     const fd = new FormData();
     if (keylog) fd.append('keylog', keylog, keylog.name);
     fd.append('file', file, file.name);
     const xhr = new XMLHttpRequest();
-    xhr.open('POST', '/api/traces');
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(options ?? {})) if (typeof v === 'number' && Number.isFinite(v)) q.set(k, String(v));
+    xhr.open('POST', `/api/traces${q.size ? `?${q}` : ''}`);
     xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
     xhr.onload = () => {
       let body: { viewUrl?: string; editUrl?: string; error?: string } = {};
@@ -25,7 +38,7 @@ function upload(file: File, keylog: File | null, onProgress: (loaded: number, to
       } catch {
         /* not JSON */
       }
-      if (xhr.status === 201 && body.viewUrl && body.editUrl) resolve({ viewUrl: body.viewUrl, editUrl: body.editUrl });
+      if (xhr.status === 201 && body.viewUrl && body.editUrl) resolve({ viewUrl: here(body.viewUrl), editUrl: here(body.editUrl) });
       else reject(new Error(body.error ?? `the server answered HTTP ${xhr.status}`));
     };
     xhr.onerror = () => reject(new Error('network error while uploading'));
@@ -57,14 +70,14 @@ function CopyField({ label, value, testid }: { label: string; value: string; tes
   );
 }
 
-export default function ShareButton({ file, keylog }: { file: File | null; keylog?: () => File | null }) {
+export default function ShareButton({ file, keylog, options }: { file: File | null; keylog?: () => File | null; options?: Partial<AnalysisOptions> }) {
   const [state, setState] = useState<State>({ kind: 'closed' });
   const [withKeylog, setWithKeylog] = useState(false);
   if (!file) return null;
   const key = keylog?.() ?? null;
   const start = () => {
     setState({ kind: 'uploading', loaded: 0, total: file.size });
-    upload(file, withKeylog ? key : null, (loaded, total) => setState({ kind: 'uploading', loaded, total })).then(
+    upload(file, withKeylog ? key : null, options, (loaded, total) => setState({ kind: 'uploading', loaded, total })).then(
       (r) => setState({ kind: 'done', ...r }),
       (e: Error) => setState({ kind: 'error', message: e.message }),
     );

@@ -3,30 +3,38 @@
 // API (no re-analysis unless the columns are missing), notes are listed beside it, and holders of
 // the edit token (read once from ?token=, kept in sessionStorage, removed from the address bar)
 // can add, edit and delete notes.
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import type { Trace } from '@/lib/trace';
 import TraceView from '../TraceView';
-import type { View } from '../Timeline';
+import type { Pin, View } from '../Timeline';
 import Annotations, { type Annotation, type AnnotationTarget } from './Annotations';
 import { analyzeFile, loadSharedTrace, traceSpan } from './load';
 
 const MAX_HEX_FETCH = 32 * 1024 * 1024;
 
+const tokens = new Map<string, string | null>();
+
+/** The edit token: from ?token= (first load), else this tab's sessionStorage; cached per trace. */
 function readToken(id: string): string | null {
-  if (typeof window === 'undefined') return null;
+  if (tokens.has(id)) return tokens.get(id) ?? null;
   const key = `tracelens-token:${id}`;
-  const url = new URL(window.location.href);
-  const fromUrl = url.searchParams.get('token');
+  const fromUrl = new URL(window.location.href).searchParams.get('token');
+  let t = fromUrl;
   try {
     if (fromUrl) sessionStorage.setItem(key, fromUrl);
-    return fromUrl ?? sessionStorage.getItem(key);
+    else t = sessionStorage.getItem(key);
   } catch {
-    return fromUrl;
+    /* storage unavailable: memory only */
   }
+  tokens.set(id, t);
+  return t;
 }
 
+const noSubscribe = () => () => {};
+
 export default function SharedViewer({ id, name }: { id: string; name: string }) {
-  const [token] = useState<string | null>(() => readToken(id));
+  // Server render and hydration see no token; the client then reads it (no hydration mismatch).
+  const token = useSyncExternalStore(noSubscribe, () => readToken(id), () => null);
   const [trace, setTrace] = useState<Trace | null>(null);
   const [file, setFile] = useState<File | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -42,12 +50,13 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
 
   // Strip the token from the address bar so the page's URL can be passed on safely.
   useEffect(() => {
+    readToken(id);
     const url = new URL(window.location.href);
     if (url.searchParams.has('token')) {
       url.searchParams.delete('token');
       window.history.replaceState(null, '', url.pathname + url.search + url.hash);
     }
-  }, []);
+  }, [id]);
 
   useEffect(() => {
     let cancelled = false;
@@ -156,6 +165,49 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
     return () => window.removeEventListener('hashchange', go);
   }, [trace, notes, selectNote]);
 
+  const pins = useMemo<Pin[]>(() => {
+    if (!trace) return [];
+    const out: Pin[] = [];
+    for (const a of notes) {
+      const t = a.target;
+      let tS: number | null = null;
+      let conn: string | null = null;
+      if ('packet' in t) {
+        const p = trace.packets;
+        const i = t.packet - 1;
+        if (p && i >= 0 && i < p.length) {
+          tS = p.time[i];
+          conn = trace.connections[p.conn[i]]?.id ?? null;
+        }
+      } else if ('stream' in t) {
+        const st = trace.streams.find((x) => x.connection === t.stream.connection && x.id === t.stream.id);
+        tS = st?.frames[0]?.tS ?? null;
+        conn = t.stream.connection;
+      } else if ('connection' in t) {
+        tS = trace.connections.find((c) => c.id === t.connection)?.startS ?? null;
+        conn = t.connection;
+      } else if ('finding' in t) {
+        const f = trace.findings[t.finding];
+        tS = f?.startS ?? null;
+        conn = f?.connection ?? null;
+      } else if ('range' in t) tS = t.range.startS;
+      if (tS === null) continue;
+      const text = a.text.length > 40 ? `${a.text.slice(0, 39)}…` : a.text;
+      out.push({ id: a.id, tS, conn, label: `${a.author || 'anonymous'}: ${text}` });
+    }
+    return out;
+  }, [trace, notes]);
+
+  const onPin = useCallback(
+    (aid: string) => {
+      const a = notes.find((n) => n.id === aid);
+      if (!a) return;
+      selectNote(a);
+      document.getElementById(`note-${a.id}`)?.scrollIntoView({ block: 'nearest' });
+    },
+    [notes, selectNote],
+  );
+
   const targets = useMemo<AnnotationTarget[]>(() => {
     const out: AnnotationTarget[] = [];
     if (selPacket !== null) out.push({ packet: selPacket });
@@ -216,6 +268,8 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
               setSelStream={setSelStream}
               selPacket={selPacket}
               setSelPacket={setSelPacket}
+              pins={pins}
+              onPin={onPin}
             />
           </div>
           <Annotations traceId={id} notes={notes} token={token} selectedNote={selNote} targets={targets} onSelect={selectNote} onChanged={reloadNotes} />

@@ -103,6 +103,23 @@ function byEtherType(
   return fail('not-ip', `ethertype 0x${type.toString(16).padStart(4, '0')}`);
 }
 
+/**
+ * Dotted text of the IPv4 address at `at`. A capture holds few distinct addresses, so the text is
+ * kept per address: one string per packet and direction less to build, and the tracker's tuple
+ * comparisons then meet the same string object. Bounded: cleared when it grows past 64 Ki entries.
+ */
+const ipv4Texts = new Map<number, string>();
+function ipv4Text(data: Uint8Array, at: number): string {
+  const n = ((data[at] << 24) | (data[at + 1] << 16) | (data[at + 2] << 8) | data[at + 3]) >>> 0;
+  let t = ipv4Texts.get(n);
+  if (t === undefined) {
+    if (ipv4Texts.size >= 65536) ipv4Texts.clear();
+    t = `${data[at]}.${data[at + 1]}.${data[at + 2]}.${data[at + 3]}`;
+    ipv4Texts.set(n, t);
+  }
+  return t;
+}
+
 export function decodeIpv4(data: Uint8Array, off: number, vlan: number[]): NetPacket | NetDecodeFailure {
   const n = data.length;
   if (off + 20 > n) return fail('malformed', 'IPv4 header cut short');
@@ -120,8 +137,8 @@ export function decodeIpv4(data: Uint8Array, off: number, vlan: number[]): NetPa
   const moreFragments = (flagsFrag & 0x2000) !== 0;
   return {
     ipVersion: 4,
-    src: `${data[off + 12]}.${data[off + 13]}.${data[off + 14]}.${data[off + 15]}`,
-    dst: `${data[off + 16]}.${data[off + 17]}.${data[off + 18]}.${data[off + 19]}`,
+    src: ipv4Text(data, off + 12),
+    dst: ipv4Text(data, off + 16),
     protocol: data[off + 9],
     ttl: data[off + 8],
     ipId: (data[off + 4] << 8) | data[off + 5],

@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { Analyzer, AnalysisError } from '../analyze';
 import { stringifyTrace } from '../json';
 import { encodeColumns } from '../packets';
-import type { Trace } from '../trace';
+import type { AnalysisOptions, Trace } from '../trace';
 import { newId } from './sqlite-store';
 import type { TraceStore } from './types';
 
@@ -29,6 +29,8 @@ export interface IngestOptions {
   limitBytes: number;
   /** NSS key log text, only when the user consented to share it. */
   keylog?: string | null;
+  /** Thresholds the sharer analyzed with, so viewers see the same findings. */
+  options?: Partial<AnalysisOptions>;
 }
 
 export interface IngestResult {
@@ -42,7 +44,7 @@ export async function ingest(store: TraceStore, source: AsyncIterable<Uint8Array
   const tmpRaw = path.join(store.tmpDir(), `${newId()}.upload`);
   const out = createWriteStream(tmpRaw);
   const hash = createHash('sha256');
-  const analyzer = new Analyzer({ name: opts.name, keylog: opts.keylog ?? undefined });
+  const analyzer = new Analyzer({ name: opts.name, keylog: opts.keylog ?? undefined }, opts.options);
   let bytes = 0;
   let tmpKeylog: string | null = null;
   try {

@@ -22,8 +22,8 @@ await h.scenario('compare-keepalive', async (page) => {
   await page.waitForSelector('[data-testid=compare-only-a-findings] [data-finding-kind="tcp.rst-after-idle"]');
   assert((await page.locator('[data-testid=timeline]').count()) === 2, 'two timelines');
   // Synchronized zoom: a wheel on A zooms B as well.
-  const box = await page.locator('[data-testid=timeline] canvas').first().boundingBox();
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  const box = await page.locator('[data-testid=timeline-canvas]').first().boundingBox();
+  await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2);
   await page.mouse.wheel(0, -300);
   await page.waitForSelector('[data-testid=timeline][data-view-start-s]');
   const starts = await page.locator('[data-testid=timeline]').evaluateAll((els) => els.map((e) => e.getAttribute('data-view-start-s')));

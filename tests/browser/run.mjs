@@ -94,9 +94,10 @@ await scenario('landing', async (page) => {
   await page.waitForSelector('[data-sample]', { timeout: 5000 }).catch(() => {});
 });
 
+// The gallery applies the sample's options (idle-reset-nat needs idleThresholdS 3).
 await scenario('idle-reset-finding', async (page) => {
   await page.goto(base);
-  await page.setInputFiles('[data-testid=open-file]', idle);
+  await page.click('[data-sample="idle-reset-nat"]');
   const f = page.locator('[data-finding-kind="tcp.rst-after-idle"]').first();
   await f.waitFor({ timeout: 20000 });
   await f.click();
@@ -104,6 +105,96 @@ await scenario('idle-reset-finding', async (page) => {
   const start = await page.getAttribute('[data-testid=timeline]', 'data-view-start-s');
   if (start === null) throw new Error('timeline did not zoom');
   await page.waitForSelector('tr[data-conn][aria-selected="true"]');
+  if (!/[?&]idle=3\b/.test(page.url())) throw new Error(`URL lacks idle=3: ${page.url()}`);
+});
+
+// Thresholds popover: a file opened with the defaults (idle 30 s) has no idle finding; idle 3 s re-runs it.
+await scenario('thresholds-rerun', async (page) => {
+  await page.goto(base);
+  await page.setInputFiles('[data-testid=open-file]', idle);
+  await page.waitForSelector('[data-testid=summary]', { timeout: 20000 });
+  if (await page.locator('[data-finding-kind="tcp.rst-after-idle"]').count())
+    throw new Error('idle finding present at the default threshold');
+  await page.click('[data-testid=options-button]');
+  await page.fill('[data-option=idleThresholdS]', '3');
+  await page.screenshot({ path: join(shots, 'thresholds-popover.png') });
+  await page.click('[data-testid=options-apply]');
+  await page.locator('[data-finding-kind="tcp.rst-after-idle"]').first().waitFor({ timeout: 20000 });
+  if (!/[?&]idle=3\b/.test(page.url())) throw new Error(`URL lacks idle=3: ${page.url()}`);
+});
+
+await scenario('connection-table-sort', async (page) => {
+  await page.goto(`${base}/?sample=deadline-cut`);
+  await page.waitForSelector('tr[data-conn]', { timeout: 20000 });
+  const col = async (i) =>
+    page.$$eval(
+      '[data-testid=connections] tbody tr',
+      (rows, i) => rows.map((r) => r.children[i].textContent),
+      i,
+    );
+  const num = (xs) => xs.map((x) => parseFloat(x));
+  await page.click('[data-testid=connections] th[data-sort-key=dur]');
+  const asc = num(await col(6));
+  if (asc.some((v, i) => i && v < asc[i - 1])) throw new Error(`not ascending: ${asc}`);
+  await page.click('[data-testid=connections] th[data-sort-key=dur]');
+  const desc = num(await col(6));
+  if (desc.some((v, i) => i && v > desc[i - 1])) throw new Error(`not descending: ${desc}`);
+  if ((await page.getAttribute('th[data-sort-key=dur]', 'aria-sort')) !== 'descending')
+    throw new Error('aria-sort');
+  const total = (await col(0)).length;
+  await page.click('[data-testid=filter-has-finding]');
+  const withF = (await col(0)).length;
+  if (!(withF > 0 && withF < total)) throw new Error(`has-finding filter: ${withF} of ${total}`);
+  // Row click selects the connection and zooms the timeline to it.
+  await page.locator('[data-testid=connections] tbody tr').first().click();
+  await page.waitForSelector('tr[data-conn][aria-selected="true"]');
+  if ((await page.getAttribute('[data-testid=timeline]', 'data-view-start-s')) === null)
+    throw new Error('timeline did not zoom to the connection');
+});
+
+await scenario('http1-exchange-detail', async (page) => {
+  await page.goto(`${base}/?sample=healthy-http1`);
+  const row = page.locator('tr[data-exchange]').first();
+  await row.waitFor({ timeout: 20000 });
+  await row.click();
+  await page.waitForSelector('[data-testid=exchange-detail]');
+  await page.waitForSelector('[data-testid=exchange-waterfall]');
+  const txt = await page.locator('[data-testid=exchange-detail]').textContent();
+  if (!/Request/.test(txt) || !/Response/.test(txt)) throw new Error('no request/response headers');
+  await page.locator('[data-testid=exchange-detail] [data-evidence-packet]').first().click();
+  await page.waitForSelector('[data-testid=packet-detail]');
+});
+
+await scenario('charts', async (page) => {
+  await page.goto(`${base}/?sample=close-wait-leak`);
+  await page.waitForSelector('[data-testid=summary]', { timeout: 20000 });
+  await page.click('[data-testid=charts-toggle]');
+  await page.waitForSelector('[data-testid=charts] svg.recharts-surface', { timeout: 10000 });
+  const n = await page.locator('[data-testid=charts] svg.recharts-surface').count();
+  if (n < 2) throw new Error(`only ${n} charts`);
+});
+
+await scenario('evidence-frame', async (page) => {
+  await page.goto(`${base}/?sample=h2-rule-violations`);
+  await page.waitForSelector('[data-finding-kind]', { timeout: 20000 });
+  const frameChip = page.locator('[data-finding-kind]');
+  const count = await frameChip.count();
+  for (let i = 0; i < count; i++) {
+    await frameChip.nth(i).click();
+    const chip = page.locator('[aria-selected="true"][data-finding-kind] [data-evidence=frame]').first();
+    if (await chip.count()) {
+      await chip.click();
+      // Frames on stream 0 have no ladder: try the next finding then.
+      const ok = await page
+        .waitForSelector('[data-testid=stream-ladder] [data-highlighted=true]', { timeout: 2000 })
+        .then(
+          () => true,
+          () => false,
+        );
+      if (ok) return;
+    }
+  }
+  throw new Error('no finding with frame evidence');
 });
 
 await scenario('http2-ladder', async (page) => {

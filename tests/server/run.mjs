@@ -173,6 +173,17 @@ await test('a server killed during an upload lists no partial trace after restar
   assert(readdirSync(path.join(dataDir, 'tmp')).length === 0, 'tmp cleaned');
 });
 
+await test('uploads keep the sharer\'s thresholds, and links use the client\'s host', async () => {
+  const r = await fetch(`${server.base}/api/traces?name=t.pcap&idleThresholdS=3`, { method: 'POST', body: capture, headers: { 'content-type': 'application/octet-stream', 'x-forwarded-host': 'traces.example.test', 'x-forwarded-proto': 'https' } });
+  const body = await r.json();
+  assert(r.status === 201, `status ${r.status} ${JSON.stringify(body)}`);
+  assert(body.viewUrl === `https://traces.example.test/t/${body.id}`, `viewUrl ${body.viewUrl}`);
+  const doc = await (await fetch(`${server.base}/api/traces/${body.id}`)).json();
+  assert(doc.trace.options.idleThresholdS === 3, `options ${JSON.stringify(doc.trace.options)}`);
+  const bad = await fetch(`${server.base}/api/traces?idleThresholdS=-1`, { method: 'POST', body: capture, headers: { 'content-type': 'application/octet-stream' } });
+  assert(bad.status === 400, `bad threshold ${bad.status}`);
+});
+
 await test('ids are validated and security headers are set', async () => {
   const r = await fetch(`${server.base}/api/traces/..%2F..%2Fetc%2Fpasswd`);
   assert(r.status === 404, `status ${r.status}`);

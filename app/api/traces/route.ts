@@ -3,6 +3,7 @@
 import { Readable } from 'node:stream';
 import Busboy from 'busboy';
 import { ingest, UploadError } from '@/lib/store/ingest';
+import { DEFAULT_OPTIONS, type AnalysisOptions } from '@/lib/trace';
 import { clientKey, errorJson, getStore, json, takeUploadToken, uploadLimit } from '@/lib/store/server';
 
 export const runtime = 'nodejs';
@@ -25,7 +26,30 @@ async function* webChunks(body: ReadableStream<Uint8Array>): AsyncIterable<Uint8
   }
 }
 
-function fromMultipart(req: Request): Promise<{ name: string; result: Awaited<ReturnType<typeof ingest>> }> {
+/** Analysis thresholds from the query (?idleThresholdS=3&...): positive finite numbers only. */
+function optionsOf(req: Request): Partial<AnalysisOptions> | { error: string } {
+  const q = new URL(req.url).searchParams;
+  const out: Partial<AnalysisOptions> = {};
+  for (const k of Object.keys(DEFAULT_OPTIONS) as (keyof AnalysisOptions)[]) {
+    const v = q.get(k);
+    if (v === null) continue;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0 || n > 1e9) return { error: `${k} must be a positive number of seconds (or factor)` };
+    out[k] = n;
+  }
+  return out;
+}
+
+/** The origin the client used (Host / X-Forwarded-* headers), so the links work where it is. */
+function originOf(req: Request): string {
+  const url = new URL(req.url);
+  const host = (req.headers.get('x-forwarded-host') ?? req.headers.get('host') ?? '').split(',')[0].trim();
+  const proto = (req.headers.get('x-forwarded-proto') ?? url.protocol.replace(/:$/, '')).split(',')[0].trim();
+  if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host) || !/^https?$/.test(proto)) return url.origin;
+  return `${proto}://${host}`;
+}
+
+function fromMultipart(req: Request, options: Partial<AnalysisOptions>): Promise<{ name: string; result: Awaited<ReturnType<typeof ingest>> }> {
   const limit = uploadLimit();
   return new Promise((resolve, reject) => {
     let keylog: string | null = null;
@@ -53,7 +77,7 @@ function fromMultipart(req: Request): Promise<{ name: string; result: Awaited<Re
       }
       sawFile = true;
       const name = safeName(info.filename);
-      ingest(getStore(), stream as AsyncIterable<Uint8Array>, { name, limitBytes: limit, keylog })
+      ingest(getStore(), stream as AsyncIterable<Uint8Array>, { name, limitBytes: limit, keylog, options })
         .then((result) => resolve({ name, result }))
         .catch((e) => {
           stream.resume();
@@ -81,18 +105,20 @@ export async function POST(req: Request): Promise<Response> {
     return errorJson(413, `upload of ${declared} bytes is larger than the limit of ${limit} bytes`);
   }
   try {
+    const options = optionsOf(req);
+    if ('error' in options) return errorJson(400, options.error);
     const type = req.headers.get('content-type') ?? '';
     let id: string;
     let token: string;
     if (type.startsWith('multipart/form-data')) {
-      const { result } = await fromMultipart(req);
+      const { result } = await fromMultipart(req, options);
       ({ id, token } = result);
     } else {
       if (!req.body) return errorJson(400, 'empty upload: send the capture as the request body');
       const name = safeName(new URL(req.url).searchParams.get('name') ?? req.headers.get('x-file-name'));
-      ({ id, token } = await ingest(getStore(), webChunks(req.body), { name, limitBytes: limit }));
+      ({ id, token } = await ingest(getStore(), webChunks(req.body), { name, limitBytes: limit, options }));
     }
-    const origin = new URL(req.url).origin;
+    const origin = originOf(req);
     return json({ id, viewUrl: `${origin}/t/${id}`, editUrl: `${origin}/t/${id}?token=${token}` }, 201);
   } catch (e) {
     if (e instanceof UploadError) return errorJson(e.status, e.message);

@@ -1,0 +1,11 @@
+// Runs once when the server starts: opens the shared-trace store so leftovers of uploads cut short
+// by a crash (files in <data>/tmp) are removed at start, not at the first API request.
+export async function register(): Promise<void> {
+  if (process.env.NEXT_RUNTIME !== 'nodejs' || process.env.NEXT_PHASE === 'phase-production-build') return;
+  try {
+    const { getStore } = await import('./lib/store/server');
+    getStore();
+  } catch (e) {
+    console.error(`tracelens: could not open the trace store at start: ${(e as Error).message}`);
+  }
+}
