@@ -194,7 +194,8 @@ export default function ComparePage() {
             step="any"
             data-testid="compare-idle"
             className="w-20 rounded border border-zinc-300 bg-transparent px-1 dark:border-zinc-700"
-            placeholder="30"
+            placeholder={String(A?.options.idleThresholdS ?? B?.options.idleThresholdS ?? 30)}
+            title="Idle threshold (s) both runs are analyzed with; empty keeps each trace's own"
             defaultValue={idle ?? ''}
             key={idle ?? 'default'}
             onBlur={(e) => {

@@ -1,5 +1,6 @@
 // Compare page: load the keep-alive pair through the two file inputs with idle threshold 3 s and
 // see the summary name the reset/keep-alive difference. Expects `npm run build`.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { root, start } from './_harness.mjs';
 
@@ -30,6 +31,24 @@ await h.scenario('compare-keepalive', async (page) => {
   assert(starts.every((s) => s !== null), `both timelines zoomed: ${starts}`);
   const diff = await page.locator('[data-testid=compare-differences]').textContent();
   assert(/how it ended/.test(diff), `difference table: ${diff}`);
+});
+
+await h.scenario('compare-shared-link', async (page) => {
+  const ids = [];
+  for (const side of ['a', 'b']) {
+    const r = await fetch(`${h.base}/api/traces?name=${side}.pcap&idleThresholdS=3`, { method: 'POST', body: readFileSync(join(dir, side, 'capture.pcap')), headers: { 'content-type': 'application/octet-stream' } });
+    assert(r.status === 201, `upload ${r.status}`);
+    ids.push((await r.json()).id);
+  }
+  await page.goto(`${h.base}/compare?a=${ids[0]}&b=${ids[1]}`);
+  const summary = page.locator('[data-testid=compare-summary]');
+  await summary.waitFor({ timeout: 20000 });
+  const text = await summary.textContent();
+  assert(/reset after \d+ s idle/.test(text) && /keep-alive every/.test(text), `summary: ${text}`);
+  const link = await page.getAttribute('[data-testid=compare-link]', 'href');
+  assert(link.includes(ids[0]) && link.includes(ids[1]), `shareable link ${link}`);
+  await page.selectOption('[data-testid=compare-align]', 'request');
+  await page.waitForSelector('text=to align first requests');
 });
 
 await h.finish();

@@ -78,7 +78,7 @@ function makePcap(total) {
     o += len;
     written++;
   };
-  while (written < total) {
+  while (written < total && slot < total * 4) {
     const ci = slot % nConn;
     slot++;
     const t = (written / total) * span;
@@ -112,7 +112,6 @@ function makePcap(total) {
       write(t, ci, false, 0x18, s.seqS, s.seqC, PAY_S);
       s.seqS += PAY_S;
     }
-    if (slot > total * 4) break;
   }
   return { bytes: buf.subarray(0, o), packets: written };
 }
