@@ -262,6 +262,8 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
       return;
     }
     if (main) {
+      // A key log dropped together with the capture is kept too, so sharing can offer it.
+      if (key) keylogRef.current = key;
       setSampleOptions({});
       analyze(main, key ?? keylogRef.current, null, options);
     }
