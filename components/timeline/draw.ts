@@ -356,7 +356,8 @@ export function draw(d: DrawInput): void {
       g.fillRect(0, y, GUTTER, ROW);
       g.fillStyle = pal.dim;
       const s = row.stream;
-      const label = `#${s.id} ${s.method ?? ''} ${s.path ?? ''}`.slice(0, 24);
+      const full = `#${s.id} ${s.method ?? ''} ${s.path ?? ''}`;
+      const label = full.length > 17 ? `${full.slice(0, 16)}…` : full;
       g.fillText(label, 36, y + ROW / 2);
       if (s.status !== null || s.reset) {
         g.fillStyle = s.reset || (s.status ?? 0) >= 500 ? GLYPH.rst : pal.dim;
