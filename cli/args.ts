@@ -29,12 +29,20 @@ format is sniffed from the content. --json prints the document of the trace JSON
 function num(flag: string, v: string | undefined): number {
   if (v === undefined) throw new UsageError(`${flag} needs a value`);
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag} takes a non-negative number, not ${JSON.stringify(v)}`);
+  if (!Number.isFinite(n) || n < 0)
+    throw new UsageError(`${flag} takes a non-negative number, not ${JSON.stringify(v)}`);
   return n;
 }
 
 export function parseArgs(argv: string[]): ParsedArgs {
-  const out: ParsedArgs = { command: 'help', files: [], json: false, keylog: null, failOn: null, color: true };
+  const out: ParsedArgs = {
+    command: 'help',
+    files: [],
+    json: false,
+    keylog: null,
+    failOn: null,
+    color: true,
+  };
   if (argv.length === 0) return out;
   const [cmd, ...rest] = argv;
   if (cmd === '--help' || cmd === '-h' || cmd === 'help') return out;
@@ -43,7 +51,10 @@ export function parseArgs(argv: string[]): ParsedArgs {
   out.command = cmd;
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
-    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const [flag, inline] =
+      a.startsWith('--') && a.includes('=')
+        ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]
+        : [a, undefined];
     const value = (): string | undefined => (inline !== undefined ? inline : rest[++i]);
     switch (flag) {
       case '--json':
@@ -86,7 +97,9 @@ export function parseArgs(argv: string[]): ParsedArgs {
   }
   const want = out.command === 'compare' ? 2 : 1;
   if (out.files.length !== want) {
-    throw new UsageError(`${out.command} takes ${want === 1 ? 'one file' : 'two files'}, got ${out.files.length}`);
+    throw new UsageError(
+      `${out.command} takes ${want === 1 ? 'one file' : 'two files'}, got ${out.files.length}`,
+    );
   }
   return out;
 }

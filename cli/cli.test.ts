@@ -36,14 +36,22 @@ describe('tracelens analyze', () => {
   });
 
   it('prints the contract JSON with --json and echoes thresholds', async () => {
-    const r = await run(['analyze', path.join(REAL_CAPTURES, 'deepflow-client-keep-alive.pcap'), '--json', '--idle-threshold', '7']);
+    const r = await run([
+      'analyze',
+      path.join(REAL_CAPTURES, 'deepflow-client-keep-alive.pcap'),
+      '--json',
+      '--idle-threshold',
+      '7',
+    ]);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out);
     expect(doc.tool).toBe('tracelens');
     expect(doc.options.idleThresholdS).toBe(7);
     expect(doc.connections).toHaveLength(1);
     expect(doc.connections[0].keepalives).toEqual({ c2s: 1, s2c: 0 });
-    expect(Array.isArray(doc.streams) && Array.isArray(doc.exchanges) && Array.isArray(doc.findings)).toBe(true);
+    expect(Array.isArray(doc.streams) && Array.isArray(doc.exchanges) && Array.isArray(doc.findings)).toBe(
+      true,
+    );
   });
 
   it('refuses a non-capture with one line naming the magic and offset', async () => {

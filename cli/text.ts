@@ -69,7 +69,12 @@ function table(headers: string[], rows: string[][], rightAlign: Set<number>): st
 
 function evidenceText(f: Finding): string {
   const parts = f.evidence.slice(0, 8).map((e) => {
-    const what = e.packet !== undefined ? `packet ${e.packet}` : e.frame !== undefined ? `frame ${e.frame}` : `line ${e.line}`;
+    const what =
+      e.packet !== undefined
+        ? `packet ${e.packet}`
+        : e.frame !== undefined
+          ? `frame ${e.frame}`
+          : `line ${e.line}`;
     return e.note ? `${what} (${e.note})` : what;
   });
   if (f.evidence.length > 8) parts.push(`+${f.evidence.length - 8} more`);
@@ -77,7 +82,12 @@ function evidenceText(f: Finding): string {
 }
 
 function renderFinding(f: Finding, color: boolean): string[] {
-  const sev = f.severity === 'error' ? paint(color, '1;31', 'ERROR') : f.severity === 'warning' ? paint(color, '1;33', 'WARN ') : paint(color, '36', 'INFO ');
+  const sev =
+    f.severity === 'error'
+      ? paint(color, '1;31', 'ERROR')
+      : f.severity === 'warning'
+        ? paint(color, '1;33', 'WARN ')
+        : paint(color, '36', 'INFO ');
   const where = [f.connection, f.stream !== null ? `stream ${f.stream}` : null].filter(Boolean).join(' ');
   const out = [`${sev}  ${paint(color, '1', f.title)}`];
   out.push(`       ${f.kind}${where ? `  on ${where}` : ''}  at ${fmtS(f.startS)}–${fmtS(f.endS)} s`);
@@ -88,7 +98,8 @@ function renderFinding(f: Finding, color: boolean): string[] {
 
 function connectionRow(c: Connection): string[] {
   const flags: string[] = [];
-  if (c.retransmissions.c2s + c.retransmissions.s2c) flags.push(`retx ${c.retransmissions.c2s + c.retransmissions.s2c}`);
+  if (c.retransmissions.c2s + c.retransmissions.s2c)
+    flags.push(`retx ${c.retransmissions.c2s + c.retransmissions.s2c}`);
   if (c.keepalives.c2s + c.keepalives.s2c) flags.push(`ka ${c.keepalives.c2s + c.keepalives.s2c}`);
   if (c.vlan.length) flags.push(`vlan ${c.vlan.join('/')}`);
   if (c.tls?.sni) flags.push(`sni ${c.tls.sni}`);
@@ -109,7 +120,13 @@ function connectionRow(c: Connection): string[] {
   ];
 }
 
-const FRAME_LETTER: Record<string, string> = { HEADERS: 'H', DATA: 'D', CONTINUATION: 'C', RST_STREAM: 'R', PUSH_PROMISE: 'P' };
+const FRAME_LETTER: Record<string, string> = {
+  HEADERS: 'H',
+  DATA: 'D',
+  CONTINUATION: 'C',
+  RST_STREAM: 'R',
+  PUSH_PROMISE: 'P',
+};
 
 /** Frame sequence, client frames upper case and server frames lower case; * marks END_STREAM. */
 export function shortSequence(s: H2Stream, max = 40): string {
@@ -117,7 +134,9 @@ export function shortSequence(s: H2Stream, max = 40): string {
   for (const f of s.frames) {
     const letter = FRAME_LETTER[f.type];
     if (!letter) continue;
-    parts.push((f.dir === 'c2s' ? letter : letter.toLowerCase()) + (f.flags.includes('END_STREAM') ? '*' : ''));
+    parts.push(
+      (f.dir === 'c2s' ? letter : letter.toLowerCase()) + (f.flags.includes('END_STREAM') ? '*' : ''),
+    );
   }
   return truncate(parts.join(' '), max);
 }
@@ -177,7 +196,13 @@ export function renderTraceText(trace: Trace, opts: TextOptions): string {
   );
   for (const w of input.warnings) out.push(paint(c, '33', `warning: ${w}`));
   if (input.unparsedLines?.count) {
-    out.push(paint(c, '33', `warning: ${input.unparsedLines.count} log lines did not parse (lines ${input.unparsedLines.lines.slice(0, 10).join(', ')}${input.unparsedLines.count > 10 ? ', ...' : ''})`));
+    out.push(
+      paint(
+        c,
+        '33',
+        `warning: ${input.unparsedLines.count} log lines did not parse (lines ${input.unparsedLines.lines.slice(0, 10).join(', ')}${input.unparsedLines.count > 10 ? ', ...' : ''})`,
+      ),
+    );
   }
   out.push('');
 
@@ -195,34 +220,66 @@ export function renderTraceText(trace: Trace, opts: TextOptions): string {
       out.push(...renderFinding(f, c));
       out.push('');
     } else {
-      out.push(`${f.severity === 'error' ? 'ERROR' : f.severity === 'warning' ? 'WARN ' : 'INFO '}  ${f.kind} on ${f.connection ?? 'trace'}${f.stream !== null ? ` stream ${f.stream}` : ''}: ${f.title}`);
+      out.push(
+        `${f.severity === 'error' ? 'ERROR' : f.severity === 'warning' ? 'WARN ' : 'INFO '}  ${f.kind} on ${f.connection ?? 'trace'}${f.stream !== null ? ` stream ${f.stream}` : ''}: ${f.title}`,
+      );
     }
   }
-  if (trace.findings.some((f) => (shown.get(f.kind) ?? 0) > FULL_PER_KIND)) out.push('', `(findings beyond ${FULL_PER_KIND} of a kind are shortened; --json has them all)`, '');
+  if (trace.findings.some((f) => (shown.get(f.kind) ?? 0) > FULL_PER_KIND))
+    out.push('', `(findings beyond ${FULL_PER_KIND} of a kind are shortened; --json has them all)`, '');
   if (trace.findings.length) out.pop();
   out.push('');
 
   out.push(paint(c, '1', `Connections (${trace.connections.length})`));
   const ct = limited(trace.connections, max, connectionRow);
   out.push(
-    ...table(['id', 'client', 'server', 'proto', 'start s', 'dur s', 'pkts c>s/s>c', 'bytes c>s/s>c', 'end', 'max idle s', 'notes'], ct.rows, new Set([4, 5, 6, 7, 9])).map(
-      (l) => '  ' + l,
-    ),
+    ...table(
+      [
+        'id',
+        'client',
+        'server',
+        'proto',
+        'start s',
+        'dur s',
+        'pkts c>s/s>c',
+        'bytes c>s/s>c',
+        'end',
+        'max idle s',
+        'notes',
+      ],
+      ct.rows,
+      new Set([4, 5, 6, 7, 9]),
+    ).map((l) => '  ' + l),
   );
   if (ct.more) out.push(`  ... ${ct.more} more (use --json for all)`);
 
   if (trace.streams.length) {
     out.push('');
-    out.push(paint(c, '1', `HTTP/2 streams (${trace.streams.length})`) + '   frames: H HEADERS, D DATA, C CONTINUATION, R RST_STREAM, P PUSH_PROMISE; * END_STREAM; lower case = server to client');
+    out.push(
+      paint(c, '1', `HTTP/2 streams (${trace.streams.length})`) +
+        '   frames: H HEADERS, D DATA, C CONTINUATION, R RST_STREAM, P PUSH_PROMISE; * END_STREAM; lower case = server to client',
+    );
     const st = limited(trace.streams, max, streamRow);
-    out.push(...table(['conn', 'stream', 'method', 'path', 'status', 'grpc', 'frames'], st.rows, new Set([1, 4, 5])).map((l) => '  ' + l));
+    out.push(
+      ...table(
+        ['conn', 'stream', 'method', 'path', 'status', 'grpc', 'frames'],
+        st.rows,
+        new Set([1, 4, 5]),
+      ).map((l) => '  ' + l),
+    );
     if (st.more) out.push(`  ... ${st.more} more (use --json for all)`);
   }
   if (trace.exchanges.length) {
     out.push('');
     out.push(paint(c, '1', `HTTP/1.x exchanges (${trace.exchanges.length})`));
     const et = limited(trace.exchanges, max, exchangeRow);
-    out.push(...table(['conn', '#', 'method', 'path', 'status', 'request s', 'ttfb s', 'outcome'], et.rows, new Set([1, 4, 5, 6])).map((l) => '  ' + l));
+    out.push(
+      ...table(
+        ['conn', '#', 'method', 'path', 'status', 'request s', 'ttfb s', 'outcome'],
+        et.rows,
+        new Set([1, 4, 5, 6]),
+      ).map((l) => '  ' + l),
+    );
     if (et.more) out.push(`  ... ${et.more} more (use --json for all)`);
   }
   return out.join('\n') + '\n';

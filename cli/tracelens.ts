@@ -13,7 +13,11 @@ import { compareTraces, renderCompareText } from '../lib/compare';
 
 const CHUNK = 4 << 20;
 
-export async function analyzeFile(file: string, options: Partial<AnalysisOptions>, keylog: string | null): Promise<Trace> {
+export async function analyzeFile(
+  file: string,
+  options: Partial<AnalysisOptions>,
+  keylog: string | null,
+): Promise<Trace> {
   let size: number;
   try {
     const st = statSync(file);
@@ -58,7 +62,11 @@ function optionsFrom(a: ParsedArgs): Partial<AnalysisOptions> {
 
 const SEVERITY_RANK = { info: 0, warning: 1, error: 2 } as const;
 
-export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+export async function main(
+  argv: string[],
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
+): Promise<number> {
   let args: ParsedArgs;
   try {
     args = parseArgs(argv);

@@ -2,7 +2,15 @@
 import { useState } from 'react';
 import { PacketTable, TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '@/lib/packets';
 
-export default function PacketDetail({ table, n, file }: { table: PacketTable; n: number; file: File | null }) {
+export default function PacketDetail({
+  table,
+  n,
+  file,
+}: {
+  table: PacketTable;
+  n: number;
+  file: File | null;
+}) {
   const i = n - 1; // packet numbers are 1-based
   const [hex, setHex] = useState<string | null>(null);
   if (i < 0 || i >= table.length) return null;

@@ -1,8 +1,28 @@
 'use client';
-import { type CSSProperties, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import {
+  type CSSProperties,
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
 import type { PacketTable } from '@/lib/packets';
 import type { Connection, Finding, H2Stream, InputInfo } from '@/lib/trace';
-import { AXIS, DARK, GLYPH, GUTTER, LIGHT, ROW, type Pin, type View, draw, drawOverview, tOf } from './timeline/draw';
+import {
+  AXIS,
+  DARK,
+  GLYPH,
+  GUTTER,
+  LIGHT,
+  ROW,
+  type Pin,
+  type View,
+  draw,
+  drawOverview,
+  tOf,
+} from './timeline/draw';
 import { buildGroups, buildIndex, buildRows } from './timeline/model';
 
 export type { View, Pin };
@@ -37,7 +57,8 @@ export default function Timeline(props: {
   pins?: Pin[];
   onPin?: (id: string) => void;
 }) {
-  const { connections, packets, findings, span, selectedConn, onView, onSelectConn, onSelectStream, onPin } = props;
+  const { connections, packets, findings, span, selectedConn, onView, onSelectConn, onSelectStream, onPin } =
+    props;
   const streams = props.streams;
   const pins = props.pins;
   const rootRef = useRef<HTMLDivElement>(null);
@@ -47,9 +68,15 @@ export default function Timeline(props: {
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(() => new Set());
   const [absolute, setAbsolute] = useState(false);
 
-  const index = useMemo(() => buildIndex(packets, connections.length, span), [packets, connections.length, span]);
+  const index = useMemo(
+    () => buildIndex(packets, connections.length, span),
+    [packets, connections.length, span],
+  );
   const groups = useMemo(() => buildGroups(connections, streams ?? []), [connections, streams]);
-  const rows = useMemo(() => buildRows(groups, connections, collapsed, expanded), [groups, connections, collapsed, expanded]);
+  const rows = useMemo(
+    () => buildRows(groups, connections, collapsed, expanded),
+    [groups, connections, collapsed, expanded],
+  );
   const { findingsByConn, globalFindings } = useMemo(() => {
     const m = new Map<string, Finding[]>();
     const gl: Finding[] = [];
@@ -86,7 +113,20 @@ export default function Timeline(props: {
   const rafRef = useRef(0);
   const commitRef = useRef<ReturnType<typeof setTimeout> | null>(null);
   const drawnRef = useRef(false);
-  const stateRef = useRef({ rows, index, findingsByConn, globalFindings, pins: pins ?? [], selectedConn, epoch0, absolute, connections, packets, span, height });
+  const stateRef = useRef({
+    rows,
+    index,
+    findingsByConn,
+    globalFindings,
+    pins: pins ?? [],
+    selectedConn,
+    epoch0,
+    absolute,
+    connections,
+    packets,
+    span,
+    height,
+  });
 
   const paint = useCallback(() => {
     rafRef.current = 0;
@@ -167,9 +207,36 @@ export default function Timeline(props: {
     rootRef.current?.removeAttribute('data-ready');
   }, [packets, connections]);
   useLayoutEffect(() => {
-    stateRef.current = { rows, index, findingsByConn, globalFindings, pins: pins ?? [], selectedConn, epoch0, absolute, connections, packets, span, height };
+    stateRef.current = {
+      rows,
+      index,
+      findingsByConn,
+      globalFindings,
+      pins: pins ?? [],
+      selectedConn,
+      epoch0,
+      absolute,
+      connections,
+      packets,
+      span,
+      height,
+    };
     schedule();
-  }, [rows, index, findingsByConn, globalFindings, pins, selectedConn, epoch0, absolute, connections, packets, span, height, schedule]);
+  }, [
+    rows,
+    index,
+    findingsByConn,
+    globalFindings,
+    pins,
+    selectedConn,
+    epoch0,
+    absolute,
+    connections,
+    packets,
+    span,
+    height,
+    schedule,
+  ]);
   useEffect(() => {
     const c = canvasRef.current;
     if (!c) return;
@@ -258,7 +325,10 @@ export default function Timeline(props: {
       const rowOfConn = new Map<string, number>();
       s.rows.forEach((rw, i) => rw.kind === 'conn' && rowOfConn.set(s.connections[rw.ci].id, i));
       for (const p of pins) {
-        const px = GUTTER + ((p.tS - viewRef.current.start) / (viewRef.current.end - viewRef.current.start)) * (r.width - GUTTER);
+        const px =
+          GUTTER +
+          ((p.tS - viewRef.current.start) / (viewRef.current.end - viewRef.current.start)) *
+            (r.width - GUTTER);
         const ri = p.conn ? rowOfConn.get(p.conn) : undefined;
         const py = ri === undefined ? AXIS : AXIS + ri * ROW - scrollRef.current;
         if (x >= px - 3 && x <= px + 10 && y >= py - 2 && y <= py + ROW) {
@@ -369,8 +439,10 @@ export default function Timeline(props: {
             dragRef.current = null;
             const ex = ev.clientX - r.left;
             if (d && d.mode === 'ov-brush') {
-              const t = (px: number) => s.start + ((Math.max(GUTTER, Math.min(r.width, px)) - GUTTER) / (r.width - GUTTER)) * sd;
-              if (Math.abs(ex - d.a) > 3) setLive({ start: t(Math.min(ex, d.a)), end: t(Math.max(ex, d.a)) }, true);
+              const t = (px: number) =>
+                s.start + ((Math.max(GUTTER, Math.min(r.width, px)) - GUTTER) / (r.width - GUTTER)) * sd;
+              if (Math.abs(ex - d.a) > 3)
+                setLive({ start: t(Math.min(ex, d.a)), end: t(Math.max(ex, d.a)) }, true);
               else {
                 const c = t(ex);
                 const dur = viewRef.current.end - viewRef.current.start;
@@ -409,7 +481,14 @@ export default function Timeline(props: {
           const x = e.clientX - r.left;
           if (e.shiftKey && x >= GUTTER) dragRef.current = { mode: 'brush', a: x, b: x };
           else
-            dragRef.current = { mode: 'pan', x: e.clientX, y: e.clientY, v: viewRef.current, scrollY: scrollRef.current, moved: false };
+            dragRef.current = {
+              mode: 'pan',
+              x: e.clientX,
+              y: e.clientY,
+              v: viewRef.current,
+              scrollY: scrollRef.current,
+              moved: false,
+            };
           const move = (ev: MouseEvent) => {
             const d = dragRef.current;
             if (!d) return;

@@ -141,7 +141,11 @@ export class Analyzer {
       this.logFormat = logFormat;
       // A log with both ends of a connection shows every frame twice: keep the client's view, so
       // each problem is reported once (a log of one side keeps that side).
-      this.log = new LogReader({ format: logFormat, pairedViews: 'client', session: (ctx) => createLogSession(ctx) });
+      this.log = new LogReader({
+        format: logFormat,
+        pairedViews: 'client',
+        session: (ctx) => createLogSession(ctx),
+      });
       this.log.push(head);
       return;
     }
@@ -167,7 +171,9 @@ export class Analyzer {
         secrets: (sec) => {
           // 0x544c534b "TLSK": an NSS key log embedded by editcap --inject-secrets.
           if (sec.type !== 0x544c534b) {
-            this.warnings.push(`pcapng Decryption Secrets Block of type 0x${sec.type.toString(16)} at byte ${sec.fileOffset} ignored`);
+            this.warnings.push(
+              `pcapng Decryption Secrets Block of type 0x${sec.type.toString(16)} at byte ${sec.fileOffset} ignored`,
+            );
             return;
           }
           this.keylog.add(new TextDecoder().decode(sec.data), 'pcapng Decryption Secrets Block');
@@ -284,7 +290,12 @@ export class Analyzer {
     return this.assemble(input, r.connections, r.results, null);
   }
 
-  private assemble(input: InputInfo, connections: Connection[], results: AppResults, packets: PacketTable | null): Trace {
+  private assemble(
+    input: InputInfo,
+    connections: Connection[],
+    results: AppResults,
+    packets: PacketTable | null,
+  ): Trace {
     const trace: Trace = {
       tool: 'tracelens',
       version: TOOL_VERSION,

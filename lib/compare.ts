@@ -77,7 +77,10 @@ export function keepaliveInterval(t: Trace, c: Connection): number | null {
   }
   if (times.length < 2) return null;
   times.sort((x, y) => x - y);
-  const gaps = times.slice(1).map((x, i) => x - times[i]).sort((x, y) => x - y);
+  const gaps = times
+    .slice(1)
+    .map((x, i) => x - times[i])
+    .sort((x, y) => x - y);
   return gaps[Math.floor(gaps.length / 2)];
 }
 
@@ -113,15 +116,23 @@ function connectionDifferences(ta: Trace, a: Connection, tb: Trace, b: Connectio
   const kaSent = a.keepalives.c2s + a.keepalives.s2c > 0;
   const kbSent = b.keepalives.c2s + b.keepalives.s2c > 0;
   if (kaSent !== kbSent || (ka !== null && kb !== null && materiallyDifferent(ka, kb, 1.5, 1))) {
-    d.push({ what: 'keepalive interval', a: kaSent ? (ka === null ? 'one probe' : round(ka, 1)) : null, b: kbSent ? (kb === null ? 'one probe' : round(kb, 1)) : null });
+    d.push({
+      what: 'keepalive interval',
+      a: kaSent ? (ka === null ? 'one probe' : round(ka, 1)) : null,
+      b: kbSent ? (kb === null ? 'one probe' : round(kb, 1)) : null,
+    });
   }
   const idleThreshold = Math.min(ta.options.idleThresholdS, tb.options.idleThresholdS);
-  if ((a.maxIdleS >= idleThreshold || b.maxIdleS >= idleThreshold) && materiallyDifferent(a.maxIdleS, b.maxIdleS, 1.5, 1)) {
+  if (
+    (a.maxIdleS >= idleThreshold || b.maxIdleS >= idleThreshold) &&
+    materiallyDifferent(a.maxIdleS, b.maxIdleS, 1.5, 1)
+  ) {
     d.push({ what: 'max idle gap s', a: round(a.maxIdleS, 1), b: round(b.maxIdleS, 1) });
   }
   const durA = a.endS - a.startS;
   const durB = b.endS - b.startS;
-  if (materiallyDifferent(durA, durB, 2, 1)) d.push({ what: 'duration s', a: round(durA, 2), b: round(durB, 2) });
+  if (materiallyDifferent(durA, durB, 2, 1))
+    d.push({ what: 'duration s', a: round(durA, 2), b: round(durB, 2) });
   const bytesA = a.bytes.c2s + a.bytes.s2c;
   const bytesB = b.bytes.c2s + b.bytes.s2c;
   if (materiallyDifferent(bytesA, bytesB, 1.5, 4096)) d.push({ what: 'payload bytes', a: bytesA, b: bytesB });
@@ -134,20 +145,24 @@ function connectionDifferences(ta: Trace, a: Connection, tb: Trace, b: Connectio
 
 /** Frame sequence in words, e.g. "HEADERS, DATA(0,END_STREAM)" for the server's side of a stream. */
 export function frameSequence(s: H2Stream, dir: 'c2s' | 's2c'): string {
-  return s.frames
-    .filter((f) => f.dir === dir && f.type !== 'WINDOW_UPDATE' && f.type !== 'PRIORITY')
-    .map((f) => {
-      const es = f.flags.includes('END_STREAM');
-      if (f.type === 'DATA') return es || f.length === 0 ? `DATA(${f.length}${es ? ',END_STREAM' : ''})` : 'DATA';
-      return es ? `${f.type}(END_STREAM)` : f.type;
-    })
-    // Runs of plain DATA frames are one "DATA+" so chunking differences are not a change.
-    .reduce<string[]>((acc, x) => {
-      if (x === 'DATA' && (acc[acc.length - 1] === 'DATA' || acc[acc.length - 1] === 'DATA+')) acc[acc.length - 1] = 'DATA+';
-      else acc.push(x);
-      return acc;
-    }, [])
-    .join(', ');
+  return (
+    s.frames
+      .filter((f) => f.dir === dir && f.type !== 'WINDOW_UPDATE' && f.type !== 'PRIORITY')
+      .map((f) => {
+        const es = f.flags.includes('END_STREAM');
+        if (f.type === 'DATA')
+          return es || f.length === 0 ? `DATA(${f.length}${es ? ',END_STREAM' : ''})` : 'DATA';
+        return es ? `${f.type}(END_STREAM)` : f.type;
+      })
+      // Runs of plain DATA frames are one "DATA+" so chunking differences are not a change.
+      .reduce<string[]>((acc, x) => {
+        if (x === 'DATA' && (acc[acc.length - 1] === 'DATA' || acc[acc.length - 1] === 'DATA+'))
+          acc[acc.length - 1] = 'DATA+';
+        else acc.push(x);
+        return acc;
+      }, [])
+      .join(', ')
+  );
 }
 
 function streamDifferences(a: H2Stream, b: H2Stream): Difference[] {
@@ -157,7 +172,8 @@ function streamDifferences(a: H2Stream, b: H2Stream): Difference[] {
   const sa = frameSequence(a, 's2c');
   const sb = frameSequence(b, 's2c');
   if (sa !== sb) d.push({ what: 'response frame sequence', a: sa, b: sb });
-  if ((a.reset === null) !== (b.reset === null)) d.push({ what: 'stream reset', a: a.reset?.errorName ?? null, b: b.reset?.errorName ?? null });
+  if ((a.reset === null) !== (b.reset === null))
+    d.push({ what: 'stream reset', a: a.reset?.errorName ?? null, b: b.reset?.errorName ?? null });
   return d;
 }
 
@@ -168,7 +184,10 @@ function exchangeDifferences(a: Http1Exchange, b: Http1Exchange): Difference[] {
   return d;
 }
 
-function matchConnections(ta: Trace, tb: Trace): { pairs: [Connection, Connection, ConnectionMatch['basis']][]; onlyA: Connection[]; onlyB: Connection[] } {
+function matchConnections(
+  ta: Trace,
+  tb: Trace,
+): { pairs: [Connection, Connection, ConnectionMatch['basis']][]; onlyA: Connection[]; onlyB: Connection[] } {
   const freeB = new Set(tb.connections.map((c) => c.id));
   const pairs: [Connection, Connection, ConnectionMatch['basis']][] = [];
   const matchedA = new Set<string>();
@@ -238,7 +257,9 @@ function describeConnection(t: Trace, c: Connection): string {
   const idle = fs.find((f) => f.kind === 'tcp.idle-gap-no-keepalive');
   if (rstIdle) {
     const idleS = (rstIdle.details as Record<string, unknown>).idleS;
-    parts.push(`reset after ${typeof idleS === 'number' ? Math.round(idleS) : Math.round(c.maxIdleS)} s idle`);
+    parts.push(
+      `reset after ${typeof idleS === 'number' ? Math.round(idleS) : Math.round(c.maxIdleS)} s idle`,
+    );
   } else if (c.end === 'reset') parts.push('reset');
   const ka = keepaliveInterval(t, c);
   const kaSent = c.keepalives.c2s + c.keepalives.s2c > 0;
@@ -300,18 +321,33 @@ export function compareTraces(ta: Trace, tb: Trace): CompareResult {
     if (!ca || !cb) continue;
     let line = `${ca.server} (${m.a} vs ${m.b}): A: ${describeConnection(ta, ca)}; B: ${describeConnection(tb, cb)}`;
     for (const s of m.streams) {
-      for (const d of s.differences) line += `; ${s.path ?? 'stream'} ${d.what}: A ${d.a ?? 'none'} vs B ${d.b ?? 'none'}`;
+      for (const d of s.differences)
+        line += `; ${s.path ?? 'stream'} ${d.what}: A ${d.a ?? 'none'} vs B ${d.b ?? 'none'}`;
     }
     summary.push(line);
   }
-  if (onlyA.length) summary.push(`only in A: ${onlyA.length} connection(s) (${onlyA.slice(0, 5).map((c) => c.server).join(', ')})`);
-  if (onlyB.length) summary.push(`only in B: ${onlyB.length} connection(s) (${onlyB.slice(0, 5).map((c) => c.server).join(', ')})`);
+  if (onlyA.length)
+    summary.push(
+      `only in A: ${onlyA.length} connection(s) (${onlyA
+        .slice(0, 5)
+        .map((c) => c.server)
+        .join(', ')})`,
+    );
+  if (onlyB.length)
+    summary.push(
+      `only in B: ${onlyB.length} connection(s) (${onlyB
+        .slice(0, 5)
+        .map((c) => c.server)
+        .join(', ')})`,
+    );
   const tw = (fs: Finding[], side: string) => {
-    for (const f of fs) if (f.connection === null && f.severity !== 'info') summary.push(`${side} only: ${f.title}`);
+    for (const f of fs)
+      if (f.connection === null && f.severity !== 'info') summary.push(`${side} only: ${f.title}`);
   };
   tw(onlyAF, 'A');
   tw(onlyBF, 'B');
-  if (summary.length === 0) summary.push('no differences that matter: same connections, outcomes and findings');
+  if (summary.length === 0)
+    summary.push('no differences that matter: same connections, outcomes and findings');
 
   return {
     a: summarize(ta),
@@ -326,8 +362,12 @@ export function compareTraces(ta: Trace, tb: Trace): CompareResult {
 
 export function renderCompareText(r: CompareResult): string {
   const out: string[] = [];
-  out.push(`A: ${r.a.name} — ${r.a.connections} connections, ${r.a.findings.error} error / ${r.a.findings.warning} warning findings`);
-  out.push(`B: ${r.b.name} — ${r.b.connections} connections, ${r.b.findings.error} error / ${r.b.findings.warning} warning findings`);
+  out.push(
+    `A: ${r.a.name} — ${r.a.connections} connections, ${r.a.findings.error} error / ${r.a.findings.warning} warning findings`,
+  );
+  out.push(
+    `B: ${r.b.name} — ${r.b.connections} connections, ${r.b.findings.error} error / ${r.b.findings.warning} warning findings`,
+  );
   out.push('');
   out.push('What changed:');
   for (const s of r.summary) out.push(`  - ${s}`);
@@ -338,7 +378,9 @@ export function renderCompareText(r: CompareResult): string {
     for (const m of detailed) {
       out.push(`  ${m.a} ~ ${m.b} (matched by ${m.basis})`);
       for (const d of m.differences) out.push(`    ${d.what}: ${d.a ?? 'none'} -> ${d.b ?? 'none'}`);
-      for (const s of m.streams) for (const d of s.differences) out.push(`    ${s.path}: ${d.what}: ${d.a ?? 'none'} -> ${d.b ?? 'none'}`);
+      for (const s of m.streams)
+        for (const d of s.differences)
+          out.push(`    ${s.path}: ${d.what}: ${d.a ?? 'none'} -> ${d.b ?? 'none'}`);
     }
   }
   return out.join('\n') + '\n';

@@ -69,7 +69,14 @@ export class PacketTable {
   linkType: Uint16Array = new Uint16Array(INITIAL);
 
   /** Appends a row for the next packet; returns its index. Columns default to zero / -1 conn. */
-  add(timeS: number, fileOffset: number, caplen: number, origLen: number, iface: number, linkType: number): number {
+  add(
+    timeS: number,
+    fileOffset: number,
+    caplen: number,
+    origLen: number,
+    iface: number,
+    linkType: number,
+  ): number {
     if (this.length === this.time.length) this.grow();
     const i = this.length++;
     this.time[i] = timeS;
@@ -210,7 +217,10 @@ export function decodeColumns(buf: Uint8Array): PacketColumns {
   // Copy into a fresh, aligned buffer so every typed array view is aligned.
   const aligned = buf.slice().buffer;
   let o = 16;
-  const take = <T>(ctor: { new (b: ArrayBuffer, off: number, len: number): T; BYTES_PER_ELEMENT: number }): T => {
+  const take = <T>(ctor: {
+    new (b: ArrayBuffer, off: number, len: number): T;
+    BYTES_PER_ELEMENT: number;
+  }): T => {
     const bytes = n * ctor.BYTES_PER_ELEMENT;
     if (o + bytes > buf.length) throw new Error('truncated packet column buffer');
     const v = new ctor(aligned, o, n);

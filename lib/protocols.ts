@@ -105,7 +105,8 @@ export class ProtocolDispatcher implements AppParser {
     const copy = bytes.slice();
     this.held.push({ kind: 'data', dir, bytes: copy, offset, packet, tS });
     this.heldBytes += copy.length;
-    if (this.first[dir].length < REQUEST_LINE_LIMIT) this.first[dir] = concat(this.first[dir], copy.subarray(0, REQUEST_LINE_LIMIT));
+    if (this.first[dir].length < REQUEST_LINE_LIMIT)
+      this.first[dir] = concat(this.first[dir], copy.subarray(0, REQUEST_LINE_LIMIT));
     let d = classifyClientBytes(this.first.c2s);
     if (d === 'undecided' && this.first.c2s.length === 0) {
       const s = classifyServerBytes(this.first.s2c);
@@ -139,7 +140,8 @@ export class ProtocolDispatcher implements AppParser {
     let protocol: Protocol = p === 'undecided' ? 'unknown' : p;
     if (this.nested === 'tls' && protocol === 'tls') protocol = 'unknown';
     this.decided = true;
-    if (this.nested === null || (this.nested === 'tls' && protocol !== 'unknown')) this.ctx.conn.protocol = protocol;
+    if (this.nested === null || (this.nested === 'tls' && protocol !== 'unknown'))
+      this.ctx.conn.protocol = protocol;
     this.parser = this.createParser(protocol);
     const held = this.held;
     this.held = [];
@@ -173,7 +175,10 @@ export class ProtocolDispatcher implements AppParser {
         });
       case 'tls':
         // The decrypted bytes get their own detection: ALPN may be absent or lie (h2-16, ...).
-        return new TlsParser(ctx, { keylog: ctx.keylog ?? null, createInner: () => new ProtocolDispatcher(ctx, 'tls') });
+        return new TlsParser(ctx, {
+          keylog: ctx.keylog ?? null,
+          createInner: () => new ProtocolDispatcher(ctx, 'tls'),
+        });
       default:
         return null;
     }

@@ -5,7 +5,15 @@
  * header block, an unfinished frame), never the whole stream.
  */
 import type { KeyLog } from './tls/keylog';
-import type { Connection, Dir, H2ConnectionInfo, H2Frame, H2FrameInfo, H2Stream, Http1Exchange } from './trace';
+import type {
+  Connection,
+  Dir,
+  H2ConnectionInfo,
+  H2Frame,
+  H2FrameInfo,
+  H2Stream,
+  Http1Exchange,
+} from './trace';
 
 export type StreamEndReason = 'fin' | 'rst' | 'capture-end';
 

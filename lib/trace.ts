@@ -210,7 +210,8 @@ export interface H2FrameInfo {
   error?: string;
 }
 
-export type H2StreamState = 'idle' | 'reserved' | 'open' | 'half-closed-local' | 'half-closed-remote' | 'closed';
+export type H2StreamState =
+  'idle' | 'reserved' | 'open' | 'half-closed-local' | 'half-closed-remote' | 'closed';
 
 export interface GrpcInfo {
   contentType: string;
@@ -257,7 +258,14 @@ export interface H2ConnectionInfo {
   /** Frames on stream 0 (SETTINGS, PING, GOAWAY, WINDOW_UPDATE). */
   frames: H2Frame[];
   settings: PerDir<Record<string, number>>;
-  goaway: { by: Dir; lastStreamId: number; errorCode: number; errorName: string; frame: number; tS: number }[];
+  goaway: {
+    by: Dir;
+    lastStreamId: number;
+    errorCode: number;
+    errorName: string;
+    frame: number;
+    tS: number;
+  }[];
   /** Protocol violations found by the session model; detectors turn them into findings. */
   violations: H2Violation[];
   prefaceSeen: boolean;

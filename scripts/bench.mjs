@@ -11,7 +11,19 @@
 // packets written directly as pcap records (loopback capture of a million tiny segments drops
 // packets; the reader's cost per packet is what is measured). Everything goes to bench/ (ignored).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync, writeFileSync, openSync, writeSync, closeSync, readFileSync, unlinkSync, mkdtempSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  statSync,
+  writeFileSync,
+  openSync,
+  writeSync,
+  closeSync,
+  readFileSync,
+  unlinkSync,
+  mkdtempSync,
+  rmSync,
+} from 'node:fs';
 import os from 'node:os';
 import http from 'node:http';
 import net from 'node:net';
@@ -38,7 +50,14 @@ function ensureApt(pkgs) {
     return false;
   }
   console.error(`installing ${missing.join(' ')} ...`);
-  execFileSync('sh', ['-c', `DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${missing.join(' ')} >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${missing.join(' ')} >/dev/null)`], { stdio: 'inherit' });
+  execFileSync(
+    'sh',
+    [
+      '-c',
+      `DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${missing.join(' ')} >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${missing.join(' ')} >/dev/null)`,
+    ],
+    { stdio: 'inherit' },
+  );
   return true;
 }
 
@@ -58,12 +77,15 @@ async function freePort() {
  * which leaves holes in the HTTP/2 streams and makes the figures meaningless.
  */
 async function withTcpdump(file, port, run) {
-  const td = spawn('tcpdump', ['-i', 'lo', '-s', '0', '-B', '1048576', '-w', file, `tcp port ${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const td = spawn('tcpdump', ['-i', 'lo', '-s', '0', '-B', '1048576', '-w', file, `tcp port ${port}`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
   td.stderr.on('data', (d) => (err += d));
   // Start the load only once tcpdump listens: setting up a 1 GiB ring takes a while on a busy
   // machine, and a fixed 800 ms wait gave empty captures (24-byte files) there.
-  for (let waited = 0; !/listening on/.test(err) && td.exitCode === null && waited < 20000; waited += 50) await sleep(50);
+  for (let waited = 0; !/listening on/.test(err) && td.exitCode === null && waited < 20000; waited += 50)
+    await sleep(50);
   await sleep(200);
   try {
     await run();
@@ -76,7 +98,10 @@ async function withTcpdump(file, port, run) {
   const captured = /(\d+) packets? captured/.exec(err);
   const n = dropped ? Number(dropped[1]) : NaN;
   const c = captured ? Number(captured[1]) : NaN;
-  if (!(n === 0) || !(c > 0)) console.error(`  note: tcpdump captured ${captured ? c : '?'} and dropped ${dropped ? n : '?'} packets for ${path.basename(file)}`);
+  if (!(n === 0) || !(c > 0))
+    console.error(
+      `  note: tcpdump captured ${captured ? c : '?'} and dropped ${dropped ? n : '?'} packets for ${path.basename(file)}`,
+    );
   // An empty capture is as useless as one with holes: report it as a failure to retry.
   return c > 0 ? n : NaN;
 }
@@ -85,7 +110,14 @@ async function withTcpdump(file, port, run) {
 async function makeH2c(n) {
   const file = path.join(benchDir, `h2c-${n}.pcap`);
   if (existsSync(file)) return { file, port: null };
-  if (!ensureApt([['nghttpd', 'nghttp2-server'], ['h2load', 'nghttp2-client'], ['tcpdump', 'tcpdump']])) return null;
+  if (
+    !ensureApt([
+      ['nghttpd', 'nghttp2-server'],
+      ['h2load', 'nghttp2-client'],
+      ['tcpdump', 'tcpdump'],
+    ])
+  )
+    return null;
   const port = await freePort();
   const docroot = path.join(benchDir, 'www');
   mkdirSync(docroot, { recursive: true });
@@ -98,7 +130,9 @@ async function makeH2c(n) {
     // nghttpd for the two cores); after three tries the last one is kept and its drops shown.
     for (let attempt = 1; attempt <= 3; attempt++) {
       dropped = await withTcpdump(file, port, async () => {
-        execFileSync('h2load', ['-n', String(n), '-c', '10', '-m', '10', `http://127.0.0.1:${port}/obj`], { stdio: 'ignore' });
+        execFileSync('h2load', ['-n', String(n), '-c', '10', '-m', '10', `http://127.0.0.1:${port}/obj`], {
+          stdio: 'ignore',
+        });
       });
       if (dropped === 0) break;
       if (attempt < 3) unlinkSync(file);
@@ -134,7 +168,9 @@ async function makeHttp1Mix(connections) {
           .on('error', reject);
       });
     for (let i = 0; i < connections; i += 50) {
-      await Promise.all(Array.from({ length: 50 }, (_, j) => one((i + j) % 3 ? '/small' : '/big', (i + j) % 2 === 0)));
+      await Promise.all(
+        Array.from({ length: 50 }, (_, j) => one((i + j) % 3 ? '/small' : '/big', (i + j) % 2 === 0)),
+      );
     }
     agent.destroy();
   });
@@ -206,7 +242,11 @@ function makeSmallPackets(count = 1_000_000) {
 
 /** Runs `cmd` under /usr/bin/time -v; stdout goes to the file descriptor `outFd` (default: discarded). */
 function timeV(cmd, argv, outFd = 'ignore') {
-  const r = spawnSync('/usr/bin/time', ['-v', cmd, ...argv], { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', outFd, 'pipe'] });
+  const r = spawnSync('/usr/bin/time', ['-v', cmd, ...argv], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    stdio: ['ignore', outFd, 'pipe'],
+  });
   const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(r.stderr);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
   const seconds = wall ? Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]) : NaN;
@@ -236,7 +276,9 @@ function timedToFile(cmd, argv) {
 
 /** HTTP/2 frames in a tracelens document: per stream and connection-level (stream 0). */
 function countFrames(doc) {
-  return doc.streams.reduce((n, s) => n + s.frames.length, 0) + doc.h2.reduce((n, h) => n + h.frames.length, 0);
+  return (
+    doc.streams.reduce((n, s) => n + s.frames.length, 0) + doc.h2.reduce((n, h) => n + h.frames.length, 0)
+  );
 }
 
 function row(label, file, port, tshark, dropped) {
@@ -246,13 +288,27 @@ function row(label, file, port, tshark, dropped) {
   try {
     doc = JSON.parse(tl.text);
   } catch {
-    console.error(`  tracelens failed on ${path.basename(file)} (status ${tl.status}): ${tl.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+    console.error(
+      `  tracelens failed on ${path.basename(file)} (status ${tl.status}): ${tl.stderr.trim().split('\n').slice(-3).join(' / ')}`,
+    );
   }
   const packets = doc ? doc.input.packets : NaN;
   const frames = doc ? countFrames(doc) : NaN;
   // A capture made earlier: its server port is the first connection's (h2load talks to one port).
   if (port === undefined) port = doc?.connections[0]?.server.split(':').pop() ?? null;
-  const out = { label, MB: mb.toFixed(1), packets, dropped: dropped ?? '-', h2_frames: frames || '-', tracelens_s: tl.seconds.toFixed(2), 'MB/s': (mb / tl.seconds).toFixed(0), 'pkts/s': Math.round(packets / tl.seconds), 'frames/s': frames ? Math.round(frames / tl.seconds) : '-', peak_MB: tl.rssMB.toFixed(0), 'mem_target_MB': (0.5 * mb + 200).toFixed(0) };
+  const out = {
+    label,
+    MB: mb.toFixed(1),
+    packets,
+    dropped: dropped ?? '-',
+    h2_frames: frames || '-',
+    tracelens_s: tl.seconds.toFixed(2),
+    'MB/s': (mb / tl.seconds).toFixed(0),
+    'pkts/s': Math.round(packets / tl.seconds),
+    'frames/s': frames ? Math.round(frames / tl.seconds) : '-',
+    peak_MB: tl.rssMB.toFixed(0),
+    mem_target_MB: (0.5 * mb + 200).toFixed(0),
+  };
   if (tshark) {
     const conv = timeV('tshark', ['-r', file, '-q', '-z', 'conv,tcp']);
     out.tshark_conv_s = conv.seconds.toFixed(2);
@@ -261,27 +317,41 @@ function row(label, file, port, tshark, dropped) {
       // Two passes (-2), the server port decoded as HTTP/2, one line per packet with the types
       // of the HTTP/2 frames in it: counted, so a dissection that silently found nothing (wrong
       // port, no reassembly) shows as a frame count that differs from ours.
-      const h2 = timedToFile('tshark', ['-2', '-r', file, '-d', `tcp.port==${port},http2`, '-T', 'fields', '-e', 'http2.type']);
+      const h2 = timedToFile('tshark', [
+        '-2',
+        '-r',
+        file,
+        '-d',
+        `tcp.port==${port},http2`,
+        '-T',
+        'fields',
+        '-e',
+        'http2.type',
+      ]);
       const tsFrames = h2.text.split('\n').reduce((n, l) => (l ? n + l.split(',').length : n), 0);
       out.tshark_h2_frames = tsFrames;
       out.tshark_h2_s = h2.seconds.toFixed(2);
       out.tshark_h2_MB = h2.rssMB.toFixed(0);
       out['x_vs_h2'] = (h2.seconds / tl.seconds).toFixed(1);
-      if (tsFrames !== frames) console.error(`  note: tshark dissected ${tsFrames} HTTP/2 frames in ${path.basename(file)}, tracelens ${frames}`);
+      if (tsFrames !== frames)
+        console.error(
+          `  note: tshark dissected ${tsFrames} HTTP/2 frames in ${path.basename(file)}, tracelens ${frames}`,
+        );
     }
   }
   return out;
 }
 
 async function main() {
-  if (!existsSync(path.join(root, 'dist/tracelens.mjs'))) execFileSync('npm', ['run', 'build:cli'], { cwd: root, stdio: 'inherit' });
+  if (!existsSync(path.join(root, 'dist/tracelens.mjs')))
+    execFileSync('npm', ['run', 'build:cli'], { cwd: root, stdio: 'inherit' });
   const tshark = !has('skip-tshark') && (which('tshark') || ensureApt([['tshark', 'tshark']]));
   const rows = [];
   const given = opt('file', null);
   if (given) {
     rows.push(row(path.basename(given), given, opt('port', undefined), tshark));
   } else {
-    const sizes = (opt('sizes', '6000,12000,24000')).split(',').map(Number);
+    const sizes = opt('sizes', '6000,12000,24000').split(',').map(Number);
     for (const n of sizes) {
       const c = await makeH2c(n);
       if (!c) continue;

@@ -14,6 +14,8 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   logLevel: 'warning',
-  banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  },
 });
 console.log('built dist/tracelens.mjs');

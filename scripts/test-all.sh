@@ -29,8 +29,9 @@ npm install --no-audit --no-fund --loglevel=error
 echo "== type check"
 npx tsc --noEmit -p .
 
-echo "== lint"
+echo "== lint and format"
 npx eslint . --max-warnings=0
+npx prettier --check . --log-level warn
 
 echo "== build"
 npm run build

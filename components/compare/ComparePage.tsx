@@ -25,7 +25,8 @@ interface Source {
 /** Time of the first request (HTTP/2 HEADERS from the client, or an HTTP/1 request). */
 function firstRequestS(t: Trace): number {
   let best = Infinity;
-  for (const s of t.streams) for (const f of s.frames) if (f.dir === 'c2s' && f.type === 'HEADERS') best = Math.min(best, f.tS);
+  for (const s of t.streams)
+    for (const f of s.frames) if (f.dir === 'c2s' && f.type === 'HEADERS') best = Math.min(best, f.tS);
   for (const x of t.exchanges) if (typeof x.requestS === 'number') best = Math.min(best, x.requestS);
   if (!isFinite(best)) for (const c of t.connections) best = Math.min(best, c.startS);
   return isFinite(best) ? best : 0;
@@ -37,7 +38,8 @@ function FindingList({ items, testid }: { items: Finding[]; testid: string }) {
     <ul data-testid={testid}>
       {items.map((f, i) => (
         <li key={i} className="px-2 py-0.5" data-finding-kind={f.kind}>
-          <span className={`rounded px-1 text-[10px] ${SEV_CLASS[f.severity]}`}>{f.kind}</span> <span>{f.title}</span>
+          <span className={`rounded px-1 text-[10px] ${SEV_CLASS[f.severity]}`}>{f.kind}</span>{' '}
+          <span>{f.title}</span>
           {f.connection && <span className="num text-zinc-500"> ({f.connection})</span>}
         </li>
       ))}
@@ -72,11 +74,22 @@ export default function ComparePage() {
           // Stored with other thresholds: analyze the original capture again with these.
           const r = await fetch(`/api/traces/${encodeURIComponent(src.shared)}/raw`);
           if (!r.ok) throw new Error(`HTTP ${r.status} fetching the capture`);
-          trace = await analyzeFile(new File([await r.blob()], got.meta.name), { ...trace.options, idleThresholdS: idleS });
+          trace = await analyzeFile(new File([await r.blob()], got.meta.name), {
+            ...trace.options,
+            idleThresholdS: idleS,
+          });
         }
       } else return;
       if (sources.current[side] !== src) return; // replaced meanwhile
-      setSlots((s) => ({ ...s, [side]: { kind: 'ready', label: src.file ? src.file.name : `${trace.input.name} (shared)`, trace, shared: src.shared ?? null } }));
+      setSlots((s) => ({
+        ...s,
+        [side]: {
+          kind: 'ready',
+          label: src.file ? src.file.name : `${trace.input.name} (shared)`,
+          trace,
+          shared: src.shared ?? null,
+        },
+      }));
     } catch (e) {
       if (sources.current[side] !== src) return;
       setSlots((s) => ({ ...s, [side]: { kind: 'error', label, message: (e as Error).message } }));
@@ -121,7 +134,10 @@ export default function ComparePage() {
   const result = useMemo<CompareResult | null>(() => (A && B ? compareTraces(A, B) : null), [A, B]);
 
   // B's times shown on A's scale: tA = tB + shift.
-  const shift = useMemo(() => (A && B && align === 'request' ? firstRequestS(A) - firstRequestS(B) : 0), [A, B, align]);
+  const shift = useMemo(
+    () => (A && B && align === 'request' ? firstRequestS(A) - firstRequestS(B) : 0),
+    [A, B, align],
+  );
   const span = useMemo<View>(() => {
     const sa = A ? traceSpan(A) : null;
     const sb = B ? traceSpan(B) : null;
@@ -134,7 +150,8 @@ export default function ComparePage() {
   const slotHeader = (side: Side) => {
     const s = slots[side];
     return (
-      <div className="flex flex-1 flex-col gap-1 rounded border border-dashed border-zinc-300 p-2 dark:border-zinc-700"
+      <div
+        className="flex flex-1 flex-col gap-1 rounded border border-dashed border-zinc-300 p-2 dark:border-zinc-700"
         onDragOver={(e) => e.preventDefault()}
         onDrop={(e) => {
           e.preventDefault();
@@ -145,7 +162,13 @@ export default function ComparePage() {
           <b>{side.toUpperCase()}</b>
           <label className="cursor-pointer rounded border border-zinc-300 px-2 py-0.5 hover:bg-zinc-100 dark:border-zinc-700 dark:hover:bg-zinc-800">
             Open file…
-            <input type="file" className="hidden" data-testid={`compare-file-${side}`} accept=".pcap,.pcapng,.cap,.gz,.log,.txt" onChange={(e) => onFile(side, e.currentTarget.files?.[0])} />
+            <input
+              type="file"
+              className="hidden"
+              data-testid={`compare-file-${side}`}
+              accept=".pcap,.pcapng,.cap,.gz,.log,.txt"
+              onChange={(e) => onFile(side, e.currentTarget.files?.[0])}
+            />
           </label>
           <span className="text-zinc-500">or drop a capture here</span>
         </div>
@@ -163,7 +186,10 @@ export default function ComparePage() {
               {s.shared && (
                 <>
                   {' '}
-                  <a className="text-sky-700 underline dark:text-sky-400" href={`/t/${encodeURIComponent(s.shared)}`}>
+                  <a
+                    className="text-sky-700 underline dark:text-sky-400"
+                    href={`/t/${encodeURIComponent(s.shared)}`}
+                  >
                     open
                   </a>
                 </>
@@ -175,9 +201,10 @@ export default function ComparePage() {
     );
   };
 
-  const sharedLink = slots.a.kind === 'ready' && slots.b.kind === 'ready' && slots.a.shared && slots.b.shared
-    ? `/compare?a=${encodeURIComponent(slots.a.shared)}&b=${encodeURIComponent(slots.b.shared)}${idle !== null ? `&idle=${idle}` : ''}`
-    : null;
+  const sharedLink =
+    slots.a.kind === 'ready' && slots.b.kind === 'ready' && slots.a.shared && slots.b.shared
+      ? `/compare?a=${encodeURIComponent(slots.a.shared)}&b=${encodeURIComponent(slots.b.shared)}${idle !== null ? `&idle=${idle}` : ''}`
+      : null;
 
   return (
     <div className="flex min-h-screen flex-col text-sm">
@@ -211,13 +238,22 @@ export default function ComparePage() {
         </label>
         <label className="flex items-center gap-1">
           align at
-          <select value={align} data-testid="compare-align" onChange={(e) => setAlign(e.currentTarget.value === 'request' ? 'request' : 'start')} className="rounded border border-zinc-300 bg-transparent dark:border-zinc-700">
+          <select
+            value={align}
+            data-testid="compare-align"
+            onChange={(e) => setAlign(e.currentTarget.value === 'request' ? 'request' : 'start')}
+            className="rounded border border-zinc-300 bg-transparent dark:border-zinc-700"
+          >
             <option value="start">trace start</option>
             <option value="request">first request</option>
           </select>
         </label>
         {sharedLink && (
-          <a className="text-sky-700 underline dark:text-sky-400" href={sharedLink} data-testid="compare-link">
+          <a
+            className="text-sky-700 underline dark:text-sky-400"
+            href={sharedLink}
+            data-testid="compare-link"
+          >
             link to this comparison
           </a>
         )}
@@ -238,13 +274,33 @@ export default function ComparePage() {
           </section>
           <section className="border-b border-zinc-200 dark:border-zinc-800" data-testid="compare-timelines">
             <div className="flex items-center gap-2 px-3 py-0.5 text-zinc-500">
-              <span>Timelines on one scale{align === 'request' ? ` (B shifted ${shift >= 0 ? '+' : ''}${shift.toFixed(3)} s to align first requests)` : ' (aligned at trace start)'} — wheel to zoom, drag to pan</span>
-              <button type="button" className="ml-auto rounded border border-zinc-300 px-2 dark:border-zinc-700" onClick={() => setView(null)}>
+              <span>
+                Timelines on one scale
+                {align === 'request'
+                  ? ` (B shifted ${shift >= 0 ? '+' : ''}${shift.toFixed(3)} s to align first requests)`
+                  : ' (aligned at trace start)'}{' '}
+                — wheel to zoom, drag to pan
+              </span>
+              <button
+                type="button"
+                className="ml-auto rounded border border-zinc-300 px-2 dark:border-zinc-700"
+                onClick={() => setView(null)}
+              >
                 Fit
               </button>
             </div>
             <div className="px-3 font-semibold">A: {A.input.name}</div>
-            <Timeline connections={A.connections} packets={A.packets} findings={A.findings} span={span} view={v} zoomed={view !== null} selectedConn={null} onView={setView} onSelectConn={() => {}} />
+            <Timeline
+              connections={A.connections}
+              packets={A.packets}
+              findings={A.findings}
+              span={span}
+              view={v}
+              zoomed={view !== null}
+              selectedConn={null}
+              onView={setView}
+              onSelectConn={() => {}}
+            />
             <div className="px-3 font-semibold">B: {B.input.name}</div>
             <Timeline
               connections={B.connections}
@@ -283,7 +339,13 @@ export default function ComparePage() {
                 {result.matches.map((m) => {
                   const rows = [
                     ...m.differences.map((d) => ({ what: d.what, a: d.a, b: d.b })),
-                    ...m.streams.flatMap((s) => s.differences.map((d) => ({ what: `${s.path ?? `stream ${s.a}`}: ${d.what}`, a: d.a, b: d.b }))),
+                    ...m.streams.flatMap((s) =>
+                      s.differences.map((d) => ({
+                        what: `${s.path ?? `stream ${s.a}`}: ${d.what}`,
+                        a: d.a,
+                        b: d.b,
+                      })),
+                    ),
                   ];
                   if (!rows.length)
                     return (
@@ -314,7 +376,9 @@ export default function ComparePage() {
               <ul className="num" data-testid="compare-only-a">
                 {result.onlyInA.map((id) => {
                   const c = A.connections.find((x) => x.id === id);
-                  return <li key={id}>{c ? `${id} ${c.client} → ${c.server} ${c.protocol} ${c.end}` : id}</li>;
+                  return (
+                    <li key={id}>{c ? `${id} ${c.client} → ${c.server} ${c.protocol} ${c.end}` : id}</li>
+                  );
                 })}
               </ul>
             </div>
@@ -323,7 +387,9 @@ export default function ComparePage() {
               <ul className="num" data-testid="compare-only-b">
                 {result.onlyInB.map((id) => {
                   const c = B.connections.find((x) => x.id === id);
-                  return <li key={id}>{c ? `${id} ${c.client} → ${c.server} ${c.protocol} ${c.end}` : id}</li>;
+                  return (
+                    <li key={id}>{c ? `${id} ${c.client} → ${c.server} ${c.protocol} ${c.end}` : id}</li>
+                  );
                 })}
               </ul>
             </div>

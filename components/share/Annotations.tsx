@@ -71,7 +71,11 @@ export default function Annotations(props: {
     try {
       localStorage.setItem('tracelens-author', author);
     } catch {}
-    const r = await fetch(base, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify({ target, author, text }) });
+    const r = await fetch(base, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth },
+      body: JSON.stringify({ target, author, text }),
+    });
     if (!r.ok) {
       setError(((await r.json().catch(() => ({}))) as { error?: string }).error ?? `HTTP ${r.status}`);
       return;
@@ -86,11 +90,16 @@ export default function Annotations(props: {
     const r = await fetch(`${base}/${encodeURIComponent(editing.id)}`, {
       method: 'PATCH',
       headers: { 'content-type': 'application/json', ...auth },
-      body: JSON.stringify({ text: editing.text, ...(editing.version ? { ifVersion: editing.version } : {}) }),
+      body: JSON.stringify({
+        text: editing.text,
+        ...(editing.version ? { ifVersion: editing.version } : {}),
+      }),
     });
     if (r.status === 409) {
       setEditing(null);
-      props.onChanged('This note was changed by someone else; it has been reloaded. Edit it again if needed.');
+      props.onChanged(
+        'This note was changed by someone else; it has been reloaded. Edit it again if needed.',
+      );
       return;
     }
     if (!r.ok) {
@@ -109,7 +118,11 @@ export default function Annotations(props: {
   };
 
   return (
-    <section data-testid="annotations" aria-label="Notes" className="flex min-h-0 flex-col border-l border-zinc-200 dark:border-zinc-800">
+    <section
+      data-testid="annotations"
+      aria-label="Notes"
+      className="flex min-h-0 flex-col border-l border-zinc-200 dark:border-zinc-800"
+    >
       <h3 className="bg-zinc-100 px-2 py-0.5 font-semibold dark:bg-zinc-900">Notes ({notes.length})</h3>
       <ul className="min-h-0 flex-1 overflow-auto">
         {notes.length === 0 && <li className="p-2 text-zinc-500">No notes yet.</li>}
@@ -126,18 +139,38 @@ export default function Annotations(props: {
               <span className="font-medium text-zinc-800 dark:text-zinc-200">{a.author || 'anonymous'}</span>
               <span>{when(a.updatedAt || a.createdAt)}</span>
               <span className="num">{targetWords(a.target)}</span>
-              <a href={`#note-${a.id}`} className="ml-auto text-sky-700 underline dark:text-sky-400" title="Link to this note" onClick={(e) => e.stopPropagation()}>
+              <a
+                href={`#note-${a.id}`}
+                className="ml-auto text-sky-700 underline dark:text-sky-400"
+                title="Link to this note"
+                onClick={(e) => e.stopPropagation()}
+              >
                 link
               </a>
             </div>
             {editing?.id === a.id ? (
               <div onClick={(e) => e.stopPropagation()}>
-                <textarea data-testid="note-edit-text" value={editing.text} onChange={(e) => setEditing({ ...editing, text: e.currentTarget.value })} className="mt-1 w-full rounded border border-zinc-300 bg-transparent p-1 dark:border-zinc-700" rows={3} />
+                <textarea
+                  data-testid="note-edit-text"
+                  value={editing.text}
+                  onChange={(e) => setEditing({ ...editing, text: e.currentTarget.value })}
+                  className="mt-1 w-full rounded border border-zinc-300 bg-transparent p-1 dark:border-zinc-700"
+                  rows={3}
+                />
                 <div className="flex gap-2">
-                  <button type="button" data-testid="note-save" className="rounded bg-sky-700 px-2 text-white" onClick={() => void save()}>
+                  <button
+                    type="button"
+                    data-testid="note-save"
+                    className="rounded bg-sky-700 px-2 text-white"
+                    onClick={() => void save()}
+                  >
                     Save
                   </button>
-                  <button type="button" className="rounded border border-zinc-300 px-2 dark:border-zinc-700" onClick={() => setEditing(null)}>
+                  <button
+                    type="button"
+                    className="rounded border border-zinc-300 px-2 dark:border-zinc-700"
+                    onClick={() => setEditing(null)}
+                  >
                     Cancel
                   </button>
                 </div>
@@ -149,10 +182,20 @@ export default function Annotations(props: {
             )}
             {token && editing?.id !== a.id && (
               <div className="mt-0.5 flex gap-2 text-xs" onClick={(e) => e.stopPropagation()}>
-                <button type="button" data-testid="note-edit" className="text-sky-700 underline dark:text-sky-400" onClick={() => setEditing({ id: a.id, text: a.text, version: a.version })}>
+                <button
+                  type="button"
+                  data-testid="note-edit"
+                  className="text-sky-700 underline dark:text-sky-400"
+                  onClick={() => setEditing({ id: a.id, text: a.text, version: a.version })}
+                >
                   edit
                 </button>
-                <button type="button" data-testid="note-delete" className="text-red-700 underline dark:text-red-400" onClick={() => void remove(a)}>
+                <button
+                  type="button"
+                  data-testid="note-delete"
+                  className="text-red-700 underline dark:text-red-400"
+                  onClick={() => void remove(a)}
+                >
                   delete
                 </button>
               </div>
@@ -176,7 +219,12 @@ export default function Annotations(props: {
         >
           <div className="flex items-center gap-1">
             <span className="text-zinc-500">on</span>
-            <select data-testid="note-target" value={Math.min(targetIdx, targets.length - 1)} onChange={(e) => setTargetIdx(Number(e.currentTarget.value))} className="min-w-0 flex-1 rounded border border-zinc-300 bg-transparent dark:border-zinc-700">
+            <select
+              data-testid="note-target"
+              value={Math.min(targetIdx, targets.length - 1)}
+              onChange={(e) => setTargetIdx(Number(e.currentTarget.value))}
+              className="min-w-0 flex-1 rounded border border-zinc-300 bg-transparent dark:border-zinc-700"
+            >
               {targets.map((t, i) => (
                 <option key={i} value={i}>
                   {targetWords(t)}
@@ -184,9 +232,29 @@ export default function Annotations(props: {
               ))}
             </select>
           </div>
-          <input data-testid="note-author" value={author} onChange={(e) => setAuthor(e.currentTarget.value)} placeholder="your name" maxLength={100} className="mt-1 w-full rounded border border-zinc-300 bg-transparent px-1 dark:border-zinc-700" />
-          <textarea data-testid="note-text-input" value={text} onChange={(e) => setText(e.currentTarget.value)} placeholder="Add a note pinned to the selection" maxLength={10000} rows={3} className="mt-1 w-full rounded border border-zinc-300 bg-transparent p-1 dark:border-zinc-700" />
-          <button type="submit" data-testid="note-add" disabled={!text.trim() || targets.length === 0} className="rounded bg-sky-700 px-2 py-0.5 text-white disabled:opacity-50">
+          <input
+            data-testid="note-author"
+            value={author}
+            onChange={(e) => setAuthor(e.currentTarget.value)}
+            placeholder="your name"
+            maxLength={100}
+            className="mt-1 w-full rounded border border-zinc-300 bg-transparent px-1 dark:border-zinc-700"
+          />
+          <textarea
+            data-testid="note-text-input"
+            value={text}
+            onChange={(e) => setText(e.currentTarget.value)}
+            placeholder="Add a note pinned to the selection"
+            maxLength={10000}
+            rows={3}
+            className="mt-1 w-full rounded border border-zinc-300 bg-transparent p-1 dark:border-zinc-700"
+          />
+          <button
+            type="submit"
+            data-testid="note-add"
+            disabled={!text.trim() || targets.length === 0}
+            className="rounded bg-sky-700 px-2 py-0.5 text-white disabled:opacity-50"
+          >
             Add note
           </button>
         </form>

@@ -21,14 +21,20 @@ function here(u: string): string {
   }
 }
 
-function upload(file: File, keylog: File | null, options: Partial<AnalysisOptions> | undefined, onProgress: (loaded: number, total: number) => void): Promise<{ viewUrl: string; editUrl: string }> {
+function upload(
+  file: File,
+  keylog: File | null,
+  options: Partial<AnalysisOptions> | undefined,
+  onProgress: (loaded: number, total: number) => void,
+): Promise<{ viewUrl: string; editUrl: string }> {
   return new Promise((resolve, reject) => {
     const fd = new FormData();
     if (keylog) fd.append('keylog', keylog, keylog.name);
     fd.append('file', file, file.name);
     const xhr = new XMLHttpRequest();
     const q = new URLSearchParams();
-    for (const [k, v] of Object.entries(options ?? {})) if (typeof v === 'number' && Number.isFinite(v)) q.set(k, String(v));
+    for (const [k, v] of Object.entries(options ?? {}))
+      if (typeof v === 'number' && Number.isFinite(v)) q.set(k, String(v));
     xhr.open('POST', `/api/traces${q.size ? `?${q}` : ''}`);
     xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
     xhr.onload = () => {
@@ -38,7 +44,8 @@ function upload(file: File, keylog: File | null, options: Partial<AnalysisOption
       } catch {
         /* not JSON */
       }
-      if (xhr.status === 201 && body.viewUrl && body.editUrl) resolve({ viewUrl: here(body.viewUrl), editUrl: here(body.editUrl) });
+      if (xhr.status === 201 && body.viewUrl && body.editUrl)
+        resolve({ viewUrl: here(body.viewUrl), editUrl: here(body.editUrl) });
       else reject(new Error(body.error ?? `the server answered HTTP ${xhr.status}`));
     };
     xhr.onerror = () => reject(new Error('network error while uploading'));
@@ -52,7 +59,13 @@ function CopyField({ label, value, testid }: { label: string; value: string; tes
     <label className="mt-2 block">
       <span className="font-medium">{label}</span>
       <div className="mt-0.5 flex gap-1">
-        <input readOnly value={value} data-testid={testid} className="num min-w-0 flex-1 rounded border border-zinc-300 bg-transparent px-1 dark:border-zinc-700" onFocus={(e) => e.currentTarget.select()} />
+        <input
+          readOnly
+          value={value}
+          data-testid={testid}
+          className="num min-w-0 flex-1 rounded border border-zinc-300 bg-transparent px-1 dark:border-zinc-700"
+          onFocus={(e) => e.currentTarget.select()}
+        />
         <button
           type="button"
           className="rounded border border-zinc-300 px-2 dark:border-zinc-700"
@@ -70,45 +83,87 @@ function CopyField({ label, value, testid }: { label: string; value: string; tes
   );
 }
 
-export default function ShareButton({ file, keylog, options }: { file: File | null; keylog?: () => File | null; options?: Partial<AnalysisOptions> }) {
+export default function ShareButton({
+  file,
+  keylog,
+  options,
+}: {
+  file: File | null;
+  keylog?: () => File | null;
+  options?: Partial<AnalysisOptions>;
+}) {
   const [state, setState] = useState<State>({ kind: 'closed' });
   const [withKeylog, setWithKeylog] = useState(false);
   if (!file) return null;
   const key = keylog?.() ?? null;
   const start = () => {
     setState({ kind: 'uploading', loaded: 0, total: file.size });
-    upload(file, withKeylog ? key : null, options, (loaded, total) => setState({ kind: 'uploading', loaded, total })).then(
+    upload(file, withKeylog ? key : null, options, (loaded, total) =>
+      setState({ kind: 'uploading', loaded, total }),
+    ).then(
       (r) => setState({ kind: 'done', ...r }),
       (e: Error) => setState({ kind: 'error', message: e.message }),
     );
   };
   return (
     <>
-      <button type="button" data-testid="share" className="rounded border border-zinc-300 px-2 font-sans dark:border-zinc-700" onClick={() => setState({ kind: 'ask' })}>
+      <button
+        type="button"
+        data-testid="share"
+        className="rounded border border-zinc-300 px-2 font-sans dark:border-zinc-700"
+        onClick={() => setState({ kind: 'ask' })}
+      >
         Share
       </button>
       {state.kind !== 'closed' && (
-        <div className="fixed inset-0 z-50 flex items-center justify-center bg-black/40 font-sans" onClick={() => state.kind !== 'uploading' && setState({ kind: 'closed' })}>
-          <div role="dialog" aria-modal="true" aria-label="Share this trace" data-testid="share-dialog" className="w-[36rem] max-w-[95vw] rounded-md bg-white p-4 text-sm shadow-xl dark:bg-zinc-900" onClick={(e) => e.stopPropagation()}>
+        <div
+          className="fixed inset-0 z-50 flex items-center justify-center bg-black/40 font-sans"
+          onClick={() => state.kind !== 'uploading' && setState({ kind: 'closed' })}
+        >
+          <div
+            role="dialog"
+            aria-modal="true"
+            aria-label="Share this trace"
+            data-testid="share-dialog"
+            className="w-[36rem] max-w-[95vw] rounded-md bg-white p-4 text-sm shadow-xl dark:bg-zinc-900"
+            onClick={(e) => e.stopPropagation()}
+          >
             <h2 className="text-base font-semibold">Share this trace</h2>
             {state.kind === 'ask' && (
               <>
                 <p className="mt-2 text-zinc-600 dark:text-zinc-400">
-                  The capture <span className="font-mono">{file.name}</span> ({file.size.toLocaleString()} bytes) will be uploaded to this server and stored there. Anyone with the view link can see it and download it.
+                  The capture <span className="font-mono">{file.name}</span> ({file.size.toLocaleString()}{' '}
+                  bytes) will be uploaded to this server and stored there. Anyone with the view link can see
+                  it and download it.
                 </p>
                 {key && (
                   <label className="mt-3 flex items-start gap-2">
-                    <input type="checkbox" data-testid="share-keylog" checked={withKeylog} onChange={(e) => setWithKeylog(e.currentTarget.checked)} />
+                    <input
+                      type="checkbox"
+                      data-testid="share-keylog"
+                      checked={withKeylog}
+                      onChange={(e) => setWithKeylog(e.currentTarget.checked)}
+                    />
                     <span>
-                      also upload the TLS key log <span className="font-mono">{key.name}</span> — it decrypts the TLS sessions in this capture; only share it if that is acceptable.
+                      also upload the TLS key log <span className="font-mono">{key.name}</span> — it decrypts
+                      the TLS sessions in this capture; only share it if that is acceptable.
                     </span>
                   </label>
                 )}
                 <div className="mt-4 flex justify-end gap-2">
-                  <button type="button" className="rounded border border-zinc-300 px-3 py-1 dark:border-zinc-700" onClick={() => setState({ kind: 'closed' })}>
+                  <button
+                    type="button"
+                    className="rounded border border-zinc-300 px-3 py-1 dark:border-zinc-700"
+                    onClick={() => setState({ kind: 'closed' })}
+                  >
                     Cancel
                   </button>
-                  <button type="button" data-testid="share-upload" className="rounded bg-sky-700 px-3 py-1 text-white" onClick={start}>
+                  <button
+                    type="button"
+                    data-testid="share-upload"
+                    className="rounded bg-sky-700 px-3 py-1 text-white"
+                    onClick={start}
+                  >
                     Upload and share
                   </button>
                 </div>
@@ -118,7 +173,10 @@ export default function ShareButton({ file, keylog, options }: { file: File | nu
               <div className="mt-3" data-testid="share-progress">
                 Uploading… {state.total ? Math.round((100 * state.loaded) / state.total) : 0}%
                 <div className="mt-1 h-1 bg-zinc-200 dark:bg-zinc-800">
-                  <div className="h-1 bg-sky-600" style={{ width: `${state.total ? (100 * state.loaded) / state.total : 0}%` }} />
+                  <div
+                    className="h-1 bg-sky-600"
+                    style={{ width: `${state.total ? (100 * state.loaded) / state.total : 0}%` }}
+                  />
                 </div>
               </div>
             )}
@@ -131,12 +189,19 @@ export default function ShareButton({ file, keylog, options }: { file: File | nu
               <div className="mt-2">
                 <CopyField label="View link (read-only)" value={state.viewUrl} testid="share-view-url" />
                 <CopyField label="Edit link" value={state.editUrl} testid="share-edit-url" />
-                <p className="mt-1 text-amber-700 dark:text-amber-400">Anyone holding the edit link can add, change and delete notes and delete the shared trace. Keep it to the people who should.</p>
+                <p className="mt-1 text-amber-700 dark:text-amber-400">
+                  Anyone holding the edit link can add, change and delete notes and delete the shared trace.
+                  Keep it to the people who should.
+                </p>
               </div>
             )}
             {state.kind !== 'ask' && state.kind !== 'uploading' && (
               <div className="mt-4 flex justify-end">
-                <button type="button" className="rounded border border-zinc-300 px-3 py-1 dark:border-zinc-700" onClick={() => setState({ kind: 'closed' })}>
+                <button
+                  type="button"
+                  className="rounded border border-zinc-300 px-3 py-1 dark:border-zinc-700"
+                  onClick={() => setState({ kind: 'closed' })}
+                >
                   Close
                 </button>
               </div>

@@ -34,7 +34,11 @@ const noSubscribe = () => () => {};
 
 export default function SharedViewer({ id, name }: { id: string; name: string }) {
   // Server render and hydration see no token; the client then reads it (no hydration mismatch).
-  const token = useSyncExternalStore(noSubscribe, () => readToken(id), () => null);
+  const token = useSyncExternalStore(
+    noSubscribe,
+    () => readToken(id),
+    () => null,
+  );
   const [trace, setTrace] = useState<Trace | null>(null);
   const [file, setFile] = useState<File | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -158,7 +162,9 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
       const a = m ? notes.find((n) => n.id === decodeURIComponent(m[1])) : undefined;
       if (!a) return;
       selectNote(a);
-      requestAnimationFrame(() => document.getElementById(`note-${a.id}`)?.scrollIntoView({ block: 'nearest' }));
+      requestAnimationFrame(() =>
+        document.getElementById(`note-${a.id}`)?.scrollIntoView({ block: 'nearest' }),
+      );
     };
     go();
     window.addEventListener('hashchange', go);
@@ -222,14 +228,21 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
   return (
     <div className="flex min-h-0 flex-1 flex-col" data-testid="shared-viewer">
       <div className="flex flex-wrap items-center gap-3 border-b border-zinc-200 px-3 py-1 text-sm dark:border-zinc-800">
-        <a className="text-sky-700 underline dark:text-sky-400" href={`/api/traces/${enc}/raw`} data-testid="download-capture">
+        <a
+          className="text-sky-700 underline dark:text-sky-400"
+          href={`/api/traces/${enc}/raw`}
+          data-testid="download-capture"
+        >
           Download capture
         </a>
         <a className="text-sky-700 underline dark:text-sky-400" href={`/compare?a=${enc}`}>
           Compare with…
         </a>
         {token ? (
-          <span data-testid="edit-mode" className="rounded bg-amber-100 px-1.5 text-amber-900 dark:bg-amber-950 dark:text-amber-200">
+          <span
+            data-testid="edit-mode"
+            className="rounded bg-amber-100 px-1.5 text-amber-900 dark:bg-amber-950 dark:text-amber-200"
+          >
             editing: you can add, edit and delete notes
           </span>
         ) : (
@@ -242,11 +255,19 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
         )}
       </div>
       {error && (
-        <div role="alert" data-testid="error" className="border-b border-red-300 bg-red-50 px-3 py-2 text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-200">
+        <div
+          role="alert"
+          data-testid="error"
+          className="border-b border-red-300 bg-red-50 px-3 py-2 text-red-800 dark:border-red-900 dark:bg-red-950 dark:text-red-200"
+        >
           {error}
         </div>
       )}
-      {!trace && !error && <div className="p-3 text-zinc-500" data-testid="progress">Loading the analysis…</div>}
+      {!trace && !error && (
+        <div className="p-3 text-zinc-500" data-testid="progress">
+          Loading the analysis…
+        </div>
+      )}
       {trace && (
         <div className="grid min-h-0 flex-1 grid-cols-[minmax(0,1fr)_20rem]">
           <div className="flex min-h-0 min-w-0 flex-col">
@@ -272,7 +293,15 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
               onPin={onPin}
             />
           </div>
-          <Annotations traceId={id} notes={notes} token={token} selectedNote={selNote} targets={targets} onSelect={selectNote} onChanged={reloadNotes} />
+          <Annotations
+            traceId={id}
+            notes={notes}
+            token={token}
+            selectedNote={selNote}
+            targets={targets}
+            onSelect={selectNote}
+            onChanged={reloadNotes}
+          />
         </div>
       )}
     </div>

@@ -14,8 +14,16 @@ export interface SharedMeta {
 export async function loadSharedTrace(id: string): Promise<{ meta: SharedMeta; trace: Trace }> {
   const enc = encodeURIComponent(id);
   const [r, p] = await Promise.all([fetch(`/api/traces/${enc}`), fetch(`/api/traces/${enc}/packets`)]);
-  if (!r.ok) throw new Error(r.status === 404 ? 'no such shared trace (deleted, or a wrong link)' : `HTTP ${r.status}`);
-  const j = (await r.json()) as { id: string; name: string; createdAt: string; trace: Omit<Trace, 'packets'> };
+  if (!r.ok)
+    throw new Error(
+      r.status === 404 ? 'no such shared trace (deleted, or a wrong link)' : `HTTP ${r.status}`,
+    );
+  const j = (await r.json()) as {
+    id: string;
+    name: string;
+    createdAt: string;
+    trace: Omit<Trace, 'packets'>;
+  };
   let packets: PacketTable | null = null;
   if (p.ok) {
     try {

@@ -378,7 +378,11 @@ export function draw(d: DrawInput): void {
     g.fillStyle = pal.text;
     g.fillText(cn.id, 28, y + ROW / 2);
     g.fillStyle = pal.dim;
-    g.fillText(`:${cn.clientPort} ${cn.protocol === 'unknown' ? '' : cn.protocol}`, 28 + 6.2 * (cn.id.length + 1), y + ROW / 2);
+    g.fillText(
+      `:${cn.clientPort} ${cn.protocol === 'unknown' ? '' : cn.protocol}`,
+      28 + 6.2 * (cn.id.length + 1),
+      y + ROW / 2,
+    );
     if (cn.end === 'reset') {
       g.fillStyle = GLYPH.rst;
       g.textAlign = 'right';

@@ -1,5 +1,12 @@
 import type { PacketTable } from '@/lib/packets';
-import { A_FAST_RETRANSMISSION, A_KEEP_ALIVE, A_RETRANSMISSION, TCP_FIN, TCP_RST, TCP_SYN } from '@/lib/packets';
+import {
+  A_FAST_RETRANSMISSION,
+  A_KEEP_ALIVE,
+  A_RETRANSMISSION,
+  TCP_FIN,
+  TCP_RST,
+  TCP_SYN,
+} from '@/lib/packets';
 import type { Connection, H2Stream } from '@/lib/trace';
 
 /** Per-connection packet index lists: c2s, s2c, then the glyph kinds. */
@@ -24,7 +31,11 @@ export interface LaneIndex {
 export const HIST_BINS = 1024;
 
 /** One O(N) counting pass + one fill pass: built once per trace. */
-export function buildIndex(packets: PacketTable | null, nConn: number, span: { start: number; end: number }): LaneIndex {
+export function buildIndex(
+  packets: PacketTable | null,
+  nConn: number,
+  span: { start: number; end: number },
+): LaneIndex {
   const off = new Int32Array(nConn * K + 1);
   const hist = new Uint32Array(HIST_BINS);
   if (!packets) return { idx: new Int32Array(0), off, hist, histMax: 0 };

@@ -62,7 +62,8 @@ function http1Cut(
   // A CONNECT tunnel or an upgraded connection ends when its users are done, not mid-request.
   if (x.method === 'CONNECT' || x.status === 101 || c.upgrade) return null;
   // A request we could not parse (malformed) is not known to be in transfer.
-  if (!x.request || x.method === null || c.warnings.some((w) => w.startsWith('malformed HTTP/1'))) return null;
+  if (!x.request || x.method === null || c.warnings.some((w) => w.startsWith('malformed HTTP/1')))
+    return null;
   // Bytes the capture missed may hold the rest of the transfer: a cut cannot be told from a gap.
   if (c.analysis.c2s.missingBytes > 0 || c.analysis.s2c.missingBytes > 0) return null;
   let ok = false;

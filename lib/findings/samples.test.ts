@@ -16,7 +16,9 @@ const KNOWN: Record<string, string[]> = {
 };
 
 describe('detectors on the Zeek test traces', () => {
-  const files = existsSync(ZEEK_CAPTURES) ? readdirSync(ZEEK_CAPTURES).filter((f) => /\.pcap(ng)?$/.test(f)) : [];
+  const files = existsSync(ZEEK_CAPTURES)
+    ? readdirSync(ZEEK_CAPTURES).filter((f) => /\.pcap(ng)?$/.test(f))
+    : [];
   it('has traces', () => expect(files.length).toBeGreaterThan(30));
   for (const f of files) {
     it(f, () => {

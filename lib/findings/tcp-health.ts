@@ -110,7 +110,8 @@ function retransBurst(c: Connection, rows: PacketRow[]): Finding[] {
     // (two arrays per direction and connection were a tenth of the time on many-packet captures).
     let nRtx = 0;
     for (const r of rows) {
-      if (r.dir === dir && r.len > 0 && !isSyn(r) && !(r.analysis & A_KEEP_ALIVE) && r.analysis & RTX_BITS) nRtx++;
+      if (r.dir === dir && r.len > 0 && !isSyn(r) && !(r.analysis & A_KEEP_ALIVE) && r.analysis & RTX_BITS)
+        nRtx++;
     }
     if (nRtx < BURST_COUNT) continue;
     const data = rows.filter((r) => r.dir === dir && r.len > 0 && !isSyn(r) && !(r.analysis & A_KEEP_ALIVE));

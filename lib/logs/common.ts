@@ -2,7 +2,14 @@
  * Shared pieces of the debug-log readers: what a line parser hands back, and the HTTP/2 names
  * (frame types, flags, settings, error codes) that logs print instead of numbers.
  */
-import { ERROR_NAMES, SETTING_NAMES, errorCodeName, frameFlagNames, frameTypeName, settingName } from '../http2/frames';
+import {
+  ERROR_NAMES,
+  SETTING_NAMES,
+  errorCodeName,
+  frameFlagNames,
+  frameTypeName,
+  settingName,
+} from '../http2/frames';
 import type { H2FrameInput } from '../stream';
 
 /** One connection as a log shows it, before it is turned into a trace Connection. */
@@ -70,7 +77,9 @@ export const FRAME_TYPES: Record<string, number> = invert(frameTypeName, [...ran
 export const FLAG_BITS: Record<number, Record<string, number>> = Object.fromEntries(
   [0x0, 0x1, 0x4, 0x5, 0x6, 0x9].map((type) => [
     type,
-    Object.fromEntries([0x1, 0x4, 0x8, 0x20].flatMap((bit) => frameFlagNames(type, bit).map((name) => [name, bit]))),
+    Object.fromEntries(
+      [0x1, 0x4, 0x8, 0x20].flatMap((bit) => frameFlagNames(type, bit).map((name) => [name, bit])),
+    ),
   ]),
 );
 
@@ -80,7 +89,10 @@ export function errorName(code: number): string {
   return ERROR_NAMES[code] ?? `UNKNOWN(0x${code.toString(16)})`;
 }
 
-export const SETTING_IDS: Record<string, number> = invert(settingName, Object.keys(SETTING_NAMES).map(Number));
+export const SETTING_IDS: Record<string, number> = invert(
+  settingName,
+  Object.keys(SETTING_NAMES).map(Number),
+);
 
 export { settingName };
 

@@ -350,6 +350,8 @@ function logConnection(id: string, draft: LogConnectionDraft): Connection {
   conn.lastPacket = draft.lastLine;
   conn.packets = { c2s: count('c2s'), s2c: count('s2c') };
   conn.bytes = { c2s: bytes('c2s'), s2c: bytes('s2c') };
-  conn.warnings.push(`${draft.view === 'both' ? "both sides' view" : `${draft.view}'s view`} from a debug log (${draft.viewBasis})`);
+  conn.warnings.push(
+    `${draft.view === 'both' ? "both sides' view" : `${draft.view}'s view`} from a debug log (${draft.viewBasis})`,
+  );
   return conn;
 }

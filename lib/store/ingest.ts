@@ -40,7 +40,11 @@ export interface IngestResult {
   bytes: number;
 }
 
-export async function ingest(store: TraceStore, source: AsyncIterable<Uint8Array>, opts: IngestOptions): Promise<IngestResult> {
+export async function ingest(
+  store: TraceStore,
+  source: AsyncIterable<Uint8Array>,
+  opts: IngestOptions,
+): Promise<IngestResult> {
   const tmpRaw = path.join(store.tmpDir(), `${newId()}.upload`);
   const out = createWriteStream(tmpRaw);
   const hash = createHash('sha256');
@@ -51,7 +55,10 @@ export async function ingest(store: TraceStore, source: AsyncIterable<Uint8Array
     for await (const chunk of source) {
       bytes += chunk.length;
       if (bytes > opts.limitBytes) {
-        throw new UploadError(413, `upload larger than the limit of ${opts.limitBytes} bytes (TRACELENS_UPLOAD_LIMIT)`);
+        throw new UploadError(
+          413,
+          `upload larger than the limit of ${opts.limitBytes} bytes (TRACELENS_UPLOAD_LIMIT)`,
+        );
       }
       hash.update(chunk);
       analyzer.push(chunk);
@@ -59,7 +66,11 @@ export async function ingest(store: TraceStore, source: AsyncIterable<Uint8Array
     }
     out.end();
     await once(out, 'finish');
-    if (bytes === 0) throw new UploadError(400, 'empty upload: send the capture file as the request body or as the multipart field "file"');
+    if (bytes === 0)
+      throw new UploadError(
+        400,
+        'empty upload: send the capture file as the request body or as the multipart field "file"',
+      );
     const trace = analyzer.finish();
     if (opts.keylog) {
       tmpKeylog = path.join(store.tmpDir(), `${newId()}.keylog`);

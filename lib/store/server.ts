@@ -40,8 +40,12 @@ export function clientKey(req: Request): string {
   return req.headers.get('x-forwarded-for')?.split(',')[0].trim() || req.headers.get('x-real-ip') || 'local';
 }
 
-export function takeUploadToken(client: string, now = Date.now()): { ok: true } | { ok: false; retryAfterS: number } {
-  const perMinute = Number(process.env.TRACELENS_UPLOAD_RATE) > 0 ? Number(process.env.TRACELENS_UPLOAD_RATE) : 20;
+export function takeUploadToken(
+  client: string,
+  now = Date.now(),
+): { ok: true } | { ok: false; retryAfterS: number } {
+  const perMinute =
+    Number(process.env.TRACELENS_UPLOAD_RATE) > 0 ? Number(process.env.TRACELENS_UPLOAD_RATE) : 20;
   const b = buckets.get(client) ?? { tokens: perMinute, at: now };
   b.tokens = Math.min(perMinute, b.tokens + ((now - b.at) / 60000) * perMinute);
   b.at = now;

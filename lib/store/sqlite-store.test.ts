@@ -13,7 +13,16 @@ function fresh(): { dir: string; store: SqliteTraceStore } {
 function commitOne(store: SqliteTraceStore, body = 'bytes') {
   const tmp = path.join(store.tmpDir(), 'x.upload');
   writeFileSync(tmp, body);
-  return store.commit({ name: 'a.pcap', bytes: body.length, sha256: 'ab'.repeat(32), format: 'pcap', tmpRawPath: tmp, tmpKeylogPath: null, analysisJson: '{"tool":"tracelens"}', packetColumns: new Uint8Array([1, 2, 3]) });
+  return store.commit({
+    name: 'a.pcap',
+    bytes: body.length,
+    sha256: 'ab'.repeat(32),
+    format: 'pcap',
+    tmpRawPath: tmp,
+    tmpKeylogPath: null,
+    analysisJson: '{"tool":"tracelens"}',
+    packetColumns: new Uint8Array([1, 2, 3]),
+  });
 }
 
 describe('SqliteTraceStore', () => {
@@ -52,13 +61,24 @@ describe('SqliteTraceStore', () => {
   it('keeps notes across a restart, edits with versions, refuses stale edits', () => {
     const { dir, store } = fresh();
     const { id } = commitOne(store);
-    const a = store.addAnnotation(id, { target: { packet: 12 }, author: 'ana', text: 'RST from the NAT here' });
-    const b = store.addAnnotation(id, { target: { range: { startS: 1, endS: 2 } }, author: 'bo', text: '<script>x</script>' });
+    const a = store.addAnnotation(id, {
+      target: { packet: 12 },
+      author: 'ana',
+      text: 'RST from the NAT here',
+    });
+    const b = store.addAnnotation(id, {
+      target: { range: { startS: 1, endS: 2 } },
+      author: 'bo',
+      text: '<script>x</script>',
+    });
     store.close();
     const reopened = new SqliteTraceStore(dir);
     const notes = reopened.annotations(id);
     expect(notes.map((n) => n.text)).toEqual(['RST from the NAT here', '<script>x</script>']);
-    const edited = reopened.updateAnnotation(id, a.id, { text: 'RST from the NAT (TTL 64 vs 57)', ifVersion: 1 });
+    const edited = reopened.updateAnnotation(id, a.id, {
+      text: 'RST from the NAT (TTL 64 vs 57)',
+      ifVersion: 1,
+    });
     expect(edited !== null && edited !== 'conflict' && edited.version).toBe(2);
     expect(reopened.updateAnnotation(id, a.id, { text: 'stale', ifVersion: 1 })).toBe('conflict');
     expect(reopened.deleteAnnotation(id, b.id)).toBe(true);

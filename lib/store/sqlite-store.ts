@@ -8,9 +8,28 @@
  */
 import Database from 'better-sqlite3';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  openSync,
+  fsyncSync,
+  closeSync,
+} from 'node:fs';
 import path from 'node:path';
-import { ID_PATTERN, type Annotation, type AnnotationTarget, type NewTrace, type StoredTrace, type TraceMeta, type TraceStore } from './types';
+import {
+  ID_PATTERN,
+  type Annotation,
+  type AnnotationTarget,
+  type NewTrace,
+  type StoredTrace,
+  type TraceMeta,
+  type TraceStore,
+} from './types';
 
 /** Schema migrations, applied in order; the index + 1 is the schema version. */
 const MIGRATIONS: string[] = [
@@ -65,7 +84,15 @@ interface AnnotationRow {
 }
 
 function metaOf(r: TraceRow): TraceMeta {
-  return { id: r.id, name: r.name, createdAt: r.created_at, bytes: r.bytes, sha256: r.sha256, format: r.format, hasKeylog: r.has_keylog === 1 };
+  return {
+    id: r.id,
+    name: r.name,
+    createdAt: r.created_at,
+    bytes: r.bytes,
+    sha256: r.sha256,
+    format: r.format,
+    hasKeylog: r.has_keylog === 1,
+  };
 }
 function annotationOf(r: AnnotationRow): Annotation {
   return {
@@ -144,7 +171,17 @@ export class SqliteTraceStore implements TraceStore {
         `INSERT INTO traces (id, name, created_at, bytes, sha256, format, has_keylog, token_hash, analysis_json)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(id, t.name, new Date().toISOString(), t.bytes, t.sha256, t.format, t.tmpKeylogPath ? 1 : 0, hashToken(token), t.analysisJson);
+      .run(
+        id,
+        t.name,
+        new Date().toISOString(),
+        t.bytes,
+        t.sha256,
+        t.format,
+        t.tmpKeylogPath ? 1 : 0,
+        hashToken(token),
+        t.analysisJson,
+      );
     return { id, token };
   }
 
@@ -196,14 +233,18 @@ export class SqliteTraceStore implements TraceStore {
 
   list(limit = 100): TraceMeta[] {
     const rows = this.db
-      .prepare('SELECT id, name, created_at, bytes, sha256, format, has_keylog FROM traces ORDER BY created_at DESC LIMIT ?')
+      .prepare(
+        'SELECT id, name, created_at, bytes, sha256, format, has_keylog FROM traces ORDER BY created_at DESC LIMIT ?',
+      )
       .all(limit) as TraceRow[];
     return rows.map(metaOf);
   }
 
   annotations(id: string): Annotation[] {
     if (!ID_PATTERN.test(id)) return [];
-    const rows = this.db.prepare('SELECT * FROM annotations WHERE trace_id = ? ORDER BY rowid').all(id) as AnnotationRow[];
+    const rows = this.db
+      .prepare('SELECT * FROM annotations WHERE trace_id = ? ORDER BY rowid')
+      .all(id) as AnnotationRow[];
     return rows.map(annotationOf);
   }
 
@@ -211,9 +252,19 @@ export class SqliteTraceStore implements TraceStore {
     const now = new Date().toISOString();
     const aid = newId();
     this.db
-      .prepare('INSERT INTO annotations (id, trace_id, target_json, author, text, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, 1)')
+      .prepare(
+        'INSERT INTO annotations (id, trace_id, target_json, author, text, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, 1)',
+      )
       .run(aid, id, JSON.stringify(a.target), a.author, a.text, now, now);
-    return { id: aid, target: a.target, author: a.author, text: a.text, createdAt: now, updatedAt: now, version: 1 };
+    return {
+      id: aid,
+      target: a.target,
+      author: a.author,
+      text: a.text,
+      createdAt: now,
+      updatedAt: now,
+      version: 1,
+    };
   }
 
   updateAnnotation(
@@ -223,7 +274,8 @@ export class SqliteTraceStore implements TraceStore {
   ): Annotation | null | 'conflict' {
     if (!ID_PATTERN.test(aid)) return null;
     return this.db.transaction((): Annotation | null | 'conflict' => {
-      const r = this.db.prepare('SELECT * FROM annotations WHERE id = ? AND trace_id = ?').get(aid, id) as AnnotationRow | undefined;
+      const r = this.db.prepare('SELECT * FROM annotations WHERE id = ? AND trace_id = ?').get(aid, id) as
+        AnnotationRow | undefined;
       if (!r) return null;
       if (patch.ifVersion !== undefined && patch.ifVersion !== r.version) return 'conflict';
       const now = new Date().toISOString();
@@ -236,7 +288,9 @@ export class SqliteTraceStore implements TraceStore {
         version: r.version + 1,
       };
       this.db
-        .prepare('UPDATE annotations SET text = ?, author = ?, target_json = ?, updated_at = ?, version = ? WHERE id = ?')
+        .prepare(
+          'UPDATE annotations SET text = ?, author = ?, target_json = ?, updated_at = ?, version = ? WHERE id = ?',
+        )
         .run(next.text, next.author, next.target_json, next.updated_at, next.version, aid);
       return annotationOf(next);
     })();

@@ -66,7 +66,11 @@ export interface TraceStore {
   annotations(id: string): Annotation[];
   addAnnotation(id: string, a: { target: AnnotationTarget; author: string; text: string }): Annotation;
   /** null when the note does not exist; 'conflict' when `ifVersion` is stale. */
-  updateAnnotation(id: string, aid: string, patch: { text?: string; author?: string; target?: AnnotationTarget; ifVersion?: number }): Annotation | null | 'conflict';
+  updateAnnotation(
+    id: string,
+    aid: string,
+    patch: { text?: string; author?: string; target?: AnnotationTarget; ifVersion?: number },
+  ): Annotation | null | 'conflict';
   deleteAnnotation(id: string, aid: string): boolean;
   close(): void;
 }

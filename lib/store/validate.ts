@@ -7,7 +7,8 @@ const MAX_AUTHOR = 100;
 function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
-const posInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v < 2 ** 40;
+const posInt = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 1 && v < 2 ** 40;
 const time = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 export function parseTarget(v: unknown): AnnotationTarget | null {
@@ -30,7 +31,9 @@ export function parseTarget(v: unknown): AnnotationTarget | null {
         ? { stream: { connection: x.connection, id: x.id } }
         : null;
     case 'range':
-      return isObj(x) && time(x.startS) && time(x.endS) && x.endS >= x.startS ? { range: { startS: x.startS, endS: x.endS } } : null;
+      return isObj(x) && time(x.startS) && time(x.endS) && x.endS >= x.startS
+        ? { range: { startS: x.startS, endS: x.endS } }
+        : null;
     default:
       return null;
   }
@@ -44,15 +47,21 @@ export function parseAnnotationInput(
   const out: { target?: AnnotationTarget; author?: string; text?: string; ifVersion?: number } = {};
   if (body.target !== undefined || creating) {
     const t = parseTarget(body.target);
-    if (!t) return { error: 'target must be one of {packet:N}, {frame:N}, {stream:{connection,id}}, {connection:"cN"}, {finding:N}, {range:{startS,endS}}' };
+    if (!t)
+      return {
+        error:
+          'target must be one of {packet:N}, {frame:N}, {stream:{connection,id}}, {connection:"cN"}, {finding:N}, {range:{startS,endS}}',
+      };
     out.target = t;
   }
   if (body.text !== undefined || creating) {
-    if (typeof body.text !== 'string' || body.text.trim() === '' || body.text.length > MAX_TEXT) return { error: `text must be 1 to ${MAX_TEXT} characters` };
+    if (typeof body.text !== 'string' || body.text.trim() === '' || body.text.length > MAX_TEXT)
+      return { error: `text must be 1 to ${MAX_TEXT} characters` };
     out.text = body.text;
   }
   if (body.author !== undefined) {
-    if (typeof body.author !== 'string' || body.author.length > MAX_AUTHOR) return { error: `author must be at most ${MAX_AUTHOR} characters` };
+    if (typeof body.author !== 'string' || body.author.length > MAX_AUTHOR)
+      return { error: `author must be at most ${MAX_AUTHOR} characters` };
     out.author = body.author.trim() || 'anonymous';
   }
   if (body.ifVersion !== undefined) {

@@ -123,7 +123,15 @@ export class TcpTracker {
   private readonly states: ConnState[] = [];
   private readonly seg = emptySegment();
   /** The previous packet's tuple and connection entry (see segment()). */
-  private readonly last: { st: ConnState | null; key: string; vlan: string; ipA: string; portA: number; ipB: string; portB: number } = {
+  private readonly last: {
+    st: ConnState | null;
+    key: string;
+    vlan: string;
+    ipA: string;
+    portA: number;
+    ipB: string;
+    portB: number;
+  } = {
     st: null,
     key: '',
     vlan: '',
@@ -170,8 +178,14 @@ export class TcpTracker {
     if (
       last.st !== null &&
       vlan === last.vlan &&
-      ((seg.srcPort === last.portA && seg.dstPort === last.portB && net.src === last.ipA && net.dst === last.ipB) ||
-        (seg.srcPort === last.portB && seg.dstPort === last.portA && net.src === last.ipB && net.dst === last.ipA))
+      ((seg.srcPort === last.portA &&
+        seg.dstPort === last.portB &&
+        net.src === last.ipA &&
+        net.dst === last.ipB) ||
+        (seg.srcPort === last.portB &&
+          seg.dstPort === last.portA &&
+          net.src === last.ipB &&
+          net.dst === last.ipA))
     ) {
       key = last.key;
       st = last.st;

@@ -32,7 +32,13 @@ export interface SuiteParams {
   tls13: boolean;
 }
 
-const S = (cipher: CipherKind, keyLength: number, hash: HashName, fixedIvLength: number, tls13 = false): SuiteParams => ({
+const S = (
+  cipher: CipherKind,
+  keyLength: number,
+  hash: HashName,
+  fixedIvLength: number,
+  tls13 = false,
+): SuiteParams => ({
   cipher,
   keyLength,
   hash,
@@ -94,9 +100,20 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 }
 
 /** RFC 8446 §7.1 HKDF-Expand-Label(secret, label, context, length). */
-export function hkdfExpandLabel(hash: HashName, secret: Uint8Array, label: string, context: Uint8Array, length: number): Uint8Array {
+export function hkdfExpandLabel(
+  hash: HashName,
+  secret: Uint8Array,
+  label: string,
+  context: Uint8Array,
+  length: number,
+): Uint8Array {
   const full = enc.encode('tls13 ' + label);
-  const info = concat(new Uint8Array([length >> 8, length & 0xff, full.length]), full, new Uint8Array([context.length]), context);
+  const info = concat(
+    new Uint8Array([length >> 8, length & 0xff, full.length]),
+    full,
+    new Uint8Array([context.length]),
+    context,
+  );
   return expand(HASHES[hash], secret, info, length);
 }
 
@@ -119,7 +136,13 @@ export function tls13NextSecret(s: SuiteParams, secret: Uint8Array): Uint8Array 
 }
 
 /** TLS 1.2 PRF (RFC 5246 §5): P_hash(secret, label + seed). */
-export function prf12(hash: HashName, secret: Uint8Array, label: string, seed: Uint8Array, length: number): Uint8Array {
+export function prf12(
+  hash: HashName,
+  secret: Uint8Array,
+  label: string,
+  seed: Uint8Array,
+  length: number,
+): Uint8Array {
   const h = HASHES[hash];
   const labelSeed = concat(enc.encode(label), seed);
   const out = new Uint8Array(length);
@@ -140,7 +163,12 @@ export interface Tls12Keys {
 }
 
 /** TLS 1.2 key block (RFC 5246 §6.3) from the master secret and both randoms. */
-export function tls12Keys(s: SuiteParams, master: Uint8Array, clientRandom: Uint8Array, serverRandom: Uint8Array): Tls12Keys {
+export function tls12Keys(
+  s: SuiteParams,
+  master: Uint8Array,
+  clientRandom: Uint8Array,
+  serverRandom: Uint8Array,
+): Tls12Keys {
   const macLen = s.macLength ?? 0;
   const total = 2 * macLen + 2 * s.keyLength + 2 * s.fixedIvLength;
   const kb = prf12(s.hash, master, 'key expansion', concat(serverRandom, clientRandom), total);
@@ -189,7 +217,13 @@ export function seqBytes(seq: number): Uint8Array {
 }
 
 /** AEAD open; null when the tag does not verify (wrong key, or not this record's key). */
-export function aeadOpen(cipher: CipherKind, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array | null {
+export function aeadOpen(
+  cipher: CipherKind,
+  key: Uint8Array,
+  nonce: Uint8Array,
+  aad: Uint8Array,
+  sealed: Uint8Array,
+): Uint8Array | null {
   try {
     if (cipher === 'aes-gcm') return gcm(key, nonce, aad).decrypt(sealed);
     if (cipher === 'chacha20-poly1305') return chacha20poly1305(key, nonce, aad).decrypt(sealed);
@@ -219,7 +253,10 @@ export function cbcOpen(
     // RFC 7366: the MAC covers IV + ciphertext and follows them; padding is inside the ciphertext.
     const body = fragment.subarray(0, fragment.length - macLen);
     if (body.length < 32 || body.length % 16 !== 0) return null;
-    const header = concat(seqBytes(seq), new Uint8Array([type, version >> 8, version & 0xff, body.length >> 8, body.length & 0xff]));
+    const header = concat(
+      seqBytes(seq),
+      new Uint8Array([type, version >> 8, version & 0xff, body.length >> 8, body.length & 0xff]),
+    );
     const expected = hmac(h, macKey, concat(header, body));
     const mac = fragment.subarray(body.length);
     for (let i = 0; i < macLen; i++) if (expected[i] !== mac[i]) return null;
@@ -246,7 +283,10 @@ export function cbcOpen(
   const contentLen = plain.length - 1 - pad - macLen;
   const content = plain.subarray(0, contentLen);
   const mac = plain.subarray(contentLen, contentLen + macLen);
-  const header = concat(seqBytes(seq), new Uint8Array([type, version >> 8, version & 0xff, contentLen >> 8, contentLen & 0xff]));
+  const header = concat(
+    seqBytes(seq),
+    new Uint8Array([type, version >> 8, version & 0xff, contentLen >> 8, contentLen & 0xff]),
+  );
   const expected = hmac(h, macKey, concat(header, content));
   for (let i = 0; i < macLen; i++) if (expected[i] !== mac[i]) return null;
   return content;

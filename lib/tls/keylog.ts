@@ -58,7 +58,8 @@ export class KeyLog {
       const parts = raw.split(/\s+/);
       const lineNo = i + 1;
       const bad = (message: string) => {
-        if (this.problems.length < 100) this.problems.push({ line: lineNo, message: `${source} line ${lineNo}: ${message}` });
+        if (this.problems.length < 100)
+          this.problems.push({ line: lineNo, message: `${source} line ${lineNo}: ${message}` });
       };
       if (parts.length !== 3) {
         bad(`expected "LABEL <client random> <secret>", got ${parts.length} fields`);

@@ -21,10 +21,25 @@ let cert = '';
 
 beforeAll(() => {
   const dir = mkdtempSync(path.join(tmpdir(), 'tracelens-tls-'));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
-    '-days', '1', '-subj', '/CN=localhost',
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      path.join(dir, 'key.pem'),
+      '-out',
+      path.join(dir, 'cert.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+    ],
+    { stdio: 'ignore' },
+  );
   key = readFileSync(path.join(dir, 'key.pem'), 'utf8');
   cert = readFileSync(path.join(dir, 'cert.pem'), 'utf8');
 });
@@ -52,13 +67,25 @@ async function exchange(opts: {
 }): Promise<Recorded & { session: Buffer | undefined }> {
   const chunks: Recorded['chunks'] = [];
   let keylog = '';
-  const server = tls.createServer({ key, cert, minVersion: opts.minVersion, maxVersion: opts.maxVersion, ciphers: opts.ciphers, ALPNProtocols: opts.alpn, ticketKeys: opts.ticketKeys, secureOptions: opts.secureOptions }, (s) => {
-    let got = '';
-    s.on('data', (d) => {
-      got += d.toString();
-      if (got.length >= opts.request.length) s.end(opts.response);
-    });
-  });
+  const server = tls.createServer(
+    {
+      key,
+      cert,
+      minVersion: opts.minVersion,
+      maxVersion: opts.maxVersion,
+      ciphers: opts.ciphers,
+      ALPNProtocols: opts.alpn,
+      ticketKeys: opts.ticketKeys,
+      secureOptions: opts.secureOptions,
+    },
+    (s) => {
+      let got = '';
+      s.on('data', (d) => {
+        got += d.toString();
+        if (got.length >= opts.request.length) s.end(opts.response);
+      });
+    },
+  );
   server.on('keylog', (line) => (keylog += line.toString()));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const serverPort = (server.address() as net.AddressInfo).port;
@@ -144,15 +171,79 @@ function parse(rec: Recorded, keylogText: string | null) {
 const REQUEST = 'GET /hello HTTP/1.1\r\nHost: localhost\r\n\r\n';
 const RESPONSE = 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nworld';
 
-const cases: { name: string; min: tls.SecureVersion; max: tls.SecureVersion; ciphers?: string; suite: string; version: string; secureOptions?: number }[] = [
-  { name: 'TLS 1.3 AES-128-GCM', min: 'TLSv1.3', max: 'TLSv1.3', ciphers: 'TLS_AES_128_GCM_SHA256', suite: 'TLS_AES_128_GCM_SHA256', version: 'TLS 1.3' },
-  { name: 'TLS 1.3 AES-256-GCM', min: 'TLSv1.3', max: 'TLSv1.3', ciphers: 'TLS_AES_256_GCM_SHA384', suite: 'TLS_AES_256_GCM_SHA384', version: 'TLS 1.3' },
-  { name: 'TLS 1.3 ChaCha20-Poly1305', min: 'TLSv1.3', max: 'TLSv1.3', ciphers: 'TLS_CHACHA20_POLY1305_SHA256', suite: 'TLS_CHACHA20_POLY1305_SHA256', version: 'TLS 1.3' },
-  { name: 'TLS 1.2 ECDHE AES-128-GCM', min: 'TLSv1.2', max: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES128-GCM-SHA256', suite: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', version: 'TLS 1.2' },
-  { name: 'TLS 1.2 ECDHE AES-256-GCM', min: 'TLSv1.2', max: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES256-GCM-SHA384', suite: 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', version: 'TLS 1.2' },
-  { name: 'TLS 1.2 ECDHE ChaCha20-Poly1305', min: 'TLSv1.2', max: 'TLSv1.2', ciphers: 'ECDHE-RSA-CHACHA20-POLY1305', suite: 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256', version: 'TLS 1.2' },
-  { name: 'TLS 1.2 RSA key exchange AES-128-GCM', min: 'TLSv1.2', max: 'TLSv1.2', ciphers: 'AES128-GCM-SHA256', suite: 'TLS_RSA_WITH_AES_128_GCM_SHA256', version: 'TLS 1.2' },
-  { name: 'TLS 1.2 ECDHE AES-128-CBC-SHA (encrypt-then-MAC)', min: 'TLSv1.2', max: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES128-SHA', suite: 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA', version: 'TLS 1.2' },
+const cases: {
+  name: string;
+  min: tls.SecureVersion;
+  max: tls.SecureVersion;
+  ciphers?: string;
+  suite: string;
+  version: string;
+  secureOptions?: number;
+}[] = [
+  {
+    name: 'TLS 1.3 AES-128-GCM',
+    min: 'TLSv1.3',
+    max: 'TLSv1.3',
+    ciphers: 'TLS_AES_128_GCM_SHA256',
+    suite: 'TLS_AES_128_GCM_SHA256',
+    version: 'TLS 1.3',
+  },
+  {
+    name: 'TLS 1.3 AES-256-GCM',
+    min: 'TLSv1.3',
+    max: 'TLSv1.3',
+    ciphers: 'TLS_AES_256_GCM_SHA384',
+    suite: 'TLS_AES_256_GCM_SHA384',
+    version: 'TLS 1.3',
+  },
+  {
+    name: 'TLS 1.3 ChaCha20-Poly1305',
+    min: 'TLSv1.3',
+    max: 'TLSv1.3',
+    ciphers: 'TLS_CHACHA20_POLY1305_SHA256',
+    suite: 'TLS_CHACHA20_POLY1305_SHA256',
+    version: 'TLS 1.3',
+  },
+  {
+    name: 'TLS 1.2 ECDHE AES-128-GCM',
+    min: 'TLSv1.2',
+    max: 'TLSv1.2',
+    ciphers: 'ECDHE-RSA-AES128-GCM-SHA256',
+    suite: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256',
+    version: 'TLS 1.2',
+  },
+  {
+    name: 'TLS 1.2 ECDHE AES-256-GCM',
+    min: 'TLSv1.2',
+    max: 'TLSv1.2',
+    ciphers: 'ECDHE-RSA-AES256-GCM-SHA384',
+    suite: 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384',
+    version: 'TLS 1.2',
+  },
+  {
+    name: 'TLS 1.2 ECDHE ChaCha20-Poly1305',
+    min: 'TLSv1.2',
+    max: 'TLSv1.2',
+    ciphers: 'ECDHE-RSA-CHACHA20-POLY1305',
+    suite: 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256',
+    version: 'TLS 1.2',
+  },
+  {
+    name: 'TLS 1.2 RSA key exchange AES-128-GCM',
+    min: 'TLSv1.2',
+    max: 'TLSv1.2',
+    ciphers: 'AES128-GCM-SHA256',
+    suite: 'TLS_RSA_WITH_AES_128_GCM_SHA256',
+    version: 'TLS 1.2',
+  },
+  {
+    name: 'TLS 1.2 ECDHE AES-128-CBC-SHA (encrypt-then-MAC)',
+    min: 'TLSv1.2',
+    max: 'TLSv1.2',
+    ciphers: 'ECDHE-RSA-AES128-SHA',
+    suite: 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA',
+    version: 'TLS 1.2',
+  },
   {
     name: 'TLS 1.2 ECDHE AES-256-CBC-SHA384 (MAC-then-encrypt)',
     min: 'TLSv1.2',
@@ -167,7 +258,15 @@ const cases: { name: string; min: tls.SecureVersion; max: tls.SecureVersion; cip
 describe('TLS decryption with real OpenSSL peers', () => {
   for (const c of cases) {
     it(c.name, async () => {
-      const rec = await exchange({ minVersion: c.min, maxVersion: c.max, ciphers: c.ciphers, request: REQUEST, response: RESPONSE, alpn: ['http/1.1'], secureOptions: c.secureOptions });
+      const rec = await exchange({
+        minVersion: c.min,
+        maxVersion: c.max,
+        ciphers: c.ciphers,
+        request: REQUEST,
+        response: RESPONSE,
+        alpn: ['http/1.1'],
+        secureOptions: c.secureOptions,
+      });
       expect(rec.clientGot).toBe(RESPONSE);
       const { conn, inner } = parse(rec, rec.keylog);
       expect(conn.tls?.version).toBe(c.version);
@@ -181,7 +280,12 @@ describe('TLS decryption with real OpenSSL peers', () => {
   }
 
   it('says "no key" without a key log, keeping the handshake facts', async () => {
-    const rec = await exchange({ minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', request: REQUEST, response: RESPONSE });
+    const rec = await exchange({
+      minVersion: 'TLSv1.3',
+      maxVersion: 'TLSv1.3',
+      request: REQUEST,
+      response: RESPONSE,
+    });
     const { conn, inner } = parse(rec, null);
     expect(conn.tls?.decryption).toBe('no-key');
     expect(conn.tls?.version).toBe('TLS 1.3');
@@ -189,9 +293,18 @@ describe('TLS decryption with real OpenSSL peers', () => {
   });
 
   it('says the key does not decrypt when the secrets are wrong, instead of emitting garbage', async () => {
-    const rec = await exchange({ minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES128-GCM-SHA256', request: REQUEST, response: RESPONSE });
+    const rec = await exchange({
+      minVersion: 'TLSv1.2',
+      maxVersion: 'TLSv1.2',
+      ciphers: 'ECDHE-RSA-AES128-GCM-SHA256',
+      request: REQUEST,
+      response: RESPONSE,
+    });
     // Same client random, wrong master secret.
-    const wrong = rec.keylog.replace(/^(CLIENT_RANDOM [0-9a-f]{64} )([0-9a-f]{2})/m, (_m, a: string, b: string) => a + (b === '00' ? '01' : '00'));
+    const wrong = rec.keylog.replace(
+      /^(CLIENT_RANDOM [0-9a-f]{64} )([0-9a-f]{2})/m,
+      (_m, a: string, b: string) => a + (b === '00' ? '01' : '00'),
+    );
     const { conn, inner } = parse(rec, wrong);
     expect(conn.tls?.decryption).toBe('wrong-key');
     expect(conn.warnings.join(' ')).toMatch(/do not decrypt/);
@@ -201,7 +314,14 @@ describe('TLS decryption with real OpenSSL peers', () => {
   it('decrypts a resumed TLS 1.2 session and marks it resumed', async () => {
     // The same ticket keys on both servers, as one server restarted or a pool sharing keys.
     const ticketKeys = Buffer.alloc(48, 7);
-    const base = { minVersion: 'TLSv1.2' as const, maxVersion: 'TLSv1.2' as const, ciphers: 'ECDHE-RSA-AES128-GCM-SHA256', request: REQUEST, response: RESPONSE, ticketKeys };
+    const base = {
+      minVersion: 'TLSv1.2' as const,
+      maxVersion: 'TLSv1.2' as const,
+      ciphers: 'ECDHE-RSA-AES128-GCM-SHA256',
+      request: REQUEST,
+      response: RESPONSE,
+      ticketKeys,
+    };
     const first = await exchange(base);
     expect(first.session).toBeDefined();
     const second = await exchange({ ...base, session: first.session });
@@ -214,7 +334,13 @@ describe('TLS decryption with real OpenSSL peers', () => {
   it('follows a TLS 1.3 KeyUpdate to the next generation of traffic keys', async () => {
     // OpenSSL's KeyUpdate is not reachable from Node, so after a real session we append what a
     // client sends on a key update: KeyUpdate under the current keys, then data under the next.
-    const rec = await exchange({ minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', ciphers: 'TLS_AES_128_GCM_SHA256', request: REQUEST, response: RESPONSE });
+    const rec = await exchange({
+      minVersion: 'TLSv1.3',
+      maxVersion: 'TLSv1.3',
+      ciphers: 'TLS_AES_128_GCM_SHA256',
+      request: REQUEST,
+      response: RESPONSE,
+    });
     const secretHex = /^CLIENT_TRAFFIC_SECRET_0 [0-9a-f]{64} ([0-9a-f]+)$/m.exec(rec.keylog)?.[1];
     expect(secretHex).toBeDefined();
     const suite = SUITES[0x1301];
@@ -239,7 +365,15 @@ describe('TLS decryption with real OpenSSL peers', () => {
 
   it('reports malformed key log lines with their line numbers', () => {
     const kl = new KeyLog();
-    kl.add(['# comment', 'CLIENT_RANDOM abc 00', 'CLIENT_RANDOM ' + 'a'.repeat(64) + ' ' + 'b'.repeat(96), 'BOGUS x y', 'too few'].join('\n'));
+    kl.add(
+      [
+        '# comment',
+        'CLIENT_RANDOM abc 00',
+        'CLIENT_RANDOM ' + 'a'.repeat(64) + ' ' + 'b'.repeat(96),
+        'BOGUS x y',
+        'too few',
+      ].join('\n'),
+    );
     expect(kl.size).toBe(1);
     expect(kl.problems.map((p) => p.line)).toEqual([2, 4, 5]);
     expect(kl.problems[0].message).toMatch(/line 2/);

@@ -114,7 +114,9 @@ export class TlsParser implements AppParser {
       const version = (buf[p + 1] << 8) | buf[p + 2];
       const len = (buf[p + 3] << 8) | buf[p + 4];
       if (type < 20 || type > 24 || buf[p + 1] !== 3 || len > MAX_RECORD) {
-        this.ctx.warn(`TLS record layer lost at ${dir} byte ${_offset}: not a TLS record header (type ${type}, length ${len})`);
+        this.ctx.warn(
+          `TLS record layer lost at ${dir} byte ${_offset}: not a TLS record header (type ${type}, length ${len})`,
+        );
         d.dead = true;
         return;
       }
@@ -128,7 +130,10 @@ export class TlsParser implements AppParser {
 
   gap(dir: Dir, offset: number, length: number, tS: number): void {
     const d = this.dirs[dir];
-    if (!d.dead) this.ctx.warn(`TLS ${dir}: ${length} bytes not captured at byte ${offset}; the rest of this direction cannot be decrypted`);
+    if (!d.dead)
+      this.ctx.warn(
+        `TLS ${dir}: ${length} bytes not captured at byte ${offset}; the rest of this direction cannot be decrypted`,
+      );
     d.dead = true;
     this.inner?.gap(dir, d.plainOffset, length, tS);
   }
@@ -137,7 +142,15 @@ export class TlsParser implements AppParser {
     this.inner?.end(dir, how, tS);
   }
 
-  private record(dir: Dir, type: number, version: number, header: Uint8Array, fragment: Uint8Array, packet: number, tS: number): void {
+  private record(
+    dir: Dir,
+    type: number,
+    version: number,
+    header: Uint8Array,
+    fragment: Uint8Array,
+    packet: number,
+    tS: number,
+  ): void {
     const d = this.dirs[dir];
     if (type === CT_CCS) {
       // TLS 1.2: what follows in this direction is protected. TLS 1.3: a compatibility no-op.
@@ -148,7 +161,8 @@ export class TlsParser implements AppParser {
       }
       return;
     }
-    const protectedRecord = this.version === 0x0304 ? type === CT_APPDATA && this.serverRandom !== null : d.encrypted;
+    const protectedRecord =
+      this.version === 0x0304 ? type === CT_APPDATA && this.serverRandom !== null : d.encrypted;
     if (!protectedRecord) {
       if (type === CT_HANDSHAKE) this.handshakeBytes(dir, fragment, packet);
       return;
@@ -162,7 +176,9 @@ export class TlsParser implements AppParser {
     if (!opened) {
       if (d.decryptedRecords === 0) {
         this.tls.decryption = 'wrong-key';
-        this.ctx.warn(`TLS ${dir}: the key log has secrets for this session, but they do not decrypt it (client random ${bytesToHex(this.clientRandom ?? new Uint8Array(0)).slice(0, 16)}…)`);
+        this.ctx.warn(
+          `TLS ${dir}: the key log has secrets for this session, but they do not decrypt it (client random ${bytesToHex(this.clientRandom ?? new Uint8Array(0)).slice(0, 16)}…)`,
+        );
       } else {
         this.ctx.warn(`TLS ${dir}: record at packet ${packet} does not decrypt; stopping this direction`);
       }
@@ -180,7 +196,13 @@ export class TlsParser implements AppParser {
   }
 
   /** Decrypts one record with the direction's keys; TLS 1.3 tries the next stage once on failure. */
-  private open(dir: Dir, type: number, version: number, header: Uint8Array, fragment: Uint8Array): { contentType: number; plain: Uint8Array } | null {
+  private open(
+    dir: Dir,
+    type: number,
+    version: number,
+    header: Uint8Array,
+    fragment: Uint8Array,
+  ): { contentType: number; plain: Uint8Array } | null {
     const d = this.dirs[dir];
     const s = this.suite;
     if (!s || !d.keys) return null;
@@ -200,14 +222,27 @@ export class TlsParser implements AppParser {
     }
     let plain: Uint8Array | null;
     if (s.cipher === 'aes-cbc') {
-      plain = cbcOpen(s, d.keys.key, d.keys.macKey ?? new Uint8Array(0), d.seq, type, version, fragment, this.encryptThenMac);
+      plain = cbcOpen(
+        s,
+        d.keys.key,
+        d.keys.macKey ?? new Uint8Array(0),
+        d.seq,
+        type,
+        version,
+        fragment,
+        this.encryptThenMac,
+      );
     } else {
       const tagLen = 16;
       const explicit = s.cipher === 'aes-gcm' ? 8 : 0;
       if (fragment.length < explicit + tagLen) return null;
-      const nonce = s.cipher === 'aes-gcm' ? concatBytes(d.keys.iv, fragment.subarray(0, 8)) : xorNonce(d.keys.iv, d.seq);
+      const nonce =
+        s.cipher === 'aes-gcm' ? concatBytes(d.keys.iv, fragment.subarray(0, 8)) : xorNonce(d.keys.iv, d.seq);
       const plainLen = fragment.length - explicit - tagLen;
-      const aad = concatBytes(seqBytes(d.seq), new Uint8Array([type, version >> 8, version & 0xff, plainLen >> 8, plainLen & 0xff]));
+      const aad = concatBytes(
+        seqBytes(d.seq),
+        new Uint8Array([type, version >> 8, version & 0xff, plainLen >> 8, plainLen & 0xff]),
+      );
       plain = aeadOpen(s.cipher, d.keys.key, nonce, aad, fragment.subarray(explicit));
     }
     if (!plain) return null;
@@ -238,7 +273,9 @@ export class TlsParser implements AppParser {
     }
     d.handshake = p === h.length ? new Uint8Array(0) : h.slice(p);
     if (d.handshake.length > MAX_HANDSHAKE_BUFFER) {
-      this.ctx.warn(`TLS ${dir}: handshake message larger than ${MAX_HANDSHAKE_BUFFER} bytes; ignoring the rest of the handshake`);
+      this.ctx.warn(
+        `TLS ${dir}: handshake message larger than ${MAX_HANDSHAKE_BUFFER} bytes; ignoring the rest of the handshake`,
+      );
       d.handshake = new Uint8Array(0);
     }
   }
@@ -271,7 +308,8 @@ export class TlsParser implements AppParser {
       this.tls.resumed =
         hello.version === 0x0304
           ? this.clientPsk
-          : this.clientSessionId.length > 0 && bytesToHex(hello.sessionId) === bytesToHex(this.clientSessionId);
+          : this.clientSessionId.length > 0 &&
+            bytesToHex(hello.sessionId) === bytesToHex(this.clientSessionId);
       this.checkKeys();
     } else if (type === 8 && dir === 's2c') {
       // TLS 1.3 EncryptedExtensions: ALPN lives here.
@@ -308,7 +346,9 @@ export class TlsParser implements AppParser {
       this.tls.decryption = 'no-key';
       if (!this.warnedNoKey && keylog.size > 0) {
         this.warnedNoKey = true;
-        this.ctx.warn(`TLS: encrypted, no key for this session in the key log (client random ${bytesToHex(this.clientRandom).slice(0, 16)}…)`);
+        this.ctx.warn(
+          `TLS: encrypted, no key for this session in the key log (client random ${bytesToHex(this.clientRandom).slice(0, 16)}…)`,
+        );
       }
       return;
     }
@@ -321,7 +361,15 @@ export class TlsParser implements AppParser {
 
   private deriveTls12Keys(): void {
     const keylog = this.opts.keylog;
-    if (!keylog || !this.suite || this.suite.tls13 || !this.clientRandom || !this.serverRandom || this.version !== 0x0303) return;
+    if (
+      !keylog ||
+      !this.suite ||
+      this.suite.tls13 ||
+      !this.clientRandom ||
+      !this.serverRandom ||
+      this.version !== 0x0303
+    )
+      return;
     const master = keylog.get(this.clientRandom, 'CLIENT_RANDOM');
     if (!master) return;
     const k = tls12Keys(this.suite, master, this.clientRandom, this.serverRandom);

@@ -55,7 +55,10 @@ for (const pair of PAIRS) {
 
     it('the summary names the change', () => {
       for (const re of expected.summaryMustMention) {
-        expect(r.summary.some((s) => new RegExp(re).test(s)), `no summary line matches /${re}/:\n${r.summary.join('\n')}`).toBe(true);
+        expect(
+          r.summary.some((s) => new RegExp(re).test(s)),
+          `no summary line matches /${re}/:\n${r.summary.join('\n')}`,
+        ).toBe(true);
       }
     });
 
@@ -68,15 +71,21 @@ for (const pair of PAIRS) {
       expect(m, 'connection of interest not matched').toBeDefined();
       expect(m!.b).toBe(cb.id);
       expectDifferences(m!.differences, expected.differences);
-      expect(m!.streams.map((s) => s.path).sort()).toEqual(expected.streamDifferences.map((s) => s.path).sort());
+      expect(m!.streams.map((s) => s.path).sort()).toEqual(
+        expected.streamDifferences.map((s) => s.path).sort(),
+      );
       for (const es of expected.streamDifferences) {
         expectDifferences(m!.streams.find((s) => s.path === es.path)!.differences, es.differences);
       }
     });
 
     it('findings that differ are the expected ones', () => {
-      expect([...new Set(r.findings.onlyA.map((f) => f.kind))].sort()).toEqual([...expected.findings.onlyA].sort());
-      expect([...new Set(r.findings.onlyB.map((f) => f.kind))].sort()).toEqual([...expected.findings.onlyB].sort());
+      expect([...new Set(r.findings.onlyA.map((f) => f.kind))].sort()).toEqual(
+        [...expected.findings.onlyA].sort(),
+      );
+      expect([...new Set(r.findings.onlyB.map((f) => f.kind))].sort()).toEqual(
+        [...expected.findings.onlyB].sort(),
+      );
     });
 
     it('no noise: every connection matched, nothing else differs, one summary line', () => {

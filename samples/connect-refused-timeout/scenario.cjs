@@ -6,16 +6,30 @@
 'use strict';
 const net = require('net');
 const log = (...a) => console.log(new Date().toISOString().slice(11, 23), ...a);
-setTimeout(() => { log('hard timeout'); process.exit(1); }, 15000).unref();
+setTimeout(() => {
+  log('hard timeout');
+  process.exit(1);
+}, 15000).unref();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function connect(port, timeoutMs) {
   return new Promise((resolve) => {
     const t0 = Date.now();
     const s = net.connect(port, '127.0.0.1');
-    s.setTimeout(timeoutMs, () => { log(port, 'connect timeout after', Date.now() - t0, 'ms'); s.destroy(); resolve('timeout'); });
-    s.on('connect', () => { log(port, 'connected?!'); s.destroy(); resolve('connected'); });
-    s.on('error', (e) => { log(port, 'error', e.code, 'after', Date.now() - t0, 'ms'); resolve(e.code); });
+    s.setTimeout(timeoutMs, () => {
+      log(port, 'connect timeout after', Date.now() - t0, 'ms');
+      s.destroy();
+      resolve('timeout');
+    });
+    s.on('connect', () => {
+      log(port, 'connected?!');
+      s.destroy();
+      resolve('connected');
+    });
+    s.on('error', (e) => {
+      log(port, 'error', e.code, 'after', Date.now() - t0, 'ms');
+      resolve(e.code);
+    });
   });
 }
 

@@ -10,9 +10,13 @@
 //   client: Node http2 client, a unary gRPC call (content-type application/grpc, 5-byte prefix).
 'use strict';
 const http2 = require('http2');
-const PROXY = 7600, BACKEND = 7601;
+const PROXY = 7600,
+  BACKEND = 7601;
 const log = (...a) => console.log(new Date().toISOString().slice(11, 23), ...a);
-setTimeout(() => { log('hard timeout'); process.exit(1); }, 15000).unref();
+setTimeout(() => {
+  log('hard timeout');
+  process.exit(1);
+}, 15000).unref();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const backend = http2.createServer();
@@ -20,7 +24,15 @@ backend.on('stream', (stream, headers) => {
   stream.on('data', () => {});
   stream.on('end', () => {
     log('backend: Trailers-Only response for', headers[':path']);
-    stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '5', 'grpc-message': 'user not found' }, { endStream: true });
+    stream.respond(
+      {
+        ':status': 200,
+        'content-type': 'application/grpc',
+        'grpc-status': '5',
+        'grpc-message': 'user not found',
+      },
+      { endStream: true },
+    );
   });
 });
 backend.listen(BACKEND, '127.0.0.1');
@@ -30,7 +42,8 @@ const proxy = http2.createServer();
 proxy.on('stream', (down, headers) => {
   if (!upstream) upstream = http2.connect(`http://127.0.0.1:${BACKEND}`);
   const fwd = {};
-  for (const [k, v] of Object.entries(headers)) if (!k.startsWith(':') || k === ':method' || k === ':path') fwd[k] = v;
+  for (const [k, v] of Object.entries(headers))
+    if (!k.startsWith(':') || k === ':method' || k === ':path') fwd[k] = v;
   const up = upstream.request(fwd);
   down.pipe(up);
   up.on('response', (h) => {
@@ -41,25 +54,51 @@ proxy.on('stream', (down, headers) => {
   up.on('trailers', (t) => log('proxy: backend trailers', t)); // none for Trailers-Only
   up.on('data', (d) => down.write(d));
   up.on('end', () => down.end()); // handler returns -> empty DATA with END_STREAM
-  up.on('error', (e) => { log('proxy: upstream error', e.message); down.close(http2.constants.NGHTTP2_INTERNAL_ERROR); });
+  up.on('error', (e) => {
+    log('proxy: upstream error', e.message);
+    down.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+  });
 });
 proxy.listen(PROXY, '127.0.0.1');
 
 function grpcCall(session, path, msg) {
   return new Promise((resolve) => {
     const body = Buffer.alloc(5 + msg.length);
-    body.writeUInt8(0, 0); body.writeUInt32BE(msg.length, 1); msg.copy(body, 5);
-    const req = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers', 'grpc-timeout': '5S' });
-    let headers, trailers = null;
-    req.on('response', (h) => { headers = h; });
-    req.on('trailers', (t) => { trailers = t; });
+    body.writeUInt8(0, 0);
+    body.writeUInt32BE(msg.length, 1);
+    msg.copy(body, 5);
+    const req = session.request({
+      ':method': 'POST',
+      ':path': path,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      'grpc-timeout': '5S',
+    });
+    let headers,
+      trailers = null;
+    req.on('response', (h) => {
+      headers = h;
+    });
+    req.on('trailers', (t) => {
+      trailers = t;
+    });
     req.on('data', () => {});
     req.on('end', () => {
-      if (!trailers) log('client:', path, 'stream ended without trailers (grpc-status in headers only:', headers && headers['grpc-status'], ') -> "server closed the stream without sending trailers"');
+      if (!trailers)
+        log(
+          'client:',
+          path,
+          'stream ended without trailers (grpc-status in headers only:',
+          headers && headers['grpc-status'],
+          ') -> "server closed the stream without sending trailers"',
+        );
       else log('client:', path, 'grpc-status', trailers['grpc-status']);
       resolve();
     });
-    req.on('error', (e) => { log('client error', e.message); resolve(); });
+    req.on('error', (e) => {
+      log('client error', e.message);
+      resolve();
+    });
     req.end(body);
   });
 }
@@ -73,7 +112,8 @@ function grpcCall(session, path, msg) {
   await sleep(200);
   if (upstream) upstream.close();
   await sleep(200);
-  proxy.close(); backend.close();
+  proxy.close();
+  backend.close();
   await sleep(200);
   process.exit(0);
 })();

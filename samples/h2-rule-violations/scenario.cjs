@@ -13,7 +13,10 @@ const net = require('net');
 const http2 = require('http2');
 const h = require('./h2raw.cjs');
 const log = (...a) => console.log(new Date().toISOString().slice(11, 23), ...a);
-setTimeout(() => { log('hard timeout'); process.exit(1); }, 30000).unref();
+setTimeout(() => {
+  log('hard timeout');
+  process.exit(1);
+}, 30000).unref();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const servers = [];
 
@@ -34,14 +37,33 @@ function rawServer(port, mode) {
       } else if (f.type === h.T.RST_STREAM) {
         log(port, 'raw server: RST_STREAM on stream', f.streamId, 'code', f.payload.readUInt32BE(0));
       } else if (f.type === h.T.HEADERS) {
-        const s = f.streamId, ok = [[':status', 200], ['content-type', 'text/plain']];
+        const s = f.streamId,
+          ok = [
+            [':status', 200],
+            ['content-type', 'text/plain'],
+          ];
         if (mode === 'frame-on-closed-stream') {
           sock.write(Buffer.concat([h.headersFrame(s, ok, false), h.dataFrame(s, 'chunk 1\n', false)]));
           // keeps streaming although the client resets the stream, well after the RST_STREAM
-          setTimeout(() => { log(port, 'raw server: DATA on reset stream', s); sock.write(h.dataFrame(s, 'chunk 2 (stream already reset)\n', true)); }, 600);
+          setTimeout(() => {
+            log(port, 'raw server: DATA on reset stream', s);
+            sock.write(h.dataFrame(s, 'chunk 2 (stream already reset)\n', true));
+          }, 600);
         } else if (mode === 'headers-after-end-stream') {
           // response complete (END_STREAM) while the client's request body is still open, then a second HEADERS
-          sock.write(Buffer.concat([h.headersFrame(s, ok, true), h.headersFrame(s, [['grpc-status', 0], ['x-late', 'yes']], true)]));
+          sock.write(
+            Buffer.concat([
+              h.headersFrame(s, ok, true),
+              h.headersFrame(
+                s,
+                [
+                  ['grpc-status', 0],
+                  ['x-late', 'yes'],
+                ],
+                true,
+              ),
+            ]),
+          );
         } else if (mode === 'flow-control-violation') {
           sock.write(Buffer.concat([h.headersFrame(s, ok, false), h.dataFrame(s, 'z'.repeat(4000), true)]));
         } else {
@@ -65,14 +87,26 @@ async function rawClient(port, script) {
     seen.push(f);
     if (f.type === h.T.SETTINGS && !(f.flags & h.F.ACK)) sock.write(h.settingsAck());
     if (f.type === h.T.PING && !(f.flags & h.F.ACK)) sock.write(h.pingAck(f.payload));
-    if (f.type === h.T.GOAWAY) log(port, 'raw client: GOAWAY last-stream-id', f.payload.readUInt32BE(0) & 0x7fffffff, 'code', f.payload.readUInt32BE(4));
+    if (f.type === h.T.GOAWAY)
+      log(
+        port,
+        'raw client: GOAWAY last-stream-id',
+        f.payload.readUInt32BE(0) & 0x7fffffff,
+        'code',
+        f.payload.readUInt32BE(4),
+      );
   });
   await script(sock, seen);
   sock.end();
   await sleep(200);
   sock.destroy();
 }
-const req = (path) => [[':method', 'GET'], [':scheme', 'http'], [':authority', '127.0.0.1'], [':path', path]];
+const req = (path) => [
+  [':method', 'GET'],
+  [':scheme', 'http'],
+  [':authority', '127.0.0.1'],
+  [':path', path],
+];
 
 // ---- Node peers ----
 function nodeServer(port, onStream) {
@@ -105,8 +139,18 @@ const request = (c, headers, end = true) => {
   await rawServer(7704, 'ping-unacked');
   await rawServer(7705, 'flow-control-violation');
   await nodeServer(7702, (s) => s.respond({ ':status': 200 }, { endStream: true }));
-  await nodeServer(7706, (s) => { s.respond({ ':status': 200 }, { endStream: true }); s.session.goaway(http2.constants.NGHTTP2_NO_ERROR, 1); });
-  await nodeServer(7707, (s) => { s.respond({ ':status': 200 }); const t = setInterval(() => { if (s.destroyed || s.closed) clearInterval(t); else s.write('tick\n'); }, 100); s.on('close', () => clearInterval(t)); });
+  await nodeServer(7706, (s) => {
+    s.respond({ ':status': 200 }, { endStream: true });
+    s.session.goaway(http2.constants.NGHTTP2_NO_ERROR, 1);
+  });
+  await nodeServer(7707, (s) => {
+    s.respond({ ':status': 200 });
+    const t = setInterval(() => {
+      if (s.destroyed || s.closed) clearInterval(t);
+      else s.write('tick\n');
+    }, 100);
+    s.on('close', () => clearInterval(t));
+  });
 
   log('7700: frame on closed stream');
   await nodeClient(7700, async (c) => {
@@ -134,7 +178,13 @@ const request = (c, headers, end = true) => {
   });
   log('7703: settings unacked');
   await nodeClient(7703, async (c) => {
-    for (const p of ['/a', '/b']) { const r = request(c, { ':path': p }); await new Promise((res) => { r.on('end', res); r.on('close', res); }); }
+    for (const p of ['/a', '/b']) {
+      const r = request(c, { ':path': p });
+      await new Promise((res) => {
+        r.on('end', res);
+        r.on('close', res);
+      });
+    }
     await sleep(1200);
   });
   log('7704: ping unacked');
@@ -142,23 +192,36 @@ const request = (c, headers, end = true) => {
     await new Promise((res) => c.on('connect', res));
     c.ping(Buffer.from('tracelen'), (err) => log('7704 ping callback', err ? err.code : 'acked'));
     const r = request(c, { ':path': '/after-ping' });
-    await new Promise((res) => { r.on('end', res); r.on('close', res); });
+    await new Promise((res) => {
+      r.on('end', res);
+      r.on('close', res);
+    });
     await sleep(1200);
   });
   log('7705: flow control violation');
-  await nodeClient(7705, async (c) => {
-    await new Promise((res) => c.on('remoteSettings', res));
-    await sleep(100);
-    const r = request(c, { ':path': '/big' });
-    await new Promise((res) => { r.on('end', res); r.on('close', res); });
-    await sleep(300);
-  }, { settings: { initialWindowSize: 1024 } });
+  await nodeClient(
+    7705,
+    async (c) => {
+      await new Promise((res) => c.on('remoteSettings', res));
+      await sleep(100);
+      const r = request(c, { ':path': '/big' });
+      await new Promise((res) => {
+        r.on('end', res);
+        r.on('close', res);
+      });
+      await sleep(300);
+    },
+    { settings: { initialWindowSize: 1024 } },
+  );
   log('7706: new stream after goaway');
   await rawClient(7706, async (sock, seen) => {
     await sleep(100);
     sock.write(h.headersFrame(1, req('/first'), true));
     await sleep(300);
-    log('7706 raw client saw GOAWAY:', seen.some((f) => f.type === h.T.GOAWAY));
+    log(
+      '7706 raw client saw GOAWAY:',
+      seen.some((f) => f.type === h.T.GOAWAY),
+    );
     sock.write(h.headersFrame(3, req('/second'), true)); // ignores the GOAWAY
     await sleep(300);
   });

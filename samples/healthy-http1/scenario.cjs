@@ -6,7 +6,10 @@ const http = require('http');
 const net = require('net');
 const PORT = 7800;
 const log = (...a) => console.log(new Date().toISOString().slice(11, 23), ...a);
-setTimeout(() => { log('hard timeout'); process.exit(1); }, 15000).unref();
+setTimeout(() => {
+  log('hard timeout');
+  process.exit(1);
+}, 15000).unref();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const server = http.createServer((req, res) => {
@@ -21,13 +24,32 @@ const server = http.createServer((req, res) => {
 server.listen(PORT, '127.0.0.1');
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-const call = (method, path, body) => new Promise((resolve) => {
-  const r = http.request({ host: '127.0.0.1', port: PORT, method, path, agent, headers: body ? { 'content-type': 'text/plain' } : {} }, (res) => {
-    let b = ''; res.on('data', (d) => (b += d)); res.on('end', () => { log(method, path, res.statusCode, b); resolve(); });
+const call = (method, path, body) =>
+  new Promise((resolve) => {
+    const r = http.request(
+      {
+        host: '127.0.0.1',
+        port: PORT,
+        method,
+        path,
+        agent,
+        headers: body ? { 'content-type': 'text/plain' } : {},
+      },
+      (res) => {
+        let b = '';
+        res.on('data', (d) => (b += d));
+        res.on('end', () => {
+          log(method, path, res.statusCode, b);
+          resolve();
+        });
+      },
+    );
+    r.on('error', (e) => {
+      log('error', e.message);
+      resolve();
+    });
+    r.end(body);
   });
-  r.on('error', (e) => { log('error', e.message); resolve(); });
-  r.end(body);
-});
 
 (async () => {
   await sleep(200);
@@ -41,10 +63,18 @@ const call = (method, path, body) => new Promise((resolve) => {
   await sleep(200);
   await new Promise((resolve) => {
     const s = net.connect(PORT, '127.0.0.1', () => {
-      s.write('GET /a HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /b HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /c HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      s.write(
+        'GET /a HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /b HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /c HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n',
+      );
     });
     let got = '';
-    s.on('data', (d) => { got += d; if ((got.match(/HTTP\/1\.1 200/g) || []).length === 3 && got.endsWith('}')) { log('pipelined: 3 responses'); s.end(); } });
+    s.on('data', (d) => {
+      got += d;
+      if ((got.match(/HTTP\/1\.1 200/g) || []).length === 3 && got.endsWith('}')) {
+        log('pipelined: 3 responses');
+        s.end();
+      }
+    });
     s.on('close', resolve);
     s.on('error', resolve);
   });

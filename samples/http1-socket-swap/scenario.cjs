@@ -10,7 +10,10 @@
 const net = require('net');
 const PORT = 7500;
 const log = (...a) => console.log(new Date().toISOString().slice(11, 23), ...a);
-setTimeout(() => { log('hard timeout'); process.exit(1); }, 15000).unref();
+setTimeout(() => {
+  log('hard timeout');
+  process.exit(1);
+}, 15000).unref();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const routes = {
@@ -24,15 +27,28 @@ const server = net.createServer((socket) => {
     buf += d;
     let i;
     while ((i = buf.indexOf('\r\n\r\n')) >= 0) {
-      const head = buf.slice(0, i); buf = buf.slice(i + 4);
+      const head = buf.slice(0, i);
+      buf = buf.slice(i + 4);
       const [method, path] = head.split('\r\n')[0].split(' ');
       lastSocket = socket; // "current connection" kept in a shared variable
       const route = routes[path];
-      setTimeout(() => { // async lookup
-        const body = JSON.stringify(route ? route.body : { error: 'not found' });
-        log('server: answering', method, path, 'on', lastSocket === socket ? 'its own socket' : 'ANOTHER socket');
-        lastSocket.write(`HTTP/1.1 ${route ? 200 : 404} ${route ? 'OK' : 'Not Found'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: keep-alive\r\n\r\n${body}`);
-      }, route ? route.delay : 10);
+      setTimeout(
+        () => {
+          // async lookup
+          const body = JSON.stringify(route ? route.body : { error: 'not found' });
+          log(
+            'server: answering',
+            method,
+            path,
+            'on',
+            lastSocket === socket ? 'its own socket' : 'ANOTHER socket',
+          );
+          lastSocket.write(
+            `HTTP/1.1 ${route ? 200 : 404} ${route ? 'OK' : 'Not Found'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: keep-alive\r\n\r\n${body}`,
+          );
+        },
+        route ? route.delay : 10,
+      );
     }
   });
   socket.on('error', () => {});
@@ -56,7 +72,8 @@ function rawClient(name) {
   b.write('GET /orders/7 HTTP/1.1\r\nHost: 127.0.0.1:7500\r\nAccept: application/json\r\n\r\n');
   await sleep(1000);
   log('A gives up waiting; closing both connections');
-  a.end(); b.end();
+  a.end();
+  b.end();
   await sleep(300);
   server.close();
   process.exit(0);

@@ -24,13 +24,39 @@ const H2_NODE = [
   ['GET', '/big', 200, null],
   ['POST', '/pkg.Svc/Call', 200, 0],
 ];
-const CASES: { file: string; version: string; connections: number; h2?: (string | number | null)[][]; http1?: [string, number][] }[] = [
+const CASES: {
+  file: string;
+  version: string;
+  connections: number;
+  h2?: (string | number | null)[][];
+  http1?: [string, number][];
+}[] = [
   { file: 'h2-tls13', version: 'TLS 1.3', connections: 1, h2: H2_NODE },
   { file: 'h2-tls12-chacha', version: 'TLS 1.2', connections: 1, h2: H2_NODE },
   { file: 'h2-tls13-chacha', version: 'TLS 1.3', connections: 1, h2: H2_NODE },
-  { file: 'https1-tls12-aes256', version: 'TLS 1.2', connections: 2, http1: [['/one', 200], ['/two', 200], ['/missing', 404], ['/resumed-1', 200], ['/resumed-2', 200]] },
+  {
+    file: 'https1-tls12-aes256',
+    version: 'TLS 1.2',
+    connections: 2,
+    http1: [
+      ['/one', 200],
+      ['/two', 200],
+      ['/missing', 404],
+      ['/resumed-1', 200],
+      ['/resumed-2', 200],
+    ],
+  },
   { file: 'same-exchange/tls', version: 'TLS 1.3', connections: 1, h2: H2_NODE },
-  { file: 'curl-h2', version: 'TLS 1.3', connections: 1, h2: [['GET', '/a', 200, null], ['GET', '/b', 404, null], ['GET', '/big', 200, null]] },
+  {
+    file: 'curl-h2',
+    version: 'TLS 1.3',
+    connections: 1,
+    h2: [
+      ['GET', '/a', 200, null],
+      ['GET', '/b', 404, null],
+      ['GET', '/big', 200, null],
+    ],
+  },
 ];
 
 for (const c of CASES) {
@@ -50,7 +76,9 @@ for (const c of CASES) {
 
     if (c.h2) {
       it('HTTP/2 streams with their paths and statuses', () => {
-        const got = withKeys.streams.filter((s) => s.path !== null).map((s) => [s.method, s.path, s.status, s.grpcStatus]);
+        const got = withKeys.streams
+          .filter((s) => s.path !== null)
+          .map((s) => [s.method, s.path, s.status, s.grpcStatus]);
         expect(got).toEqual(c.h2);
       });
     }
@@ -71,15 +99,35 @@ for (const c of CASES) {
 
 describe('tls/same-exchange: h2c and TLS read the same', () => {
   const expected = JSON.parse(readFileSync(join(HERE, 'same-exchange', 'expected.json'), 'utf8')) as {
-    streams: { id: number; method: string; path: string; status: number; grpcStatus: number | null; c2s: string[]; s2c: string[] }[];
+    streams: {
+      id: number;
+      method: string;
+      path: string;
+      status: number;
+      grpcStatus: number | null;
+      c2s: string[];
+      s2c: string[];
+    }[];
     findings: string[];
   };
   const h2c = analyze('same-exchange/h2c.pcap', null);
   const tls = analyze('same-exchange/tls.pcap', 'same-exchange/tls.keys');
   const frameWords = (fs: H2Frame[], dir: 'c2s' | 's2c') =>
-    fs.filter((f) => f.dir === dir && f.type !== 'WINDOW_UPDATE').map((f) => `${f.type} ${[...f.flags].sort().join(',')} ${f.length}`.replace('  ', ' '));
+    fs
+      .filter((f) => f.dir === dir && f.type !== 'WINDOW_UPDATE')
+      .map((f) => `${f.type} ${[...f.flags].sort().join(',')} ${f.length}`.replace('  ', ' '));
   const streams = (t: Trace) =>
-    t.streams.filter((s) => s.id !== 0).map((s) => ({ id: s.id, method: s.method, path: s.path, status: s.status, grpcStatus: s.grpcStatus, c2s: frameWords(s.frames, 'c2s'), s2c: frameWords(s.frames, 's2c') }));
+    t.streams
+      .filter((s) => s.id !== 0)
+      .map((s) => ({
+        id: s.id,
+        method: s.method,
+        path: s.path,
+        status: s.status,
+        grpcStatus: s.grpcStatus,
+        c2s: frameWords(s.frames, 'c2s'),
+        s2c: frameWords(s.frames, 's2c'),
+      }));
   const kinds = (t: Trace) => [...new Set(t.findings.map((f) => f.kind))].sort();
 
   it('the h2c capture is cleartext HTTP/2 and the TLS one is decrypted', () => {
@@ -87,18 +135,40 @@ describe('tls/same-exchange: h2c and TLS read the same', () => {
     expect(tls.connections.map((c) => c.tls?.decryption)).toEqual(['decrypted']);
   });
   it('same streams: method, path, status, grpc-status', () => {
-    const pick = (t: Trace) => streams(t).map(({ id, method, path, status, grpcStatus }) => ({ id, method, path, status, grpcStatus }));
+    const pick = (t: Trace) =>
+      streams(t).map(({ id, method, path, status, grpcStatus }) => ({
+        id,
+        method,
+        path,
+        status,
+        grpcStatus,
+      }));
     expect(pick(tls)).toEqual(pick(h2c));
-    expect(pick(h2c)).toEqual(expected.streams.map(({ id, method, path, status, grpcStatus }) => ({ id, method, path, status, grpcStatus })));
+    expect(pick(h2c)).toEqual(
+      expected.streams.map(({ id, method, path, status, grpcStatus }) => ({
+        id,
+        method,
+        path,
+        status,
+        grpcStatus,
+      })),
+    );
   });
   it('same frame sequence per stream (type, flags, length)', () => {
     expect(streams(tls)).toEqual(streams(h2c));
-    const norm = (w: string) => w.split(' ').map((p, i) => (i === 1 ? p.split(',').sort().join(',') : p)).join(' ');
-    expect(streams(h2c).map((s) => [s.c2s, s.s2c])).toEqual(expected.streams.map((s) => [s.c2s.map(norm), s.s2c.map(norm)]));
+    const norm = (w: string) =>
+      w
+        .split(' ')
+        .map((p, i) => (i === 1 ? p.split(',').sort().join(',') : p))
+        .join(' ');
+    expect(streams(h2c).map((s) => [s.c2s, s.s2c])).toEqual(
+      expected.streams.map((s) => [s.c2s.map(norm), s.s2c.map(norm)]),
+    );
   });
   it('same finding kinds', () => {
     expect(kinds(tls)).toEqual(kinds(h2c));
-    const serious = (t: Trace) => [...new Set(t.findings.filter((f) => f.severity !== 'info').map((f) => f.kind))].sort();
+    const serious = (t: Trace) =>
+      [...new Set(t.findings.filter((f) => f.severity !== 'info').map((f) => f.kind))].sort();
     expect(serious(h2c)).toEqual(expected.findings);
   });
 });

@@ -20,15 +20,22 @@ await h.scenario('compare-keepalive', async (page) => {
   const text = await summary.textContent();
   assert(/reset after \d+ s idle/.test(text) && /keep-alive every/.test(text), `summary: ${text}`);
   assert(/no keep-alives/.test(text) && /connection survived/.test(text), `summary: ${text}`);
-  await page.waitForSelector('[data-testid=compare-only-a-findings] [data-finding-kind="tcp.rst-after-idle"]');
+  await page.waitForSelector(
+    '[data-testid=compare-only-a-findings] [data-finding-kind="tcp.rst-after-idle"]',
+  );
   assert((await page.locator('[data-testid=timeline]').count()) === 2, 'two timelines');
   // Synchronized zoom: a wheel on A zooms B as well.
   const box = await page.locator('[data-testid=timeline-canvas]').first().boundingBox();
   await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2);
   await page.mouse.wheel(0, -300);
   await page.waitForSelector('[data-testid=timeline][data-view-start-s]');
-  const starts = await page.locator('[data-testid=timeline]').evaluateAll((els) => els.map((e) => e.getAttribute('data-view-start-s')));
-  assert(starts.every((s) => s !== null), `both timelines zoomed: ${starts}`);
+  const starts = await page
+    .locator('[data-testid=timeline]')
+    .evaluateAll((els) => els.map((e) => e.getAttribute('data-view-start-s')));
+  assert(
+    starts.every((s) => s !== null),
+    `both timelines zoomed: ${starts}`,
+  );
   const diff = await page.locator('[data-testid=compare-differences]').textContent();
   assert(/how it ended/.test(diff), `difference table: ${diff}`);
 });
@@ -36,7 +43,11 @@ await h.scenario('compare-keepalive', async (page) => {
 await h.scenario('compare-shared-link', async (page) => {
   const ids = [];
   for (const side of ['a', 'b']) {
-    const r = await fetch(`${h.base}/api/traces?name=${side}.pcap&idleThresholdS=3`, { method: 'POST', body: readFileSync(join(dir, side, 'capture.pcap')), headers: { 'content-type': 'application/octet-stream' } });
+    const r = await fetch(`${h.base}/api/traces?name=${side}.pcap&idleThresholdS=3`, {
+      method: 'POST',
+      body: readFileSync(join(dir, side, 'capture.pcap')),
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     assert(r.status === 201, `upload ${r.status}`);
     ids.push((await r.json()).id);
   }

@@ -16,7 +16,10 @@ import { chromium } from 'playwright-core';
 const root = resolve(import.meta.dirname, '../..');
 const shots = join(root, 'test-results/screenshots');
 mkdirSync(shots, { recursive: true });
-const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const sizes = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0);
 if (!sizes.length) sizes.push(100_000, 1_000_000);
 
 /** Synthetic pcap: nConn connections round-robin over 120 s; every 10th goes silent 20..70 s. */
@@ -104,7 +107,8 @@ function makePcap(total) {
       // connection done: extra slots go to a client ACK-only packet on the next connection
       continue;
     } else if (k % 2 === 1) {
-      if (k % 401 === 0) write(t, ci, true, 0x18, s.lastC, s.seqS, PAY_C); // retransmission
+      if (k % 401 === 0)
+        write(t, ci, true, 0x18, s.lastC, s.seqS, PAY_C); // retransmission
       else {
         s.lastC = s.seqC;
         write(t, ci, true, 0x18, s.seqC, s.seqS, PAY_C);

@@ -20,13 +20,19 @@ await h.scenario('share-upload', async (page) => {
   await page.waitForSelector('[data-testid=share-dialog]');
   const text = await page.textContent('[data-testid=share-dialog]');
   assert(/uploaded to this server/.test(text), 'dialog explains the upload');
-  assert((await page.locator('[data-testid=share-keylog]').count()) === 0, 'no key log checkbox without a key log');
+  assert(
+    (await page.locator('[data-testid=share-keylog]').count()) === 0,
+    'no key log checkbox without a key log',
+  );
   await page.click('[data-testid=share-upload]');
   const view = await page.locator('[data-testid=share-view-url]').inputValue({ timeout: 20000 });
   const edit = await page.locator('[data-testid=share-edit-url]').inputValue();
   assert(view.startsWith(`${h.base}/t/`) && /\/t\/[A-Za-z0-9_-]{22}$/.test(view), `view link ${view}`);
   assert(/\?token=/.test(edit), `edit link ${edit}`);
-  assert(/annotate|notes/i.test(await page.textContent('[data-testid=share-dialog]')), 'says what the edit link allows');
+  assert(
+    /annotate|notes/i.test(await page.textContent('[data-testid=share-dialog]')),
+    'says what the edit link allows',
+  );
   links = { view, edit };
 });
 
@@ -87,13 +93,23 @@ await h.scenario('share-edit-conflict', async (page) => {
   // Someone else edits the note meanwhile.
   const u = new URL(links.edit);
   const api = `${h.base}/api/traces${u.pathname.slice(2)}/annotations/${noteId}`;
-  const r = await fetch(api, { method: 'PATCH', headers: { 'content-type': 'application/json', authorization: `Bearer ${u.searchParams.get('token')}` }, body: JSON.stringify({ text: 'edited elsewhere' }) });
+  const r = await fetch(api, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${u.searchParams.get('token')}` },
+    body: JSON.stringify({ text: 'edited elsewhere' }),
+  });
   assert(r.ok, `PATCH ${r.status}`);
   await li.locator('[data-testid=note-edit]').click();
   await page.fill('[data-testid=note-edit-text]', 'my stale edit');
   await page.click('[data-testid=note-save]');
   await page.waitForSelector('text=changed by someone else', { timeout: 10000 });
-  await page.waitForFunction((id) => document.querySelector(`[data-note-id="${id}"] [data-testid=note-text]`)?.textContent === 'edited elsewhere', noteId, { timeout: 10000 });
+  await page.waitForFunction(
+    (id) =>
+      document.querySelector(`[data-note-id="${id}"] [data-testid=note-text]`)?.textContent ===
+      'edited elsewhere',
+    noteId,
+    { timeout: 10000 },
+  );
   // Delete works with the token.
   page.once('dialog', (d) => d.accept());
   await li.locator('[data-testid=note-delete]').click();

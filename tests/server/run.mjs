@@ -31,11 +31,22 @@ class Server {
   async start() {
     this.port = await freePort();
     this.base = `http://127.0.0.1:${this.port}`;
-    this.proc = spawn(process.execPath, [path.join(root, 'node_modules/next/dist/bin/next'), 'start', '-p', String(this.port), '-H', '127.0.0.1'], {
-      cwd: root,
-      env: { ...process.env, TRACELENS_DATA_DIR: this.dataDir, TRACELENS_UPLOAD_RATE: '1000', ...this.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    this.proc = spawn(
+      process.execPath,
+      [
+        path.join(root, 'node_modules/next/dist/bin/next'),
+        'start',
+        '-p',
+        String(this.port),
+        '-H',
+        '127.0.0.1',
+      ],
+      {
+        cwd: root,
+        env: { ...process.env, TRACELENS_DATA_DIR: this.dataDir, TRACELENS_UPLOAD_RATE: '1000', ...this.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.log = '';
     this.proc.stdout.on('data', (d) => (this.log += d));
     this.proc.stderr.on('data', (d) => (this.log += d));
@@ -73,7 +84,11 @@ function assert(cond, msg) {
 }
 
 async function upload(base, body = capture, name = 'pipelined.pcap') {
-  const r = await fetch(`${base}/api/traces?name=${encodeURIComponent(name)}`, { method: 'POST', body, headers: { 'content-type': 'application/octet-stream' } });
+  const r = await fetch(`${base}/api/traces?name=${encodeURIComponent(name)}`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/octet-stream' },
+  });
   return { status: r.status, body: await r.json() };
 }
 
@@ -86,7 +101,10 @@ await test('upload a capture, then fetch it by its link', async () => {
   const r = await upload(server.base);
   assert(r.status === 201, `status ${r.status} ${JSON.stringify(r.body)}`);
   assert(/^[A-Za-z0-9_-]{22}$/.test(r.body.id), 'id is 128 random bits');
-  assert(r.body.viewUrl.endsWith(`/t/${r.body.id}`) && !r.body.viewUrl.includes('token'), 'view link carries no token');
+  assert(
+    r.body.viewUrl.endsWith(`/t/${r.body.id}`) && !r.body.viewUrl.includes('token'),
+    'view link carries no token',
+  );
   assert(r.body.editUrl.includes('?token='), 'edit link carries the token');
   shared1 = r.body;
   const g = await fetch(`${server.base}/api/traces/${r.body.id}`);
@@ -96,14 +114,24 @@ await test('upload a capture, then fetch it by its link', async () => {
   assert(raw.equals(capture), 'raw bytes identical');
   const page = await (await fetch(shared1.viewUrl)).text();
   assert(page.includes('pipelined.pcap'), 'shared page renders the summary server-side');
-  assert(!page.includes(new URL(shared1.editUrl).searchParams.get('token')), 'viewer page never shows the token');
+  assert(
+    !page.includes(new URL(shared1.editUrl).searchParams.get('token')),
+    'viewer page never shows the token',
+  );
 });
 
 await test('a viewer without the token gets 403 on edits', async () => {
   const id = shared1.id;
-  const post = await fetch(`${server.base}/api/traces/${id}/annotations`, { method: 'POST', body: JSON.stringify({ target: { packet: 1 }, text: 'x' }), headers: { 'content-type': 'application/json' } });
+  const post = await fetch(`${server.base}/api/traces/${id}/annotations`, {
+    method: 'POST',
+    body: JSON.stringify({ target: { packet: 1 }, text: 'x' }),
+    headers: { 'content-type': 'application/json' },
+  });
   assert(post.status === 403, `POST ${post.status}`);
-  const del = await fetch(`${server.base}/api/traces/${id}`, { method: 'DELETE', headers: { authorization: 'Bearer wrong' } });
+  const del = await fetch(`${server.base}/api/traces/${id}`, {
+    method: 'DELETE',
+    headers: { authorization: 'Bearer wrong' },
+  });
   assert(del.status === 403, `DELETE ${del.status}`);
 });
 
@@ -122,8 +150,13 @@ await test('annotate, restart the server, the notes are still there', async () =
 });
 
 await test('20 concurrent uploads and 100 concurrent annotation writes lose nothing', async () => {
-  const ups = await Promise.all(Array.from({ length: 20 }, (_, i) => upload(server.base, capture, `c${i}.pcap`)));
-  assert(ups.every((u) => u.status === 201), ups.map((u) => u.status).join(','));
+  const ups = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => upload(server.base, capture, `c${i}.pcap`)),
+  );
+  assert(
+    ups.every((u) => u.status === 201),
+    ups.map((u) => u.status).join(','),
+  );
   assert(new Set(ups.map((u) => u.body.id)).size === 20, 'distinct ids');
   const token = new URL(shared1.editUrl).searchParams.get('token');
   const writes = await Promise.all(
@@ -135,7 +168,10 @@ await test('20 concurrent uploads and 100 concurrent annotation writes lose noth
       }).then((r) => r.status),
     ),
   );
-  assert(writes.every((s) => s === 201), writes.join(','));
+  assert(
+    writes.every((s) => s === 201),
+    writes.join(','),
+  );
   const notes = await (await fetch(`${server.base}/api/traces/${shared1.id}/annotations`)).json();
   assert(notes.length === 101, `notes ${notes.length}`);
 });
@@ -145,7 +181,9 @@ await test('oversize, empty and non-capture uploads get their clear errors', asy
   assert(empty.status === 400 && /empty/.test(empty.body.error), JSON.stringify(empty));
   const json = await upload(server.base, Buffer.from('{"not": "a capture"}\n'.repeat(10)));
   assert(json.status === 415 && /not a capture/.test(json.body.error), JSON.stringify(json));
-  const small = new Server(mkdtempSync(path.join(tmpdir(), 'tracelens-share-')), { TRACELENS_UPLOAD_LIMIT: '1000' });
+  const small = new Server(mkdtempSync(path.join(tmpdir(), 'tracelens-share-')), {
+    TRACELENS_UPLOAD_LIMIT: '1000',
+  });
   await small.start();
   try {
     const big = await upload(small.base);
@@ -156,7 +194,9 @@ await test('oversize, empty and non-capture uploads get their clear errors', asy
 });
 
 await test('a server killed during an upload lists no partial trace after restart', async () => {
-  const before = new Database(path.join(dataDir, 'tracelens.sqlite'), { readonly: true }).prepare('SELECT count(*) n FROM traces').get().n;
+  const before = new Database(path.join(dataDir, 'tracelens.sqlite'), { readonly: true })
+    .prepare('SELECT count(*) n FROM traces')
+    .get().n;
   // Stream slowly, kill the server mid-body.
   const body = new ReadableStream({
     async start(controller) {
@@ -166,21 +206,40 @@ await test('a server killed during an upload lists no partial trace after restar
       controller.close();
     },
   });
-  await fetch(`${server.base}/api/traces`, { method: 'POST', body, duplex: 'half', headers: { 'content-type': 'application/octet-stream' } }).catch(() => null);
+  await fetch(`${server.base}/api/traces`, {
+    method: 'POST',
+    body,
+    duplex: 'half',
+    headers: { 'content-type': 'application/octet-stream' },
+  }).catch(() => null);
   await server.start();
-  const after = new Database(path.join(dataDir, 'tracelens.sqlite'), { readonly: true }).prepare('SELECT count(*) n FROM traces').get().n;
+  const after = new Database(path.join(dataDir, 'tracelens.sqlite'), { readonly: true })
+    .prepare('SELECT count(*) n FROM traces')
+    .get().n;
   assert(after === before, `rows ${before} -> ${after}`);
   assert(readdirSync(path.join(dataDir, 'tmp')).length === 0, 'tmp cleaned');
 });
 
-await test('uploads keep the sharer\'s thresholds, and links use the client\'s host', async () => {
-  const r = await fetch(`${server.base}/api/traces?name=t.pcap&idleThresholdS=3`, { method: 'POST', body: capture, headers: { 'content-type': 'application/octet-stream', 'x-forwarded-host': 'traces.example.test', 'x-forwarded-proto': 'https' } });
+await test("uploads keep the sharer's thresholds, and links use the client's host", async () => {
+  const r = await fetch(`${server.base}/api/traces?name=t.pcap&idleThresholdS=3`, {
+    method: 'POST',
+    body: capture,
+    headers: {
+      'content-type': 'application/octet-stream',
+      'x-forwarded-host': 'traces.example.test',
+      'x-forwarded-proto': 'https',
+    },
+  });
   const body = await r.json();
   assert(r.status === 201, `status ${r.status} ${JSON.stringify(body)}`);
   assert(body.viewUrl === `https://traces.example.test/t/${body.id}`, `viewUrl ${body.viewUrl}`);
   const doc = await (await fetch(`${server.base}/api/traces/${body.id}`)).json();
   assert(doc.trace.options.idleThresholdS === 3, `options ${JSON.stringify(doc.trace.options)}`);
-  const bad = await fetch(`${server.base}/api/traces?idleThresholdS=-1`, { method: 'POST', body: capture, headers: { 'content-type': 'application/octet-stream' } });
+  const bad = await fetch(`${server.base}/api/traces?idleThresholdS=-1`, {
+    method: 'POST',
+    body: capture,
+    headers: { 'content-type': 'application/octet-stream' },
+  });
   assert(bad.status === 400, `bad threshold ${bad.status}`);
 });
 

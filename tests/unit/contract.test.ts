@@ -65,7 +65,9 @@ export function checkContract(doc: Json): void {
   }
 }
 
-const files = readdirSync(REAL_CAPTURES).filter((f) => /\.(pcap|pcapng)$/.test(f)).sort();
+const files = readdirSync(REAL_CAPTURES)
+  .filter((f) => /\.(pcap|pcapng)$/.test(f))
+  .sort();
 
 describe('trace JSON contract on the shared real captures', () => {
   for (const f of files) {

@@ -25,7 +25,8 @@ function mutate(src: Uint8Array, rnd: () => number): Uint8Array {
     const at = Math.floor(rnd() * b.length);
     const kind = rnd();
     if (kind < 0.6) b[at] = Math.floor(rnd() * 256);
-    else if (kind < 0.8) b.fill(rnd() < 0.5 ? 0 : 0xff, at, Math.min(b.length, at + 1 + Math.floor(rnd() * 16)));
+    else if (kind < 0.8)
+      b.fill(rnd() < 0.5 ? 0 : 0xff, at, Math.min(b.length, at + 1 + Math.floor(rnd() * 16)));
     else return b.subarray(0, at); // truncated
   }
   return b;

@@ -12,7 +12,11 @@ const dir = path.join(SAMPLES_DIR, 'logs');
 
 function fromCapture(): Trace {
   const bytes = new Uint8Array(readFileSync(path.join(dir, 'go-h2.pcap')));
-  const a = new Analyzer({ name: 'go-h2.pcap', size: bytes.length, keylog: readFileSync(path.join(dir, 'go-h2.keylog'), 'utf8') });
+  const a = new Analyzer({
+    name: 'go-h2.pcap',
+    size: bytes.length,
+    keylog: readFileSync(path.join(dir, 'go-h2.keylog'), 'utf8'),
+  });
   a.push(bytes);
   return a.finish();
 }
@@ -28,7 +32,10 @@ const streamKey = (s: H2Stream) => ({
 
 describe('the same HTTP/2 exchange as a capture and as a Go debug log', () => {
   const cap = fromCapture();
-  const log = analyzeBytes('go-h2-http2debug-2.log', new Uint8Array(readFileSync(path.join(dir, 'go-h2-http2debug-2.log'))));
+  const log = analyzeBytes(
+    'go-h2-http2debug-2.log',
+    new Uint8Array(readFileSync(path.join(dir, 'go-h2-http2debug-2.log'))),
+  );
 
   it('reads both', () => {
     expect(cap.input.format).toBe('pcap');

@@ -9,9 +9,13 @@ import { REAL_CAPTURES } from '../shared';
 /** capture -> "kind@connection" findings it must produce, and why they are real. */
 const REAL_PROBLEMS: Record<string, { findings: string[]; why: string }> = {
   'suricata-http2-errorcode.pcap': {
-    findings: ['h2.settings-unacked@c1', 'h2.goaway-error@c1', 'h2.settings-unacked@c2', 'h2.goaway-error@c2'],
-    why:
-      "Suricata's error-code test: on both the direct h2 connection and the one tunnelled through CONNECT, the client never ACKs the server's SETTINGS (it keeps sending HEADERS and DATA) and ends with GOAWAY INTERNAL_ERROR.",
+    findings: [
+      'h2.settings-unacked@c1',
+      'h2.goaway-error@c1',
+      'h2.settings-unacked@c2',
+      'h2.goaway-error@c2',
+    ],
+    why: "Suricata's error-code test: on both the direct h2 connection and the one tunnelled through CONNECT, the client never ACKs the server's SETTINGS (it keeps sending HEADERS and DATA) and ends with GOAWAY INTERNAL_ERROR.",
   },
   'suricata-http2-range.pcap': {
     findings: ['h2.settings-unacked@c3'],
@@ -23,14 +27,20 @@ const REAL_PROBLEMS: Record<string, { findings: string[]; why: string }> = {
   },
 };
 
-const files = readdirSync(REAL_CAPTURES).filter((f) => /\.(pcap|pcapng)$/.test(f)).sort();
+const files = readdirSync(REAL_CAPTURES)
+  .filter((f) => /\.(pcap|pcapng)$/.test(f))
+  .sort();
 
 describe('shared real captures: warnings and errors only where the capture shows the problem', () => {
   for (const f of files) {
     it(f, () => {
       const bytes = new Uint8Array(readFileSync(path.join(REAL_CAPTURES, f)));
       const keys = path.join(REAL_CAPTURES, f.replace(/\.(pcap|pcapng)$/, '.keys'));
-      const a = new Analyzer({ name: f, size: bytes.length, keylog: existsSync(keys) ? readFileSync(keys, 'utf8') : undefined });
+      const a = new Analyzer({
+        name: f,
+        size: bytes.length,
+        keylog: existsSync(keys) ? readFileSync(keys, 'utf8') : undefined,
+      });
       let findings: string[];
       try {
         a.push(bytes);

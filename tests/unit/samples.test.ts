@@ -61,10 +61,17 @@ describe('samples yield exactly their expected findings', () => {
       const dir = path.join(SAMPLES_DIR, name);
       const expected = JSON.parse(readFileSync(path.join(dir, 'expected.json'), 'utf8')) as Expected;
       const file = captureOf(dir, expected);
-      const trace = analyzeBytes(path.basename(file), new Uint8Array(readFileSync(file)), expected.options ?? {});
+      const trace = analyzeBytes(
+        path.basename(file),
+        new Uint8Array(readFileSync(file)),
+        expected.options ?? {},
+      );
       for (const e of expected.findings) {
         const hit = trace.findings.some((f) => matches(f, e, trace));
-        expect(hit, `expected ${e.kind} on ${JSON.stringify(e.connection)}${e.stream ? ` stream ${e.stream}` : ''}; got ${trace.findings.map((f) => `${f.kind}@${f.connection}/${f.stream}`).join(', ')}`).toBe(true);
+        expect(
+          hit,
+          `expected ${e.kind} on ${JSON.stringify(e.connection)}${e.stream ? ` stream ${e.stream}` : ''}; got ${trace.findings.map((f) => `${f.kind}@${f.connection}/${f.stream}`).join(', ')}`,
+        ).toBe(true);
       }
       if (expected.quiet) {
         const unexpected = trace.findings.filter(

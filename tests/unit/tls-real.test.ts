@@ -18,7 +18,11 @@ interface Truth {
   tcp: { client: [string, number]; server: [string, number] }[];
   tls: { conn: number; sni: string | null; alpn_selected: string | null; decrypted: boolean }[];
   http1: { conn: number; kind: string }[];
-  http2: { conn: number; connection_frames: TruthFrame[]; streams: { stream_id: number; frames: TruthFrame[] }[] }[];
+  http2: {
+    conn: number;
+    connection_frames: TruthFrame[];
+    streams: { stream_id: number; frames: TruthFrame[] }[];
+  }[];
 }
 
 const ep = ([ip, port]: [string, number]) => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
@@ -34,9 +38,15 @@ function analyzeWithKeys(name: string): { trace: Trace; truth: Truth } {
   return { trace, truth };
 }
 
-const frameKey = (f: { type: string; flags: string[]; length: number; dir: string }) => `${f.dir} ${f.type}[${[...f.flags].sort().join(',')}] ${f.length}`;
+const frameKey = (f: { type: string; flags: string[]; length: number; dir: string }) =>
+  `${f.dir} ${f.type}[${[...f.flags].sort().join(',')}] ${f.length}`;
 
-const captures = ['tls13-h2-cryptohack.pcapng', 'tls12-http2-16-ssl.pcapng', 'tls12-http1-keylog-zeek.pcap', 'tls13-illustrated.pcap'];
+const captures = [
+  'tls13-h2-cryptohack.pcapng',
+  'tls12-http2-16-ssl.pcapng',
+  'tls12-http1-keylog-zeek.pcap',
+  'tls13-illustrated.pcap',
+];
 
 describe('TLS captures with key logs match tshark', () => {
   for (const name of captures) {
@@ -65,7 +75,9 @@ describe('TLS captures with key logs match tshark', () => {
         const requests = truth.http1.filter((m) => m.conn === t.conn && m.kind === 'request').length;
         if (requests) {
           expect(conn.protocol).toBe('http1');
-          expect(trace.exchanges.filter((e) => e.connection === conn.id && e.method !== null)).toHaveLength(requests);
+          expect(trace.exchanges.filter((e) => e.connection === conn.id && e.method !== null)).toHaveLength(
+            requests,
+          );
         }
       }
     });

@@ -34,7 +34,8 @@ function optionsOf(req: Request): Partial<AnalysisOptions> | { error: string } {
     const v = q.get(k);
     if (v === null) continue;
     const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0 || n > 1e9) return { error: `${k} must be a positive number of seconds (or factor)` };
+    if (!Number.isFinite(n) || n <= 0 || n > 1e9)
+      return { error: `${k} must be a positive number of seconds (or factor)` };
     out[k] = n;
   }
   return out;
@@ -45,18 +46,25 @@ function originOf(req: Request): string {
   const url = new URL(req.url);
   const host = (req.headers.get('x-forwarded-host') ?? req.headers.get('host') ?? '').split(',')[0].trim();
   const proto = (req.headers.get('x-forwarded-proto') ?? url.protocol.replace(/:$/, '')).split(',')[0].trim();
-  if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host) || !/^https?$/.test(proto)) return url.origin;
+  if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host) || !/^https?$/.test(proto))
+    return url.origin;
   return `${proto}://${host}`;
 }
 
-function fromMultipart(req: Request, options: Partial<AnalysisOptions>): Promise<{ name: string; result: Awaited<ReturnType<typeof ingest>> }> {
+function fromMultipart(
+  req: Request,
+  options: Partial<AnalysisOptions>,
+): Promise<{ name: string; result: Awaited<ReturnType<typeof ingest>> }> {
   const limit = uploadLimit();
   return new Promise((resolve, reject) => {
     let keylog: string | null = null;
     let sawFile = false;
     let bb: Busboy.Busboy;
     try {
-      bb = Busboy({ headers: Object.fromEntries(req.headers), limits: { files: 1, fieldSize: MAX_KEYLOG, fileSize: limit + 1 } });
+      bb = Busboy({
+        headers: Object.fromEntries(req.headers),
+        limits: { files: 1, fieldSize: MAX_KEYLOG, fileSize: limit + 1 },
+      });
     } catch {
       reject(new UploadError(400, 'malformed multipart request'));
       return;
@@ -98,7 +106,10 @@ function fromMultipart(req: Request, options: Partial<AnalysisOptions>): Promise
 
 export async function POST(req: Request): Promise<Response> {
   const rate = takeUploadToken(clientKey(req));
-  if (!rate.ok) return errorJson(429, `too many uploads: try again in ${rate.retryAfterS} s`, { 'retry-after': String(rate.retryAfterS) });
+  if (!rate.ok)
+    return errorJson(429, `too many uploads: try again in ${rate.retryAfterS} s`, {
+      'retry-after': String(rate.retryAfterS),
+    });
   const declared = Number(req.headers.get('content-length'));
   const limit = uploadLimit();
   if (Number.isFinite(declared) && declared > limit + 64 * 1024) {

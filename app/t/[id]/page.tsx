@@ -35,15 +35,19 @@ export default async function SharedTracePage({ params }: Props) {
   const top = trace.findings.filter((f) => f.severity !== 'info').slice(0, 10);
   return (
     <main className="min-h-screen bg-white text-zinc-900 dark:bg-zinc-950 dark:text-zinc-100">
-      <header className="border-b border-zinc-200 px-4 py-2 dark:border-zinc-800" data-testid="shared-summary">
+      <header
+        className="border-b border-zinc-200 px-4 py-2 dark:border-zinc-800"
+        data-testid="shared-summary"
+      >
         <div className="flex flex-wrap items-baseline gap-x-4 gap-y-1 text-sm">
           <Link href="/" className="font-semibold">
             tracelens
           </Link>
           <span className="font-mono font-medium">{stored.meta.name}</span>
           <span className="text-zinc-500">
-            {trace.input.format}, {trace.input.packets.toLocaleString()} packets, {trace.input.durationS.toFixed(3)} s,{' '}
-            {trace.connections.length} connections, {trace.streams.length} HTTP/2 streams
+            {trace.input.format}, {trace.input.packets.toLocaleString()} packets,{' '}
+            {trace.input.durationS.toFixed(3)} s, {trace.connections.length} connections,{' '}
+            {trace.streams.length} HTTP/2 streams
           </span>
           <span className="text-red-600">{c.error} errors</span>
           <span className="text-amber-600">{c.warning} warnings</span>
@@ -56,8 +60,11 @@ export default async function SharedTracePage({ params }: Props) {
           <ul className="mt-2 space-y-0.5 text-sm">
             {top.map((f, i) => (
               <li key={i}>
-                <span className={f.severity === 'error' ? 'text-red-600' : 'text-amber-600'}>{f.severity}</span>{' '}
-                <span className="font-medium">{f.title}</span> <span className="font-mono text-xs text-zinc-500">{f.kind}</span>
+                <span className={f.severity === 'error' ? 'text-red-600' : 'text-amber-600'}>
+                  {f.severity}
+                </span>{' '}
+                <span className="font-medium">{f.title}</span>{' '}
+                <span className="font-mono text-xs text-zinc-500">{f.kind}</span>
               </li>
             ))}
           </ul>

@@ -8,16 +8,28 @@
 'use strict';
 const http = require('http');
 const MODE = process.argv[2];
-if (MODE !== 'a' && MODE !== 'b') { console.error('usage: scenario.cjs a|b'); process.exit(2); }
+if (MODE !== 'a' && MODE !== 'b') {
+  console.error('usage: scenario.cjs a|b');
+  process.exit(2);
+}
 const PORT = 7130;
 const log = (...a) => console.log(new Date().toISOString().slice(11, 23), MODE, ...a);
-setTimeout(() => { log('hard timeout'); process.exit(1); }, 20000).unref();
+setTimeout(() => {
+  log('hard timeout');
+  process.exit(1);
+}, 20000).unref();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const server = http.createServer({ connectionsCheckingInterval: 250 }, (req, res) => {
   let n = 0;
-  req.on('data', (d) => { n += d.length; });
-  req.on('end', () => { log('server: upload complete', n, 'bytes'); res.writeHead(200, { 'content-type': 'text/plain' }); res.end('stored ' + n + ' bytes\n'); });
+  req.on('data', (d) => {
+    n += d.length;
+  });
+  req.on('end', () => {
+    log('server: upload complete', n, 'bytes');
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end('stored ' + n + ' bytes\n');
+  });
 });
 server.requestTimeout = MODE === 'a' ? 3000 : 30000;
 server.headersTimeout = 2000;
@@ -26,9 +38,20 @@ server.listen(PORT, '127.0.0.1');
 (async () => {
   await sleep(200);
   const result = await new Promise((resolve) => {
-    const req = http.request({ host: '127.0.0.1', port: PORT, agent: false, method: 'POST', path: '/upload', headers: { 'content-type': 'application/octet-stream', 'content-length': 8 * 1024 } });
+    const req = http.request({
+      host: '127.0.0.1',
+      port: PORT,
+      agent: false,
+      method: 'POST',
+      path: '/upload',
+      headers: { 'content-type': 'application/octet-stream', 'content-length': 8 * 1024 },
+    });
     let answered = false;
-    req.on('response', (res) => { answered = true; res.resume(); res.on('end', () => resolve('status ' + res.statusCode)); });
+    req.on('response', (res) => {
+      answered = true;
+      res.resume();
+      res.on('end', () => resolve('status ' + res.statusCode));
+    });
     req.on('error', (e) => resolve('error ' + e.code));
     req.flushHeaders();
     (async () => {

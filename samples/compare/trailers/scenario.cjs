@@ -8,10 +8,17 @@
 'use strict';
 const http2 = require('http2');
 const MODE = process.argv[2];
-if (MODE !== 'a' && MODE !== 'b') { console.error('usage: scenario.cjs a|b'); process.exit(2); }
-const FRONT = 7120, BACKEND = MODE === 'a' ? 7120 : 7121;
+if (MODE !== 'a' && MODE !== 'b') {
+  console.error('usage: scenario.cjs a|b');
+  process.exit(2);
+}
+const FRONT = 7120,
+  BACKEND = MODE === 'a' ? 7120 : 7121;
 const log = (...a) => console.log(new Date().toISOString().slice(11, 23), MODE, ...a);
-setTimeout(() => { log('hard timeout'); process.exit(1); }, 15000).unref();
+setTimeout(() => {
+  log('hard timeout');
+  process.exit(1);
+}, 15000).unref();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const backend = http2.createServer();
@@ -19,7 +26,15 @@ backend.on('stream', (stream, headers) => {
   stream.on('data', () => {});
   stream.on('end', () => {
     log('backend: Trailers-Only response for', headers[':path']);
-    stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '5', 'grpc-message': 'user not found' }, { endStream: true });
+    stream.respond(
+      {
+        ':status': 200,
+        'content-type': 'application/grpc',
+        'grpc-status': '5',
+        'grpc-message': 'user not found',
+      },
+      { endStream: true },
+    );
   });
 });
 backend.listen(BACKEND, '127.0.0.1');
@@ -30,7 +45,8 @@ if (MODE === 'b') {
   proxy.on('stream', (down, headers) => {
     if (!upstream) upstream = http2.connect(`http://127.0.0.1:${BACKEND}`);
     const fwd = {};
-    for (const [k, v] of Object.entries(headers)) if (!k.startsWith(':') || k === ':method' || k === ':path') fwd[k] = v;
+    for (const [k, v] of Object.entries(headers))
+      if (!k.startsWith(':') || k === ':method' || k === ':path') fwd[k] = v;
     const up = upstream.request(fwd);
     down.pipe(up);
     up.on('response', (h) => {
@@ -40,7 +56,10 @@ if (MODE === 'b') {
     });
     up.on('data', (d) => down.write(d));
     up.on('end', () => down.end()); // handler returns -> empty DATA with END_STREAM
-    up.on('error', (e) => { log('proxy: upstream error', e.message); down.close(http2.constants.NGHTTP2_INTERNAL_ERROR); });
+    up.on('error', (e) => {
+      log('proxy: upstream error', e.message);
+      down.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+    });
   });
   proxy.listen(FRONT, '127.0.0.1');
 }
@@ -48,14 +67,39 @@ if (MODE === 'b') {
 function grpcCall(session, path, msg) {
   return new Promise((resolve) => {
     const body = Buffer.alloc(5 + msg.length);
-    body.writeUInt8(0, 0); body.writeUInt32BE(msg.length, 1); msg.copy(body, 5);
-    const req = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers', 'grpc-timeout': '5S' });
-    let headers, trailers = null;
-    req.on('response', (h) => { headers = h; });
-    req.on('trailers', (t) => { trailers = t; });
+    body.writeUInt8(0, 0);
+    body.writeUInt32BE(msg.length, 1);
+    msg.copy(body, 5);
+    const req = session.request({
+      ':method': 'POST',
+      ':path': path,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      'grpc-timeout': '5S',
+    });
+    let headers,
+      trailers = null;
+    req.on('response', (h) => {
+      headers = h;
+    });
+    req.on('trailers', (t) => {
+      trailers = t;
+    });
     req.on('data', () => {});
-    req.on('end', () => { log('client:', path, trailers ? 'trailers' : 'no trailers', 'headers grpc-status', headers && headers['grpc-status']); resolve(); });
-    req.on('error', (e) => { log('client error', e.message); resolve(); });
+    req.on('end', () => {
+      log(
+        'client:',
+        path,
+        trailers ? 'trailers' : 'no trailers',
+        'headers grpc-status',
+        headers && headers['grpc-status'],
+      );
+      resolve();
+    });
+    req.on('error', (e) => {
+      log('client error', e.message);
+      resolve();
+    });
     req.end(body);
   });
 }

@@ -19,7 +19,7 @@ export async function POST(req: Request, ctx: Ctx): Promise<Response> {
   const { id } = await ctx.params;
   const store = getStore();
   if (!ID_PATTERN.test(id) || !store.meta(id)) return errorJson(404, 'no such trace');
-  if (!store.checkToken(id, tokenOf(req))) return errorJson(403, 'adding notes needs the edit link\'s token');
+  if (!store.checkToken(id, tokenOf(req))) return errorJson(403, "adding notes needs the edit link's token");
   let body: unknown;
   try {
     body = await req.json();

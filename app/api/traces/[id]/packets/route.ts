@@ -10,5 +10,7 @@ export async function GET(_req: Request, ctx: { params: Promise<{ id: string }> 
   if (!ID_PATTERN.test(id)) return errorJson(404, 'no such trace');
   const cols = getStore().packetColumns(id);
   if (!cols) return errorJson(404, 'no packet columns for this trace');
-  return new Response(cols as unknown as BodyInit, { headers: { 'content-type': 'application/octet-stream', 'cache-control': 'private, max-age=3600' } });
+  return new Response(cols as unknown as BodyInit, {
+    headers: { 'content-type': 'application/octet-stream', 'cache-control': 'private, max-age=3600' },
+  });
 }

@@ -13,7 +13,7 @@ export async function PATCH(req: Request, ctx: Ctx): Promise<Response> {
   const { id, aid } = await ctx.params;
   const store = getStore();
   if (!ID_PATTERN.test(id) || !store.meta(id)) return errorJson(404, 'no such trace');
-  if (!store.checkToken(id, tokenOf(req))) return errorJson(403, 'editing notes needs the edit link\'s token');
+  if (!store.checkToken(id, tokenOf(req))) return errorJson(403, "editing notes needs the edit link's token");
   let body: unknown;
   try {
     body = await req.json();
@@ -24,7 +24,8 @@ export async function PATCH(req: Request, ctx: Ctx): Promise<Response> {
   if ('error' in parsed) return errorJson(400, parsed.error);
   const r = store.updateAnnotation(id, aid, parsed);
   if (r === null) return errorJson(404, 'no such note');
-  if (r === 'conflict') return errorJson(409, 'the note was changed by someone else; reload it and edit again');
+  if (r === 'conflict')
+    return errorJson(409, 'the note was changed by someone else; reload it and edit again');
   return json(r);
 }
 
@@ -32,7 +33,8 @@ export async function DELETE(req: Request, ctx: Ctx): Promise<Response> {
   const { id, aid } = await ctx.params;
   const store = getStore();
   if (!ID_PATTERN.test(id) || !store.meta(id)) return errorJson(404, 'no such trace');
-  if (!store.checkToken(id, tokenOf(req))) return errorJson(403, 'deleting notes needs the edit link\'s token');
+  if (!store.checkToken(id, tokenOf(req)))
+    return errorJson(403, "deleting notes needs the edit link's token");
   if (!store.deleteAnnotation(id, aid)) return errorJson(404, 'no such note');
   return json({ deleted: aid });
 }
