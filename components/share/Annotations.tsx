@@ -3,23 +3,9 @@
 // Note text is rendered as text (React escapes it), never as HTML.
 import { useState } from 'react';
 
-export type AnnotationTarget =
-  | { packet: number }
-  | { frame: number }
-  | { stream: { connection: string; id: number } }
-  | { connection: string }
-  | { finding: number }
-  | { range: { startS: number; endS: number } };
+import type { Annotation, AnnotationTarget } from '@/lib/annotations';
 
-export interface Annotation {
-  id: string;
-  target: AnnotationTarget;
-  author: string;
-  text: string;
-  createdAt: string;
-  updatedAt: string;
-  version?: number;
-}
+export type { Annotation, AnnotationTarget };
 
 export function targetWords(t: AnnotationTarget): string {
   if ('packet' in t) return `packet #${t.packet}`;

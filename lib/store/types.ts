@@ -3,6 +3,8 @@
  * annotations, cached analysis) plus raw files in a data directory; see sqlite-store.ts.
  */
 
+import type { Annotation, AnnotationTarget } from '../annotations';
+
 export interface TraceMeta {
   id: string;
   name: string;
@@ -13,25 +15,7 @@ export interface TraceMeta {
   hasKeylog: boolean;
 }
 
-/** What a note is pinned to. Exactly one key is set. */
-export type AnnotationTarget =
-  | { packet: number }
-  | { frame: number }
-  | { stream: { connection: string; id: number } }
-  | { connection: string }
-  | { finding: number }
-  | { range: { startS: number; endS: number } };
-
-export interface Annotation {
-  id: string;
-  target: AnnotationTarget;
-  author: string;
-  text: string;
-  createdAt: string;
-  updatedAt: string;
-  /** Incremented on every edit; a PATCH may name the version it edits (optimistic concurrency). */
-  version: number;
-}
+export type { Annotation, AnnotationTarget } from '../annotations';
 
 export interface StoredTrace {
   meta: TraceMeta;
