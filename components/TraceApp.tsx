@@ -9,11 +9,20 @@ import Landing from './Landing';
 import TraceView from './TraceView';
 import type { Sample } from './types';
 import { fmtBytes } from './format';
+import LiveSnapshot from './LiveSnapshot';
+import type { AnalysisSnapshot } from '@/lib/analyze';
 import ShareButton from './share/ShareButton';
 
 type Phase =
   | { kind: 'idle' }
-  | { kind: 'running'; name: string; bytes: number; packets: number; total: number }
+  | {
+      kind: 'running';
+      name: string;
+      bytes: number;
+      packets: number;
+      total: number;
+      snapshot?: AnalysisSnapshot;
+    }
   | { kind: 'error'; message: string }
   | { kind: 'done' };
 
@@ -114,7 +123,16 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
       w.onmessage = (ev: MessageEvent<WorkerResponse>) => {
         const m = ev.data;
         if (m.type === 'progress')
-          setPhase({ kind: 'running', name: file.name, bytes: m.bytes, packets: m.packets, total: m.total });
+          setPhase((p) => ({
+            kind: 'running',
+            name: file.name,
+            bytes: m.bytes,
+            packets: m.packets,
+            total: m.total,
+            snapshot: p.kind === 'running' ? p.snapshot : undefined,
+          }));
+        else if (m.type === 'partial')
+          setPhase((p) => (p.kind === 'running' ? { ...p, snapshot: m.snapshot } : p));
         else if (m.type === 'error') {
           setPhase({ kind: 'error', message: m.message });
           w.terminate();
@@ -333,6 +351,7 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
               style={{ width: `${phase.total ? (100 * phase.bytes) / phase.total : 0}%` }}
             />
           </div>
+          {phase.snapshot && <LiveSnapshot s={phase.snapshot} />}
         </div>
       )}
       {phase.kind === 'error' && (

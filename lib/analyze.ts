@@ -46,6 +46,19 @@ export interface AnalyzeProgress {
   packets: number;
 }
 
+/** What is known while the input still streams in: counts and the first connections so far. */
+export interface AnalysisSnapshot {
+  packets: number;
+  bytes: number;
+  connections: number;
+  streams: number;
+  exchanges: number;
+  /** Connections reset so far (an early sign of trouble). */
+  resets: number;
+  /** The first connections with their counts so far (end state as of now). */
+  first: Pick<Connection, 'id' | 'client' | 'server' | 'protocol' | 'packets' | 'bytes' | 'end'>[];
+}
+
 export interface AnalyzerInput {
   name: string;
   /** Total input size in bytes, when known (enables "beyond the file" messages and progress %). */
@@ -96,6 +109,40 @@ export class Analyzer {
     return { bytes: this.bytesIn, packets: this.mode === 'log' ? 0 : this.packets.length };
   }
 
+  /** A cheap summary of the analysis so far, for progressive display (captures; logs report counts). */
+  snapshot(limit = 50): AnalysisSnapshot {
+    const conns = this.tracker?.connections ?? [];
+    let resets = 0;
+    for (const c of conns) if (c.rst.c2s + c.rst.s2c > 0) resets++;
+    const endNow = (c: Connection): Connection['end'] =>
+      c.rst.c2s + c.rst.s2c > 0
+        ? 'reset'
+        : c.fin.c2s && c.fin.s2c
+          ? 'closed'
+          : c.fin.c2s
+            ? 'half-closed-by-client'
+            : c.fin.s2c
+              ? 'half-closed-by-server'
+              : 'open';
+    return {
+      packets: this.packets.length,
+      bytes: this.bytesIn,
+      connections: conns.length,
+      streams: this.results.streams.length,
+      exchanges: this.results.exchanges.length,
+      resets,
+      first: conns.slice(0, limit).map((c) => ({
+        id: c.id,
+        client: c.client,
+        server: c.server,
+        protocol: c.protocol,
+        packets: { ...c.packets },
+        bytes: { ...c.bytes },
+        end: endNow(c),
+      })),
+    };
+  }
+
   push(chunk: Uint8Array): void {
     this.bytesIn += chunk.length;
     if (chunk.length === 0) return;
@@ -103,7 +150,13 @@ export class Analyzer {
       case 'sniff':
         this.head.push(chunk);
         this.headLength += chunk.length;
-        if (this.headLength >= SNIFF_BYTES) this.decide(false);
+        // A capture's magic is in its first 4 bytes: start at once. Text needs more to tell logs apart.
+        if (
+          this.headLength >= SNIFF_BYTES ||
+          (this.headLength >= 4 && sniffCapture(concatAll(this.head, this.headLength)))
+        ) {
+          this.decide(false);
+        }
         return;
       case 'capture':
         this.pushCapture(chunk);

@@ -17,6 +17,7 @@ scope.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
     const keylogText = keylog ? await keylog.text() : undefined;
     const analyzer = new Analyzer({ name: file.name, size: file.size, keylog: keylogText }, options);
     let last = 0;
+    let lastPartial = 0;
     for (let off = 0; off < file.size; off += CHUNK) {
       const buf = await file.slice(off, off + CHUNK).arrayBuffer();
       analyzer.push(new Uint8Array(buf));
@@ -24,6 +25,10 @@ scope.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
       if (now - last > 100) {
         last = now;
         post({ type: 'progress', ...analyzer.progress, total: file.size });
+      }
+      if (now - lastPartial > 500) {
+        lastPartial = now;
+        post({ type: 'partial', snapshot: analyzer.snapshot() });
       }
     }
     const trace = analyzer.finish();

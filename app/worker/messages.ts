@@ -1,5 +1,6 @@
 import type { PacketColumns } from '@/lib/packets';
-import type { AnalysisOptions, Finding, Trace } from '@/lib/trace';
+import type { AnalysisSnapshot } from '@/lib/analyze';
+import type { AnalysisOptions, Trace } from '@/lib/trace';
 
 export interface WorkerRequest {
   file: File;
@@ -10,7 +11,7 @@ export interface WorkerRequest {
 
 export type WorkerResponse =
   | { type: 'progress'; bytes: number; packets: number; total: number }
-  /** Reserved for progressive results: counts and findings so far. */
-  | { type: 'partial'; findings: Finding[]; connections: number }
+  /** Progressive results while the file still streams in: counts and the first connections. */
+  | { type: 'partial'; snapshot: AnalysisSnapshot }
   | { type: 'done'; trace: Trace; columns: PacketColumns | null }
   | { type: 'error'; message: string };
