@@ -11,6 +11,29 @@ export default function LiveSnapshot({ s }: { s: AnalysisSnapshot }) {
         {s.exchanges.toLocaleString()} HTTP/1 exchanges ·{' '}
         <span className={s.resets ? 'text-red-600' : ''}>{s.resets.toLocaleString()} reset</span>
       </div>
+      {s.findings.length > 0 && (
+        <ul className="mt-1 space-y-0.5" data-testid="live-findings">
+          {s.findings.slice(0, 8).map((f, i) => (
+            <li key={i}>
+              <span
+                className={
+                  f.severity === 'error'
+                    ? 'text-red-600'
+                    : f.severity === 'warning'
+                      ? 'text-amber-600'
+                      : 'text-sky-600'
+                }
+              >
+                {f.severity}
+              </span>{' '}
+              {f.title} <span className="num text-zinc-500">{f.connection}</span>
+            </li>
+          ))}
+          {s.findings.length > 8 && (
+            <li className="text-zinc-500">and {s.findings.length - 8} more so far…</li>
+          )}
+        </ul>
+      )}
       {s.first.length > 0 && (
         <table className="num mt-1 w-full max-w-4xl text-left text-xs">
           <thead className="text-zinc-500">

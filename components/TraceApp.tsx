@@ -132,7 +132,18 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
             snapshot: p.kind === 'running' ? p.snapshot : undefined,
           }));
         else if (m.type === 'partial')
-          setPhase((p) => (p.kind === 'running' ? { ...p, snapshot: m.snapshot } : p));
+          setPhase((p) =>
+            p.kind === 'running'
+              ? {
+                  ...p,
+                  // Keep the last findings list when this snapshot did not recompute them.
+                  snapshot: {
+                    ...m.snapshot,
+                    findings: m.snapshot.findings.length ? m.snapshot.findings : (p.snapshot?.findings ?? []),
+                  },
+                }
+              : p,
+          );
         else if (m.type === 'error') {
           setPhase({ kind: 'error', message: m.message });
           w.terminate();

@@ -29,6 +29,7 @@ import {
   TOOL_VERSION,
   type AnalysisOptions,
   type Connection,
+  type Finding,
   type InputFormat,
   type InputInfo,
   type Trace,
@@ -57,6 +58,11 @@ export interface AnalysisSnapshot {
   resets: number;
   /** The first connections with their counts so far (end state as of now). */
   first: Pick<Connection, 'id' | 'client' | 'server' | 'protocol' | 'packets' | 'bytes' | 'end'>[];
+  /**
+   * Findings already certain: those on connections that have ended (FIN both ways or RST), whose
+   * facts will not change. Computed only when asked (it runs the detectors).
+   */
+  findings: Finding[];
 }
 
 export interface AnalyzerInput {
@@ -109,8 +115,11 @@ export class Analyzer {
     return { bytes: this.bytesIn, packets: this.mode === 'log' ? 0 : this.packets.length };
   }
 
-  /** A cheap summary of the analysis so far, for progressive display (captures; logs report counts). */
-  snapshot(limit = 50): AnalysisSnapshot {
+  /**
+   * A summary of the analysis so far, for progressive display (captures; logs report counts).
+   * With `withFindings`, also the findings on connections that have already ended.
+   */
+  snapshot(limit = 50, withFindings = false): AnalysisSnapshot {
     const conns = this.tracker?.connections ?? [];
     let resets = 0;
     for (const c of conns) if (c.rst.c2s + c.rst.s2c > 0) resets++;
@@ -140,7 +149,48 @@ export class Analyzer {
         bytes: { ...c.bytes },
         end: endNow(c),
       })),
+      findings: withFindings ? this.findingsOnEndedConnections(conns, endNow) : [],
     };
+  }
+
+  private findingsOnEndedConnections(
+    conns: Connection[],
+    endNow: (c: Connection) => Connection['end'],
+  ): Finding[] {
+    const ended = new Set<string>();
+    // Every connection stays in the list (packet rows index it); only ended ones' findings are kept.
+    const connections = conns.map((c) => {
+      const end = endNow(c);
+      if (end === 'reset' || end === 'closed') ended.add(c.id);
+      return { ...c, end };
+    });
+    if (ended.size === 0) return [];
+    const partial: Trace = {
+      tool: 'tracelens',
+      version: TOOL_VERSION,
+      input: {
+        name: this.input.name,
+        format: this.reader?.info.format ?? 'pcap',
+        compression: null,
+        bytes: this.bytesIn,
+        packets: this.packets.length,
+        linkTypes: [],
+        start: null,
+        durationS: this.lastS,
+        warnings: [],
+      },
+      options: this.options,
+      connections,
+      streams: this.results.streams.filter((s) => ended.has(s.connection)),
+      exchanges: this.results.exchanges.filter((x) => ended.has(x.connection)),
+      findings: [],
+      // Connection-level HTTP/2 checks (unacknowledged SETTINGS/PING) are settled only at the end.
+      h2: [],
+      packets: this.packets,
+    };
+    return runDetectors(partial, this.options).filter(
+      (f) => f.connection !== null && ended.has(f.connection),
+    );
   }
 
   push(chunk: Uint8Array): void {

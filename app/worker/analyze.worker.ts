@@ -18,6 +18,7 @@ scope.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
     const analyzer = new Analyzer({ name: file.name, size: file.size, keylog: keylogText }, options);
     let last = 0;
     let lastPartial = 0;
+    let lastFindings = 0;
     for (let off = 0; off < file.size; off += CHUNK) {
       const buf = await file.slice(off, off + CHUNK).arrayBuffer();
       analyzer.push(new Uint8Array(buf));
@@ -28,7 +29,10 @@ scope.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
       }
       if (now - lastPartial > 500) {
         lastPartial = now;
-        post({ type: 'partial', snapshot: analyzer.snapshot() });
+        // Findings on ended connections cost a detector run: every 2 s at most.
+        const withFindings = now - lastFindings > 2000;
+        if (withFindings) lastFindings = now;
+        post({ type: 'partial', snapshot: analyzer.snapshot(50, withFindings) });
       }
     }
     const trace = analyzer.finish();

@@ -17,11 +17,16 @@ describe('Analyzer.snapshot', () => {
     expect(early.connections).toBeGreaterThan(0);
     expect(early.first[0].id).toBe('c1');
     a.push(bytes.subarray(half));
-    const late = a.snapshot();
+    const late = a.snapshot(50, true);
     expect(late.packets).toBeGreaterThan(early.packets);
     expect(late.resets).toBe(1);
+    // The reset connection has ended: its findings are already certain before finish().
+    expect(late.findings.map((f) => `${f.kind}@${f.connection}`)).toContain('tcp.rst-after-idle@c1');
     const trace = a.finish();
     expect(trace.input.packets).toBe(late.packets);
     expect(trace.connections.map((c) => c.end)).toEqual(late.first.map((c) => c.end));
+    for (const f of late.findings) {
+      expect(trace.findings.some((g) => g.kind === f.kind && g.connection === f.connection)).toBe(true);
+    }
   });
 });
