@@ -131,7 +131,9 @@ function drawAxis(d: DrawInput): void {
     g.fillRect(x - 0.5, AXIS - 5, 1, 5);
     g.fillStyle = pal.dim;
     const label =
-      d.absolute && d.epoch0 !== null ? fmtAbs(d.epoch0 + t, dec) : `${(Math.abs(t - span.start) < step / 2 ? 0 : t - span.start).toFixed(dec)}s`;
+      d.absolute && d.epoch0 !== null
+        ? fmtAbs(d.epoch0 + t, dec)
+        : `${(Math.abs(t - span.start) < step / 2 ? 0 : t - span.start).toFixed(dec)}s`;
     g.fillText(label, x + 3, AXIS / 2 - 1);
   }
   g.fillStyle = pal.base;
