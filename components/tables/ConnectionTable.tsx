@@ -2,7 +2,7 @@
 import { useMemo, useState } from 'react';
 import type { Connection, ConnectionEnd, Finding, Protocol } from '@/lib/trace';
 import { fmtBytes } from '../format';
-import { CELL, Chip, ROW_HOVER, ROW_SEL, SortHeader, TH_ROW, sortRows, type SortState } from './sort';
+import { CELL, Chip, ROW_HOVER, ROW_SEL, SortHead, sortRows, type SortColumn, type SortState } from './sort';
 
 type Key =
   | 'id'
@@ -18,7 +18,7 @@ type Key =
   | 'idle'
   | 'findings';
 
-const COLS: { k: Key; label: string; right?: boolean; title?: string }[] = [
+const COLS: SortColumn<Key>[] = [
   { k: 'id', label: 'id' },
   { k: 'client', label: 'client' },
   { k: 'server', label: 'server' },
@@ -157,21 +157,7 @@ export default function ConnectionTable(props: {
         )}
       </div>
       <table className="num w-full text-left" data-testid="connections">
-        <thead className={TH_ROW}>
-          <tr>
-            {COLS.map((c) => (
-              <SortHeader
-                key={c.k}
-                k={c.k}
-                label={c.label}
-                sort={sort}
-                onSort={setSort}
-                title={c.title}
-                align={c.right ? 'right' : undefined}
-              />
-            ))}
-          </tr>
-        </thead>
+        <SortHead cols={COLS} sort={sort} onSort={setSort} />
         <tbody>
           {rows.slice(0, LIMIT).map((c) => {
             const nf = findingCount.get(c.id) ?? 0;

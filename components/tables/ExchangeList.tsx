@@ -1,10 +1,10 @@
 'use client';
 import { useMemo, useState } from 'react';
 import type { Http1Exchange } from '@/lib/trace';
-import { CELL, ROW_HOVER, ROW_SEL, SortHeader, TH_ROW, sortRows, type SortState } from './sort';
+import { CELL, ROW_HOVER, ROW_SEL, SortHead, sortRows, type SortColumn, type SortState } from './sort';
 
 type Key = 'conn' | 'idx' | 'method' | 'path' | 'status' | 'req' | 'ttfb' | 'dur' | 'outcome';
-const COLS: { k: Key; label: string; right?: boolean; title?: string }[] = [
+const COLS: SortColumn<Key>[] = [
   { k: 'conn', label: 'conn' },
   { k: 'idx', label: '#', right: true },
   { k: 'method', label: 'method' },
@@ -83,21 +83,7 @@ export default function ExchangeList(props: {
         HTTP/1 exchanges <span className="num font-normal text-zinc-500">{props.exchanges.length}</span>
       </h3>
       <table className="num w-full text-left">
-        <thead className={TH_ROW}>
-          <tr>
-            {COLS.map((c) => (
-              <SortHeader
-                key={c.k}
-                k={c.k}
-                label={c.label}
-                sort={sort}
-                onSort={setSort}
-                title={c.title}
-                align={c.right ? 'right' : undefined}
-              />
-            ))}
-          </tr>
-        </thead>
+        <SortHead cols={COLS} sort={sort} onSort={setSort} />
         <tbody>
           {rows.slice(0, LIMIT).map((x) => {
             const key = exchangeKey(x);

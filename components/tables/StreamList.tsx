@@ -3,11 +3,11 @@ import { useMemo, useState } from 'react';
 import type { H2Stream } from '@/lib/trace';
 import { fmtBytes } from '../format';
 import { fmtMs } from './ExchangeList';
-import { CELL, ROW_HOVER, ROW_SEL, SortHeader, TH_ROW, sortRows, type SortState } from './sort';
+import { CELL, ROW_HOVER, ROW_SEL, SortHead, sortRows, type SortColumn, type SortState } from './sort';
 
 type Key =
   'conn' | 'id' | 'method' | 'path' | 'status' | 'grpc' | 'start' | 'ttfb' | 'dur' | 'bytes' | 'state';
-const COLS: { k: Key; label: string; right?: boolean; title?: string }[] = [
+const COLS: SortColumn<Key>[] = [
   { k: 'conn', label: 'conn' },
   { k: 'id', label: 'stream', right: true },
   { k: 'method', label: 'method' },
@@ -66,21 +66,7 @@ export default function StreamList(props: {
         HTTP/2 streams <span className="num font-normal text-zinc-500">{props.streams.length}</span>
       </h3>
       <table className="num w-full text-left">
-        <thead className={TH_ROW}>
-          <tr>
-            {COLS.map((c) => (
-              <SortHeader
-                key={c.k}
-                k={c.k}
-                label={c.label}
-                sort={sort}
-                onSort={setSort}
-                title={c.title}
-                align={c.right ? 'right' : undefined}
-              />
-            ))}
-          </tr>
-        </thead>
+        <SortHead cols={COLS} sort={sort} onSort={setSort} />
         <tbody>
           {rows.slice(0, LIMIT).map((s) => {
             const sel = props.selected === s;

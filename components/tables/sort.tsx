@@ -68,6 +68,43 @@ export function SortHeader<K extends string>({
 }
 
 export const TH_ROW = 'sticky top-0 z-10 bg-zinc-100 text-zinc-600 dark:bg-zinc-900 dark:text-zinc-400';
+
+/** A column of a sortable table. */
+export interface SortColumn<K extends string> {
+  k: K;
+  label: string;
+  right?: boolean;
+  title?: string;
+}
+
+/** The sticky header row of a sortable table: one SortHeader per column. */
+export function SortHead<K extends string>({
+  cols,
+  sort,
+  onSort,
+}: {
+  cols: SortColumn<K>[];
+  sort: SortState<K>;
+  onSort: (s: SortState<K>) => void;
+}) {
+  return (
+    <thead className={TH_ROW}>
+      <tr>
+        {cols.map((c) => (
+          <SortHeader
+            key={c.k}
+            k={c.k}
+            label={c.label}
+            sort={sort}
+            onSort={onSort}
+            title={c.title}
+            align={c.right ? 'right' : undefined}
+          />
+        ))}
+      </tr>
+    </thead>
+  );
+}
 export const CELL = 'px-2 py-px whitespace-nowrap';
 export const ROW_SEL = 'bg-sky-100 dark:bg-sky-950';
 export const ROW_HOVER = 'hover:bg-zinc-50 dark:hover:bg-zinc-900';

@@ -1,4 +1,4 @@
-// Shared by share.mjs and compare.mjs: starts `next start` (after `npm run build`) on a free
+// Shared by run.mjs, share.mjs, compare.mjs and perf-shared.mjs: starts `next start` (after `npm run build`) on a free
 // loopback port with a temporary data directory, launches Chromium, runs scenarios in fresh
 // contexts, saves screenshots, prints "N passed, N failed".
 import { spawn } from 'node:child_process';
@@ -23,7 +23,8 @@ function freePort() {
   });
 }
 
-export async function start() {
+/** `viewport` of each scenario's context; `fullPage` screenshots by default. */
+export async function start({ viewport = { width: 1400, height: 900 }, fullPage = true } = {}) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'tracelens-browser-'));
@@ -67,7 +68,7 @@ export async function start() {
     serverLog: () => serverLog,
     /** Runs fn(page, context) in a fresh browser context; a thrown error or a page error fails it. */
     async scenario(name, fn) {
-      const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+      const context = await browser.newContext({ viewport });
       const page = await context.newPage();
       const errors = [];
       page.on('pageerror', (e) => errors.push(String(e)));
@@ -81,13 +82,17 @@ export async function start() {
         failed++;
         console.log(`FAIL ${name}: ${e.message}`);
       } finally {
-        await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true }).catch(() => {});
+        await page.screenshot({ path: join(shots, `${name}.png`), fullPage }).catch(() => {});
         await context.close();
       }
     },
-    async finish() {
+    /** Closes the browser and stops the server (scripts that measure rather than count). */
+    async stop() {
       await browser.close();
       server.kill('SIGTERM');
+    },
+    async finish() {
+      await this.stop();
       console.log(`${passed} passed, ${failed} failed`);
       process.exit(failed ? 1 : 0);
     },

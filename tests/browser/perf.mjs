@@ -1,4 +1,4 @@
-// Timeline performance: expects `npm run build` done. Starts `next start` on a free loopback port,
+// Timeline performance: expects `npm run build` done. The harness starts `next start` on loopback;
 // writes synthetic pcaps (100k and 1M packets, a few hundred TCP connections with handshakes, data,
 // retransmissions, keep-alives, idle gaps and FINs), opens each through [data-testid=open-file] and
 // measures: time to first timeline render, frame times while zooming (60 wheel events) and panning
@@ -6,16 +6,11 @@
 // Frame intervals are rAF deltas at the normal 60 Hz vsync (16.7 ms = every frame made); "paint" is
 // the timeline's own draw cost per frame (probe window.__tlPaint).
 //   node tests/browser/perf.mjs [packets...]     e.g. node tests/browser/perf.mjs 100000
-import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { shots, start } from './_harness.mjs';
 
-const root = resolve(import.meta.dirname, '../..');
-const shots = join(root, 'test-results/screenshots');
-mkdirSync(shots, { recursive: true });
 const sizes = process.argv
   .slice(2)
   .map(Number)
@@ -122,45 +117,9 @@ function makePcap(total) {
   return { bytes: buf.subarray(0, o), packets: written };
 }
 
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-    s.on('error', rej);
-  });
-}
-
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
-const server = spawn(join(root, 'node_modules/.bin/next'), ['start', '-p', String(port), '-H', '127.0.0.1'], {
-  cwd: root,
-  stdio: ['ignore', 'pipe', 'pipe'],
-});
-let serverLog = '';
-server.stdout.on('data', (d) => (serverLog += d));
-server.stderr.on('data', (d) => (serverLog += d));
-for (let i = 0; ; i++) {
-  try {
-    if ((await fetch(base)).ok) break;
-  } catch {}
-  if (i > 150) throw new Error(`server did not start:\n${serverLog}`);
-  await new Promise((r) => setTimeout(r, 200));
-}
-
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--headless',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--no-first-run',
-  ],
-});
+const h = await start();
+const base = h.base;
+const browser = h.browser;
 
 const q = (a, p) => {
   if (!a.length) return NaN;
@@ -274,7 +233,6 @@ try {
     await context.close();
   }
 } finally {
-  await browser.close();
-  server.kill();
+  await h.stop();
 }
 console.table(rows);

@@ -1,87 +1,17 @@
-// Browser tests: expects `npm run build` done. Starts `next start` on a free loopback port,
-// drives Chromium through the scenarios, saves screenshots, prints "N passed, N failed".
-import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+// Browser tests: expects `npm run build` done. The harness starts `next start` on a free loopback
+// port; the scenarios drive Chromium, save screenshots, and the last line is "N passed, N failed".
+import { writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
+import { root, shots, start } from './_harness.mjs';
 
-const root = resolve(import.meta.dirname, '../..');
-const shots = join(root, 'test-results/screenshots');
-mkdirSync(shots, { recursive: true });
 const REAL = resolve(root, '../shared/captures/real');
 const pick = (...c) => c.find((p) => existsSync(p));
 
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-    s.on('error', rej);
-  });
-}
-
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
-const server = spawn(join(root, 'node_modules/.bin/next'), ['start', '-p', String(port), '-H', '127.0.0.1'], {
-  cwd: root,
-  stdio: ['ignore', 'pipe', 'pipe'],
-});
-let serverLog = '';
-server.stdout.on('data', (d) => (serverLog += d));
-server.stderr.on('data', (d) => (serverLog += d));
-
-async function waitUp() {
-  for (let i = 0; i < 150; i++) {
-    try {
-      const r = await fetch(base);
-      if (r.ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`server did not start:\n${serverLog}`);
-}
-
-let passed = 0;
-let failed = 0;
-const browser = await (async () => {
-  await waitUp();
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--headless',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
-})();
-
-async function scenario(name, fn) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  const t0 = Date.now();
-  try {
-    await fn(page);
-    if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
-    passed++;
-    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    failed++;
-    console.log(`FAIL ${name}: ${e.message}`);
-  } finally {
-    await page.screenshot({ path: join(shots, `${name}.png`) }).catch(() => {});
-    await context.close();
-  }
-}
+// The page must be usable at 1280x800: every scenario runs at that size.
+const h = await start({ viewport: { width: 1280, height: 800 }, fullPage: false });
+const base = h.base;
+const scenario = h.scenario;
 
 const idle = pick(
   join(root, 'samples/idle-reset-nat/capture.pcap'),
@@ -245,7 +175,4 @@ await scenario('dark-mode', async (page) => {
   await page.waitForSelector('[data-testid=summary]', { timeout: 20000 });
 });
 
-await browser.close();
-server.kill('SIGTERM');
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+await h.finish();
