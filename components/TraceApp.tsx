@@ -6,6 +6,7 @@ import { DEFAULT_OPTIONS, type AnalysisOptions, type Trace } from '@/lib/trace';
 import type { WorkerResponse } from '@/app/worker/messages';
 import { type View } from './Timeline';
 import Landing from './Landing';
+import { useTraceSelection } from './useTraceSelection';
 import TraceView from './TraceView';
 import type { Sample } from './types';
 import { fmtBytes } from './format';
@@ -60,13 +61,22 @@ function optionsFromParams(p: URLSearchParams): Partial<AnalysisOptions> {
 export default function TraceApp({ remote }: { remote?: { url: string; name: string } } = {}) {
   const [phase, setPhase] = useState<Phase>({ kind: 'idle' });
   const [trace, setTrace] = useState<Trace | null>(null);
+  const {
+    selFinding,
+    setSelFinding,
+    selConn,
+    setSelConn,
+    selStream,
+    setSelStream,
+    selPacket,
+    setSelPacket,
+    view,
+    setView,
+    selectFinding,
+    viewProps,
+  } = useTraceSelection(trace);
   const [sample, setSample] = useState<string | null>(null);
   const [samples, setSamples] = useState<Sample[]>([]);
-  const [selFinding, setSelFinding] = useState<number | null>(null);
-  const [selConn, setSelConn] = useState<string | null>(null);
-  const [selStream, setSelStream] = useState<number | null>(null);
-  const [selPacket, setSelPacket] = useState<number | null>(null);
-  const [view, setView] = useState<View | null>(null);
   const [query, setQuery] = useState('');
   const [file, setFile] = useState<File | null>(null);
   const [options, setOptions] = useState<AnalysisOptions>(DEFAULT_OPTIONS);
@@ -91,17 +101,20 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
     return { start: s - pad, end: e + pad };
   }, [trace]);
 
-  const applySelection = useCallback((t: Trace, p: ReturnType<typeof readParams>) => {
-    if (p.finding !== null && t.findings[p.finding]) {
-      const f = t.findings[p.finding];
-      setSelFinding(p.finding);
-      setSelConn(f.connection);
-      setSelStream(f.stream);
-    }
-    if (p.conn) setSelConn(p.conn);
-    if (p.stream !== null) setSelStream(p.stream);
-    if (p.vs !== null && p.ve !== null && p.ve > p.vs) setView({ start: p.vs, end: p.ve });
-  }, []);
+  const applySelection = useCallback(
+    (t: Trace, p: ReturnType<typeof readParams>) => {
+      if (p.finding !== null && t.findings[p.finding]) {
+        const f = t.findings[p.finding];
+        setSelFinding(p.finding);
+        setSelConn(f.connection);
+        setSelStream(f.stream);
+      }
+      if (p.conn) setSelConn(p.conn);
+      if (p.stream !== null) setSelStream(p.stream);
+      if (p.vs !== null && p.ve !== null && p.ve > p.vs) setView({ start: p.vs, end: p.ve });
+    },
+    [setSelConn, setSelFinding, setSelStream, setView],
+  );
 
   const analyze = useCallback(
     (file: File, keylog: File | null, sampleName: string | null, opts: Partial<AnalysisOptions> = {}) => {
@@ -162,7 +175,7 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
       w.onerror = (e) => setPhase({ kind: 'error', message: e.message || 'The analysis worker failed' });
       w.postMessage({ file, keylog, options: full });
     },
-    [applySelection],
+    [applySelection, setSelConn, setSelFinding, setSelPacket, setSelStream, setView],
   );
 
   const openSample = useCallback(
@@ -236,22 +249,6 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
     [file, sample, analyze],
   );
 
-  const selectFinding = useCallback(
-    (i: number) => {
-      if (!trace) return;
-      const f = trace.findings[i];
-      if (!f) return;
-      setSelFinding(i);
-      setSelConn(f.connection);
-      setSelStream(f.stream);
-      const pad = Math.max((f.endS - f.startS) * 0.25, 0.05);
-      setView({ start: f.startS - pad, end: f.endS + pad });
-      const ev = f.evidence.find((e) => e.packet !== undefined);
-      if (ev?.packet !== undefined) setSelPacket(ev.packet);
-    },
-    [trace],
-  );
-
   // Keyboard.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -271,7 +268,7 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [trace, selFinding, selectFinding]);
+  }, [trace, selFinding, selectFinding, setView]);
 
   const toggleDark = () => {
     const d = !document.documentElement.classList.contains('dark');
@@ -384,20 +381,8 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
           trace={trace}
           file={file}
           span={span}
-          view={view}
-          setView={setView}
+          {...viewProps}
           query={query}
-          selFinding={selFinding}
-          selectFinding={selectFinding}
-          selConn={selConn}
-          setSelConn={(c) => {
-            setSelConn(c);
-            setSelStream(null);
-          }}
-          selStream={selStream}
-          setSelStream={setSelStream}
-          selPacket={selPacket}
-          setSelPacket={setSelPacket}
           options={options}
           onOptions={rerun}
         />

@@ -5,6 +5,7 @@
 // can add, edit and delete notes.
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import type { Trace } from '@/lib/trace';
+import { useTraceSelection } from '../useTraceSelection';
 import TraceView from '../TraceView';
 import type { Pin, View } from '../Timeline';
 import Annotations, { type Annotation, type AnnotationTarget } from './Annotations';
@@ -40,16 +41,25 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
     () => null,
   );
   const [trace, setTrace] = useState<Trace | null>(null);
+  const {
+    selFinding,
+    setSelFinding,
+    selConn,
+    setSelConn,
+    selStream,
+    setSelStream,
+    selPacket,
+    setSelPacket,
+    view,
+    setView,
+    selectFinding,
+    viewProps,
+  } = useTraceSelection(trace);
   const [file, setFile] = useState<File | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [notes, setNotes] = useState<Annotation[]>([]);
   const [notice, setNotice] = useState<string | null>(null);
   const [selNote, setSelNote] = useState<string | null>(null);
-  const [selFinding, setSelFinding] = useState<number | null>(null);
-  const [selConn, setSelConn] = useState<string | null>(null);
-  const [selStream, setSelStream] = useState<number | null>(null);
-  const [selPacket, setSelPacket] = useState<number | null>(null);
-  const [view, setView] = useState<View | null>(null);
   const enc = encodeURIComponent(id);
 
   // Strip the token from the address bar so the page's URL can be passed on safely.
@@ -110,21 +120,6 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
 
   const span = useMemo<View>(() => (trace ? traceSpan(trace) : { start: 0, end: 1 }), [trace]);
 
-  const selectFinding = useCallback(
-    (i: number) => {
-      const f = trace?.findings[i];
-      if (!f) return;
-      setSelFinding(i);
-      setSelConn(f.connection);
-      setSelStream(f.stream);
-      const pad = Math.max((f.endS - f.startS) * 0.25, 0.05);
-      setView({ start: f.startS - pad, end: f.endS + pad });
-      const ev = f.evidence.find((e) => e.packet !== undefined);
-      if (ev?.packet !== undefined) setSelPacket(ev.packet);
-    },
-    [trace],
-  );
-
   const selectNote = useCallback(
     (a: Annotation) => {
       setSelNote(a.id);
@@ -151,7 +146,7 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
         }
       }
     },
-    [trace, selectFinding, span],
+    [trace, selectFinding, span, setSelConn, setSelPacket, setSelStream, setView],
   );
 
   // Deep links: #note-<aid> selects the note and scrolls it into view.
@@ -275,20 +270,8 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
               trace={trace}
               file={file}
               span={span}
-              view={view}
-              setView={setView}
+              {...viewProps}
               query=""
-              selFinding={selFinding}
-              selectFinding={selectFinding}
-              selConn={selConn}
-              setSelConn={(c) => {
-                setSelConn(c);
-                setSelStream(null);
-              }}
-              selStream={selStream}
-              setSelStream={setSelStream}
-              selPacket={selPacket}
-              setSelPacket={setSelPacket}
               pins={pins}
               onPin={onPin}
             />
