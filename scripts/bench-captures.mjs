@@ -2,7 +2,16 @@
 // real programs on loopback: nghttpd + h2load (h2c), Node http (a many-connection HTTP/1.1 mix),
 // plus a synthetic capture of 1,000,000 small TCP packets. Everything goes to bench/ (ignored).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync, openSync, writeSync, closeSync, unlinkSync } from 'node:fs';
+import {
+  existsSync,
+  statSync,
+  mkdirSync,
+  writeFileSync,
+  openSync,
+  writeSync,
+  closeSync,
+  unlinkSync,
+} from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -70,7 +79,16 @@ export async function withTcpdump(file, port, run, netns = null) {
   try {
     await run();
   } finally {
-    await sleep(800);
+    // tcpdump drops what is still in its capture ring when interrupted, without counting it as
+    // dropped: wait until the file has stopped growing (a 500 MB capture is still being written
+    // seconds after the load ended).
+    let size = -1;
+    for (let stable = 0, waited = 0; stable < 3 && waited < 60000; waited += 300) {
+      await sleep(300);
+      const now = existsSync(file) ? statSync(file).size : 0;
+      stable = now === size ? stable + 1 : 0;
+      size = now;
+    }
     td.kill('SIGINT');
     await new Promise((r) => td.on('exit', r));
   }
