@@ -4,6 +4,8 @@ export interface ParsedArgs {
   command: 'analyze' | 'compare' | 'help' | 'version';
   files: string[];
   json: boolean;
+  /** Indented JSON; the default only when stdout is a terminal. */
+  pretty: boolean;
   keylog: string | null;
   failOn: 'warning' | 'error' | null;
   idleThresholdS?: number;
@@ -16,14 +18,15 @@ export interface ParsedArgs {
 export class UsageError extends Error {}
 
 export const USAGE = `usage:
-  tracelens analyze <capture|log> [--json] [--keylog FILE] [--idle-threshold S]
+  tracelens analyze <capture|log> [--json [--pretty]] [--keylog FILE] [--idle-threshold S]
                     [--half-close-threshold S] [--slow-factor F] [--slow-min S]
                     [--fail-on warning|error] [--no-color]
   tracelens compare <a> <b> [--json] [thresholds as for analyze]
   tracelens --help | --version
 
 Reads pcap, pcapng (optionally .gz), Go GODEBUG=http2debug=1|2 logs and nghttp -v output; the
-format is sniffed from the content. --json prints the document of the trace JSON contract.
+format is sniffed from the content. --json prints the document of the trace JSON contract
+(compact when piped; indented on a terminal or with --pretty).
 --fail-on exits with status 3 when findings of that severity (or worse) exist.`;
 
 function num(flag: string, v: string | undefined): number {
@@ -39,6 +42,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
     command: 'help',
     files: [],
     json: false,
+    pretty: false,
     keylog: null,
     failOn: null,
     color: true,
@@ -59,6 +63,9 @@ export function parseArgs(argv: string[]): ParsedArgs {
     switch (flag) {
       case '--json':
         out.json = true;
+        break;
+      case '--pretty':
+        out.pretty = true;
         break;
       case '--no-color':
         out.color = false;

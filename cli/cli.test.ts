@@ -52,6 +52,18 @@ describe('tracelens analyze', () => {
     expect(Array.isArray(doc.streams) && Array.isArray(doc.exchanges) && Array.isArray(doc.findings)).toBe(
       true,
     );
+    // Piped: compact, one line; --pretty indents the same document.
+    expect(r.out.trimEnd()).not.toContain('\n');
+    const p = await run([
+      'analyze',
+      path.join(REAL_CAPTURES, 'deepflow-client-keep-alive.pcap'),
+      '--json',
+      '--pretty',
+      '--idle-threshold',
+      '7',
+    ]);
+    expect(p.out).toContain('\n  "input": {');
+    expect(JSON.parse(p.out)).toEqual(doc);
   });
 
   it('refuses a non-capture with one line naming the magic and offset', async () => {

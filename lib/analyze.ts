@@ -26,6 +26,7 @@ import { KeyLog } from './tls/keylog';
 import { A_IP_FRAGMENT, A_MALFORMED, A_TRUNCATED, PacketTable } from './packets';
 import {
   DEFAULT_OPTIONS,
+  elapsedS,
   TOOL_VERSION,
   type AnalysisOptions,
   type Connection,
@@ -315,7 +316,7 @@ export class Analyzer {
 
   private onPacket(p: CapturedPacket): void {
     if (!this.startEpoch) this.startEpoch = [p.tsSec, p.tsNsec];
-    const tS = p.tsSec - this.startEpoch[0] + (p.tsNsec - this.startEpoch[1]) / 1e9;
+    const tS = elapsedS(this.startEpoch[0], this.startEpoch[1], p.tsSec, p.tsNsec);
     if (tS > this.lastS) this.lastS = tS;
     const row = this.packets.add(tS, p.fileOffset, p.caplen, p.origLen, p.interfaceId, p.linkType);
     this.linkTypes.add(p.linkType);

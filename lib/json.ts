@@ -24,24 +24,28 @@ export function toTraceJson(trace: Trace): TraceJson {
   };
 }
 
-/** The number rule of the document: finite numbers only (NaN/Infinity become null), times rounded to 1 ns. */
-function jsonNumber(v: number): string {
-  if (!Number.isFinite(v)) return 'null';
-  if (Number.isInteger(v)) return String(v);
-  return String(Math.round(v * 1e9) / 1e9);
-}
-
 /**
  * The number rule of the document: finite numbers only (NaN/Infinity become null), non-integers
- * rounded to 1 ns.
+ * rounded to 1 ns. Exported for the test that checks the fast path below against it.
  */
-function replacer(_k: string, v: unknown): unknown {
+export function replacer(_k: string, v: unknown): unknown {
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) return null;
     if (!Number.isInteger(v)) return Math.round(v * 1e9) / 1e9;
   }
   return v;
 }
+
+/**
+ * Arrays written without the replacer. A replacer function makes the engine call back into
+ * JavaScript for every key and value, which was most of the CLI's time on large HTTP/2 captures
+ * (streams and their frames are nearly all of such a document). Their numbers need no rule: times
+ * are exact where they are born (`elapsedS` in lib/trace.ts) and only copied into frames, streams
+ * and exchanges, everything else there is an integer, and JSON.stringify already writes NaN and
+ * Infinity as null. tests/unit/json.test.ts checks, on every sample and real capture, that the
+ * output is identical to the replacer's.
+ */
+const EXACT_ARRAYS = new Set(['streams', 'exchanges']);
 
 /** Elements of a top-level array serialized per engine call: about 1 MB of text for streams. */
 const BATCH = 256;
@@ -52,7 +56,8 @@ const BATCH = 256;
  * trailing newline, plus its UTF-8 encoding for the write) it more than doubled the CLI's peak
  * memory. The document's top level is laid out here; its arrays (streams, connections, ...) go
  * to the engine in batches wrapped as [[...batch]], whose text has the elements already indented
- * to their depth in the document: only the wrapper's brackets are cut off.
+ * to their depth in the document: only the wrapper's brackets are cut off. `indent` 0 gives the
+ * compact form (what the CLI writes to a pipe: less than half the size, and faster to parse).
  */
 export function writeTraceJson(trace: Trace, sink: (chunk: string) => void, indent = 2): void {
   const gap = ' '.repeat(Math.max(0, Math.min(10, Math.floor(indent))));
@@ -68,9 +73,11 @@ export function writeTraceJson(trace: Trace, sink: (chunk: string) => void, inde
     const v = doc[key];
     const head = (first ? '' : ',') + nl1 + JSON.stringify(key) + colon;
     if (Array.isArray(v) && v.length > 0) {
+      const exact = EXACT_ARRAYS.has(key);
       buf += head + '[';
       for (let i = 0; i < v.length; i += BATCH) {
-        const t = JSON.stringify([v.slice(i, i + BATCH)], replacer, gap);
+        const batch = [v.slice(i, i + BATCH)];
+        const t = exact ? JSON.stringify(batch, null, gap) : JSON.stringify(batch, replacer, gap);
         buf += (i > 0 ? ',' : '') + t.slice(cutHead, t.length - cutTail);
         if (buf.length >= 1 << 20) {
           sink(buf);

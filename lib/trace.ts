@@ -361,6 +361,16 @@ export interface Trace {
   packets: PacketTable | null;
 }
 
+/**
+ * Seconds from one absolute time (s, ns) to another, as the document writes them: the double
+ * nearest to the decimal value in whole nanoseconds. Made exactly here, where packet and log times
+ * are born, so that every time copied from them needs no rounding on the way out (the JSON writer
+ * serializes frames and streams without a per-value replacer; see lib/json.ts).
+ */
+export function elapsedS(fromSec: number, fromNs: number, toSec: number, toNs: number): number {
+  return Math.round((toSec - fromSec) * 1e9 + (toNs - fromNs)) / 1e9;
+}
+
 export function endpoint(ip: string, port: number): string {
   return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }

@@ -45,6 +45,7 @@
  * local time without a zone).
  */
 import type { H2FrameInput } from '../stream';
+import { elapsedS } from '../trace';
 import {
   LineNumbers,
   type LogConnectionDraft,
@@ -190,7 +191,7 @@ export class GoHttp2DebugParser implements LogLineParser {
       return;
     }
     if (this.lastEpoch && this.startEpoch) {
-      tS = this.lastEpoch[0] - this.startEpoch[0] + (this.lastEpoch[1] - this.startEpoch[1]) / 1e9;
+      tS = elapsedS(this.startEpoch[0], this.startEpoch[1], this.lastEpoch[0], this.lastEpoch[1]);
     }
     if (!this.dispatch(body, tS, lineNo)) this.unparsed.add(lineNo);
   }

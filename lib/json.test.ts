@@ -1,0 +1,103 @@
+// The JSON writer's fast path (streams and exchanges serialized without the number replacer) must
+// write exactly what the replacer would: on every committed sample, log, TLS capture with its key
+// log, and shared real and Zeek capture, indented and compact.
+import { describe, expect, it } from 'vitest';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { Analyzer, AnalysisError } from './analyze';
+import { replacer, stringifyTrace, toTraceJson } from './json';
+import { newConnection, type Trace } from './trace';
+import { REAL_CAPTURES, SAMPLES_DIR, ZEEK_CAPTURES } from '../tests/shared';
+
+function inputsUnder(dir: string, depth = 0): string[] {
+  if (!existsSync(dir) || depth > 3) return [];
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = path.join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...inputsUnder(p, depth + 1));
+    else if (/\.(pcap|pcapng|log)(\.gz)?$/.test(name)) out.push(p);
+  }
+  return out;
+}
+
+function analyze(file: string): Trace | null {
+  const keys = file.replace(/\.pcap$/, '.keys');
+  const keylog =
+    keys !== file && existsSync(keys)
+      ? readFileSync(keys, 'utf8')
+      : existsSync(file.replace(/\.pcap$/, '.keylog'))
+        ? readFileSync(file.replace(/\.pcap$/, '.keylog'), 'utf8')
+        : undefined;
+  const bytes = new Uint8Array(readFileSync(file));
+  const a = new Analyzer({ name: path.basename(file), size: bytes.length, keylog });
+  try {
+    a.push(bytes);
+    return a.finish();
+  } catch (e) {
+    if (e instanceof AnalysisError) return null; // refused input has no document
+    throw e;
+  }
+}
+
+const files = [...inputsUnder(SAMPLES_DIR), ...inputsUnder(REAL_CAPTURES), ...inputsUnder(ZEEK_CAPTURES)];
+
+describe('writeTraceJson fast path equals the replacer', () => {
+  it('has inputs', () => expect(files.length).toBeGreaterThan(50));
+  for (const file of files) {
+    it(path.relative(path.dirname(SAMPLES_DIR), file), () => {
+      const trace = analyze(file);
+      if (!trace) return;
+      const doc = toTraceJson(trace);
+      expect(stringifyTrace(trace, 2)).toBe(JSON.stringify(doc, replacer, 2));
+      expect(stringifyTrace(trace, 0)).toBe(JSON.stringify(doc, replacer));
+    });
+  }
+});
+
+describe('number rule', () => {
+  it('writes NaN and Infinity as null and rounds other numbers to 1 ns', () => {
+    const c = newConnection({
+      index: 0,
+      clientIp: '10.0.0.1',
+      clientPort: 1,
+      serverIp: '10.0.0.2',
+      serverPort: 2,
+      vlan: [],
+      directionBasis: 'syn',
+      startS: 0.1 + 0.2,
+      firstPacket: 1,
+    });
+    c.maxIdleS = Number.NaN;
+    c.endS = Number.POSITIVE_INFINITY;
+    const trace: Trace = {
+      tool: 'tracelens',
+      version: '0',
+      input: {
+        name: 'x',
+        format: 'pcap',
+        compression: null,
+        bytes: 0,
+        packets: 0,
+        linkTypes: [],
+        start: null,
+        durationS: 1 / 3,
+        warnings: [],
+      },
+      options: { idleThresholdS: 30, halfCloseThresholdS: 5, slowFactor: 5, slowMinS: 1 },
+      connections: [c],
+      streams: [],
+      exchanges: [],
+      findings: [],
+      h2: [],
+      packets: null,
+    };
+    const doc = JSON.parse(stringifyTrace(trace, 0)) as {
+      input: { durationS: number };
+      connections: { startS: number; maxIdleS: null; endS: null }[];
+    };
+    expect(doc.input.durationS).toBe(0.333333333);
+    expect(doc.connections[0].startS).toBe(0.3);
+    expect(doc.connections[0].maxIdleS).toBeNull();
+    expect(doc.connections[0].endS).toBeNull();
+  });
+});
