@@ -131,6 +131,8 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
       setSelPacket(null);
       setView(null);
       setPhase({ kind: 'running', name: file.name, bytes: 0, packets: 0, total: file.size });
+      // Marks for scripts/bench-browser.mjs: analysis start, worker's last message, trace assembled.
+      performance.mark('tl:analyze');
       const w = new Worker(new URL('../app/worker/analyze.worker.ts', import.meta.url), { type: 'module' });
       workerRef.current = w;
       w.onmessage = (ev: MessageEvent<WorkerResponse>) => {
@@ -161,7 +163,9 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
           setPhase({ kind: 'error', message: m.message });
           w.terminate();
         } else if (m.type === 'done') {
+          performance.mark('tl:worker-done');
           const t: Trace = { ...m.trace, packets: m.columns ? PacketTable.fromColumns(m.columns) : null };
+          performance.mark('tl:trace');
           setTrace(t);
           setPhase({ kind: 'done' });
           w.terminate();

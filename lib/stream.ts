@@ -76,6 +76,8 @@ export interface H2FrameInput {
   line?: number;
   /** Raw frame payload (without the 9-byte header), valid only during the call. */
   payload?: Uint8Array;
+  /** A DATA frame off the wire whose body the byte parser skipped (`info` has its facts). */
+  bodySkipped?: boolean;
   /** Header list already decoded (logs). For HEADERS/PUSH_PROMISE with END_HEADERS, or on the CONTINUATION that completes it. */
   headers?: [string, string][];
   /** Frame facts already decoded (logs): settings, increment, error code, ... */

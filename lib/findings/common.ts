@@ -39,26 +39,69 @@ export interface PacketRow {
 }
 
 /**
- * Packets of each connection, grouped in one pass over the table (index = trace.connections
- * index). Connections are scanned from firstPacket..lastPacket only when needed.
+ * The packets of each connection (index = trace.connections index, as PacketTable.conn), found in
+ * one counting-sort pass over the table into two integer arrays (4 bytes per packet). Rows are
+ * made as objects only for the connection a detector asks about, and dropped after: holding an
+ * object per packet for the whole trace was the largest part of the peak memory on captures of
+ * a million small packets. Built once per table and shared by the detectors.
  */
-export function packetsByConnection(trace: Trace): PacketRow[][] {
-  const out: PacketRow[][] = trace.connections.map(() => []);
-  const p = trace.packets;
-  if (!p) return out;
-  for (let i = 0; i < p.length; i++) {
-    const ci = p.conn[i];
-    if (ci < 0 || ci >= out.length) continue;
-    out[ci].push({
-      n: i + 1,
-      t: p.time[i],
-      dir: p.dir[i] === DIR_C2S ? 'c2s' : 's2c',
-      flags: p.tcpFlags[i],
-      len: p.payloadLen[i],
-      analysis: p.analysis[i],
-    });
+export class ConnectionPackets {
+  private constructor(
+    private readonly p: PacketTable,
+    /** Row indices grouped by connection, in capture order within each. */
+    private readonly order: Int32Array,
+    /** order[start[ci] .. start[ci + 1]) are connection ci's rows. */
+    private readonly start: Int32Array,
+  ) {}
+
+  private static cache = new WeakMap<
+    PacketTable,
+    { length: number; conns: number; index: ConnectionPackets }
+  >();
+
+  static of(p: PacketTable, conns: number): ConnectionPackets {
+    // Progressive snapshots analyse a growing table: the cache holds for one length only.
+    const hit = ConnectionPackets.cache.get(p);
+    if (hit && hit.length === p.length && hit.conns === conns) return hit.index;
+    const start = new Int32Array(conns + 1);
+    for (let i = 0; i < p.length; i++) {
+      const ci = p.conn[i];
+      if (ci >= 0 && ci < conns) start[ci + 1]++;
+    }
+    for (let ci = 0; ci < conns; ci++) start[ci + 1] += start[ci];
+    const order = new Int32Array(start[conns]);
+    const fill = start.slice(0, conns);
+    for (let i = 0; i < p.length; i++) {
+      const ci = p.conn[i];
+      if (ci >= 0 && ci < conns) order[fill[ci]++] = i;
+    }
+    const index = new ConnectionPackets(p, order, start);
+    ConnectionPackets.cache.set(p, { length: p.length, conns, index });
+    return index;
   }
-  return out;
+
+  /** Connection ci's packets as rows, in capture order ([] for an unknown index). */
+  rows(ci: number): PacketRow[] {
+    if (!(ci >= 0 && ci + 1 < this.start.length)) return [];
+    const p = this.p;
+    const out: PacketRow[] = [];
+    for (let k = this.start[ci]; k < this.start[ci + 1]; k++) {
+      const i = this.order[k];
+      out.push({
+        n: i + 1,
+        t: p.time[i],
+        dir: p.dir[i] === DIR_C2S ? 'c2s' : 's2c',
+        flags: p.tcpFlags[i],
+        len: p.payloadLen[i],
+        analysis: p.analysis[i],
+      });
+    }
+    return out;
+  }
+}
+
+export function packetsByConnection(trace: Trace & { packets: PacketTable }): ConnectionPackets {
+  return ConnectionPackets.of(trace.packets, trace.connections.length);
 }
 
 export const isFin = (r: PacketRow): boolean => (r.flags & TCP_FIN) !== 0;

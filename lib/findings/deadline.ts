@@ -18,7 +18,14 @@
  */
 import type { AnalysisOptions, Connection, Dir, Finding, H2Stream, Http1Exchange, Trace } from '../trace';
 import type { Detector } from './types';
-import { firstClose, hasTcp, isRst, packetsByConnection, type PacketRow } from './common';
+import {
+  firstClose,
+  hasTcp,
+  isRst,
+  packetsByConnection,
+  type ConnectionPackets,
+  type PacketRow,
+} from './common';
 import { at, connName, dur, durShort, fig, list, other, plural, sender, side, trim } from './text';
 
 export const MIN_OFFSET_S = 0.5;
@@ -253,7 +260,7 @@ export const detector: Detector = {
   kinds: ['tcp.deadline-cut'],
   detect(trace: Trace, opts: AnalysisOptions): Finding[] {
     if (!hasTcp(trace)) return [];
-    let rowsByConn: PacketRow[][] | null = null;
+    let rowsByConn: ConnectionPackets | null = null;
     const cuts: Cut[] = [];
     const exByConn = byConnection(trace.exchanges);
     const stByConn = byConnection(trace.streams);
@@ -280,7 +287,7 @@ export const detector: Detector = {
         found = h2Cuts(c, streams, close, goaways.length ? Math.min(...goaways) : null);
       } else if (close) {
         rowsByConn ??= packetsByConnection(trace);
-        const cut = tcpCut(c, rowsByConn[ci], close);
+        const cut = tcpCut(c, rowsByConn.rows(ci), close);
         if (cut) found.push(cut);
       }
       cuts.push(...found.filter((k) => k.offsetS >= MIN_OFFSET_S));

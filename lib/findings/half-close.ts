@@ -85,9 +85,9 @@ export const detector: Detector = {
     // threshold before the capture ended.
     leaks = leaks.filter((l) => {
       const silent = other(l.finDir);
-      const data = (rows[idx.get(l.c.id) ?? -1] ?? []).filter(
-        (r) => r.n > l.finPacket && r.dir === silent && r.len > 0 && !(r.analysis & A_KEEP_ALIVE),
-      );
+      const data = rows
+        .rows(idx.get(l.c.id) ?? -1)
+        .filter((r) => r.n > l.finPacket && r.dir === silent && r.len > 0 && !(r.analysis & A_KEEP_ALIVE));
       const lastData = data[data.length - 1];
       if (!lastData) return true;
       return l.closedS != null ? l.closedS - lastData.t > BUSY_GRACE_S : end - lastData.t >= thr;
@@ -97,7 +97,7 @@ export const detector: Detector = {
     for (const l of leaks) {
       const c = l.c;
       const silent = other(l.finDir);
-      const after = (rows[idx.get(c.id) ?? -1] ?? []).filter((r) => r.n > l.finPacket && r.dir === silent);
+      const after = rows.rows(idx.get(c.id) ?? -1).filter((r) => r.n > l.finPacket && r.dir === silent);
       const evidence: Finding['evidence'] = [{ packet: l.finPacket, note: `FIN from ${side(l.finDir)}` }];
       for (const r of after.slice(0, 3))
         evidence.push({

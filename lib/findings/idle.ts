@@ -14,7 +14,14 @@
 import type { AnalysisOptions, Connection, Finding, IdleGap, RstInfo, Trace } from '../trace';
 import type { Detector } from './types';
 import { exceededTimeouts, KEEPALIVE_ADVICE, shortestTimeout } from './idle-timeouts';
-import { hasTcp, median, packetsByConnection, packetTime, type PacketRow } from './common';
+import {
+  hasTcp,
+  median,
+  packetsByConnection,
+  packetTime,
+  type ConnectionPackets,
+  type PacketRow,
+} from './common';
 import { at, cap, connName, dur, durShort, fig, list, other, sender, side } from './text';
 import { DIR_C2S } from '../packets';
 
@@ -303,13 +310,13 @@ export const detector: Detector = {
     if (!hasTcp(trace)) return [];
     const thr = opts.idleThresholdS;
     const out: Finding[] = [];
-    let rows: PacketRow[][] | null = null;
+    let rows: ConnectionPackets | null = null;
     for (const [ci, c] of trace.connections.entries()) {
       for (const g of c.idleGaps) if (gapIsEligible(c, g, thr)) out.push(idleGapFinding(c, g));
       out.push(...rstAfterIdleFindings(trace, c, thr));
       const hasKa = c.keepalivePackets.c2s.length + c.keepalivePackets.s2c.length > 0;
       if (hasKa) rows ??= packetsByConnection(trace);
-      const ka = hasKa && rows ? keepaliveFinding(trace, c, rows[ci]) : null;
+      const ka = hasKa && rows ? keepaliveFinding(trace, c, rows.rows(ci)) : null;
       if (ka) out.push(ka);
     }
     return out;

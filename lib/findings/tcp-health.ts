@@ -343,7 +343,18 @@ export const detector: Detector = {
       const rows = packetsByConnection(trace);
       const end = captureEnd(trace);
       trace.connections.forEach((c, i) => {
-        const r = rows[i];
+        // The connection's counters say whether any check below can fire: a refusal needs an RST
+        // from the server, a connect timeout a silent server, a burst retransmissions, a stall a
+        // zero window. Most connections have none, and their rows are never made.
+        const a = c.analysis;
+        if (
+          c.rst.s2c === 0 &&
+          c.packets.s2c > 0 &&
+          c.retransmissions.c2s + c.retransmissions.s2c === 0 &&
+          a.c2s.zeroWindow + a.s2c.zeroWindow === 0
+        )
+          return;
+        const r = rows.rows(i);
         if (r.length === 0) return;
         const ref = refused(c, r);
         if (ref) out.push(ref);

@@ -156,6 +156,18 @@ export interface DecodedPayload {
 }
 
 /**
+ * What a DATA frame's payload says, from its length and first byte alone (the pad length when
+ * PADDED): the byte parser skips the body of DATA frames nobody reads, without copying it.
+ */
+export function dataFrameInfo(flags: number, length: number, firstByte: number): H2FrameInfo {
+  if (!(flags & F.PADDED)) return { dataLength: length };
+  if (length < 1) return { error: 'PADDED frame without pad length' };
+  const end = length - firstByte;
+  if (end < 1) return { padLength: firstByte, error: `padding (${firstByte}) exceeds payload` };
+  return { padLength: firstByte, dataLength: end - 1 };
+}
+
+/**
  * Decodes a frame's payload into facts. Problems (wrong fixed length, padding longer than the
  * payload) go into info.error; the frame is still reported.
  */
@@ -164,6 +176,7 @@ export function decodePayload(typeId: number, flags: number, p: Uint8Array): Dec
   const len = p.length;
   switch (typeId) {
     case T.DATA:
+      return { info: dataFrameInfo(flags, len, len > 0 ? p[0] : 0) };
     case T.HEADERS:
     case T.PUSH_PROMISE: {
       let start = 0;
@@ -200,10 +213,6 @@ export function decodePayload(typeId: number, flags: number, p: Uint8Array): Dec
       }
       if (end < start) {
         info.error = `padding (${info.padLength}) exceeds payload`;
-        return { info };
-      }
-      if (typeId === T.DATA) {
-        info.dataLength = end - start;
         return { info };
       }
       return { info, fragment: p.subarray(start, end) };

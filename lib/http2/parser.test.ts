@@ -116,6 +116,21 @@ describe('H2ByteParser', () => {
     expect(whole.find((f) => f.type === 'DATA')?.packets.length).toBe(1);
   });
 
+  it('skipped DATA bodies (split across packets) give the same facts as whole ones, bad padding too', () => {
+    const chunks = cleanExchange();
+    // Pad length 200 in a 6-byte padded DATA frame: padding exceeds the payload.
+    chunks.push({ dir: 's2c', bytes: frameBytes(0, 0x8, 1, Uint8Array.from([200, 1, 2, 3, 4, 5])) });
+    const whole = feed(chunks);
+    const split = feed(chunks, 3);
+    const facts = (r: ReturnType<typeof feed>) =>
+      allFrames(r.ctx)
+        .filter((f) => f.type === 'DATA')
+        .map((f) => ({ length: f.length, info: f.info }));
+    expect(facts(split)).toEqual(facts(whole));
+    expect(facts(whole).at(-1)?.info).toEqual({ padLength: 200, error: 'padding (200) exceeds payload' });
+    expect(split.ctx.results.streams[0].dataBytes).toEqual(whole.ctx.results.streams[0].dataBytes);
+  });
+
   it('assembles HEADERS + CONTINUATION and attaches headers to the completing frame', () => {
     const block = REQ;
     const chunks: Chunk[] = [

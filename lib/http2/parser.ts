@@ -5,7 +5,7 @@
  */
 import type { AppContext, AppParser, StreamEndReason } from '../stream';
 import type { Dir } from '../trace';
-import { FRAME_HEADER_LENGTH } from './frames';
+import { FRAME_HEADER_LENGTH, T, dataFrameInfo } from './frames';
 import { H2Session } from './session';
 
 const PREFACE = Uint8Array.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', (c) => c.charCodeAt(0));
@@ -39,6 +39,14 @@ interface DirState {
   streamId: number;
   buf: Uint8Array;
   have: number;
+  /**
+   * The current frame is DATA whose body nobody reads (not a gRPC stream): its bytes are counted,
+   * not copied. Most of an HTTP/2 capture is DATA split across segments, and copying it into
+   * `buf` was the byte path's largest cost.
+   */
+  skip: boolean;
+  /** First payload byte of a skipped frame (the pad length when PADDED). */
+  firstByte: number;
   firstPacket: number;
   firstS: number;
   ended: boolean;
@@ -56,6 +64,8 @@ function newDir(prefaceLeft: number): DirState {
     streamId: 0,
     buf: new Uint8Array(0),
     have: 0,
+    skip: false,
+    firstByte: 0,
     firstPacket: 0,
     firstS: 0,
     ended: false,
@@ -125,6 +135,7 @@ export class H2ByteParser implements AppParser {
         }
         if (!this.plausible(dir, st, offset + i - FRAME_HEADER_LENGTH)) return;
         st.have = 0;
+        st.skip = st.typeId === T.DATA && !this.session.readsDataOf(st.streamId);
         if (st.length === 0) {
           this.emit(dir, st, bytes.subarray(i, i), packet, tS);
           continue;
@@ -134,6 +145,14 @@ export class H2ByteParser implements AppParser {
       if (st.have === 0 && n - i >= want) {
         this.emit(dir, st, bytes.subarray(i, i + want), packet, tS);
         i += want;
+        continue;
+      }
+      if (st.skip) {
+        if (st.have === 0) st.firstByte = bytes[i];
+        const take = Math.min(want, n - i);
+        st.have += take;
+        i += take;
+        if (st.have === st.length) this.emitSkipped(dir, st, packet, tS);
         continue;
       }
       if (st.buf.length < st.length)
@@ -184,6 +203,24 @@ export class H2ByteParser implements AppParser {
       `h2: implausible frame header at ${dir} offset ${at} (type 0x${st.typeId.toString(16)}, length ${st.length}); direction no longer parsed`,
     );
     return false;
+  }
+
+  /** A DATA frame whose body was skipped: its facts come from the length and the first byte. */
+  private emitSkipped(dir: Dir, st: DirState, packet: number, tS: number): void {
+    const first = st.firstPacket;
+    st.headerHave = 0;
+    st.have = 0;
+    this.session.frame({
+      dir,
+      tS,
+      typeId: st.typeId,
+      flagsRaw: st.flags,
+      streamId: st.streamId,
+      length: st.length,
+      packets: first === packet ? [packet] : [first, packet],
+      info: dataFrameInfo(st.flags, st.length, st.firstByte),
+      bodySkipped: true,
+    });
   }
 
   private emit(dir: Dir, st: DirState, payload: Uint8Array, packet: number, tS: number): void {

@@ -163,6 +163,11 @@ export class H2Session {
     this.maxOpened.c2s = 1;
   }
 
+  /** Whether DATA on this stream is read (gRPC message framing); other bodies are only counted. */
+  readsDataOf(streamId: number): boolean {
+    return this.streams.get(streamId)?.grpc != null;
+  }
+
   frame(input: H2FrameInput): H2Frame {
     const { dir, tS, typeId, flagsRaw, streamId, length } = input;
     this.lastS = tS;
@@ -514,7 +519,7 @@ export class H2Session {
       }
       case T.DATA: {
         this.token(r, 'D', endStreamFlag);
-        const dataLen = f.info?.dataLength ?? (input.payload ? 0 : f.length);
+        const dataLen = f.info?.dataLength ?? (input.payload || input.bodySkipped ? 0 : f.length);
         s.dataBytes[dir] += dataLen;
         this.flowControl(r, f, dir);
         if (r.grpc && input.payload && f.info?.dataLength) {

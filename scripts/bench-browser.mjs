@@ -1,0 +1,388 @@
+// Browser benchmark: a large capture analyzed in the Web Worker of the production build in headless
+// Chromium, with the main thread's responsiveness and the memory it costs. Expects `npm run build`
+// done; the harness (tests/browser/_harness.mjs) starts `next start` on loopback and Debian's
+// chromium.
+//
+//   node scripts/bench-browser.mjs [capture ...] [--trace FILE] [--cpuprofile FILE] [--heap-snapshot FILE]
+//
+// Default capture: bench/h2c-wire-30000.pcap (about 520 MB; made with scripts/bench-captures.mjs
+// `makeH2c(30000, { wire: true })` when missing, which needs root for `ip netns`). Any pcap, pcapng or
+// log works, e.g. bench/small-1000000.pcap or bench/http1-mix-5000.pcap; several run one after the
+// other, each in a fresh browser context.
+//
+// What is measured, per capture, from the moment the file is chosen (page.setInputFiles on
+// [data-testid=open-file]) until the timeline has drawn ([data-testid=timeline][data-ready]) plus
+// a settle time of 1.5 s:
+// - Long tasks: a PerformanceObserver('longtask', buffered) installed before the file is chosen;
+//   the browser reports every main-thread task over 50 ms (so "longest <= 50 ms" means "none").
+//   Count, longest and total, and the phase each fell in (analysis running / after the trace
+//   arrived).
+// - Frame gaps: a requestAnimationFrame loop in the page records the interval between frames while
+//   the worker runs and the result renders (60 Hz vsync: 16.7 ms when nothing blocks).
+// - Times: from the page's own performance marks (components/TraceApp.tsx): `tl:analyze` when the
+//   worker is started, `tl:worker-done` when the worker's last message arrived, `tl:trace` when the
+//   trace is assembled on the main thread; "first render" is chosen -> timeline data-ready, timed
+//   from Node.
+// - Memory, sampled every 100 ms from /proc (this machine's Chromium, no CDP involved):
+//   * renderer: VmRSS of the Chromium renderer process with the largest RSS among the renderers
+//     launched by this script. The page's renderer hosts the page's main thread and its dedicated
+//     worker (workers live in their page's renderer process), so it carries the analysis; the
+//     other renderers (spare, about:blank) stay small. Also its VmHWM, the kernel's exact peak RSS
+//     for the process lifetime (catches spikes between samples).
+//   * all chromium: the sum of VmRSS over every Chromium process started by this script (browser,
+//     GPU, network, storage, renderers). Shared pages count once per process, so this overstates.
+//   * JS heaps via CDP: the page's main-thread heap (Runtime.getHeapUsage on the page session) and
+//     the worker's heap (Runtime.getHeapUsage sent to the worker target through Target
+//     auto-attach), sampled every 250 ms; a busy thread answers when it next yields, so these are
+//     coarse. Peak used heap is reported.
+// - Target: renderer peak RSS <= 0.5 x capture MB + 200 MB; main thread: no long task.
+//
+// Options: --trace FILE writes a Chrome performance trace of the run (open it in chrome://tracing
+// or the DevTools Performance panel); --cpuprofile FILE a main-thread CPU profile (.cpuprofile);
+// --heap-snapshot FILE a heap snapshot of the page after the load. They slow the run down.
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { start } from '../tests/browser/_harness.mjs';
+
+const root = resolve(import.meta.dirname, '..');
+const argv = process.argv.slice(2);
+const opt = (name) => {
+  const i = argv.indexOf(name);
+  if (i < 0) return null;
+  const v = argv[i + 1];
+  argv.splice(i, 2);
+  return v;
+};
+const traceFile = opt('--trace');
+const cpuFile = opt('--cpuprofile');
+const heapFile = opt('--heap-snapshot');
+const captures = argv.length ? argv.map((a) => resolve(a)) : [join(root, 'bench/h2c-wire-30000.pcap')];
+
+for (const f of captures) {
+  if (existsSync(f)) continue;
+  if (f === join(root, 'bench/h2c-wire-30000.pcap')) {
+    console.error(`making ${f} (h2load against nghttpd in a network namespace) ...`);
+    const { makeH2c } = await import('./bench-captures.mjs');
+    const r = await makeH2c(30000, { wire: true });
+    if (!r || !existsSync(f)) {
+      console.error('could not make the capture');
+      process.exit(1);
+    }
+  } else {
+    console.error(`no such file: ${f}`);
+    process.exit(1);
+  }
+}
+
+// ---- /proc sampling -------------------------------------------------------------------------
+
+/** Pids of the processes descending from this Node process (the harness's Chromium is one). */
+function descendants() {
+  const parent = new Map();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      // "pid (comm) state ppid ...": comm may hold spaces or parentheses, so split after the last ')'.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parent.set(Number(d), ppid);
+    } catch {}
+  }
+  const out = [];
+  for (const pid of parent.keys()) {
+    for (let p = parent.get(pid), hops = 0; p && hops < 20; p = parent.get(p), hops++)
+      if (p === process.pid) {
+        out.push(pid);
+        break;
+      }
+  }
+  return out;
+}
+
+const cmdlines = new Map();
+function cmdline(pid) {
+  if (!cmdlines.has(pid)) {
+    try {
+      // Zygote-forked children rewrite their title into one space-separated string: keep it as text.
+      cmdlines.set(pid, readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim());
+    } catch {
+      cmdlines.set(pid, '');
+    }
+  }
+  return cmdlines.get(pid);
+}
+
+/** { rss, hwm } in MB from /proc/pid/status, or null when the process is gone. */
+function memOf(pid) {
+  try {
+    const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(s)?.[1] ?? 0);
+    return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
+  } catch {
+    return null;
+  }
+}
+
+/** Chromium processes of this run, found again on every sample (renderers come and go). */
+function chromiumPids() {
+  return descendants().filter((pid) => {
+    return /^\S*chrom/i.test(cmdline(pid));
+  });
+}
+
+function sampler() {
+  const peakByPid = new Map();
+  let peakAll = 0;
+  const t0 = Date.now();
+  /** [ms since start, largest renderer RSS MB], for the memory-over-time line of the report. */
+  const series = [];
+  const tick = () => {
+    let all = 0;
+    let top = 0;
+    for (const pid of chromiumPids()) {
+      const m = memOf(pid);
+      if (!m) continue;
+      all += m.rss;
+      if (cmdline(pid).includes('--type=renderer')) {
+        const p = peakByPid.get(pid) ?? { rss: 0, hwm: 0 };
+        peakByPid.set(pid, { rss: Math.max(p.rss, m.rss), hwm: Math.max(p.hwm, m.hwm) });
+        top = Math.max(top, m.rss);
+      }
+    }
+    peakAll = Math.max(peakAll, all);
+    series.push([Date.now() - t0, Math.round(top)]);
+  };
+  tick();
+  const timer = setInterval(tick, 100);
+  return {
+    stop() {
+      clearInterval(timer);
+      tick();
+      let best = { pid: 0, rss: 0, hwm: 0 };
+      for (const [pid, p] of peakByPid) if (p.rss > best.rss) best = { pid, ...p };
+      return { renderer: best, all: peakAll, series };
+    },
+  };
+}
+
+// ---- CDP heap sampling ------------------------------------------------------------------------
+
+/**
+ * Main-thread and worker JS heap usage, peaks over the run. The worker is reached through the page
+ * session's auto-attach in non-flat mode (messages wrapped in Target.sendMessageToTarget), since a
+ * Playwright CDP session cannot address a child session id directly.
+ */
+async function heapSampler(page) {
+  const cdp = await page.context().newCDPSession(page);
+  const workers = new Set();
+  let nextId = 1;
+  const waiting = new Map();
+  cdp.on('Target.attachedToTarget', (e) => {
+    if (e.targetInfo.type === 'worker') workers.add(e.sessionId);
+  });
+  cdp.on('Target.detachedFromTarget', (e) => workers.delete(e.sessionId));
+  cdp.on('Target.receivedMessageFromTarget', (e) => {
+    const m = JSON.parse(e.message);
+    const w = waiting.get(m.id);
+    if (w) {
+      waiting.delete(m.id);
+      w(m.result ?? null);
+    }
+  });
+  const workerCall = (sessionId, method, params = {}) =>
+    new Promise((res) => {
+      const id = nextId++;
+      waiting.set(id, res);
+      cdp
+        .send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) })
+        .catch(() => {
+          waiting.delete(id);
+          res(null);
+        });
+      // A worker that never answers (ended) must not hang the sampler.
+      setTimeout(() => {
+        if (waiting.delete(id)) res(null);
+      }, 3000);
+    });
+  let workerAttach = true;
+  await cdp
+    .send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false })
+    .catch(() => (workerAttach = false));
+  let pageUsed = 0;
+  let workerUsed = 0;
+  let busy = false;
+  const tick = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const h = await cdp.send('Runtime.getHeapUsage').catch(() => null);
+      if (h) pageUsed = Math.max(pageUsed, h.usedSize / 1048576);
+      for (const s of [...workers]) {
+        const r = await workerCall(s, 'Runtime.getHeapUsage');
+        if (r && typeof r.usedSize === 'number') workerUsed = Math.max(workerUsed, r.usedSize / 1048576);
+      }
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), 250);
+  return {
+    cdp,
+    async stop() {
+      clearInterval(timer);
+      await tick();
+      return { pageUsed, workerUsed: workerAttach ? workerUsed : NaN };
+    },
+  };
+}
+
+// ---- run --------------------------------------------------------------------------------------
+
+const h = await start();
+const rows = [];
+const details = [];
+try {
+  for (const file of captures) {
+    const bytes = statSync(file).size;
+    const mb = bytes / 1e6;
+    const context = await h.browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(h.base);
+    await page.waitForSelector('[data-testid=open-file]', { state: 'attached' });
+    // Observers first, so every task from the file choice on is seen.
+    await page.evaluate(() => {
+      window.__long = [];
+      new PerformanceObserver((l) => {
+        for (const e of l.getEntries()) window.__long.push({ t: e.startTime, d: e.duration });
+      }).observe({ type: 'longtask', buffered: true });
+      window.__frames = [];
+      window.__chosen = performance.now();
+      window.__rafOn = true;
+      const loop = (ts) => {
+        if (!window.__rafOn) return;
+        window.__frames.push(ts);
+        requestAnimationFrame(loop);
+      };
+      requestAnimationFrame(loop);
+    });
+    const heap = await heapSampler(page);
+    if (cpuFile) {
+      await heap.cdp.send('Profiler.enable');
+      await heap.cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+      await heap.cdp.send('Profiler.start');
+    }
+    if (traceFile) await h.browser.startTracing(page, { path: traceFile, screenshots: false });
+    const mem = sampler();
+    // What the renderers hold before the file: the page, React, Next's runtime.
+    const before = Math.max(
+      0,
+      ...chromiumPids()
+        .filter((p) => cmdline(p).includes('--type=renderer'))
+        .map((p) => memOf(p)?.rss ?? 0),
+    );
+    const t0 = Date.now();
+    await page.evaluate(() => (window.__chosen = performance.now()));
+    await page.setInputFiles('[data-testid=open-file]', file);
+    const ready = await page
+      .waitForSelector('[data-testid=timeline][data-ready], [data-testid=error]', { timeout: 900_000 })
+      .then(async (el) => ((await el.getAttribute('data-testid')) === 'timeline' ? null : el.textContent()));
+    const firstRender = Date.now() - t0;
+    await page.waitForTimeout(1500);
+    const m = mem.stop();
+    const heaps = await heap.stop();
+    if (traceFile) await h.browser.stopTracing();
+    if (cpuFile) {
+      const { profile } = await heap.cdp.send('Profiler.stop');
+      writeFileSync(cpuFile, JSON.stringify(profile));
+    }
+    const r = await page.evaluate(() => {
+      window.__rafOn = false;
+      const mark = (n) => performance.getEntriesByName(n, 'mark').at(-1)?.startTime ?? null;
+      const marks = { analyze: mark('tl:analyze'), done: mark('tl:worker-done'), trace: mark('tl:trace') };
+      const f = window.__frames;
+      const gaps = [];
+      for (let i = 1; i < f.length; i++) gaps.push({ t: f[i - 1], d: f[i] - f[i - 1] });
+      const packets = document.querySelector('[data-testid=summary]')?.textContent?.match(/([\d,]+) packets/);
+      return {
+        marks,
+        chosen: window.__chosen,
+        long: window.__long.filter((e) => e.t + e.d >= window.__chosen),
+        gaps,
+        packets: packets ? Number(packets[1].replace(/,/g, '')) : null,
+      };
+    });
+    if (heapFile) {
+      const chunks = [];
+      heap.cdp.on('HeapProfiler.addHeapSnapshotChunk', (e) => chunks.push(e.chunk));
+      await heap.cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+      writeFileSync(heapFile, chunks.join(''));
+    }
+    const { marks } = r;
+    const analysisS =
+      marks.analyze !== null && marks.done !== null
+        ? (marks.done - marks.analyze) / 1000
+        : firstRender / 1000;
+    const long = r.long;
+    const longest = long.length ? Math.max(...long.map((e) => e.d)) : 0;
+    const totalLong = long.reduce((s, e) => s + e.d, 0);
+    const during = r.gaps.filter((g) => marks.done === null || g.t < marks.done);
+    const maxGap = (gs) => (gs.length ? Math.max(...gs.map((g) => g.d)) : NaN);
+    const target = 0.5 * mb + 200;
+    rows.push({
+      capture: file.replace(`${root}/`, ''),
+      MB: mb.toFixed(0),
+      packets: r.packets ?? '?',
+      'analysis s': analysisS.toFixed(1),
+      'MB/s': (mb / analysisS).toFixed(1),
+      'first render s': (firstRender / 1000).toFixed(1),
+      'long tasks': long.length,
+      'longest ms': longest.toFixed(0),
+      'total long ms': totalLong.toFixed(0),
+      'max frame gap ms': maxGap(r.gaps).toFixed(0),
+      'renderer peak MB': m.renderer.rss.toFixed(0),
+      'renderer HWM MB': m.renderer.hwm.toFixed(0),
+      'all chromium MB': m.all.toFixed(0),
+      'target MB': target.toFixed(0),
+      'longest<=50': long.length === 0 ? 'PASS' : 'FAIL',
+      'mem<=target': Math.max(m.renderer.rss, m.renderer.hwm) <= target ? 'PASS' : 'FAIL',
+    });
+    const phase = (t) =>
+      marks.done === null || t < marks.done
+        ? 'analysis'
+        : marks.trace === null || t < marks.trace
+          ? 'transfer'
+          : 'render';
+    details.push({
+      file,
+      error: ready,
+      errors,
+      marks: Object.fromEntries(
+        Object.entries(marks).map(([k, v]) => [k, v === null ? null : Math.round(v - r.chosen)]),
+      ),
+      heaps: { pageUsedMB: heaps.pageUsed.toFixed(0), workerUsedMB: heaps.workerUsed.toFixed(0) },
+      rendererPid: m.renderer.pid,
+      rendererBeforeMB: Math.round(before),
+      // Renderer RSS every 500 ms: "ms:MB".
+      rendererSeries: m.series
+        .filter((_, i) => i % 5 === 0)
+        .map(([t, v]) => `${t}:${v}`)
+        .join(' '),
+      frameGaps: {
+        duringAnalysisMaxMs: Number(maxGap(during).toFixed(1)),
+        over50: r.gaps.filter((g) => g.d > 50).length,
+        frames: r.gaps.length,
+      },
+      longTasks: long
+        .sort((a, b) => b.d - a.d)
+        .slice(0, 8)
+        .map((e) => `${e.d.toFixed(0)} ms at +${(e.t - r.chosen).toFixed(0)} ms (${phase(e.t)})`),
+    });
+    await context.close();
+  }
+} finally {
+  await h.stop();
+}
+for (const d of details) console.log(JSON.stringify(d, null, 1));
+console.table(rows);
