@@ -141,6 +141,22 @@ export function endpointKey(method: string | null, path: string | null): string 
   return `${method.toUpperCase()} ${segs.join('/') || '/'}`;
 }
 
+/** endpointKey with a memory: a trace repeats the same few method + path pairs many times. */
+export class EndpointKeys {
+  private readonly memo = new Map<string, Map<string, string | null>>();
+  of(method: string | null, path: string | null): string | null {
+    if (!method || !path) return null;
+    let byPath = this.memo.get(method);
+    if (!byPath) this.memo.set(method, (byPath = new Map()));
+    let key = byPath.get(path);
+    if (key === undefined) {
+      key = endpointKey(method, path);
+      if (byPath.size < 100_000) byPath.set(path, key);
+    }
+    return key;
+  }
+}
+
 function isIdSegment(s: string): boolean {
   if (s === '') return false;
   if (/^\d+$/.test(s)) return true;

@@ -153,8 +153,18 @@ const isHeaders = (f: H2Frame): boolean => f.type === 'HEADERS' || f.typeId === 
 const isData = (f: H2Frame): boolean => f.type === 'DATA' || f.typeId === 0;
 const endStream = (f: H2Frame): boolean => f.flags.includes('END_STREAM') || (f.flagsRaw & 1) === 1;
 
+/** Both gRPC checks: on a stream that is not gRPC (most of them) there is nothing to look at. */
+function grpcEnding(s: H2Stream, c: Connection | undefined): Finding[] {
+  if (!isGrpc(s)) return [];
+  const out: Finding[] = [];
+  const e = emptyDataEnd(s, c);
+  if (e) out.push(e);
+  const t = trailersMissing(s, c);
+  if (t) out.push(t);
+  return out;
+}
+
 function emptyDataEnd(s: H2Stream, c: Connection | undefined): Finding | null {
-  if (!isGrpc(s)) return null;
   const resp = s.frames.filter((f) => f.dir === 's2c');
   const h = resp.find(isHeaders);
   if (!h || endStream(h)) return null;
@@ -189,7 +199,6 @@ function emptyDataEnd(s: H2Stream, c: Connection | undefined): Finding | null {
 }
 
 function trailersMissing(s: H2Stream, c: Connection | undefined): Finding | null {
-  if (!isGrpc(s)) return null;
   if (s.grpc?.statusFrom || s.grpcStatus != null || s.grpc?.grpcStatus != null) return null;
   if (s.trailers && headerValue(s.trailers, 'grpc-status') != null) return null;
   const resp = s.frames.filter((f) => f.dir === 's2c');
@@ -260,10 +269,7 @@ export const detector: Detector = {
     const conns = new Map(trace.connections.map((c) => [c.id, c]));
     for (const s of trace.streams) {
       const c = conns.get(s.connection);
-      const e = emptyDataEnd(s, c);
-      if (e) out.push(e);
-      const t = trailersMissing(s, c);
-      if (t) out.push(t);
+      for (const g of grpcEnding(s, c)) out.push(g);
       // RST_STREAM, one finding per frame.
       for (const f of s.frames) {
         if (f.type !== 'RST_STREAM' && f.typeId !== 3) continue;
@@ -290,7 +296,10 @@ export const detector: Detector = {
         });
       }
     }
-    const frames = frameIndex(trace);
+    // Frames by number, for the violations' evidence: built only when there is a violation.
+    const frames = trace.h2.some((h) => h.violations.length > 0)
+      ? frameIndex(trace)
+      : new Map<number, H2Frame>();
     for (const h of trace.h2) {
       const c = conns.get(h.connection);
       const vfs: { v: (typeof h.violations)[number]; f: Finding; senders: Dir[] }[] = [];

@@ -11,7 +11,7 @@
  *
  * The TCP kinds need packet facts and stay silent on debug-log traces.
  */
-import type { AnalysisOptions, Connection, Dir, Finding, Trace } from '../trace';
+import type { AnalysisOptions, Connection, Dir, Finding, H2Frame, Trace } from '../trace';
 import type { Detector } from './types';
 import {
   A_FAST_RETRANSMISSION,
@@ -23,7 +23,7 @@ import {
 } from '../packets';
 import {
   captureEnd,
-  endpointKey,
+  EndpointKeys,
   hasTcp,
   isRst,
   isSyn,
@@ -234,21 +234,40 @@ interface Sample {
   sentS: number;
   firstByteS: number;
   ttfb: number;
-  evidence: Finding['evidence'];
+  /** Made only for the few slow ones: one array per request was most of this check's cost. */
+  evidence: () => Finding['evidence'];
+}
+
+function exchangeEvidence(x: Trace['exchanges'][number]): Finding['evidence'] {
+  const evidence: Finding['evidence'] = [];
+  if (x.request?.packets.length)
+    evidence.push({ packet: x.request.packets[x.request.packets.length - 1], note: 'request sent' });
+  if (x.response?.packets.length)
+    evidence.push({ packet: x.response.packets[0], note: 'first response byte' });
+  return evidence;
+}
+
+function streamEvidence(s: Trace['streams'][number], reqEnd: H2Frame | undefined): Finding['evidence'] {
+  const first = s.frames.find((f) => f.dir === 'c2s');
+  const resp = s.frames.find((f) => f.dir === 's2c' && (f.type === 'HEADERS' || f.typeId === 1));
+  const evidence: Finding['evidence'] = [];
+  const add = (f: H2Frame | undefined, note: string): void => {
+    if (f)
+      evidence.push(f.line != null ? { frame: f.number, line: f.line, note } : { frame: f.number, note });
+  };
+  add(reqEnd ?? first, 'request sent');
+  add(resp, 'response HEADERS');
+  return evidence;
 }
 
 function slowResponses(trace: Trace, opts: AnalysisOptions): Finding[] {
   const samples: Sample[] = [];
+  const keys = new EndpointKeys();
   for (const x of trace.exchanges) {
     if (x.responseS == null || x.requestS == null) continue;
-    const key = endpointKey(x.method, x.path);
+    const key = keys.of(x.method, x.path);
     if (!key) continue;
     const sentS = x.requestEndS ?? x.requestS;
-    const evidence: Finding['evidence'] = [];
-    if (x.request?.packets.length)
-      evidence.push({ packet: x.request.packets[x.request.packets.length - 1], note: 'request sent' });
-    if (x.response?.packets.length)
-      evidence.push({ packet: x.response.packets[0], note: 'first response byte' });
     samples.push({
       key,
       connection: x.connection,
@@ -257,26 +276,17 @@ function slowResponses(trace: Trace, opts: AnalysisOptions): Finding[] {
       sentS,
       firstByteS: x.responseS,
       ttfb: x.responseS - sentS,
-      evidence,
+      evidence: () => exchangeEvidence(x),
     });
   }
   for (const s of trace.streams) {
     if (s.responseS == null) continue;
-    const key = endpointKey(s.method, s.path);
+    const key = keys.of(s.method, s.path);
     if (!key) continue;
     const reqEnd = s.frames.find(
-      (f) => f.dir === 'c2s' && (f.flags.includes('END_STREAM') || (f.flagsRaw & 1) === 1),
+      (f) => f.dir === 'c2s' && ((f.flagsRaw & 1) === 1 || f.flags.includes('END_STREAM')),
     );
-    const first = s.frames.find((f) => f.dir === 'c2s');
-    const resp = s.frames.find((f) => f.dir === 's2c' && (f.type === 'HEADERS' || f.typeId === 1));
     const sentS = reqEnd?.tS ?? s.startS;
-    const evidence: Finding['evidence'] = [];
-    const add = (f: typeof first, note: string): void => {
-      if (f)
-        evidence.push(f.line != null ? { frame: f.number, line: f.line, note } : { frame: f.number, note });
-    };
-    add(reqEnd ?? first, 'request sent');
-    add(resp, 'response HEADERS');
     samples.push({
       key,
       connection: s.connection,
@@ -285,7 +295,7 @@ function slowResponses(trace: Trace, opts: AnalysisOptions): Finding[] {
       sentS,
       firstByteS: s.responseS,
       ttfb: s.responseS - sentS,
-      evidence,
+      evidence: () => streamEvidence(s, reqEnd),
     });
   }
   const byKey = new Map<string, Sample[]>();
@@ -299,7 +309,9 @@ function slowResponses(trace: Trace, opts: AnalysisOptions): Finding[] {
     if (xs.length < SLOW_MIN_SAMPLES) continue;
     const med = median(xs.map((x) => x.ttfb));
     for (const x of xs) {
-      if (x.ttfb <= opts.slowMinS || x.ttfb <= opts.slowFactor * med || x.evidence.length === 0) continue;
+      if (x.ttfb <= opts.slowMinS || x.ttfb <= opts.slowFactor * med) continue;
+      const evidence = x.evidence();
+      if (evidence.length === 0) continue;
       out.push({
         kind: 'http.slow-response',
         severity: 'warning',
@@ -314,7 +326,7 @@ function slowResponses(trace: Trace, opts: AnalysisOptions): Finding[] {
         stream: x.stream,
         startS: x.sentS,
         endS: x.firstByteS,
-        evidence: x.evidence,
+        evidence,
         details: {
           endpoint: key,
           ttfbS: fig(x.ttfb),
