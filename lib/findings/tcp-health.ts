@@ -356,13 +356,14 @@ export const detector: Detector = {
       const end = captureEnd(trace);
       trace.connections.forEach((c, i) => {
         // The connection's counters say whether any check below can fire: a refusal needs an RST
-        // from the server, a connect timeout a silent server, a burst retransmissions, a stall a
-        // zero window. Most connections have none, and their rows are never made.
+        // from the server, a connect timeout a silent server, a burst BURST_COUNT retransmissions
+        // in one direction, a stall a zero window. Most connections have none of these, and their
+        // rows are never made.
         const a = c.analysis;
         if (
           c.rst.s2c === 0 &&
           c.packets.s2c > 0 &&
-          c.retransmissions.c2s + c.retransmissions.s2c === 0 &&
+          Math.max(c.retransmissions.c2s, c.retransmissions.s2c) < BURST_COUNT &&
           a.c2s.zeroWindow + a.s2c.zeroWindow === 0
         )
           return;
