@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // npm run bench [-- --file CAPTURE [--port N]] [-- --sizes 6000,12000,24000] [-- --skip-tshark]
+//                 [-- --baseline OTHER/bin/tracelens.mjs]   (an older build, timed on the same files)
 //
 // Measures the full `tracelens analyze` (readers, TCP reassembly, HTTP/1, HTTP/2 + HPACK,
 // detectors) on large captures and, when tshark is installed, tshark's TCP conversation table and
@@ -91,6 +92,11 @@ function row(label, file, port, tshark, dropped) {
   const frames = doc ? countFrames(doc) : NaN;
   // A capture made earlier: its server port is the first connection's (h2load talks to one port).
   if (port === undefined) port = doc?.connections[0]?.server.split(':').pop() ?? null;
+  // An older build of the CLI on the same file, for before/after figures in one run.
+  const baseline = opt('baseline', null);
+  const before = baseline
+    ? timeV(process.execPath, [path.resolve(baseline), 'analyze', file, '--json'])
+    : null;
   const out = {
     label,
     MB: mb.toFixed(1),
@@ -103,6 +109,13 @@ function row(label, file, port, tshark, dropped) {
     'frames/s': frames ? Math.round(frames / tl.seconds) : '-',
     peak_MB: tl.rssMB.toFixed(0),
     mem_target_MB: (0.5 * mb + 200).toFixed(0),
+    ...(before
+      ? {
+          before_s: before.seconds.toFixed(2),
+          before_peak_MB: before.rssMB.toFixed(0),
+          speedup: (before.seconds / tl.seconds).toFixed(2),
+        }
+      : {}),
   };
   if (tshark) {
     const conv = timeV('tshark', ['-r', file, '-q', '-z', 'conv,tcp']);
