@@ -23,7 +23,7 @@ import {
   drawOverview,
   tOf,
 } from './timeline/draw';
-import { buildGroups, buildIndex, buildRows } from './timeline/model';
+import { K, buildGroups, buildIndex, buildRows, type LaneIndex } from './timeline/model';
 
 export type { View, Pin };
 
@@ -44,6 +44,8 @@ type Drag =
 export default function Timeline(props: {
   connections: Connection[];
   packets: PacketTable | null;
+  /** The lane index of `packets` for `span`, built by the analysis worker; built here when absent. */
+  lanes?: LaneIndex | null;
   findings: Finding[];
   span: View;
   view: View;
@@ -68,9 +70,13 @@ export default function Timeline(props: {
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(() => new Set());
   const [absolute, setAbsolute] = useState(false);
 
+  const lanes = props.lanes;
   const index = useMemo(
-    () => buildIndex(packets, connections.length, span),
-    [packets, connections.length, span],
+    () =>
+      lanes && lanes.off.length === connections.length * K + 1
+        ? lanes
+        : buildIndex(packets, connections.length, span),
+    [lanes, packets, connections.length, span],
   );
   const groups = useMemo(() => buildGroups(connections, streams ?? []), [connections, streams]);
   const rows = useMemo(
@@ -194,7 +200,15 @@ export default function Timeline(props: {
     }
   }, []);
   const schedule = useCallback(() => {
-    if (!rafRef.current) rafRef.current = requestAnimationFrame(paint);
+    if (rafRef.current) return;
+    // A new trace's first paint waits one frame: the frame that first lays the page out (20 ms on
+    // the bench capture) and the first drawing of a large capture's lanes together made a long
+    // task; apart, each stays short.
+    rafRef.current = drawnRef.current
+      ? requestAnimationFrame(paint)
+      : requestAnimationFrame(() => {
+          rafRef.current = requestAnimationFrame(paint);
+        });
   }, [paint]);
 
   // Sync from the parent unless a gesture is mid-flight.

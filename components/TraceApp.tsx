@@ -1,10 +1,10 @@
 'use client';
 import Link from 'next/link';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { PacketTable } from '@/lib/packets';
+import { startTransition, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { DEFAULT_OPTIONS, type AnalysisOptions, type Trace } from '@/lib/trace';
-import type { WorkerResponse } from '@/app/worker/messages';
+import { startAnalysis } from '@/app/worker/client';
 import { type View } from './Timeline';
+import { traceSpan, type LaneIndex } from './timeline/model';
 import Landing from './Landing';
 import { useTraceSelection } from './useTraceSelection';
 import TraceView from './TraceView';
@@ -61,6 +61,8 @@ function optionsFromParams(p: URLSearchParams): Partial<AnalysisOptions> {
 export default function TraceApp({ remote }: { remote?: { url: string; name: string } } = {}) {
   const [phase, setPhase] = useState<Phase>({ kind: 'idle' });
   const [trace, setTrace] = useState<Trace | null>(null);
+  /** The timeline's lane index for `trace`, built by the worker. */
+  const [lanes, setLanes] = useState<LaneIndex | null>(null);
   const {
     selFinding,
     setSelFinding,
@@ -83,23 +85,13 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
   /** Options the opened sample asks for: written to the URL even when they equal the defaults. */
   const [sampleOptions, setSampleOptions] = useState<Partial<AnalysisOptions>>({});
   const lastKeylog = useRef<File | null>(null);
-  const workerRef = useRef<Worker | null>(null);
+  /** Cancels the running analysis (terminates its worker). */
+  const cancelRef = useRef<(() => void) | null>(null);
   const keylogRef = useRef<File | null>(null);
   const searchRef = useRef<HTMLInputElement>(null);
   const pending = useRef<ReturnType<typeof readParams> | null>(null);
 
-  const span = useMemo<View>(() => {
-    if (!trace) return { start: 0, end: 1 };
-    let s = Infinity;
-    let e = -Infinity;
-    for (const c of trace.connections) {
-      s = Math.min(s, c.startS);
-      e = Math.max(e, c.endS);
-    }
-    if (!isFinite(s)) return { start: 0, end: 1 };
-    const pad = Math.max((e - s) * 0.02, 0.001);
-    return { start: s - pad, end: e + pad };
-  }, [trace]);
+  const span = useMemo<View>(() => (trace ? traceSpan(trace) : { start: 0, end: 1 }), [trace]);
 
   const applySelection = useCallback(
     (t: Trace, p: ReturnType<typeof readParams>) => {
@@ -118,12 +110,13 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
 
   const analyze = useCallback(
     (file: File, keylog: File | null, sampleName: string | null, opts: Partial<AnalysisOptions> = {}) => {
-      workerRef.current?.terminate();
+      cancelRef.current?.();
       const full: AnalysisOptions = { ...DEFAULT_OPTIONS, ...opts };
       setOptions(full);
       lastKeylog.current = keylog;
       setFile(file);
       setTrace(null);
+      setLanes(null);
       setSample(sampleName);
       setSelFinding(null);
       setSelConn(null);
@@ -131,53 +124,52 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
       setSelPacket(null);
       setView(null);
       setPhase({ kind: 'running', name: file.name, bytes: 0, packets: 0, total: file.size });
-      // Marks for scripts/bench-browser.mjs: analysis start, worker's last message, trace assembled.
-      performance.mark('tl:analyze');
-      const w = new Worker(new URL('../app/worker/analyze.worker.ts', import.meta.url), { type: 'module' });
-      workerRef.current = w;
-      w.onmessage = (ev: MessageEvent<WorkerResponse>) => {
-        const m = ev.data;
-        if (m.type === 'progress')
-          setPhase((p) => ({
-            kind: 'running',
-            name: file.name,
-            bytes: m.bytes,
-            packets: m.packets,
-            total: m.total,
-            snapshot: p.kind === 'running' ? p.snapshot : undefined,
-          }));
-        else if (m.type === 'partial')
-          setPhase((p) =>
-            p.kind === 'running'
-              ? {
-                  ...p,
-                  // Keep the last findings list when this snapshot did not recompute them.
-                  snapshot: {
-                    ...m.snapshot,
-                    findings: m.snapshot.findings.length ? m.snapshot.findings : (p.snapshot?.findings ?? []),
-                  },
-                }
-              : p,
-          );
-        else if (m.type === 'error') {
-          setPhase({ kind: 'error', message: m.message });
-          w.terminate();
-        } else if (m.type === 'done') {
-          performance.mark('tl:worker-done');
-          const t: Trace = { ...m.trace, packets: m.columns ? PacketTable.fromColumns(m.columns) : null };
-          performance.mark('tl:trace');
-          setTrace(t);
-          setPhase({ kind: 'done' });
-          w.terminate();
-          workerRef.current = null;
-          if (pending.current) {
-            applySelection(t, pending.current);
-            pending.current = null;
-          }
-        }
-      };
-      w.onerror = (e) => setPhase({ kind: 'error', message: e.message || 'The analysis worker failed' });
-      w.postMessage({ file, keylog, options: full });
+      const cancel = startAnalysis(
+        { file, keylog, options: full },
+        {
+          progress: (m) =>
+            setPhase((p) => ({
+              kind: 'running',
+              name: file.name,
+              bytes: m.bytes,
+              packets: m.packets,
+              total: m.total,
+              snapshot: p.kind === 'running' ? p.snapshot : undefined,
+            })),
+          partial: (snapshot) =>
+            setPhase((p) =>
+              p.kind === 'running'
+                ? {
+                    ...p,
+                    // Keep the last findings list when this snapshot did not recompute them.
+                    snapshot: {
+                      ...snapshot,
+                      findings: snapshot.findings.length ? snapshot.findings : (p.snapshot?.findings ?? []),
+                    },
+                  }
+                : p,
+            ),
+          done: ({ trace: t, lanes: l }) => {
+            if (cancelRef.current === cancel) cancelRef.current = null;
+            // A transition: React renders the views in slices, yielding to input and frames,
+            // instead of one long task for tables, timeline and findings together.
+            startTransition(() => {
+              setTrace(t);
+              setLanes(l);
+              setPhase({ kind: 'done' });
+              if (pending.current) {
+                applySelection(t, pending.current);
+                pending.current = null;
+              }
+            });
+          },
+          error: (message) => {
+            if (cancelRef.current === cancel) cancelRef.current = null;
+            setPhase({ kind: 'error', message });
+          },
+        },
+      );
+      cancelRef.current = cancel;
     },
     [applySelection, setSelConn, setSelFinding, setSelPacket, setSelStream, setView],
   );
@@ -349,8 +341,8 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
             <button
               className="ml-auto rounded border border-zinc-300 px-2 py-0.5 dark:border-zinc-700"
               onClick={() => {
-                workerRef.current?.terminate();
-                workerRef.current = null;
+                cancelRef.current?.();
+                cancelRef.current = null;
                 setPhase({ kind: 'idle' });
               }}
             >
@@ -383,6 +375,7 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
       {trace && (
         <TraceView
           trace={trace}
+          lanes={lanes}
           file={file}
           span={span}
           {...viewProps}

@@ -12,9 +12,12 @@ import ExchangeDetail from './detail/ExchangeDetail';
 import FindingsPanel from './detail/FindingsPanel';
 import OptionsPopover from './detail/OptionsPopover';
 import StreamDetail from './detail/StreamDetail';
+import type { LaneIndex } from './timeline/model';
 
 export default function TraceView(props: {
   trace: Trace;
+  /** The timeline's lane index for `trace` and `span`, when the worker made it. */
+  lanes?: LaneIndex | null;
   file: File | null;
   span: View;
   view: View | null;
@@ -158,6 +161,7 @@ export default function TraceView(props: {
         <Timeline
           connections={trace.connections}
           packets={trace.packets}
+          lanes={props.lanes}
           findings={trace.findings}
           span={span}
           view={view ?? span}

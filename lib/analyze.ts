@@ -194,6 +194,12 @@ export class Analyzer {
     );
   }
 
+  /**
+   * Feeds the next bytes of the input. Nothing keeps a view of `chunk` once this returns (what
+   * must outlive the call is copied: unfinished records, out-of-order segments, held-back
+   * protocol bytes), so a caller may read the file into the same few buffers over and over, as
+   * the Web Worker does.
+   */
   push(chunk: Uint8Array): void {
     this.bytesIn += chunk.length;
     if (chunk.length === 0) return;
@@ -207,6 +213,9 @@ export class Analyzer {
           (this.headLength >= 4 && sniffCapture(concatAll(this.head, this.headLength)))
         ) {
           this.decide(false);
+        } else {
+          // Kept past this call: a copy, so that the caller may reuse its buffer (see push).
+          this.head[this.head.length - 1] = chunk.slice();
         }
         return;
       case 'capture':

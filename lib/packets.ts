@@ -93,7 +93,14 @@ export class PacketTable {
   private grow(): void {
     const n = this.time.length * 2;
     const g = <T extends Float64Array | Uint32Array | Int32Array | Uint8Array | Uint16Array>(a: T): T => {
-      const b = new (a.constructor as new (n: number) => T)(n);
+      const Ctor = a.constructor as new (x: ArrayBuffer | number) => T;
+      // Where ArrayBuffer.prototype.transfer exists (Chromium, Node 21+), the old column's memory
+      // is handed over (often grown in place) instead of left to the garbage collector: on a
+      // million packets the dead halves of every doubling added up to the size of the table.
+      const buffer = a.buffer as ArrayBuffer & { transfer?: (bytes: number) => ArrayBuffer };
+      if (typeof buffer.transfer === 'function' && a.byteOffset === 0 && a.byteLength === buffer.byteLength)
+        return new Ctor(buffer.transfer(n * a.BYTES_PER_ELEMENT));
+      const b = new Ctor(n);
       b.set(a);
       return b;
     };

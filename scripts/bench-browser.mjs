@@ -3,7 +3,8 @@
 // done; the harness (tests/browser/_harness.mjs) starts `next start` on loopback and Debian's
 // chromium.
 //
-//   node scripts/bench-browser.mjs [capture ...] [--trace FILE] [--cpuprofile FILE] [--heap-snapshot FILE]
+//   node scripts/bench-browser.mjs [capture ...] [--runs N] [--trace FILE] [--cpuprofile FILE]
+//                                  [--heap-snapshot FILE]
 //
 // Default capture: bench/h2c-wire-30000.pcap (about 520 MB; made with scripts/bench-captures.mjs
 // `makeH2c(30000, { wire: true })` when missing, which needs root for `ip netns`). Any pcap, pcapng or
@@ -19,9 +20,11 @@
 //   arrived).
 // - Frame gaps: a requestAnimationFrame loop in the page records the interval between frames while
 //   the worker runs and the result renders (60 Hz vsync: 16.7 ms when nothing blocks).
-// - Times: from the page's own performance marks (components/TraceApp.tsx): `tl:analyze` when the
-//   worker is started, `tl:worker-done` when the worker's last message arrived, `tl:trace` when the
-//   trace is assembled on the main thread; "first render" is chosen -> timeline data-ready, timed
+// - Times: from the page's own performance marks (app/worker/client.ts): `tl:analyze` when the
+//   worker is started, `tl:result` when the analysis is over and the trace's parts begin to arrive,
+//   `tl:worker-done` when the last part arrived, `tl:trace` when the trace is assembled on the main
+//   thread. "analysis s" is tl:analyze -> tl:result (-> tl:worker-done for builds without parts),
+//   "transfer s" tl:result -> tl:trace, "first render s" file chosen -> timeline data-ready, timed
 //   from Node.
 // - Memory, sampled every 100 ms from /proc (this machine's Chromium, no CDP involved):
 //   * renderer: VmRSS of the Chromium renderer process with the largest RSS among the renderers
@@ -35,9 +38,12 @@
 //     the worker's heap (Runtime.getHeapUsage sent to the worker target through Target
 //     auto-attach), sampled every 250 ms; a busy thread answers when it next yields, so these are
 //     coarse. Peak used heap is reported.
-// - Target: renderer peak RSS <= 0.5 x capture MB + 200 MB; main thread: no long task.
+// - Target: renderer peak RSS (the larger of the sampled peak and VmHWM) <= 0.5 x capture MB +
+//   200 MB; main thread: no long task. MB are 10^6 bytes throughout.
 //
-// Options: --trace FILE writes a Chrome performance trace of the run (open it in chrome://tracing
+// Options: --runs N loads each capture N times (fresh browser context each time; one row per run:
+// the peak memory depends on when the worker's garbage collector runs and varies by tens of MB
+// from run to run). --trace FILE writes a Chrome performance trace of the run (open it in chrome://tracing
 // or the DevTools Performance panel); --cpuprofile FILE a main-thread CPU profile (.cpuprofile);
 // --heap-snapshot FILE a heap snapshot of the page after the load. They slow the run down.
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -56,6 +62,7 @@ const opt = (name) => {
 const traceFile = opt('--trace');
 const cpuFile = opt('--cpuprofile');
 const heapFile = opt('--heap-snapshot');
+const runs = Math.max(1, Number(opt('--runs') ?? 1));
 const captures = argv.length ? argv.map((a) => resolve(a)) : [join(root, 'bench/h2c-wire-30000.pcap')];
 
 for (const f of captures) {
@@ -99,25 +106,24 @@ function descendants() {
   return out;
 }
 
-const cmdlines = new Map();
+/**
+ * The process's command line as one string. Read afresh each time, not cached: a zygote-forked
+ * renderer starts with the zygote's command line and rewrites it (into one space-separated string).
+ */
 function cmdline(pid) {
-  if (!cmdlines.has(pid)) {
-    try {
-      // Zygote-forked children rewrite their title into one space-separated string: keep it as text.
-      cmdlines.set(pid, readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim());
-    } catch {
-      cmdlines.set(pid, '');
-    }
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+  } catch {
+    return '';
   }
-  return cmdlines.get(pid);
 }
 
-/** { rss, hwm } in MB from /proc/pid/status, or null when the process is gone. */
+/** { rss, hwm } in MB (10^6 bytes, like the capture sizes) from /proc/pid/status, or null. */
 function memOf(pid) {
   try {
     const s = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(s)?.[1] ?? 0);
-    return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
+    return { rss: (kb('VmRSS') * 1024) / 1e6, hwm: (kb('VmHWM') * 1024) / 1e6 };
   } catch {
     return null;
   }
@@ -160,7 +166,10 @@ function sampler() {
       tick();
       let best = { pid: 0, rss: 0, hwm: 0 };
       for (const [pid, p] of peakByPid) if (p.rss > best.rss) best = { pid, ...p };
-      return { renderer: best, all: peakAll, series };
+      const renderers = Object.fromEntries(
+        [...peakByPid].map(([pid, p]) => [pid, `${p.rss.toFixed(0)}/${p.hwm.toFixed(0)} MB`]),
+      );
+      return { renderer: best, all: peakAll, series, renderers };
     },
   };
 }
@@ -210,27 +219,33 @@ async function heapSampler(page) {
     .catch(() => (workerAttach = false));
   let pageUsed = 0;
   let workerUsed = 0;
-  let busy = false;
-  const tick = async () => {
-    if (busy) return;
-    busy = true;
-    try {
-      const h = await cdp.send('Runtime.getHeapUsage').catch(() => null);
-      if (h) pageUsed = Math.max(pageUsed, h.usedSize / 1048576);
-      for (const s of [...workers]) {
-        const r = await workerCall(s, 'Runtime.getHeapUsage');
-        if (r && typeof r.usedSize === 'number') workerUsed = Math.max(workerUsed, r.usedSize / 1048576);
-      }
-    } finally {
-      busy = false;
-    }
+  // Page and worker sampled independently: a worker busy with a long analysis step (or gone) must
+  // not hold up the page's samples.
+  const sampling = { page: false, worker: false };
+  const samplePage = async () => {
+    if (sampling.page) return;
+    sampling.page = true;
+    const h = await cdp.send('Runtime.getHeapUsage').catch(() => null);
+    if (h) pageUsed = Math.max(pageUsed, h.usedSize / 1e6);
+    sampling.page = false;
   };
+  const sampleWorkers = async () => {
+    if (sampling.worker) return;
+    sampling.worker = true;
+    for (const s of [...workers]) {
+      const r = await workerCall(s, 'Runtime.getHeapUsage');
+      if (r && typeof r.usedSize === 'number') workerUsed = Math.max(workerUsed, r.usedSize / 1e6);
+    }
+    sampling.worker = false;
+  };
+  const tick = () => Promise.all([samplePage(), sampleWorkers()]);
   const timer = setInterval(() => void tick(), 250);
   return {
     cdp,
     async stop() {
       clearInterval(timer);
-      await tick();
+      sampling.page = false;
+      await samplePage();
       return { pageUsed, workerUsed: workerAttach ? workerUsed : NaN };
     },
   };
@@ -242,7 +257,7 @@ const h = await start();
 const rows = [];
 const details = [];
 try {
-  for (const file of captures) {
+  for (const file of captures.flatMap((f) => Array(runs).fill(f))) {
     const bytes = statSync(file).size;
     const mb = bytes / 1e6;
     const context = await h.browser.newContext({ viewport: { width: 1440, height: 900 } });
@@ -254,6 +269,8 @@ try {
     // Observers first, so every task from the file choice on is seen.
     await page.evaluate(() => {
       window.__long = [];
+      // The timeline's own paint times (components/Timeline.tsx probe).
+      window.__tlPaint = [];
       new PerformanceObserver((l) => {
         for (const e of l.getEntries()) window.__long.push({ t: e.startTime, d: e.duration });
       }).observe({ type: 'longtask', buffered: true });
@@ -300,16 +317,23 @@ try {
     const r = await page.evaluate(() => {
       window.__rafOn = false;
       const mark = (n) => performance.getEntriesByName(n, 'mark').at(-1)?.startTime ?? null;
-      const marks = { analyze: mark('tl:analyze'), done: mark('tl:worker-done'), trace: mark('tl:trace') };
+      const marks = {
+        analyze: mark('tl:analyze'),
+        result: mark('tl:result'),
+        done: mark('tl:worker-done'),
+        trace: mark('tl:trace'),
+      };
       const f = window.__frames;
       const gaps = [];
-      for (let i = 1; i < f.length; i++) gaps.push({ t: f[i - 1], d: f[i] - f[i - 1] });
+      for (let i = 1; i < f.length; i++)
+        if (f[i - 1] >= window.__chosen) gaps.push({ t: f[i - 1], d: f[i] - f[i - 1] });
       const packets = document.querySelector('[data-testid=summary]')?.textContent?.match(/([\d,]+) packets/);
       return {
         marks,
         chosen: window.__chosen,
         long: window.__long.filter((e) => e.t + e.d >= window.__chosen),
         gaps,
+        paints: window.__tlPaint,
         packets: packets ? Number(packets[1].replace(/,/g, '')) : null,
       };
     });
@@ -320,14 +344,17 @@ try {
       writeFileSync(heapFile, chunks.join(''));
     }
     const { marks } = r;
+    // Analysis: worker started -> its result begins to arrive (the whole trace, before the parts).
+    const resultAt = marks.result ?? marks.done;
     const analysisS =
-      marks.analyze !== null && marks.done !== null
-        ? (marks.done - marks.analyze) / 1000
-        : firstRender / 1000;
+      marks.analyze !== null && resultAt !== null ? (resultAt - marks.analyze) / 1000 : firstRender / 1000;
+    // Transfer: result begins -> Trace assembled on the page (deserialization included).
+    const transferS =
+      marks.result !== null && marks.trace !== null ? (marks.trace - marks.result) / 1000 : null;
     const long = r.long;
     const longest = long.length ? Math.max(...long.map((e) => e.d)) : 0;
     const totalLong = long.reduce((s, e) => s + e.d, 0);
-    const during = r.gaps.filter((g) => marks.done === null || g.t < marks.done);
+    const during = r.gaps.filter((g) => resultAt === null || g.t < resultAt);
     const maxGap = (gs) => (gs.length ? Math.max(...gs.map((g) => g.d)) : NaN);
     const target = 0.5 * mb + 200;
     rows.push({
@@ -336,6 +363,7 @@ try {
       packets: r.packets ?? '?',
       'analysis s': analysisS.toFixed(1),
       'MB/s': (mb / analysisS).toFixed(1),
+      'transfer s': transferS === null ? '-' : transferS.toFixed(2),
       'first render s': (firstRender / 1000).toFixed(1),
       'long tasks': long.length,
       'longest ms': longest.toFixed(0),
@@ -348,10 +376,12 @@ try {
       'longest<=50': long.length === 0 ? 'PASS' : 'FAIL',
       'mem<=target': Math.max(m.renderer.rss, m.renderer.hwm) <= target ? 'PASS' : 'FAIL',
     });
-    const phase = (t) =>
-      marks.done === null || t < marks.done
+    // A task is in the phase its end falls in: a message's deserialization ends in the task that
+    // sets the mark.
+    const phase = (t, d) =>
+      resultAt === null || t + d + 16 < resultAt
         ? 'analysis'
-        : marks.trace === null || t < marks.trace
+        : marks.trace === null || t <= marks.trace
           ? 'transfer'
           : 'render';
     details.push({
@@ -363,6 +393,15 @@ try {
       ),
       heaps: { pageUsedMB: heaps.pageUsed.toFixed(0), workerUsedMB: heaps.workerUsed.toFixed(0) },
       rendererPid: m.renderer.pid,
+      timelinePaintMs: r.paints.length
+        ? {
+            first: Number(r.paints[0].toFixed(1)),
+            max: Number(Math.max(...r.paints).toFixed(1)),
+            n: r.paints.length,
+          }
+        : null,
+      // Every renderer of the run: peak sampled RSS / VmHWM.
+      renderers: m.renderers,
       rendererBeforeMB: Math.round(before),
       // Renderer RSS every 500 ms: "ms:MB".
       rendererSeries: m.series
@@ -373,11 +412,15 @@ try {
         duringAnalysisMaxMs: Number(maxGap(during).toFixed(1)),
         over50: r.gaps.filter((g) => g.d > 50).length,
         frames: r.gaps.length,
+        longest: [...r.gaps]
+          .sort((a, b) => b.d - a.d)
+          .slice(0, 5)
+          .map((g) => `${g.d.toFixed(0)} ms at +${(g.t - r.chosen).toFixed(0)} ms (${phase(g.t, g.d)})`),
       },
       longTasks: long
         .sort((a, b) => b.d - a.d)
         .slice(0, 8)
-        .map((e) => `${e.d.toFixed(0)} ms at +${(e.t - r.chosen).toFixed(0)} ms (${phase(e.t)})`),
+        .map((e) => `${e.d.toFixed(0)} ms at +${(e.t - r.chosen).toFixed(0)} ms (${phase(e.t, e.d)})`),
     });
     await context.close();
   }

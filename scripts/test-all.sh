@@ -48,3 +48,6 @@ node tests/server/run.mjs
 echo "== sharing and compare browser tests"
 node tests/browser/share.mjs
 node tests/browser/compare.mjs
+
+echo "== the worker's result in parts equals the CLI's analysis"
+node tests/browser/transfer.mjs

@@ -1,27 +1,110 @@
 /// <reference lib="webworker" />
-// Analysis off the main thread: reads the File in 4 MiB slices, pushes them to the Analyzer,
-// reports progress every ~100 ms, and posts the Trace with the packet columns transferred.
+// Analysis off the main thread: reads the File in 1 MiB chunks, pushes them to the Analyzer,
+// reports progress every ~100 ms, and posts the Trace in parts (see transfer.ts) with the packet
+// columns and the timeline's lane index transferred.
 import { AnalysisError, Analyzer } from '@/lib/analyze';
+import { buildIndex, traceSpan } from '@/components/timeline/model';
 import type { WorkerRequest, WorkerResponse } from './messages';
+import { Interner, columnViews, resultParts, splitTrace } from './transfer';
 
-const CHUNK = 4 * 1024 * 1024;
+/**
+ * Bytes per chunk pushed to the Analyzer. The RING chunks in flight are memory the renderer holds
+ * throughout (3 MiB at this size, 12 MiB at 4 MiB); a BYOB read of a File yields about 0.5 MB at a
+ * time anyway.
+ */
+const CHUNK = 1024 * 1024;
 const scope = self as unknown as DedicatedWorkerGlobalScope;
+/**
+ * The file and reader in use, held from the worker's global scope. Otherwise, while a read is
+ * pending, the reader, its stream and the suspended loop awaiting it are reachable only from each
+ * other, and a garbage collection in Chromium can take the stream's source with them: the read
+ * never settles and the analysis stalls (Chromium 156, 500 MB bench capture: 4 stalls in 4 runs,
+ * at a different offset each time, the worker idle; none since the references are held here).
+ */
+const live = new Set<object>();
 
 function post(msg: WorkerResponse, transfer: Transferable[] = []) {
   scope.postMessage(msg, transfer);
 }
 
+/**
+ * Chunks of the file read ahead of the one being analyzed: each chunk's memory is used again this
+ * many chunks later. Analyzer.push keeps no view of a chunk once it returns (lib/analyze.ts: what
+ * must outlive the call is copied, and lib/analyze.test.ts checks it by scribbling over a reused
+ * buffer), so one would do; three let the next reads proceed while a chunk is analyzed.
+ */
+const RING = 3;
+
+/**
+ * The file's bytes in CHUNK-sized arrays (the last one shorter), read by a BYOB reader over
+ * `file.stream()` into a ring of RING buffers. A fresh array per chunk (or `file.slice()` +
+ * `arrayBuffer()`, as before) leaves every chunk to the garbage collector, which in a worker busy
+ * with the analysis frees them late: memory-infra dumps showed the renderer's ArrayBuffer memory at
+ * up to 150 MB near the end of the 500 MB bench capture, about 110 MB of it dead chunks. Browsers
+ * whose Blob streams are not byte streams take slices (fresh buffers, as before).
+ */
+async function* chunks(file: Blob, chunkBytes: number): AsyncGenerator<Uint8Array> {
+  let reader: ReadableStreamBYOBReader | null = null;
+  try {
+    reader = file.stream().getReader({ mode: 'byob' });
+  } catch {
+    reader = null;
+  }
+  if (!reader) {
+    for (let off = 0; off < file.size; off += chunkBytes)
+      yield new Uint8Array(await file.slice(off, off + chunkBytes).arrayBuffer());
+    return;
+  }
+  live.add(file).add(reader);
+  try {
+    yield* readAll(reader, chunkBytes);
+  } finally {
+    live.delete(file);
+    live.delete(reader);
+  }
+}
+
+async function* readAll(reader: ReadableStreamBYOBReader, chunkBytes: number): AsyncGenerator<Uint8Array> {
+  const ring: (ArrayBuffer | null)[] = new Array<ArrayBuffer | null>(RING).fill(null);
+  for (let n = 0; ; n++) {
+    const slot = n % RING;
+    let buf = new Uint8Array(ring[slot] ?? new ArrayBuffer(chunkBytes));
+    let filled = 0;
+    let done = false;
+    while (filled < chunkBytes) {
+      const r = await reader.read(buf.subarray(filled));
+      // A read transfers the buffer it fills: carry on with the returned view's, the same memory.
+      // (A BYOB read always returns its view, even at the end; without it the bytes are lost.)
+      if (!r.value) throw new Error('the file reader returned no buffer');
+      buf = new Uint8Array(r.value.buffer);
+      if (r.done) {
+        done = true;
+        break;
+      }
+      filled += r.value.byteLength;
+    }
+    ring[slot] = buf.buffer as ArrayBuffer;
+    if (filled > 0) yield filled === chunkBytes ? buf : buf.subarray(0, filled);
+    if (done) return;
+  }
+}
+
 scope.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
   const { file, keylog, options } = ev.data;
+  const chunkBytes = ev.data.chunkBytes ?? CHUNK;
   try {
     const keylogText = keylog ? await keylog.text() : undefined;
-    const analyzer = new Analyzer({ name: file.name, size: file.size, keylog: keylogText }, options);
+    // Dropped after finish(): the Analyzer's own references to the results would keep every part
+    // alive in the worker while the page builds its copy.
+    let analyzer: Analyzer | null = new Analyzer(
+      { name: file.name, size: file.size, keylog: keylogText },
+      options,
+    );
     let last = 0;
     let lastPartial = 0;
     let lastFindings = 0;
-    for (let off = 0; off < file.size; off += CHUNK) {
-      const buf = await file.slice(off, off + CHUNK).arrayBuffer();
-      analyzer.push(new Uint8Array(buf));
+    for await (const chunk of chunks(file, chunkBytes)) {
+      analyzer.push(chunk);
       const now = performance.now();
       if (now - last > 100) {
         last = now;
@@ -36,13 +119,30 @@ scope.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
       }
     }
     const trace = analyzer.finish();
-    const columns = trace.packets ? trace.packets.toColumns() : null;
-    const transfer: Transferable[] = [];
-    if (columns) {
-      for (const v of Object.values(columns))
-        if (ArrayBuffer.isView(v)) transfer.push(v.buffer as ArrayBuffer);
-    }
-    post({ type: 'done', trace: { ...trace, packets: null }, columns }, transfer);
+    analyzer = null;
+    const { head, lists } = splitTrace(trace);
+    const span = traceSpan(lists);
+    // The timeline's index is two passes over every packet: made here, not on the main thread.
+    const lanes = trace.packets ? buildIndex(trace.packets, lists.connections.length, span) : null;
+    const cols = trace.packets ? columnViews(trace.packets) : null;
+    const columns = cols ? cols.columns : null;
+    trace.packets = null;
+    const transfer: Transferable[] = cols ? [...cols.buffers] : [];
+    if (lanes) transfer.push(lanes.idx.buffer, lanes.off.buffer, lanes.hist.buffer);
+    post({ type: 'result', head, columns, lanes, span }, transfer);
+    // Equal header lists, header pairs and flag lists made one object each: a structured clone
+    // writes a shared object once per message, so the parts are smaller and the page deserializes
+    // (and later garbage-collects) far fewer objects. The page unifies them across parts.
+    const shared = new Interner();
+    for (const x of lists.streams) shared.stream(x);
+    for (const x of lists.exchanges) shared.exchange(x);
+    for (const c of lists.h2) for (const f of c.frames) shared.frame(f);
+    for (const part of resultParts(lists, ev.data.partBudget)) post(part);
+    post({ type: 'done' });
+    // One analysis per worker. Closing now, not when the page has taken in every part, frees this
+    // isolate's heap (the analysis state, 100+ MB on the 500 MB bench capture) while the page is
+    // still building its copy; messages already posted are delivered all the same.
+    scope.close();
   } catch (e) {
     const message =
       e instanceof AnalysisError

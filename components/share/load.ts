@@ -1,8 +1,9 @@
 // Client-side loading of traces: a shared trace from the API (analysis JSON + packet columns), or a
 // local file analyzed in the analysis worker. No server-only imports here.
 import { PacketTable, decodeColumns } from '@/lib/packets';
-import type { AnalysisOptions, Trace } from '@/lib/trace';
-import type { WorkerResponse } from '@/app/worker/messages';
+import type { Trace } from '@/lib/trace';
+import { analyzeFileInWorker } from '@/app/worker/client';
+import { traceSpan } from '../timeline/model';
 
 export interface SharedMeta {
   id: string;
@@ -36,41 +37,7 @@ export async function loadSharedTrace(id: string): Promise<{ meta: SharedMeta; t
 }
 
 /** Analyzes a file in the worker; resolves with the Trace (packet columns attached). */
-export function analyzeFile(
-  file: File,
-  options?: Partial<AnalysisOptions>,
-  onProgress?: (bytes: number, total: number) => void,
-): Promise<Trace> {
-  return new Promise((resolve, reject) => {
-    const w = new Worker(new URL('../../app/worker/analyze.worker.ts', import.meta.url), { type: 'module' });
-    w.onmessage = (ev: MessageEvent<WorkerResponse>) => {
-      const m = ev.data;
-      if (m.type === 'progress') onProgress?.(m.bytes, m.total);
-      else if (m.type === 'error') {
-        w.terminate();
-        reject(new Error(m.message));
-      } else if (m.type === 'done') {
-        w.terminate();
-        resolve({ ...m.trace, packets: m.columns ? PacketTable.fromColumns(m.columns) : null });
-      }
-    };
-    w.onerror = (e) => {
-      w.terminate();
-      reject(new Error(e.message || 'the analysis worker failed'));
-    };
-    w.postMessage({ file, keylog: null, options });
-  });
-}
+export const analyzeFile = analyzeFileInWorker;
 
 /** The time span of a trace's connections, padded 2 %. */
-export function traceSpan(t: Trace): { start: number; end: number } {
-  let s = Infinity;
-  let e = -Infinity;
-  for (const c of t.connections) {
-    s = Math.min(s, c.startS);
-    e = Math.max(e, c.endS);
-  }
-  if (!isFinite(s)) return { start: 0, end: 1 };
-  const pad = Math.max((e - s) * 0.02, 0.001);
-  return { start: s - pad, end: e + pad };
-}
+export { traceSpan };

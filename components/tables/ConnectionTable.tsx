@@ -1,7 +1,8 @@
 'use client';
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import type { Connection, ConnectionEnd, Finding, Protocol } from '@/lib/trace';
 import { fmtBytes } from '../format';
+import { SpacerRow, useRowWindow } from './rowWindow';
 import { CELL, Chip, ROW_HOVER, ROW_SEL, SortHead, sortRows, type SortColumn, type SortState } from './sort';
 
 type Key =
@@ -39,8 +40,6 @@ const END_CLASS: Partial<Record<ConnectionEnd, string>> = {
   'half-closed-by-server': 'text-amber-700 dark:text-amber-400',
   open: 'text-zinc-500',
 };
-
-const LIMIT = 2000;
 
 export default function ConnectionTable(props: {
   connections: Connection[];
@@ -103,6 +102,9 @@ export default function ConnectionTable(props: {
     });
   }, [connections, query, end, proto, withFinding, findingCount, sort, index]);
 
+  const bodyRef = useRef<HTMLTableSectionElement>(null);
+  const win = useRowWindow(rows.length, bodyRef);
+
   const selectCls =
     'rounded border border-zinc-300 bg-transparent px-1 leading-5 dark:border-zinc-700 dark:bg-zinc-950';
   return (
@@ -158,8 +160,9 @@ export default function ConnectionTable(props: {
       </div>
       <table className="num w-full text-left" data-testid="connections">
         <SortHead cols={COLS} sort={sort} onSort={setSort} />
-        <tbody>
-          {rows.slice(0, LIMIT).map((c) => {
+        <tbody ref={bodyRef}>
+          <SpacerRow height={win.padTop} cols={COLS.length} />
+          {rows.slice(win.start, win.end).map((c) => {
             const nf = findingCount.get(c.id) ?? 0;
             return (
               <tr
@@ -184,13 +187,9 @@ export default function ConnectionTable(props: {
               </tr>
             );
           })}
+          <SpacerRow height={win.padBottom} cols={COLS.length} />
         </tbody>
       </table>
-      {rows.length > LIMIT && (
-        <div className="px-2 py-1 text-zinc-500">
-          Showing the first {LIMIT} of {rows.length}; narrow with the filters or search.
-        </div>
-      )}
       {rows.length === 0 && <div className="px-2 py-1 text-zinc-500">No connection matches the filters.</div>}
     </section>
   );

@@ -1,6 +1,7 @@
 'use client';
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import type { Http1Exchange } from '@/lib/trace';
+import { SpacerRow, useRowWindow } from './rowWindow';
 import { CELL, ROW_HOVER, ROW_SEL, SortHead, sortRows, type SortColumn, type SortState } from './sort';
 
 type Key = 'conn' | 'idx' | 'method' | 'path' | 'status' | 'req' | 'ttfb' | 'dur' | 'outcome';
@@ -43,7 +44,6 @@ const OUTCOME_CLASS: Record<Http1Exchange['outcome'], string> = {
   'incomplete-response': 'text-amber-700 dark:text-amber-400 font-semibold',
   'orphan-response': 'text-red-600 dark:text-red-400 font-semibold',
 };
-const LIMIT = 2000;
 
 export default function ExchangeList(props: {
   exchanges: Http1Exchange[];
@@ -77,6 +77,8 @@ export default function ExchangeList(props: {
       }),
     [props.exchanges, sort],
   );
+  const bodyRef = useRef<HTMLTableSectionElement>(null);
+  const win = useRowWindow(rows.length, bodyRef);
   return (
     <section className="border-t border-zinc-200 dark:border-zinc-800" data-testid="exchange-list">
       <h3 className="bg-zinc-50 px-2 py-1 font-semibold dark:bg-zinc-900/60">
@@ -84,8 +86,9 @@ export default function ExchangeList(props: {
       </h3>
       <table className="num w-full text-left">
         <SortHead cols={COLS} sort={sort} onSort={setSort} />
-        <tbody>
-          {rows.slice(0, LIMIT).map((x) => {
+        <tbody ref={bodyRef}>
+          <SpacerRow height={win.padTop} cols={COLS.length} />
+          {rows.slice(win.start, win.end).map((x) => {
             const key = exchangeKey(x);
             const bad = x.outcome !== 'complete';
             const sel = key === props.selected;
@@ -116,6 +119,7 @@ export default function ExchangeList(props: {
               </tr>
             );
           })}
+          <SpacerRow height={win.padBottom} cols={COLS.length} />
         </tbody>
       </table>
     </section>

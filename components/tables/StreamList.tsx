@@ -1,8 +1,9 @@
 'use client';
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import type { H2Stream } from '@/lib/trace';
 import { fmtBytes } from '../format';
 import { fmtMs } from './ExchangeList';
+import { SpacerRow, useRowWindow } from './rowWindow';
 import { CELL, ROW_HOVER, ROW_SEL, SortHead, sortRows, type SortColumn, type SortState } from './sort';
 
 type Key =
@@ -22,7 +23,6 @@ const COLS: SortColumn<Key>[] = [
 ];
 
 export const streamKey = (s: H2Stream) => `${s.connection}/${s.id}`;
-const LIMIT = 2000;
 
 export default function StreamList(props: {
   streams: H2Stream[];
@@ -60,6 +60,8 @@ export default function StreamList(props: {
       }),
     [props.streams, sort],
   );
+  const bodyRef = useRef<HTMLTableSectionElement>(null);
+  const win = useRowWindow(rows.length, bodyRef);
   return (
     <section className="border-t border-zinc-200 dark:border-zinc-800" data-testid="stream-list">
       <h3 className="bg-zinc-50 px-2 py-1 font-semibold dark:bg-zinc-900/60">
@@ -67,8 +69,9 @@ export default function StreamList(props: {
       </h3>
       <table className="num w-full text-left">
         <SortHead cols={COLS} sort={sort} onSort={setSort} />
-        <tbody>
-          {rows.slice(0, LIMIT).map((s) => {
+        <tbody ref={bodyRef}>
+          <SpacerRow height={win.padTop} cols={COLS.length} />
+          {rows.slice(win.start, win.end).map((s) => {
             const sel = props.selected === s;
             const grpcBad = s.grpcStatus !== null && s.grpcStatus !== 0;
             return (
@@ -108,6 +111,7 @@ export default function StreamList(props: {
               </tr>
             );
           })}
+          <SpacerRow height={win.padBottom} cols={COLS.length} />
         </tbody>
       </table>
     </section>

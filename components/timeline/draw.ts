@@ -15,6 +15,7 @@ import {
   decimalsFor,
   fmtAbs,
   fmtDur,
+  gallop,
   lowerBound,
   niceStep,
 } from './model';
@@ -194,7 +195,7 @@ function drawDir(d: DrawInput, list: number, y: number, hgt: number, color: stri
   let k0 = lo;
   for (let c = 0; c < cols; c++) {
     const tEnd = view.start + ((c + 1) / cols) * dur;
-    const k1 = lowerBound(idx, time, k0, hi, tEnd);
+    const k1 = gallop(idx, time, k0, hi, tEnd);
     const n = k1 - k0;
     k0 = k1;
     if (n === 0) continue;
@@ -261,7 +262,7 @@ function drawGlyphs(d: DrawInput, ci: number, kind: number, y: number): void {
         break;
     }
     // Skip to the next pixel column.
-    k = lowerBound(idx, time, k + 1, b, view.start + ((x + 0.5 - GUTTER) / cols) * dur);
+    k = gallop(idx, time, k + 1, b, view.start + ((x + 0.5 - GUTTER) / cols) * dur);
   }
 }
 

@@ -9,6 +9,25 @@ import {
 } from '@/lib/packets';
 import type { Connection, H2Stream } from '@/lib/trace';
 
+/**
+ * The time span the views show: the connections' extent, padded 2 %. Shared by the worker (which
+ * builds the timeline's lane index for it) and the pages, so both get exactly the same numbers.
+ */
+export function traceSpan(t: { connections: readonly Pick<Connection, 'startS' | 'endS'>[] }): {
+  start: number;
+  end: number;
+} {
+  let s = Infinity;
+  let e = -Infinity;
+  for (const c of t.connections) {
+    s = Math.min(s, c.startS);
+    e = Math.max(e, c.endS);
+  }
+  if (!isFinite(s)) return { start: 0, end: 1 };
+  const pad = Math.max((e - s) * 0.02, 0.001);
+  return { start: s - pad, end: e + pad };
+}
+
 /** Per-connection packet index lists: c2s, s2c, then the glyph kinds. */
 export const L_C2S = 0;
 export const L_S2C = 1;
@@ -99,6 +118,24 @@ export function lowerBound(idx: Int32Array, time: Float64Array, lo: number, hi: 
     else hi = m;
   }
   return lo;
+}
+
+/**
+ * lowerBound for an answer expected near `lo`: probes lo+1, lo+3, lo+7, ... then bisects the last
+ * gap, O(log distance) instead of O(log (hi - lo)). The density pass walks a lane column by column,
+ * each step a few packets on; with plain bisection over the whole lane the first timeline paint of
+ * the 500 MB bench capture spent 15 ms of its 35 ms in lowerBound.
+ */
+export function gallop(idx: Int32Array, time: Float64Array, lo: number, hi: number, t: number): number {
+  let step = 1;
+  let a = lo;
+  let b = lo;
+  while (b < hi && time[idx[b]] < t) {
+    a = b + 1;
+    b = a + step;
+    step *= 2;
+  }
+  return lowerBound(idx, time, a, Math.min(b, hi), t);
 }
 
 export type Row =

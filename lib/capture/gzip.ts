@@ -48,7 +48,9 @@ export class GzipCaptureReader implements CaptureReader {
     const at = this.compressedIn;
     this.compressedIn += chunk.length;
     try {
-      this.gunzip.push(chunk, final);
+      // fflate keeps a view of the input's unconsumed tail until the next push; a copy keeps
+      // Analyzer.push's promise that the caller's buffer is free once it returns.
+      this.gunzip.push(chunk.slice(), final);
     } catch (e) {
       if (this.innerError) throw this.innerError;
       if (e instanceof CaptureFormatError) throw e;

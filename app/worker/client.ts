@@ -1,0 +1,171 @@
+// The page's side of the analysis worker: starts it, forwards progress, collects the trace's parts
+// (transfer.ts) and hands over the assembled Trace. Used by the local viewer, the shared-trace page
+// and compare.
+import { PacketTable } from '@/lib/packets';
+import type { AnalysisSnapshot } from '@/lib/analyze';
+import type { Trace } from '@/lib/trace';
+import type { LaneIndex } from '@/components/timeline/model';
+import type { TraceHead, WorkerRequest, WorkerResponse } from './messages';
+import { ResultAssembler } from './transfer';
+
+export interface AnalysisResult {
+  trace: Trace;
+  /** The timeline's lane index for `span` (null for logs, which have no packets). */
+  lanes: LaneIndex | null;
+  span: { start: number; end: number };
+}
+
+/**
+ * Test hook (tests/browser/transfer.mjs): when a page sets `window.__tracelensTest`, its
+ * `worker` fields go into every analysis request, and each assembled result is left in `result`
+ * and its part count in `parts`. Absent in normal use.
+ */
+interface TestHook {
+  worker?: Pick<WorkerRequest, 'chunkBytes' | 'partBudget'>;
+  result?: AnalysisResult;
+  parts?: number;
+}
+const testHook = (): TestHook | undefined => (globalThis as { __tracelensTest?: TestHook }).__tracelensTest;
+
+/** Main-thread time spent on the worker's messages before yielding for a frame (ms). */
+const SLICE_MS = 6;
+
+/**
+ * Runs `fn` once the browser has had the chance to render a frame: after the next animation frame,
+ * or after 50 ms when frames do not come (a hidden tab gets none).
+ */
+function afterNextFrame(fn: () => void) {
+  let ran = false;
+  const go = () => {
+    if (ran) return;
+    ran = true;
+    clearTimeout(timer);
+    fn();
+  };
+  const timer = setTimeout(go, 50);
+  requestAnimationFrame(() => setTimeout(go, 0));
+}
+
+export interface AnalysisHandlers {
+  progress?: (p: { bytes: number; packets: number; total: number }) => void;
+  partial?: (s: AnalysisSnapshot) => void;
+  done: (r: AnalysisResult) => void;
+  error: (message: string) => void;
+}
+
+/**
+ * Runs one analysis in a new worker; returns a function that cancels it. Performance marks for
+ * scripts/bench-browser.mjs: `tl:analyze` (worker started), `tl:result` (analysis over, parts
+ * begin), `tl:worker-done` (last part received), `tl:trace` (Trace assembled).
+ */
+export function startAnalysis(req: WorkerRequest, h: AnalysisHandlers): () => void {
+  performance.mark('tl:analyze');
+  const w = new Worker(new URL('./analyze.worker.ts', import.meta.url), { type: 'module' });
+  let head: TraceHead | null = null;
+  let packets: PacketTable | null = null;
+  let lanes: LaneIndex | null = null;
+  let span = { start: 0, end: 1 };
+  let parts = new ResultAssembler();
+  let over = false;
+  let partCount = 0;
+  const queue: MessageEvent<WorkerResponse>[] = [];
+  const end = () => {
+    over = true;
+    queue.length = 0;
+    w.terminate();
+  };
+  const handle = (m: WorkerResponse) => {
+    switch (m.type) {
+      case 'progress':
+        h.progress?.(m);
+        break;
+      case 'partial':
+        h.partial?.(m.snapshot);
+        break;
+      case 'result':
+        performance.mark('tl:result');
+        head = m.head;
+        packets = m.columns ? PacketTable.fromColumns(m.columns) : null;
+        lanes = m.lanes;
+        span = m.span;
+        break;
+      case 'items':
+      case 'frames':
+        parts.add(m);
+        partCount++;
+        break;
+      case 'done': {
+        performance.mark('tl:worker-done');
+        end();
+        if (!head) {
+          h.error('The analysis worker sent no result');
+          return;
+        }
+        const trace = parts.finish(head, packets);
+        parts = new ResultAssembler();
+        performance.mark('tl:trace');
+        const hook = testHook();
+        if (hook) {
+          hook.result = { trace, lanes, span };
+          hook.parts = partCount;
+        }
+        h.done({ trace, lanes, span });
+        break;
+      }
+      case 'error':
+        end();
+        h.error(m.message);
+        break;
+    }
+  };
+  // The trace's parts arrive about as fast as the page can deserialize them, each message in its
+  // own 5-30 ms task; run as they come, those tasks left rendering one frame per 100 ms (Chromium's
+  // rendering-starvation limit; seen in a Chrome trace). So messages are queued, and read (reading
+  // `ev.data` is what deserializes) at most SLICE_MS at a time right after a frame.
+  let scheduled = false;
+  const pump = () => {
+    const t0 = performance.now();
+    try {
+      while (!over && queue.length && performance.now() - t0 < SLICE_MS) handle(queue.shift()!.data);
+    } catch (e) {
+      // A malformed part (a bug): fail the analysis rather than wait for a trace that cannot come.
+      end();
+      h.error(`Could not assemble the analysis result: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (!over && queue.length) afterNextFrame(pump);
+    else scheduled = false;
+  };
+  w.onmessage = (ev: MessageEvent<WorkerResponse>) => {
+    if (over) return;
+    queue.push(ev);
+    if (!scheduled) {
+      scheduled = true;
+      afterNextFrame(pump);
+    }
+  };
+  w.onerror = (e) => {
+    if (over) return;
+    end();
+    h.error(e.message || 'The analysis worker failed');
+  };
+  w.postMessage({ ...req, ...testHook()?.worker });
+  return end;
+}
+
+/** Analyzes a file in the worker; resolves with the Trace (packet columns attached). */
+export function analyzeFileInWorker(
+  file: File,
+  options?: WorkerRequest['options'],
+  onProgress?: (bytes: number, total: number) => void,
+): Promise<Trace> {
+  return new Promise((resolve, reject) => {
+    startAnalysis(
+      { file, keylog: null, options },
+      {
+        progress: (p) => onProgress?.(p.bytes, p.total),
+        done: (r) => resolve(r.trace),
+        error: (message) => reject(new Error(message)),
+      },
+    );
+  });
+}

@@ -1,0 +1,59 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { DIR_C2S, PacketTable } from './packets';
+
+type Transferable = ArrayBuffer & { transfer?: (n: number) => ArrayBuffer };
+const proto = ArrayBuffer.prototype as Transferable;
+const native = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'transfer');
+
+function fill(p: PacketTable, n: number): void {
+  for (let k = 0; k < n; k++) {
+    const i = p.add(k / 1000, 24 + k * 80, 60 + (k % 7), 60 + (k % 7), k % 3, 1);
+    p.conn[i] = k % 11;
+    p.dir[i] = DIR_C2S;
+    p.payloadLen[i] = k;
+  }
+}
+
+function check(p: PacketTable, n: number): void {
+  expect(p.length).toBe(n);
+  for (let k = 0; k < n; k += 97) {
+    expect(p.time[k]).toBe(k / 1000);
+    expect(p.fileOffset[k]).toBe(24 + k * 80);
+    expect(p.caplen[k]).toBe(60 + (k % 7));
+    expect(p.iface[k]).toBe(k % 3);
+    expect(p.conn[k]).toBe(k % 11);
+    expect(p.payloadLen[k]).toBe(k);
+  }
+}
+
+describe('PacketTable growth', () => {
+  afterEach(() => {
+    if (native) Object.defineProperty(ArrayBuffer.prototype, 'transfer', native);
+    else delete proto.transfer;
+  });
+
+  it('keeps every value across doublings (copying)', () => {
+    delete proto.transfer;
+    const p = new PacketTable();
+    fill(p, 5000);
+    check(p, 5000);
+  });
+
+  it('hands the old memory over where ArrayBuffer.prototype.transfer exists', () => {
+    // Node 20 has no transfer(): an equivalent that detaches the old buffer, as engines do.
+    Object.defineProperty(ArrayBuffer.prototype, 'transfer', {
+      configurable: true,
+      value(this: ArrayBuffer, n: number): ArrayBuffer {
+        const out = new ArrayBuffer(n);
+        new Uint8Array(out).set(new Uint8Array(this, 0, Math.min(n, this.byteLength)));
+        structuredClone(this, { transfer: [this] });
+        return out;
+      },
+    });
+    const p = new PacketTable();
+    const first = p.time;
+    fill(p, 5000);
+    check(p, 5000);
+    expect(first.byteLength).toBe(0); // detached: its memory went to the grown column
+  });
+});
