@@ -21,13 +21,11 @@ function inputsUnder(dir: string, depth = 0): string[] {
 }
 
 function analyze(file: string): Trace | null {
-  const keys = file.replace(/\.pcap$/, '.keys');
-  const keylog =
-    keys !== file && existsSync(keys)
-      ? readFileSync(keys, 'utf8')
-      : existsSync(file.replace(/\.pcap$/, '.keylog'))
-        ? readFileSync(file.replace(/\.pcap$/, '.keylog'), 'utf8')
-        : undefined;
+  // TLS samples keep their key log beside the capture, as NAME.keys or NAME.keylog.
+  const keyFile = ['.keys', '.keylog']
+    .map((ext) => file.replace(/\.pcap$/, ext))
+    .find((f) => f !== file && existsSync(f));
+  const keylog = keyFile ? readFileSync(keyFile, 'utf8') : undefined;
   const bytes = new Uint8Array(readFileSync(file));
   const a = new Analyzer({ name: path.basename(file), size: bytes.length, keylog });
   try {

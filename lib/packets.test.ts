@@ -56,4 +56,17 @@ describe('PacketTable growth', () => {
     check(p, 5000);
     expect(first.byteLength).toBe(0); // detached: its memory went to the grown column
   });
+
+  it('columnViews share the table memory, toColumns copies; both round-trip through fromColumns', () => {
+    const p = new PacketTable();
+    fill(p, 3000);
+    const views = p.columnViews();
+    const copies = p.toColumns();
+    expect(views.time.length).toBe(3000);
+    expect(copies.conn.length).toBe(3000);
+    p.payloadLen[5] = 999;
+    expect(views.payloadLen[5]).toBe(999);
+    expect(copies.payloadLen[5]).toBe(5);
+    check(PacketTable.fromColumns(p.toColumns()), 3000);
+  });
 });

@@ -119,25 +119,39 @@ export class PacketTable {
     this.linkType = g(this.linkType);
   }
 
-  /** Columns trimmed to `length`, for structured cloning / transfer to another thread. */
-  toColumns(): PacketColumns {
+  /**
+   * The columns cut to `length` as views of the table's own arrays (no copy): to transfer their
+   * buffers to another thread when the table is done. The views share memory with the table.
+   */
+  columnViews(): PacketColumns {
     const n = this.length;
     return {
       length: n,
-      time: this.time.slice(0, n),
-      fileOffset: this.fileOffset.slice(0, n),
-      caplen: this.caplen.slice(0, n),
-      origLen: this.origLen.slice(0, n),
-      conn: this.conn.slice(0, n),
-      dir: this.dir.slice(0, n),
-      tcpFlags: this.tcpFlags.slice(0, n),
-      analysis: this.analysis.slice(0, n),
-      payloadLen: this.payloadLen.slice(0, n),
-      ttl: this.ttl.slice(0, n),
-      l4: this.l4.slice(0, n),
-      iface: this.iface.slice(0, n),
-      linkType: this.linkType.slice(0, n),
+      time: this.time.subarray(0, n),
+      fileOffset: this.fileOffset.subarray(0, n),
+      caplen: this.caplen.subarray(0, n),
+      origLen: this.origLen.subarray(0, n),
+      conn: this.conn.subarray(0, n),
+      dir: this.dir.subarray(0, n),
+      tcpFlags: this.tcpFlags.subarray(0, n),
+      analysis: this.analysis.subarray(0, n),
+      payloadLen: this.payloadLen.subarray(0, n),
+      ttl: this.ttl.subarray(0, n),
+      l4: this.l4.subarray(0, n),
+      iface: this.iface.subarray(0, n),
+      linkType: this.linkType.subarray(0, n),
     };
+  }
+
+  /** Columns trimmed to `length`, copied: independent of the table (storage, structured clone). */
+  toColumns(): PacketColumns {
+    const v = this.columnViews();
+    const out: Record<string, unknown> = { length: v.length };
+    for (const k of Object.keys(v) as (keyof PacketColumns)[]) {
+      const col = v[k];
+      if (typeof col !== 'number') out[k] = col.slice();
+    }
+    return out as unknown as PacketColumns;
   }
 
   static fromColumns(c: PacketColumns): PacketTable {

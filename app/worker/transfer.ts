@@ -33,30 +33,14 @@ export function weigh(v: unknown): number {
 }
 
 /**
- * The table's columns as views of its own arrays, cut to `length`, to be transferred with their
- * buffers. `PacketTable.toColumns()` copies each column first: with the table still alive that is
- * 42 more bytes a packet at the worker's peak (42 MB for a capture of a million packets); views
- * cost nothing, and the page gets the table's spare capacity with the buffers (under 2x, since the
+ * The table's columns as views of its own arrays (`PacketTable.columnViews`), with the buffers to
+ * transfer. `toColumns()` copies each column first: with the table still alive that is 42 more
+ * bytes a packet at the worker's peak (42 MB for a capture of a million packets); views cost
+ * nothing, and the page gets the table's spare capacity with the buffers (under 2x, since the
  * table doubles as it grows).
  */
 export function columnViews(p: PacketTable): { columns: PacketColumns; buffers: ArrayBuffer[] } {
-  const n = p.length;
-  const columns: PacketColumns = {
-    length: n,
-    time: p.time.subarray(0, n),
-    fileOffset: p.fileOffset.subarray(0, n),
-    caplen: p.caplen.subarray(0, n),
-    origLen: p.origLen.subarray(0, n),
-    conn: p.conn.subarray(0, n),
-    dir: p.dir.subarray(0, n),
-    tcpFlags: p.tcpFlags.subarray(0, n),
-    analysis: p.analysis.subarray(0, n),
-    payloadLen: p.payloadLen.subarray(0, n),
-    ttl: p.ttl.subarray(0, n),
-    l4: p.l4.subarray(0, n),
-    iface: p.iface.subarray(0, n),
-    linkType: p.linkType.subarray(0, n),
-  };
+  const columns = p.columnViews();
   const buffers = new Set<ArrayBuffer>();
   for (const v of Object.values(columns)) if (ArrayBuffer.isView(v)) buffers.add(v.buffer as ArrayBuffer);
   return { columns, buffers: [...buffers] };
