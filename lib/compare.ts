@@ -5,6 +5,7 @@
  * that differ in every run. Output follows shared/contracts/trace-json.md ("tracelens compare").
  */
 import type { Connection, Finding, H2Stream, Http1Exchange, InputInfo, Trace } from './trace';
+import { K } from './findings/kinds';
 
 export interface Difference {
   what: string;
@@ -67,7 +68,7 @@ function firstRequest(t: Trace, c: Connection): string | null {
 
 /** Median spacing of a connection's keep-alives in seconds, or null when none were sent. */
 export function keepaliveInterval(t: Trace, c: Connection): number | null {
-  const f = t.findings.find((x) => x.kind === 'tcp.keepalive-present' && x.connection === c.id);
+  const f = t.findings.find((x) => x.kind === K.keepalivePresent && x.connection === c.id);
   const v = f?.details?.intervalS;
   if (typeof v === 'number') return v;
   if (!t.packets) return null;
@@ -253,8 +254,8 @@ function findingKey(f: Finding, connMap: Map<string, string>): string {
 function describeConnection(t: Trace, c: Connection): string {
   const parts: string[] = [];
   const fs = t.findings.filter((f) => f.connection === c.id && f.severity !== 'info');
-  const rstIdle = fs.find((f) => f.kind === 'tcp.rst-after-idle');
-  const idle = fs.find((f) => f.kind === 'tcp.idle-gap-no-keepalive');
+  const rstIdle = fs.find((f) => f.kind === K.rstAfterIdle);
+  const idle = fs.find((f) => f.kind === K.idleGapNoKeepalive);
   if (rstIdle) {
     const idleS = (rstIdle.details as Record<string, unknown>).idleS;
     parts.push(
@@ -266,13 +267,13 @@ function describeConnection(t: Trace, c: Connection): string {
   if (kaSent) parts.push(ka !== null ? `keep-alive every ${round(ka, 1)} s` : 'keep-alive sent');
   else if (rstIdle || idle) parts.push('no keep-alives');
   if (!rstIdle && c.end !== 'reset' && kaSent) parts.push('connection survived');
-  const cut = fs.find((f) => f.kind === 'tcp.deadline-cut');
+  const cut = fs.find((f) => f.kind === K.deadlineCut);
   if (cut) {
     const off = (cut.details as Record<string, unknown>).offsetS;
     parts.push(`cut ${typeof off === 'number' ? round(off, 1) : '?'} s after the request began`);
   }
   for (const f of fs) {
-    if (['tcp.rst-after-idle', 'tcp.idle-gap-no-keepalive', 'tcp.deadline-cut'].includes(f.kind)) continue;
+    if (f.kind === K.rstAfterIdle || f.kind === K.idleGapNoKeepalive || f.kind === K.deadlineCut) continue;
     parts.push(f.title.charAt(0).toLowerCase() + f.title.slice(1));
   }
   if (parts.length === 0) parts.push(endWords(c));

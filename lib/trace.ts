@@ -7,6 +7,7 @@
  * log-line numbers are 1-based, as Wireshark numbers packets.
  */
 import type { PacketTable } from './packets';
+import type { FindingKind } from './findings/kinds';
 
 export const TOOL_VERSION = '0.1.0';
 
@@ -273,7 +274,7 @@ export interface H2ConnectionInfo {
 }
 
 export interface H2Violation {
-  kind: string; // a finding kind, e.g. "h2.flow-control-violation"
+  kind: FindingKind;
   stream: number | null;
   frames: number[];
   tS: number;
@@ -327,7 +328,8 @@ export interface EvidenceRef {
 }
 
 export interface Finding {
-  kind: string;
+  /** Registered in lib/findings/kinds.ts. */
+  kind: FindingKind;
   severity: Severity;
   title: string;
   explanation: string;

@@ -1,5 +1,6 @@
 import type { PacketTable } from '@/lib/packets';
 import type { Connection, Finding } from '@/lib/trace';
+import { K } from '@/lib/findings/kinds';
 
 export const MAX_POINTS = 200;
 
@@ -79,7 +80,7 @@ export function connectionCounts(
     }
   }
   const leak = findings.find(
-    (f) => f.kind === 'tcp.half-close-leak' && f.connection === null && Array.isArray(f.details.series),
+    (f) => f.kind === K.halfCloseLeak && f.connection === null && Array.isArray(f.details.series),
   );
   const series = leak ? (leak.details.series as unknown[]).filter(isPair) : null;
   const out: ConnCountPoint[] = [];

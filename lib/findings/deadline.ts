@@ -27,6 +27,7 @@ import {
   type PacketRow,
 } from './common';
 import { at, connName, dur, durShort, fig, list, other, plural, sender, side, trim } from './text';
+import { K } from './kinds';
 
 export const MIN_OFFSET_S = 0.5;
 export const FLOW_GAP_S = 1.0;
@@ -257,7 +258,7 @@ function afterIdle(c: Connection, close: NonNullable<ReturnType<typeof firstClos
 
 export const detector: Detector = {
   id: 'deadline',
-  kinds: ['tcp.deadline-cut'],
+  kinds: [K.deadlineCut],
   detect(trace: Trace, opts: AnalysisOptions): Finding[] {
     if (!hasTcp(trace)) return [];
     let rowsByConn: ConnectionPackets | null = null;
@@ -327,7 +328,7 @@ export const detector: Detector = {
           : `Usual suspects on the client side (${k.c.client}): a client timeout or deadline (HTTP client Timeout, gRPC deadline, curl --max-time, ` +
             `an SDK's request timeout) that gave up while the transfer was still running.`;
       out.push({
-        kind: 'tcp.deadline-cut',
+        kind: K.deadlineCut,
         severity: 'error',
         title: `Transfer cut by the ${by} ${durShort(k.offsetS)} after ${from}${peers.length ? ` (same offset on ${plural(peers.length + 1, 'connection')})` : ''}`,
         explanation:

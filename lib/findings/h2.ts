@@ -15,6 +15,7 @@ import type { AnalysisOptions, Connection, Dir, Finding, H2Frame, H2Stream, Trac
 import type { Detector } from './types';
 import { frameIndex, headerValue } from './common';
 import { at, cap, connName, dur, sender, side } from './text';
+import { K, type FindingKind } from './kinds';
 
 export const H2_ERROR_NAMES: Record<number, string> = {
   0: 'NO_ERROR',
@@ -62,67 +63,66 @@ export function errorMeaning(code: number): string {
 }
 
 /** The rule book (shared/reference/h2-rules.md), per violation kind: title and rule text. */
-export const H2_RULES: Record<
-  string,
-  { severity: 'error' | 'warning'; title: string; rule: string; matters: string }
+export const H2_RULES: Partial<
+  Record<FindingKind, { severity: 'error' | 'warning'; title: string; rule: string; matters: string }>
 > = {
-  'h2.frame-on-closed-stream': {
+  [K.frameOnClosedStream]: {
     severity: 'error',
     title: 'Frame sent on a closed stream',
     rule: 'RFC 9113 §5.1: once a stream is closed (END_STREAM both ways, or RST_STREAM sent/received) only PRIORITY may be sent on it; a receiver treats DATA/HEADERS on it as a STREAM_CLOSED error (a short grace after RST_STREAM is allowed for frames already in flight).',
     matters:
       'The receiver will reset the stream or the whole connection; often a server that keeps writing a response after the client cancelled it.',
   },
-  'h2.headers-after-end-stream': {
+  [K.headersAfterEndStream]: {
     severity: 'error',
     title: 'HEADERS/DATA after the sender ended the stream',
     rule: 'RFC 9113 §5.1 (half-closed) and §8.1: after a sender set END_STREAM it may send only WINDOW_UPDATE, PRIORITY and RST_STREAM on that stream; a second HEADERS after trailers is malformed.',
     matters:
       'The peer answers with a stream or connection PROTOCOL_ERROR; the response is lost or duplicated. Usually a server that writes headers twice or a proxy that re-sends them.',
   },
-  'h2.stream-id-regression': {
+  [K.streamIdRegression]: {
     severity: 'error',
     title: 'Stream id not greater than earlier ones (or wrong parity)',
     rule: 'RFC 9113 §5.1.1: a new stream id must be greater than every id the same side opened or reserved; clients use odd ids, servers even; a violation is a connection PROTOCOL_ERROR.',
     matters:
       'A conforming peer closes the connection; a lenient one silently ignores the request, which then hangs until a timeout.',
   },
-  'h2.settings-unacked': {
+  [K.settingsUnacked]: {
     severity: 'warning',
     title: 'SETTINGS never acknowledged',
     rule: 'RFC 9113 §6.5.3: every SETTINGS without ACK must be answered with a SETTINGS ACK; the sender may end the connection with SETTINGS_TIMEOUT.',
     matters:
       'The sender cannot rely on its settings (window size, concurrency, header table size) being in force; clients like Go and nghttp2 close the connection after a timeout.',
   },
-  'h2.ping-unacked': {
+  [K.pingUnacked]: {
     severity: 'warning',
     title: 'PING never acknowledged',
     rule: 'RFC 9113 §6.7: a PING without ACK must be answered, as soon as possible, with a PING ACK carrying the same 8-byte payload.',
     matters:
       'Keep-alive and health checks based on PING (gRPC keepalive, Go ReadIdleTimeout) will declare the connection dead and close it, failing in-flight requests.',
   },
-  'h2.flow-control-violation': {
+  [K.flowControlViolation]: {
     severity: 'error',
     title: 'Flow-control window exceeded',
     rule: "RFC 9113 §6.9.1: a sender must not send DATA beyond the receiver's window (per stream and per connection; starts at SETTINGS_INITIAL_WINDOW_SIZE, 65535 until changed, grows only by WINDOW_UPDATE); no window may exceed 2^31-1 and a WINDOW_UPDATE of 0 is an error.",
     matters:
       'The receiver resets the stream or connection with FLOW_CONTROL_ERROR; typically an implementation that ignores a reduced INITIAL_WINDOW_SIZE.',
   },
-  'h2.frame-size-error': {
+  [K.frameSizeError]: {
     severity: 'error',
     title: 'Frame larger than the peer allows',
     rule: 'RFC 9113 §4.2: a frame whose length exceeds SETTINGS_MAX_FRAME_SIZE (16384 until the receiver raises it) is a FRAME_SIZE_ERROR; on HEADERS, SETTINGS or stream 0 it is a connection error.',
     matters:
       "The receiver resets the stream or closes the connection; typically a sender that ignores the peer's SETTINGS or a proxy that re-frames without checking.",
   },
-  'h2.continuation-interleaved': {
+  [K.continuationInterleaved]: {
     severity: 'error',
     title: 'Header block interrupted (CONTINUATION expected)',
     rule: 'RFC 9113 §6.10: a HEADERS or PUSH_PROMISE without END_HEADERS must be followed directly by CONTINUATION frames of the same stream, with no other frame in between; anything else is a connection PROTOCOL_ERROR.',
     matters:
       'The receiver cannot decode the header block and closes the connection, failing every stream on it.',
   },
-  'h2.goaway-then-new-stream': {
+  [K.goawayThenNewStream]: {
     severity: 'error',
     title: 'New stream opened after GOAWAY',
     rule: 'RFC 9113 §6.8: after receiving GOAWAY a sender must not open new streams on that connection; streams above the last-stream-id were not processed and may be retried elsewhere.',
@@ -175,7 +175,7 @@ function emptyDataEnd(s: H2Stream, c: Connection | undefined): Finding | null {
   if (resp.some((f) => isHeaders(f) && f.number > h.number)) return null;
   const dataBytes = s.dataBytes.s2c;
   return {
-    kind: 'h2.empty-data-end-stream',
+    kind: K.emptyDataEndStream,
     severity: 'warning',
     title: `gRPC response on stream ${s.id} ended with an empty DATA frame instead of trailers`,
     explanation:
@@ -229,7 +229,7 @@ function trailersMissing(s: H2Stream, c: Connection | undefined): Finding | null
   if (evidence.length === 0) return null;
   const endS = endF?.tS ?? s.endS;
   return {
-    kind: 'grpc.trailers-missing',
+    kind: K.trailersMissing,
     severity: 'error',
     title: `gRPC call on stream ${s.id} ended without grpc-status`,
     explanation:
@@ -258,11 +258,11 @@ function trailersMissing(s: H2Stream, c: Connection | undefined): Finding | null
 export const detector: Detector = {
   id: 'h2',
   kinds: [
-    'h2.empty-data-end-stream',
-    'grpc.trailers-missing',
-    ...Object.keys(H2_RULES),
-    'h2.rst-stream',
-    'h2.goaway-error',
+    K.emptyDataEndStream,
+    K.trailersMissing,
+    ...(Object.keys(H2_RULES) as FindingKind[]),
+    K.rstStream,
+    K.goawayError,
   ],
   detect(trace: Trace, _opts: AnalysisOptions): Finding[] {
     const out: Finding[] = [];
@@ -276,7 +276,7 @@ export const detector: Detector = {
         const code = f.info?.errorCode ?? (s.reset?.frame === f.number ? s.reset.errorCode : 0);
         const name = f.info?.errorName ?? errorName(code);
         out.push({
-          kind: 'h2.rst-stream',
+          kind: K.rstStream,
           severity: 'info',
           title: `Stream ${s.id} reset by the ${f.dir === 'c2s' ? 'client' : 'server'} with ${name}`,
           explanation:
@@ -344,7 +344,7 @@ export const detector: Detector = {
         const cause = vfs.find((x) => {
           if (x.v.tS > g.tS + 0.001 || x.senders.length === 0) return false;
           // Unacked SETTINGS/PING: the sender complains; other violations: the peer complains.
-          const selfComplains = x.v.kind === 'h2.settings-unacked' || x.v.kind === 'h2.ping-unacked';
+          const selfComplains = x.v.kind === K.settingsUnacked || x.v.kind === K.pingUnacked;
           return selfComplains ? x.senders.includes(g.by) : !x.senders.includes(g.by);
         });
         if (cause) {
@@ -364,7 +364,7 @@ export const detector: Detector = {
               `Fix: raise the client's keepalive time (e.g. ≥ 5 min, or ≥ the server's MinTime) or relax the server's enforcement policy to match.`
             : '';
         out.push({
-          kind: 'h2.goaway-error',
+          kind: K.goawayError,
           severity: 'warning',
           title: `GOAWAY ${name} from the ${g.by === 'c2s' ? 'client' : 'server'} at ${at(g.tS)}${debug ? ` ("${debug.slice(0, 40)}")` : ''}`,
           explanation:

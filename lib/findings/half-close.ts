@@ -15,6 +15,7 @@ import type { Detector } from './types';
 import { A_KEEP_ALIVE } from '../packets';
 import { captureEnd, hasTcp, packetsByConnection } from './common';
 import { at, cap, connName, dur, durShort, fig, list, other, plural, sender, side } from './text';
+import { K } from './kinds';
 
 export const AGGREGATE_MIN = 3;
 export const BUSY_GRACE_S = 1;
@@ -35,7 +36,7 @@ const FIX =
 
 export const detector: Detector = {
   id: 'half-close',
-  kinds: ['tcp.half-close-leak'],
+  kinds: [K.halfCloseLeak],
   detect(trace: Trace, opts: AnalysisOptions): Finding[] {
     if (!hasTcp(trace)) return [];
     const thr = opts.halfCloseThresholdS;
@@ -115,7 +116,7 @@ export const detector: Detector = {
           ? `${sender(c, l.finDir)} closed its side (FIN) at ${at(l.finS)}, but ${sender(c, silent)} only closed ${dur(l.heldS)} later, at ${at(l.closedS)}`
           : `${sender(c, l.finDir)} closed its side (FIN) at ${at(l.finS)}, and ${sender(c, silent)} never closed its side: the connection was still half-closed when the capture ended ${dur(l.heldS)} later`;
       out.push({
-        kind: 'tcp.half-close-leak',
+        kind: K.halfCloseLeak,
         severity: 'warning',
         title:
           l.closedS != null
@@ -170,7 +171,7 @@ export const detector: Detector = {
       const stillOpen = leaks.filter((l) => l.closedS == null).length;
       const firstS = Math.min(...leaks.map((l) => l.finS));
       out.push({
-        kind: 'tcp.half-close-leak',
+        kind: K.halfCloseLeak,
         severity: 'warning',
         title: `${leaks.length} connections left half-closed (CLOSE_WAIT leak), up to ${peak} at once`,
         explanation:

@@ -12,6 +12,7 @@ import type { AnalysisOptions, Connection, Finding, Http1Exchange, Trace } from 
 import type { Detector } from './types';
 import { captureEnd, endpointKey, firstClose, hasTcp } from './common';
 import { at, connName, dur, durShort, fig, list, plural, sender } from './text';
+import { K } from './kinds';
 
 interface Shape {
   status: number | null;
@@ -95,7 +96,7 @@ function unanswered(trace: Trace, conns: Map<string, Connection>, opts: Analysis
     const cname = c ? connName(c) : `connection ${x.connection}`;
     const others = orphans.filter((o) => o.connection !== x.connection);
     out.push({
-      kind: 'http1.unanswered-request',
+      kind: K.unansweredRequest,
       severity: 'error',
       title: `${reqLabel(x)} got no response (${endedBy === 'capture' ? 'capture ended' : 'connection closed'} after ${durShort(endS - reqS)})`,
       explanation:
@@ -153,7 +154,7 @@ function mismatches(trace: Trace, conns: Map<string, Connection>): Finding[] {
         o.connection !== x.connection && o.request && !o.response && (o.requestS ?? 0) <= x.response!.startS,
     );
     out.push({
-      kind: 'http1.response-mismatch',
+      kind: K.responseMismatch,
       severity: 'error',
       title: `Response ${x.status ?? ''} arrived with no request outstanding`.replace('  ', ' '),
       explanation:
@@ -233,7 +234,7 @@ function mismatches(trace: Trace, conns: Map<string, Connection>): Finding[] {
         evidence.push({ packet: x.response.packets[0], note: `response shaped like ${match}` });
       if (evidence.length === 0) continue;
       out.push({
-        kind: 'http1.response-mismatch',
+        kind: K.responseMismatch,
         severity: 'error',
         title: `${reqLabel(x)} was answered with a ${match} response`,
         explanation:
@@ -263,7 +264,7 @@ function mismatches(trace: Trace, conns: Map<string, Connection>): Finding[] {
 
 export const detector: Detector = {
   id: 'http1',
-  kinds: ['http1.unanswered-request', 'http1.response-mismatch'],
+  kinds: [K.unansweredRequest, K.responseMismatch],
   detect(trace: Trace, opts: AnalysisOptions): Finding[] {
     if (trace.exchanges.length === 0) return [];
     const conns = new Map(trace.connections.map((c) => [c.id, c]));

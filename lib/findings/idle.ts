@@ -24,6 +24,7 @@ import {
 } from './common';
 import { at, cap, connName, dur, durShort, fig, list, other, sender, side } from './text';
 import { DIR_C2S } from '../packets';
+import { K } from './kinds';
 
 /** An RST this soon after the first packet that ended a silence "answers" it. */
 export const RST_ANSWER_WINDOW_S = 1.0;
@@ -83,7 +84,7 @@ function idleGapFinding(c: Connection, g: IdleGap): Finding {
   if (g.toPacket != null)
     evidence.push({ packet: g.toPacket, note: `first packet after ${durShort(g.durationS)} of silence` });
   return {
-    kind: 'tcp.idle-gap-no-keepalive',
+    kind: K.idleGapNoKeepalive,
     severity: 'warning',
     title: g.untilCaptureEnd
       ? `Connection silent for ${durShort(g.durationS)} without keep-alives (still silent at capture end)`
@@ -200,7 +201,7 @@ function rstAfterIdleFindings(trace: Trace, c: Connection, thr: number): Finding
       `${cap(what)}${kaNote} ${origin.words} Why it matters: the application sees ECONNRESET ("connection reset by peer") on a request it believes is fine, ` +
       `and pooled connections fail on first reuse after a quiet period. ${usual} ${timeoutSentence(silence)} ${keepaliveFix()}`;
     out.push({
-      kind: 'tcp.rst-after-idle',
+      kind: K.rstAfterIdle,
       severity: 'error',
       title:
         mode === 'alone'
@@ -278,7 +279,7 @@ function keepaliveFinding(trace: Trace, c: Connection, rows: PacketRow[]): Findi
         : ` An interval of ${dur(intervalS)} is longer than the default idle timeout of ${list(over.map((t) => `${t.where} (${t.defaultS} s)`))}: those would still forget the flow between probes; shorten the interval.`;
   }
   return {
-    kind: 'tcp.keepalive-present',
+    kind: K.keepalivePresent,
     severity: 'info',
     title:
       intervalS != null ? `TCP keep-alives every ${durShort(intervalS)}` : `TCP keep-alives seen (${total})`,
@@ -305,7 +306,7 @@ function keepaliveFinding(trace: Trace, c: Connection, rows: PacketRow[]): Findi
 
 export const detector: Detector = {
   id: 'idle',
-  kinds: ['tcp.idle-gap-no-keepalive', 'tcp.rst-after-idle', 'tcp.keepalive-present'],
+  kinds: [K.idleGapNoKeepalive, K.rstAfterIdle, K.keepalivePresent],
   detect(trace: Trace, opts: AnalysisOptions): Finding[] {
     if (!hasTcp(trace)) return [];
     const thr = opts.idleThresholdS;

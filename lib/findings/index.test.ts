@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Finding } from '../trace';
+import { K, type FindingKind } from './kinds';
 import { DEFAULT_OPTIONS } from '../trace';
 import { DETECTORS, runDetectors, sortFindings } from './index';
 import { buildTrace, handshake } from './testing';
 
-const f = (kind: string, severity: Finding['severity'], startS: number): Finding => ({
+const f = (kind: FindingKind, severity: Finding['severity'], startS: number): Finding => ({
   kind,
   severity,
   title: kind,
@@ -42,14 +43,14 @@ describe('registry', () => {
 
   it('sorts by severity, then time, stably', () => {
     const xs = [
-      f('a', 'info', 0),
-      f('b', 'warning', 5),
-      f('c', 'error', 9),
-      f('d', 'warning', 1),
-      f('e', 'error', 9),
-      f('g', 'error', 2),
+      { ...f(K.rstStream, 'info', 0), title: 'a' },
+      { ...f(K.goawayError, 'warning', 5), title: 'b' },
+      { ...f(K.deadlineCut, 'error', 9), title: 'c' },
+      { ...f(K.slowResponse, 'warning', 1), title: 'd' },
+      { ...f(K.deadlineCut, 'error', 9), title: 'e' },
+      { ...f(K.rstAfterIdle, 'error', 2), title: 'g' },
     ];
-    expect(sortFindings(xs).map((x) => x.kind)).toEqual(['g', 'c', 'e', 'd', 'b', 'a']);
+    expect(sortFindings(xs).map((x) => x.title)).toEqual(['g', 'c', 'e', 'd', 'b', 'a']);
   });
 
   it('a healthy connection yields nothing', () => {

@@ -32,6 +32,7 @@ import {
   type PacketRow,
 } from './common';
 import { at, cap, connName, dur, durShort, fig, list, pct, sender, side, trim } from './text';
+import { K } from './kinds';
 
 export const BURST_COUNT = 3;
 export const BURST_WINDOW_S = 1;
@@ -49,7 +50,7 @@ function refused(c: Connection, rows: PacketRow[]): Finding | null {
   if (rows.some((r) => r.dir === 'c2s' && r.len > 0)) return null; // data flowed: not a refused connect
   const after = rst.t - syns[0].t;
   return {
-    kind: 'tcp.connection-refused',
+    kind: K.connectionRefused,
     severity: 'error',
     title: `Connection to ${c.server} refused (SYN answered by RST after ${durShort(after)})`,
     explanation:
@@ -79,7 +80,7 @@ function connectTimeout(c: Connection, rows: PacketRow[], end: number): Finding 
   const span = syns[syns.length - 1].t - syns[0].t;
   const offsets = syns.slice(1).map((s) => trim(s.t - syns[0].t, 2) + ' s');
   return {
-    kind: 'tcp.connect-timeout',
+    kind: K.connectTimeout,
     severity: 'error',
     title: `Connection to ${c.server} never answered (${syns.length} SYNs over ${durShort(span)})`,
     explanation:
@@ -131,7 +132,7 @@ function retransBurst(c: Connection, rows: PacketRow[]): Finding[] {
     const w = rtx.slice(best.i, best.j + 1);
     const fast = rtx.filter((r) => r.analysis & A_FAST_RETRANSMISSION).length;
     out.push({
-      kind: 'tcp.retransmission-burst',
+      kind: K.retransmissionBurst,
       severity: 'warning',
       title: `${w.length} retransmissions within ${durShort(Math.max(w[w.length - 1].t - w[0].t, 0.001))} from the ${dir === 'c2s' ? 'client' : 'server'} (${pct(ratio)} of its segments)`,
       explanation:
@@ -198,7 +199,7 @@ function zeroWindow(c: Connection, rows: PacketRow[], end: number): Finding[] {
       evidence.push({ packet: p.n, note: `zero-window probe from ${side(dir === 'c2s' ? 's2c' : 'c2s')}` });
     evidence.sort((a, b) => (a.packet ?? 0) - (b.packet ?? 0));
     out.push({
-      kind: 'tcp.zero-window-stall',
+      kind: K.zeroWindowStall,
       severity: 'warning',
       title: `The ${dir === 'c2s' ? 'client' : 'server'} stopped reading: zero window for ${durShort(longest)}${episodes.length > 1 ? ` (${episodes.length} times)` : ''}`,
       explanation:
@@ -313,7 +314,7 @@ function slowResponses(trace: Trace, opts: AnalysisOptions): Finding[] {
       const evidence = x.evidence();
       if (evidence.length === 0) continue;
       out.push({
-        kind: 'http.slow-response',
+        kind: K.slowResponse,
         severity: 'warning',
         title: `${x.label} took ${durShort(x.ttfb)} to first byte (${trim(x.ttfb / Math.max(med, 1e-6), 0)}x the usual ${durShort(med)})`,
         explanation:
@@ -343,11 +344,11 @@ function slowResponses(trace: Trace, opts: AnalysisOptions): Finding[] {
 export const detector: Detector = {
   id: 'tcp-health',
   kinds: [
-    'tcp.connection-refused',
-    'tcp.connect-timeout',
-    'tcp.retransmission-burst',
-    'tcp.zero-window-stall',
-    'http.slow-response',
+    K.connectionRefused,
+    K.connectTimeout,
+    K.retransmissionBurst,
+    K.zeroWindowStall,
+    K.slowResponse,
   ],
   detect(trace: Trace, opts: AnalysisOptions): Finding[] {
     const out: Finding[] = [];

@@ -27,6 +27,7 @@ import {
 } from './frames';
 import { HpackDecoder, HpackError, type HeaderList } from './hpack';
 import { GrpcMessageScanner, applyGrpcStatus, isGrpcContentType, newGrpcInfo } from './grpc';
+import { K, type FindingKind } from '../findings/kinds';
 
 const INITIAL_WINDOW = 65535;
 const MAX_WINDOW = 2 ** 31 - 1;
@@ -198,7 +199,7 @@ export class H2Session {
 
     if (length > this.maxFrameSize[dir]) {
       this.violation(
-        'h2.frame-size-error',
+        K.frameSizeError,
         streamId || null,
         [f.number],
         tS,
@@ -206,14 +207,14 @@ export class H2Session {
         { length, max: this.maxFrameSize[dir] },
       );
     } else if (f.info?.error && /length/.test(f.info.error)) {
-      this.violation('h2.frame-size-error', streamId || null, [f.number], tS, f.info.error, { length });
+      this.violation(K.frameSizeError, streamId || null, [f.number], tS, f.info.error, { length });
     }
 
     // §6.10: a header block's CONTINUATIONs follow it with nothing from the same sender between.
     const pend = this.pendingBlock[dir];
     if (pend && !(typeId === T.CONTINUATION && streamId === pend.streamId)) {
       this.violation(
-        'h2.continuation-interleaved',
+        K.continuationInterleaved,
         pend.streamId,
         [pend.firstFrame.number, f.number],
         tS,
@@ -222,7 +223,7 @@ export class H2Session {
       this.failBlock(dir, 'header block interrupted before END_HEADERS');
     } else if (!pend && typeId === T.CONTINUATION) {
       this.violation(
-        'h2.continuation-interleaved',
+        K.continuationInterleaved,
         streamId,
         [f.number],
         tS,
@@ -249,7 +250,7 @@ export class H2Session {
         const peerKeptSending = this.framesSent[peer] > p.peerFramesAtSend;
         if (!peerKeptSending && how !== 'closed') continue;
         this.violation(
-          'h2.settings-unacked',
+          K.settingsUnacked,
           null,
           [p.frame.number],
           p.frame.tS,
@@ -262,7 +263,7 @@ export class H2Session {
         const peerKeptSending = this.framesSent[peer] > p.peerFramesAtSend;
         if (!peerKeptSending && how !== 'closed') continue;
         this.violation(
-          'h2.ping-unacked',
+          K.pingUnacked,
           null,
           [p.frame.number],
           p.frame.tS,
@@ -308,7 +309,7 @@ export class H2Session {
           if (s.id === 4) {
             if (s.value > MAX_WINDOW)
               this.violation(
-                'h2.flow-control-violation',
+                K.flowControlViolation,
                 null,
                 [f.number],
                 tS,
@@ -356,7 +357,7 @@ export class H2Session {
         if (inc === undefined) break;
         if (inc === 0) {
           this.violation(
-            'h2.flow-control-violation',
+            K.flowControlViolation,
             null,
             [f.number],
             tS,
@@ -368,7 +369,7 @@ export class H2Session {
         this.connWindow[peer] += inc;
         if (this.connWindow[peer] > MAX_WINDOW)
           this.violation(
-            'h2.flow-control-violation',
+            K.flowControlViolation,
             null,
             [f.number],
             tS,
@@ -551,7 +552,7 @@ export class H2Session {
         const peer = other(dir);
         if (inc === 0) {
           this.violation(
-            'h2.flow-control-violation',
+            K.flowControlViolation,
             streamId,
             [f.number],
             tS,
@@ -563,7 +564,7 @@ export class H2Session {
         r.window[peer] += inc;
         if (r.window[peer] > MAX_WINDOW)
           this.violation(
-            'h2.flow-control-violation',
+            K.flowControlViolation,
             streamId,
             [f.number],
             tS,
@@ -584,7 +585,7 @@ export class H2Session {
       const inFlight = r.rst.by !== dir && f.tS - r.rst.tS <= this.rstGraceS();
       if (!inFlight)
         this.violation(
-          'h2.frame-on-closed-stream',
+          K.frameOnClosedStream,
           id,
           [s.reset?.frame ?? f.number, f.number],
           f.tS,
@@ -597,7 +598,7 @@ export class H2Session {
       const endFrame = lastEndStreamFrame(s, dir, f.number);
       const bothEnded = s.endStream[other(dir)];
       this.violation(
-        bothEnded ? 'h2.frame-on-closed-stream' : 'h2.headers-after-end-stream',
+        bothEnded ? K.frameOnClosedStream : K.headersAfterEndStream,
         id,
         endFrame ? [endFrame, f.number] : [f.number],
         f.tS,
@@ -610,7 +611,7 @@ export class H2Session {
       const initiator: Dir = id % 2 === 1 ? 'c2s' : 's2c';
       if (id < this.maxOpened[initiator])
         this.violation(
-          'h2.frame-on-closed-stream',
+          K.frameOnClosedStream,
           id,
           [f.number],
           f.tS,
@@ -633,7 +634,7 @@ export class H2Session {
       // A response on a stream we never saw opened: the capture missed the request.
       if (!this.opts.midstream && dir === 'c2s')
         this.violation(
-          'h2.stream-id-regression',
+          K.streamIdRegression,
           id,
           [f.number],
           f.tS,
@@ -647,7 +648,7 @@ export class H2Session {
     s.state = 'open';
     if (id <= this.maxOpened[dir] && !this.opts.midstream)
       this.violation(
-        'h2.stream-id-regression',
+        K.streamIdRegression,
         id,
         [f.number],
         f.tS,
@@ -658,7 +659,7 @@ export class H2Session {
     const g = this.goawayBy[other(dir)];
     if (g && id > g.lastStreamId)
       this.violation(
-        'h2.goaway-then-new-stream',
+        K.goawayThenNewStream,
         id,
         [g.frame, f.number],
         f.tS,
@@ -675,7 +676,7 @@ export class H2Session {
     if (r.window[dir] < 0 && !r.flowReported[dir]) {
       r.flowReported[dir] = true;
       this.violation(
-        'h2.flow-control-violation',
+        K.flowControlViolation,
         r.s.id,
         [f.number],
         f.tS,
@@ -686,7 +687,7 @@ export class H2Session {
     if (this.connWindow[dir] < 0 && !this.connFlowReported[dir]) {
       this.connFlowReported[dir] = true;
       this.violation(
-        'h2.flow-control-violation',
+        K.flowControlViolation,
         r.s.id,
         [f.number],
         f.tS,
@@ -855,7 +856,7 @@ export class H2Session {
   }
 
   private violation(
-    kind: string,
+    kind: FindingKind,
     stream: number | null,
     frames: number[],
     tS: number,
