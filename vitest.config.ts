@@ -4,7 +4,14 @@ import path from 'node:path';
 export default defineConfig({
   resolve: { alias: { '@': path.resolve(__dirname) } },
   test: {
-    include: ['lib/**/*.test.ts', 'cli/**/*.test.ts', 'tests/unit/**/*.test.ts', 'samples/**/*.test.ts', 'lab/**/*.test.ts'],
+    include: [
+      'lib/**/*.test.ts',
+      'cli/**/*.test.ts',
+      'tests/unit/**/*.test.ts',
+      'samples/**/*.test.ts',
+      'lab/**/*.test.ts',
+    ],
+    globalSetup: ['tests/corpus-notice.ts'],
     testTimeout: 60_000,
     pool: 'threads',
   },

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { main } from './tracelens';
-import { REAL_CAPTURES } from '../tests/shared';
+import { REAL_CAPTURES, itCorpus } from '../tests/shared';
 
 class Sink extends Writable {
   text = '';
@@ -25,7 +25,7 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
 const tmp = mkdtempSync(path.join(tmpdir(), 'tracelens-cli-'));
 
 describe('tracelens analyze', () => {
-  it('prints a readable report', async () => {
+  itCorpus('prints a readable report', async () => {
     const r = await run(['analyze', path.join(REAL_CAPTURES, 'zeek-http-pipelined-requests.pcap')]);
     expect(r.code).toBe(0);
     expect(r.err).toBe('');
@@ -35,7 +35,7 @@ describe('tracelens analyze', () => {
     expect(r.out).toMatch(/HTTP\/1\.x exchanges \(5\)/);
   });
 
-  it('prints the contract JSON with --json and echoes thresholds', async () => {
+  itCorpus('prints the contract JSON with --json and echoes thresholds', async () => {
     const r = await run([
       'analyze',
       path.join(REAL_CAPTURES, 'deepflow-client-keep-alive.pcap'),
@@ -87,7 +87,7 @@ describe('tracelens analyze', () => {
     expect(missing.err).toMatch(/cannot read .*ENOENT/);
   });
 
-  it('keeps the packets before a corrupt record, with a warning naming the byte offset', async () => {
+  itCorpus('keeps the packets before a corrupt record, with a warning naming the byte offset', async () => {
     const r = await run(['analyze', path.join(REAL_CAPTURES, 'suricata-fuzz-corrupt.pcap'), '--json']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { gzipSync } from 'fflate';
 import { Analyzer, analyzeBytes } from './analyze';
 import { stringifyTrace } from './json';
-import { REAL_CAPTURES, SAMPLES_DIR } from '../tests/shared';
+import { HAS_CORPUS, REAL_CAPTURES, SAMPLES_DIR } from '../tests/shared';
 
 function analyzeReusing(name: string, bytes: Uint8Array, chunk: number): string {
   const a = new Analyzer({ name, size: bytes.length });
@@ -29,8 +29,12 @@ const inputs: [string, Uint8Array][] = [
   ],
   ['go log', new Uint8Array(readFileSync(path.join(SAMPLES_DIR, 'logs/go-http2debug-2.log')))],
   ['nghttp log', new Uint8Array(readFileSync(path.join(SAMPLES_DIR, 'logs/nghttp-verbose.log')))],
-  ['pcapng', new Uint8Array(readFileSync(path.join(REAL_CAPTURES, 'grpc-go-bidi-streaming.pcapng')))],
 ];
+if (HAS_CORPUS)
+  inputs.push([
+    'pcapng',
+    new Uint8Array(readFileSync(path.join(REAL_CAPTURES, 'grpc-go-bidi-streaming.pcapng'))),
+  ]);
 inputs.push(['gzip', gzipSync(inputs[0][1])]);
 
 describe('Analyzer.push with a reused buffer', () => {

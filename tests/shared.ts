@@ -1,9 +1,20 @@
-// Paths of the read-only shared material that sits beside the repository (../shared).
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+// Test material (see tests/corpus.ts) and the switches for tests that need the external corpus. A
+// fresh clone has no corpus: the tests that read it are skipped (vitest counts them as skipped and
+// tests/corpus-notice.ts prints one line saying so); CI sets TRACELENS_REQUIRE_CORPUS=1 so that a
+// missing corpus fails there instead of passing quietly.
+import { existsSync, readdirSync } from 'node:fs';
+import { describe, it } from 'vitest';
+import { HAS_CORPUS } from './corpus';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const SHARED_DIR = path.resolve(REPO_ROOT, '../shared');
-export const REAL_CAPTURES = path.join(SHARED_DIR, 'captures/real');
-export const ZEEK_CAPTURES = path.join(SHARED_DIR, 'captures/zeek');
-export const SAMPLES_DIR = path.join(REPO_ROOT, 'samples');
+export * from './corpus';
+/** Kept for older tests: the corpus folder. */
+export { CORPUS_DIR as SHARED_DIR } from './corpus';
+
+/** describe / it that run only when the external corpus is there (skipped, and counted, otherwise). */
+export const describeCorpus = HAS_CORPUS ? describe : describe.skip;
+export const itCorpus = HAS_CORPUS ? it : it.skip;
+
+/** The names in a corpus folder; none when the corpus is absent. */
+export function listCorpus(dir: string): string[] {
+  return HAS_CORPUS && existsSync(dir) ? readdirSync(dir) : [];
+}

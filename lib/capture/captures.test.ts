@@ -7,15 +7,14 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { REAL_CAPTURES, ZEEK_CAPTURES } from '../../tests/shared';
+import { REAL_CAPTURES, ZEEK_CAPTURES, describeCorpus, listCorpus } from '../../tests/shared';
 import { decodeNetwork } from './link';
 import { createCaptureReader } from './reader';
 import { packetRows, readAll, type Collected } from './test-bytes';
 import { CaptureFormatError } from './types';
 
 const captureFiles = (dir: string) =>
-  fs
-    .readdirSync(dir)
+  listCorpus(dir)
     .filter((f) => /\.(pcap|pcapng)$/.test(f))
     .sort();
 const load = (dir: string, f: string) => new Uint8Array(fs.readFileSync(path.join(dir, f)));
@@ -61,7 +60,7 @@ function timeText(sec: number, nsec: number, like: string): string {
 const REAL = captureFiles(REAL_CAPTURES);
 const CORRUPT = 'suricata-fuzz-corrupt.pcap';
 
-describe('real captures against tshark truth', () => {
+describeCorpus('real captures against tshark truth', () => {
   it('has the shared captures', () => {
     expect(REAL.length).toBeGreaterThanOrEqual(22);
   });
@@ -154,7 +153,7 @@ describe('real captures against tshark truth', () => {
   }
 });
 
-describe('zeek captures', () => {
+describeCorpus('zeek captures', () => {
   const files = captureFiles(ZEEK_CAPTURES);
   it('has the shared captures', () => {
     expect(files.length).toBeGreaterThanOrEqual(38);
@@ -213,7 +212,7 @@ function readWithPcapParser(bytes: Uint8Array): Promise<{ rows: number[][]; erro
   });
 }
 
-describe('differential: pcap-parser agrees on every classic pcap', () => {
+describeCorpus('differential: pcap-parser agrees on every classic pcap', () => {
   const files = [
     ...captureFiles(REAL_CAPTURES).map((f) => [REAL_CAPTURES, f] as const),
     ...captureFiles(ZEEK_CAPTURES).map((f) => [ZEEK_CAPTURES, f] as const),

@@ -2,17 +2,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { REAL_CAPTURES } from '../../tests/shared';
+import { HAS_CORPUS, REAL_CAPTURES, describeCorpus } from '../../tests/shared';
 import { GzipCaptureReader } from './gzip';
 import { PcapReader } from './pcap';
 import { createCaptureReader } from './reader';
 import { readAll } from './test-bytes';
 import { CaptureFormatError } from './types';
 
-const raw = new Uint8Array(fs.readFileSync(path.join(REAL_CAPTURES, 'zeek-http-docker-upgrade.pcap')));
-const ng = new Uint8Array(fs.readFileSync(path.join(REAL_CAPTURES, 'tls13-h2-cryptohack.pcapng')));
+const corpus = (f: string) =>
+  HAS_CORPUS ? new Uint8Array(fs.readFileSync(path.join(REAL_CAPTURES, f))) : new Uint8Array(0);
+const raw = corpus('zeek-http-docker-upgrade.pcap');
+const ng = corpus('tls13-h2-cryptohack.pcapng');
 
-describe('gzip captures', () => {
+describeCorpus('gzip captures', () => {
   for (const [name, bytes] of [
     ['pcap', raw],
     ['pcapng', ng],

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { REAL_CAPTURES } from '../../tests/shared';
+import { REAL_CAPTURES, describeCorpus } from '../../tests/shared';
 import { decodeNetwork } from './link';
 import { createCaptureReader } from './reader';
 import { PcapngWriter, buildPcap, packetRows as rows, readAll } from './test-bytes';
@@ -29,7 +29,7 @@ function prng(seed: number): () => number {
   };
 }
 
-describe('truncated at every byte boundary', () => {
+describeCorpus('truncated at every byte boundary', () => {
   for (const f of [
     'deepflow-client-keep-alive.pcap',
     'tcpdump-pptp-bigendian.pcap',
@@ -101,7 +101,7 @@ describe('hostile inputs', () => {
   });
 });
 
-describe('fuzz: mutated real captures', () => {
+describeCorpus('fuzz: mutated real captures', () => {
   it('only ever throws CaptureFormatError, and stays fast', () => {
     const seeds = [
       'deepflow-client-keep-alive.pcap',

@@ -6,6 +6,7 @@ import { K, type FindingKind } from './kinds';
 import { DEFAULT_OPTIONS } from '../trace';
 import { DETECTORS, runDetectors, sortFindings } from './index';
 import { buildTrace, handshake } from './testing';
+import { CONTRACTS_DIR, itCorpus } from '../../tests/shared';
 
 const f = (kind: FindingKind, severity: Finding['severity'], startS: number): Finding => ({
   kind,
@@ -21,8 +22,8 @@ const f = (kind: FindingKind, severity: Finding['severity'], startS: number): Fi
 });
 
 describe('registry', () => {
-  it('covers every finding kind the contract requires, each in exactly one detector', () => {
-    const contract = path.resolve(__dirname, '../../../shared/contracts/trace-json.md');
+  itCorpus('covers every finding kind the contract requires, each in exactly one detector', () => {
+    const contract = path.join(CONTRACTS_DIR, 'trace-json.md');
     const required = existsSync(contract)
       ? [...readFileSync(contract, 'utf8').matchAll(/^\| `([a-z0-9.-]+)` \| (error|warning|info) \|/gm)].map(
           (m) => m[1],

@@ -21,7 +21,11 @@ function productFiles(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {
     const p = path.join(dir, name);
     if (statSync(p).isDirectory()) productFiles(p, out);
-    else if (/\.(ts|tsx)$/.test(name) && !/\.test\.tsx?$/.test(name) && !/^(testing|test-[\w-]+)\.ts$/.test(name))
+    else if (
+      /\.(ts|tsx)$/.test(name) &&
+      !/\.test\.tsx?$/.test(name) &&
+      !/^(testing|test-[\w-]+)\.ts$/.test(name)
+    )
       out.push(p);
   }
   return out;

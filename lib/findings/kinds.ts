@@ -55,8 +55,7 @@ export const K = {
 export type FindingKind = (typeof K)[keyof typeof K];
 
 /** The detector modules (file names in lib/findings/) a kind can belong to. */
-export type KindModule =
-  'idle' | 'deadline' | 'half-close' | 'http1' | 'h2' | 'tcp-health' | 'coverage';
+export type KindModule = 'idle' | 'deadline' | 'half-close' | 'http1' | 'h2' | 'tcp-health' | 'coverage';
 
 export interface KindInfo {
   severity: Severity;
@@ -134,7 +133,8 @@ export const KINDS: Readonly<Record<FindingKind, KindInfo>> = {
   [K.proxyTimeout]: {
     severity: 'error',
     module: 'deadline',
-    summary: '502/504 (or gRPC DEADLINE_EXCEEDED/UNAVAILABLE) answers at a shared offset after their requests: a proxy timeout',
+    summary:
+      '502/504 (or gRPC DEADLINE_EXCEEDED/UNAVAILABLE) answers at a shared offset after their requests: a proxy timeout',
   },
   [K.emptyDataEndStream]: {
     severity: 'warning',
@@ -179,7 +179,8 @@ export const KINDS: Readonly<Record<FindingKind, KindInfo>> = {
   [K.goawayStreamAnswered]: {
     severity: 'error',
     module: 'h2',
-    summary: "the GOAWAY sender answered a stream above its own last-stream-id (the client may retry it elsewhere)",
+    summary:
+      'the GOAWAY sender answered a stream above its own last-stream-id (the client may retry it elsewhere)',
   },
   [K.frameSizeError]: {
     severity: 'error',

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeBytes, AnalysisError } from '../analyze';
 import { checkFinding } from './testing';
-import { ZEEK_CAPTURES } from '../../tests/shared';
+import { ZEEK_CAPTURES, describeCorpus } from '../../tests/shared';
 
 /** Genuine findings in Zeek's traces, checked with tshark. */
 const KNOWN: Record<string, string[]> = {
@@ -15,7 +15,7 @@ const KNOWN: Record<string, string[]> = {
   'tcp-retransmit-fast009.pcap': ['tcp.retransmission-burst', 'tcp.rst-after-idle'], // a fast-retransmit test; RST after 60 s
 };
 
-describe('detectors on the Zeek test traces', () => {
+describeCorpus('detectors on the Zeek test traces', () => {
   const files = existsSync(ZEEK_CAPTURES)
     ? readdirSync(ZEEK_CAPTURES).filter((f) => /\.pcap(ng)?$/.test(f))
     : [];

@@ -7,7 +7,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REAL_CAPTURES, ZEEK_CAPTURES } from '../../tests/shared';
+import { REAL_CAPTURES, ZEEK_CAPTURES, describeCorpus, listCorpus } from '../../tests/shared';
 import { AppResults } from '../stream';
 import type { AppParser, StreamEndReason } from '../stream';
 import { trackCapture } from '../tcp/run';
@@ -68,7 +68,7 @@ export function runHttp1Capture(bytes: Uint8Array): { connections: Connection[];
   return { connections: r.connections, results };
 }
 
-const truths = readdirSync(REAL_CAPTURES)
+const truths = listCorpus(REAL_CAPTURES)
   .filter((f) => f.endsWith('.truth.json'))
   .map((f) => ({
     name: f.replace('.truth.json', ''),
@@ -77,12 +77,12 @@ const truths = readdirSync(REAL_CAPTURES)
   .filter((t) => (t.truth.http1?.length ?? 0) > 0 && !t.truth.options.keylog);
 
 function captureFile(name: string): string {
-  const f = readdirSync(REAL_CAPTURES).find((x) => x.startsWith(`${name}.pcap`));
+  const f = listCorpus(REAL_CAPTURES).find((x) => x.startsWith(`${name}.pcap`));
   if (!f) throw new Error(`no capture for ${name}`);
   return path.join(REAL_CAPTURES, f);
 }
 
-describe('HTTP/1 vs tshark truth', () => {
+describeCorpus('HTTP/1 vs tshark truth', () => {
   it('has truth files to compare', () => expect(truths.length).toBeGreaterThan(3));
   for (const { name, truth } of truths) {
     it(name, () => {
@@ -121,8 +121,8 @@ describe('HTTP/1 vs tshark truth', () => {
   }
 });
 
-describe('zeek HTTP captures', () => {
-  const files = readdirSync(ZEEK_CAPTURES).filter((f) => /^http-.*\.pcap(ng)?$/.test(f));
+describeCorpus('zeek HTTP captures', () => {
+  const files = listCorpus(ZEEK_CAPTURES).filter((f) => /^http-.*\.pcap(ng)?$/.test(f));
   it('has captures', () => expect(files.length).toBeGreaterThan(0));
   for (const f of files) {
     it(f, () => {

@@ -16,7 +16,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REAL_CAPTURES } from '../../tests/shared';
+import { REAL_CAPTURES, describeCorpus, listCorpus } from '../../tests/shared';
 import { trackCapture } from '../tcp/run';
 import { AppResults } from '../stream';
 import type { Dir, H2Frame } from '../trace';
@@ -92,7 +92,7 @@ function blockHeaders(frames: TruthFrame[]): Map<number, [string, string][]> {
   return out;
 }
 
-const files = readdirSync(REAL_CAPTURES)
+const files = listCorpus(REAL_CAPTURES)
   .filter((f) => f.endsWith('.truth.json'))
   .sort()
   .map((f) => ({ file: f, truth: JSON.parse(readFileSync(path.join(REAL_CAPTURES, f), 'utf8')) as Truth }))
@@ -100,10 +100,10 @@ const files = readdirSync(REAL_CAPTURES)
 
 const totals = { frames: 0, framesEqual: 0, blocks: 0, blocksEqual: 0, knownExtra: 0 };
 
-describe('HTTP/2 vs tshark truth (real captures)', () => {
+describeCorpus('HTTP/2 vs tshark truth (real captures)', () => {
   for (const { file, truth } of files) {
     const capture = file.replace(/\.truth\.json$/, '');
-    const pcap = readdirSync(REAL_CAPTURES).find((f) => f.startsWith(capture + '.pcap'));
+    const pcap = listCorpus(REAL_CAPTURES).find((f) => f.startsWith(capture + '.pcap'));
     it(capture, () => {
       const r = runH2Capture(new Uint8Array(readFileSync(path.join(REAL_CAPTURES, pcap ?? ''))));
       const diffs: string[] = [];

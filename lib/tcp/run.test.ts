@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REAL_CAPTURES } from '../../tests/shared';
+import { REAL_CAPTURES, describeCorpus } from '../../tests/shared';
 import { CaptureFormatError } from '../capture/types';
 import { DIR_C2S, DIR_S2C, TCP_SYN } from '../packets';
 import type { AppParser } from '../stream';
 import { trackCapture } from './run';
 
-describe('trackCapture', () => {
+describeCorpus('trackCapture', () => {
   it('fills the packet table and feeds parsers from a capture file', () => {
     const bytes = new Uint8Array(readFileSync(path.join(REAL_CAPTURES, 'zeek-http-pipelined-requests.pcap')));
     let delivered = 0;

@@ -13,7 +13,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REAL_CAPTURES } from '../../tests/shared';
+import { REAL_CAPTURES, describeCorpus, listCorpus } from '../../tests/shared';
 import { type NetworkDecoder, trackCapture } from './run';
 import { type TruthTcp, compareWithTruth } from './truth-compare';
 
@@ -36,7 +36,7 @@ const KNOWN: Record<string, string[]> = {
   ],
 };
 
-const captures = readdirSync(REAL_CAPTURES)
+const captures = listCorpus(REAL_CAPTURES)
   .filter((f) => /\.(pcap|pcapng)$/.test(f))
   .sort();
 
@@ -49,7 +49,7 @@ function truthOf(file: string): TruthTcp[] {
   return t.tcp;
 }
 
-describe('TCP reconstruction vs tshark truth (real captures)', () => {
+describeCorpus('TCP reconstruction vs tshark truth (real captures)', () => {
   const totals = { core: 0, coreEq: 0, analysis: 0, analysisEq: 0 };
 
   it.each(captures)('%s', (file) => {

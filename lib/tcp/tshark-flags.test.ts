@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REAL_CAPTURES, ZEEK_CAPTURES } from '../../tests/shared';
+import { REAL_CAPTURES, ZEEK_CAPTURES, HAS_CORPUS, listCorpus } from '../../tests/shared';
 import * as P from '../packets';
 import { type NetworkDecoder, trackCapture } from './run';
 
@@ -50,13 +50,13 @@ const totals = { packets: 0, checks: 0 };
 const VLAN_SPLIT = new Set(['zeek-vlan-collisions.pcap', 'zeek-ldap-126-interfaces.pcapng']);
 
 const files = [
-  ...readdirSync(REAL_CAPTURES).map((f) => path.join(REAL_CAPTURES, f)),
-  ...readdirSync(ZEEK_CAPTURES).map((f) => path.join(ZEEK_CAPTURES, f)),
+  ...listCorpus(REAL_CAPTURES).map((f) => path.join(REAL_CAPTURES, f)),
+  ...listCorpus(ZEEK_CAPTURES).map((f) => path.join(ZEEK_CAPTURES, f)),
 ]
   .filter((f) => /\.(pcap|pcapng)$/.test(f) && !f.endsWith('suricata-fuzz-corrupt.pcap'))
   .sort();
 
-describe.skipIf(!hasTshark())('tcp.analysis flags and tcp.stream vs live tshark', () => {
+describe.skipIf(!hasTshark() || !HAS_CORPUS)('tcp.analysis flags and tcp.stream vs live tshark', () => {
   it.each(files)('%s', (file) => {
     const out = execFileSync(
       'tshark',

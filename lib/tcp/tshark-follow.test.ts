@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REAL_CAPTURES, ZEEK_CAPTURES } from '../../tests/shared';
+import { REAL_CAPTURES, ZEEK_CAPTURES, HAS_CORPUS, listCorpus } from '../../tests/shared';
 import type { AppParser } from '../stream';
 import type { Dir } from '../trace';
 import { trackCapture } from './run';
@@ -45,8 +45,8 @@ class Collect implements AppParser {
 }
 
 const files = [
-  ...readdirSync(REAL_CAPTURES).map((f) => path.join(REAL_CAPTURES, f)),
-  ...readdirSync(ZEEK_CAPTURES).map((f) => path.join(ZEEK_CAPTURES, f)),
+  ...listCorpus(REAL_CAPTURES).map((f) => path.join(REAL_CAPTURES, f)),
+  ...listCorpus(ZEEK_CAPTURES).map((f) => path.join(ZEEK_CAPTURES, f)),
 ]
   .filter((f) => /\.(pcap|pcapng)$/.test(f))
   .filter((f) => !/(suricata-fuzz-corrupt|zeek-vlan-collisions)\.pcap$/.test(f))
@@ -60,7 +60,7 @@ const files = [
  */
 const KNOWN = new Set(['modbus-modbus-and-non-modbus-p502.pcap c5 c2s']);
 
-describe.skipIf(!hasTshark())('reassembled bytes vs tshark follow,tcp,raw', () => {
+describe.skipIf(!hasTshark() || !HAS_CORPUS)('reassembled bytes vs tshark follow,tcp,raw', () => {
   it.each(files)('%s', (full) => {
     const file = path.basename(full);
     const parsers: Collect[] = [];

@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ZEEK_CAPTURES } from '../../tests/shared';
+import { ZEEK_CAPTURES, describeCorpus, listCorpus } from '../../tests/shared';
 import { trackCapture } from './run';
 import { type ZeekRow, compareWithZeek } from './zeek-compare';
 
@@ -35,11 +35,11 @@ interface ZeekFile {
   connections: ZeekRow[];
 }
 
-const files = readdirSync(ZEEK_CAPTURES)
+const files = listCorpus(ZEEK_CAPTURES)
   .filter((f) => f.endsWith('.zeek.json'))
   .sort();
 
-describe('TCP end states and packet counts vs Zeek baselines', () => {
+describeCorpus('TCP end states and packet counts vs Zeek baselines', () => {
   const totals = { end: 0, endEq: 0, pkts: 0, pktsEq: 0 };
 
   it.each(files)('%s', (file) => {

@@ -20,7 +20,7 @@ if (!existsSync(dist)) {
 }
 const { analyzeFile } = await import(dist);
 
-const REAL = resolve(root, '../shared/captures/real');
+const REAL = resolve(root, process.env.TRACELENS_CORPUS || '../shared', 'captures/real');
 const tmp = mkdtempSync(join(tmpdir(), 'tracelens-transfer-'));
 const gz = join(tmp, 'h2-rule-violations.pcap.gz');
 writeFileSync(gz, gzipSync(readFileSync(join(root, 'samples/h2-rule-violations/capture.pcap'))));

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { analyzeBytes, AnalysisError } from '../../lib/analyze';
 import { stringifyTrace } from '../../lib/json';
-import { REAL_CAPTURES } from '../shared';
+import { REAL_CAPTURES, describeCorpus, listCorpus } from '../shared';
 
 type Json = Record<string, unknown>;
 const ENDS = ['open', 'closed', 'reset', 'half-closed-by-client', 'half-closed-by-server'];
@@ -65,11 +65,11 @@ export function checkContract(doc: Json): void {
   }
 }
 
-const files = readdirSync(REAL_CAPTURES)
+const files = listCorpus(REAL_CAPTURES)
   .filter((f) => /\.(pcap|pcapng)$/.test(f))
   .sort();
 
-describe('trace JSON contract on the shared real captures', () => {
+describeCorpus('trace JSON contract on the shared real captures', () => {
   for (const f of files) {
     it(f, () => {
       const bytes = new Uint8Array(readFileSync(path.join(REAL_CAPTURES, f)));

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Analyzer, AnalysisError } from '../../lib/analyze';
-import { REAL_CAPTURES } from '../shared';
+import { REAL_CAPTURES, describeCorpus, listCorpus } from '../shared';
 
 /** capture -> "kind@connection" findings it must produce, and why they are real. */
 const REAL_PROBLEMS: Record<string, { findings: string[]; why: string }> = {
@@ -27,11 +27,11 @@ const REAL_PROBLEMS: Record<string, { findings: string[]; why: string }> = {
   },
 };
 
-const files = readdirSync(REAL_CAPTURES)
+const files = listCorpus(REAL_CAPTURES)
   .filter((f) => /\.(pcap|pcapng)$/.test(f))
   .sort();
 
-describe('shared real captures: warnings and errors only where the capture shows the problem', () => {
+describeCorpus('shared real captures: warnings and errors only where the capture shows the problem', () => {
   for (const f of files) {
     it(f, () => {
       const bytes = new Uint8Array(readFileSync(path.join(REAL_CAPTURES, f)));

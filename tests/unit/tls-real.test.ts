@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Analyzer } from '../../lib/analyze';
 import type { Trace } from '../../lib/trace';
-import { REAL_CAPTURES } from '../shared';
+import { REAL_CAPTURES, describeCorpus } from '../shared';
 
 interface TruthFrame {
   type: string;
@@ -48,7 +48,7 @@ const captures = [
   'tls13-illustrated.pcap',
 ];
 
-describe('TLS captures with key logs match tshark', () => {
+describeCorpus('TLS captures with key logs match tshark', () => {
   for (const name of captures) {
     it(name, () => {
       const { trace, truth } = analyzeWithKeys(name);
