@@ -132,7 +132,9 @@ await scenario('evidence-frame', async (page) => {
 
 await scenario('http2-ladder', async (page) => {
   await page.goto(base);
-  const h2 = HAS_CORPUS ? join(REAL, 'arkime-http2-nghttp2.pcap') : join(root, 'samples/healthy-h2c/capture.pcap');
+  const h2 = HAS_CORPUS
+    ? join(REAL, 'arkime-http2-nghttp2.pcap')
+    : join(root, 'samples/healthy-h2c/capture.pcap');
   await page.setInputFiles('[data-testid=open-file]', h2);
   const row = page.locator('tr[data-stream]').first();
   await row.waitFor({ timeout: 20000 });
