@@ -1,4 +1,5 @@
 /** Command-line parsing for `tracelens`: small and strict, with clear messages. */
+import { checkOption, optionSpec, type OptionKey } from '../lib/options';
 
 export interface ParsedArgs {
   command: 'analyze' | 'compare' | 'help' | 'version';
@@ -29,12 +30,13 @@ format is sniffed from the content. --json prints the document of the trace JSON
 (compact when piped; indented on a terminal or with --pretty).
 --fail-on exits with status 3 when findings of that severity (or worse) exist.`;
 
-function num(flag: string, v: string | undefined): number {
-  if (v === undefined) throw new UsageError(`${flag} needs a value`);
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0)
-    throw new UsageError(`${flag} takes a non-negative number, not ${JSON.stringify(v)}`);
-  return n;
+/** A threshold flag's value, validated by lib/options.ts (the same rules as the API and the web app). */
+function threshold(key: OptionKey, v: string | undefined): number {
+  const spec = optionSpec(key);
+  if (v === undefined) throw new UsageError(`${spec.flag} needs a value`);
+  const r = checkOption(spec, v, 'cli');
+  if (!r.ok) throw new UsageError(r.error.message);
+  return r.value;
 }
 
 export function parseArgs(argv: string[]): ParsedArgs {
@@ -83,16 +85,16 @@ export function parseArgs(argv: string[]): ParsedArgs {
         break;
       }
       case '--idle-threshold':
-        out.idleThresholdS = num(flag, value());
+        out.idleThresholdS = threshold('idleThresholdS', value());
         break;
       case '--half-close-threshold':
-        out.halfCloseThresholdS = num(flag, value());
+        out.halfCloseThresholdS = threshold('halfCloseThresholdS', value());
         break;
       case '--slow-factor':
-        out.slowFactor = num(flag, value());
+        out.slowFactor = threshold('slowFactor', value());
         break;
       case '--slow-min':
-        out.slowMinS = num(flag, value());
+        out.slowMinS = threshold('slowMinS', value());
         break;
       case '--help':
       case '-h':

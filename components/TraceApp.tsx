@@ -2,6 +2,7 @@
 import Link from 'next/link';
 import { startTransition, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { DEFAULT_OPTIONS, type AnalysisOptions, type Trace } from '@/lib/trace';
+import { OPTION_SPECS, parseOptions } from '@/lib/options';
 import { startAnalysis } from '@/app/worker/client';
 import { type View } from './Timeline';
 import { traceSpan, type LaneIndex } from './timeline/model';
@@ -41,21 +42,9 @@ function readParams() {
   };
 }
 
-/** URL parameter names of the analysis options (`idle=3`). */
-const OPTION_PARAMS: [keyof AnalysisOptions, string][] = [
-  ['idleThresholdS', 'idle'],
-  ['halfCloseThresholdS', 'hc'],
-  ['slowFactor', 'sf'],
-  ['slowMinS', 'smin'],
-];
-
+/** Analysis options from the URL (`idle=3`), validated by lib/options.ts; invalid ones are dropped. */
 function optionsFromParams(p: URLSearchParams): Partial<AnalysisOptions> {
-  const o: Partial<AnalysisOptions> = {};
-  for (const [k, name] of OPTION_PARAMS) {
-    const v = p.get(name);
-    if (v !== null && v !== '' && Number.isFinite(Number(v)) && Number(v) >= 0) o[k] = Number(v);
-  }
-  return o;
+  return parseOptions((k) => p.get(k), 'url').values;
 }
 
 export default function TraceApp({ remote }: { remote?: { url: string; name: string } } = {}) {
@@ -223,9 +212,9 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
     if (phase.kind !== 'done') return;
     const p = new URLSearchParams();
     if (sample) p.set('sample', sample);
-    for (const [k, name] of OPTION_PARAMS)
-      if (options[k] !== DEFAULT_OPTIONS[k] || sampleOptions[k] !== undefined)
-        p.set(name, String(options[k]));
+    for (const { key, urlKey } of OPTION_SPECS)
+      if (options[key] !== DEFAULT_OPTIONS[key] || sampleOptions[key] !== undefined)
+        p.set(urlKey, String(options[key]));
     if (selFinding !== null) p.set('finding', String(selFinding));
     if (selConn) p.set('conn', selConn);
     if (selStream !== null) p.set('stream', String(selStream));

@@ -5,10 +5,13 @@
 import Link from 'next/link';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { compareTraces, type CompareResult } from '@/lib/compare';
+import { checkOption, optionSpec, parseOptions } from '@/lib/options';
 import type { Finding, Trace } from '@/lib/trace';
 import Timeline, { type View } from '../Timeline';
 import { SEV_CLASS } from '../format';
 import { analyzeFile, loadSharedTrace, traceSpan } from '../share/load';
+
+const IDLE = optionSpec('idleThresholdS');
 
 type Side = 'a' | 'b';
 type Slot =
@@ -99,8 +102,7 @@ export default function ComparePage() {
   // Initial: ?a=<id>&b=<id>&idle=<s>.
   useEffect(() => {
     const p = new URLSearchParams(window.location.search);
-    const idleP = p.get('idle');
-    const idleS = idleP !== null && idleP !== '' && Number(idleP) > 0 ? Number(idleP) : null;
+    const idleS = parseOptions((k) => p.get(k), 'url').values.idleThresholdS ?? null;
     if (idleS !== null) setIdle(idleS);
     if (p.get('align') === 'request') setAlign('request');
     for (const side of ['a', 'b'] as const) {
@@ -217,7 +219,8 @@ export default function ComparePage() {
           idle threshold
           <input
             type="number"
-            min={0.1}
+            min={IDLE.min}
+            max={IDLE.max}
             step="any"
             data-testid="compare-idle"
             className="w-20 rounded border border-zinc-300 bg-transparent px-1 dark:border-zinc-700"
@@ -226,8 +229,8 @@ export default function ComparePage() {
             defaultValue={idle ?? ''}
             key={idle ?? 'default'}
             onBlur={(e) => {
-              const n = Number(e.currentTarget.value);
-              const next = e.currentTarget.value !== '' && n > 0 ? n : null;
+              const r = checkOption(IDLE, e.currentTarget.value, 'input');
+              const next = r.ok ? r.value : null;
               if (next !== idle) applyIdle(next);
             }}
             onKeyDown={(e) => {

@@ -1,31 +1,10 @@
 'use client';
 import { useEffect, useRef, useState } from 'react';
 import { DEFAULT_OPTIONS, type AnalysisOptions } from '@/lib/trace';
+import { checkOption, OPTION_SPECS, rangeText } from '@/lib/options';
 
-const FIELDS: { key: keyof AnalysisOptions; label: string; unit: string; step: number; help: string }[] = [
-  {
-    key: 'idleThresholdS',
-    label: 'Idle threshold',
-    unit: 's',
-    step: 0.5,
-    help: 'Silence on an open connection that counts as an idle gap',
-  },
-  {
-    key: 'halfCloseThresholdS',
-    label: 'Half-close threshold',
-    unit: 's',
-    step: 0.5,
-    help: 'A FIN unanswered this long is a half-close leak',
-  },
-  {
-    key: 'slowFactor',
-    label: 'Slow factor',
-    unit: '×',
-    step: 0.5,
-    help: 'TTFB above this × the endpoint median is slow',
-  },
-  { key: 'slowMinS', label: 'Slow minimum', unit: 's', step: 0.1, help: '…and above this many seconds' },
-];
+/** The threshold inputs: one per option of lib/options.ts, validated by it. */
+const FIELDS = OPTION_SPECS;
 
 /** Analysis thresholds in a small popover; Apply re-runs the analysis with them. */
 export default function OptionsPopover({
@@ -56,12 +35,13 @@ export default function OptionsPopover({
   }, [open]);
 
   const parsed: Partial<AnalysisOptions> = {};
-  let valid = true;
+  const problems: string[] = [];
   for (const f of FIELDS) {
-    const v = Number(draft[f.key]);
-    if (draft[f.key].trim() === '' || !Number.isFinite(v) || v < 0) valid = false;
-    else parsed[f.key] = v;
+    const r = checkOption(f, draft[f.key], 'input');
+    if (r.ok) parsed[f.key] = r.value;
+    else problems.push(`${f.label}: ${rangeText(f)}`);
   }
+  const valid = problems.length === 0;
   const changed = FIELDS.some((f) => parsed[f.key] !== options[f.key]);
   const nonDefault = FIELDS.filter((f) => options[f.key] !== DEFAULT_OPTIONS[f.key]).length;
 
@@ -103,8 +83,10 @@ export default function OptionsPopover({
               </span>
               <input
                 type="number"
-                min={0}
+                min={f.min}
+                max={f.max}
                 step={f.step}
+                aria-invalid={!checkOption(f, draft[f.key], 'input').ok}
                 name={f.key}
                 data-option={f.key}
                 value={draft[f.key]}
@@ -123,7 +105,7 @@ export default function OptionsPopover({
               Defaults
             </button>
             <span className="flex-1 text-[10px] text-zinc-500">
-              {valid ? (changed ? 'Re-runs the analysis' : '') : 'Enter numbers ≥ 0'}
+              {valid ? (changed ? 'Re-runs the analysis' : '') : problems.join('; ')}
             </span>
             <button
               type="submit"

@@ -3,7 +3,8 @@
 import { Readable } from 'node:stream';
 import Busboy from 'busboy';
 import { ingest, UploadError } from '@/lib/store/ingest';
-import { DEFAULT_OPTIONS, type AnalysisOptions } from '@/lib/trace';
+import type { AnalysisOptions } from '@/lib/trace';
+import { parseOptions } from '@/lib/options';
 import { clientKey, errorJson, getStore, json, takeUploadToken, uploadLimit } from '@/lib/store/server';
 
 export const runtime = 'nodejs';
@@ -26,19 +27,11 @@ async function* webChunks(body: ReadableStream<Uint8Array>): AsyncIterable<Uint8
   }
 }
 
-/** Analysis thresholds from the query (?idleThresholdS=3&...): positive finite numbers only. */
+/** Analysis thresholds from the query (?idleThresholdS=3&...), validated by lib/options.ts. */
 function optionsOf(req: Request): Partial<AnalysisOptions> | { error: string } {
   const q = new URL(req.url).searchParams;
-  const out: Partial<AnalysisOptions> = {};
-  for (const k of Object.keys(DEFAULT_OPTIONS) as (keyof AnalysisOptions)[]) {
-    const v = q.get(k);
-    if (v === null) continue;
-    const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0 || n > 1e9)
-      return { error: `${k} must be a positive number of seconds (or factor)` };
-    out[k] = n;
-  }
-  return out;
+  const r = parseOptions((k) => q.get(k), 'query');
+  return r.errors.length ? { error: r.errors.map((e) => e.message).join('; ') } : r.values;
 }
 
 /** The origin the client used (Host / X-Forwarded-* headers), so the links work where it is. */
