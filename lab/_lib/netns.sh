@@ -245,3 +245,28 @@ lab_cleanup() {
   LAB_NAMESPACES=()
   return $rc
 }
+
+# lab_conntrack_nat TIMEOUT_S ACTION: the middlebox masquerades the client behind its server-side
+# address (iptables -t nat POSTROUTING MASQUERADE), forgets established TCP flows idle for
+# TIMEOUT_S (nf_conntrack_tcp_timeout_established), does not pick up mid-stream flows it has
+# forgotten (nf_conntrack_tcp_loose=0, so their packets are conntrack state INVALID), and does
+# ACTION to those packets in FORWARD: "reject" (RST to the sender, from the middlebox),
+# "drop" (silently), or "none" (no rule: INVALID packets are forwarded un-NATed).
+lab_conntrack_nat() {
+  local timeout=$1 action=$2
+  lab_need iptables conntrack
+  in_mbox sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established="$timeout" \
+    net.netfilter.nf_conntrack_tcp_loose=0
+  in_mbox iptables -t nat -A POSTROUTING -o m1 -j MASQUERADE
+  case "$action" in
+    reject) in_mbox iptables -A FORWARD -m conntrack --ctstate INVALID -p tcp -j REJECT --reject-with tcp-reset ;;
+    drop) in_mbox iptables -A FORWARD -m conntrack --ctstate INVALID -j DROP ;;
+    none) ;;
+    *) lab_log "lab_conntrack_nat: unknown action $action"; return 1 ;;
+  esac
+}
+
+# lab_conntrack_dump LABEL FILE: appends `conntrack -L` of the middlebox (TCP flows) to FILE.
+lab_conntrack_dump() {
+  { echo "== $1 ($(date -u +%H:%M:%S))"; in_mbox conntrack -L -p tcp 2>/dev/null || true; } >>"$2"
+}
