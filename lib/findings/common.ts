@@ -1,7 +1,7 @@
 /**
  * Shared, non-wording helpers for detectors: packet lookups, statistics, HTTP endpoint keys.
  */
-import type { Connection, Dir, H2Frame, Trace } from '../trace';
+import type { Connection, Dir, H2Frame, H2Stream, Http1Exchange, Trace } from '../trace';
 import { DIR_C2S, TCP_FIN, TCP_RST, TCP_SYN, type PacketTable } from '../packets';
 
 export function median(xs: number[]): number {
@@ -179,4 +179,239 @@ export function headerValue(headers: [string, string][] | null | undefined, name
   const n = name.toLowerCase();
   for (const [k, v] of headers) if (k.toLowerCase() === n) return v;
   return null;
+}
+
+/** Offsets within ±5 % or ±0.25 s of each other count as "the same" timer. */
+export const SHARED_REL = 0.05;
+export const SHARED_ABS_S = 0.25;
+
+export function sharesOffset(a: number, b: number): boolean {
+  return Math.abs(a - b) <= Math.max(SHARED_REL * Math.max(a, b), SHARED_ABS_S);
+}
+
+/** Spread of a set of figures relative to their smallest (0 for one figure). */
+export function relSpread(xs: number[]): number {
+  if (xs.length < 2) return 0;
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  return (hi - lo) / Math.max(lo, SHARED_ABS_S);
+}
+
+/**
+ * A cut that ends a silence is at least this long after the last packet before it: shorter
+ * pauses are the ordinary rhythm of a conversation (an abortive close right after the last
+ * answer, a client closing as soon as it is done), not a timer that expired.
+ */
+export const MIN_CUT_SILENCE_S = 1;
+/** Packets from the other side this close before a reset are what it answered. */
+export const CUT_ANSWER_WINDOW_S = 2;
+
+/**
+ * How a connection's first close (FIN or RST) relates to the silence before it, and whether a
+ * request was outstanding when that silence began — the facts that tell an idle timer (the
+ * silence explains the cut) from a deadline (a request was cut at a fixed offset).
+ *
+ * - `alone`: the close is the first packet after the silence (a timer fired on the closer's side).
+ * - `answered`: an RST that answers the first packet(s) the other side sent after the silence
+ *   (within CUT_ANSWER_WINDOW_S): the closer had forgotten the flow during the silence (a NAT or
+ *   firewall that lost its state, a peer that went away). The silence explains it whatever its
+ *   length, and whatever was outstanding.
+ */
+export interface CutSilence {
+  c: Connection;
+  ci: number;
+  how: 'FIN' | 'RST';
+  by: Dir;
+  closePacket: number;
+  closeS: number;
+  mode: 'alone' | 'answered';
+  silenceS: number;
+  silenceStartS: number;
+  /** Last packet before the silence, and the first after it when the close answered it. */
+  fromPacket: number;
+  breakPacket: number | null;
+  /** A request (HTTP/1 exchange, HTTP/2 stream) was waiting or in transfer when the silence began. */
+  outstanding: boolean;
+  /** Start of the oldest outstanding request (or null): the base of a deadline offset. */
+  requestS: number | null;
+  /** Whether the HTTP content of the connection is known (exchanges or streams were parsed). */
+  http: boolean;
+}
+
+/** Whether an HTTP/1 exchange or HTTP/2 stream was unfinished at time t; its start if so. */
+export function outstandingAt(
+  exchanges: readonly Http1Exchange[],
+  streams: readonly H2Stream[],
+  t: number,
+): number | null {
+  let oldest: number | null = null;
+  for (const x of exchanges) {
+    if (x.method === null || x.requestS == null || x.requestS > t) continue;
+    // A tunnel (CONNECT, 101) is idle traffic of its users once switched, not a pending request.
+    if (x.method === 'CONNECT' && x.status != null && x.status < 300) continue;
+    if (x.status === 101) continue;
+    const done = x.responseEndS ?? (x.outcome === 'complete' ? (x.responseS ?? null) : null);
+    if (done != null && done <= t) continue;
+    if (oldest == null || x.requestS < oldest) oldest = x.requestS;
+  }
+  for (const s of streams) {
+    if (s.startS > t) continue;
+    const finished = (s.endStream.s2c || s.reset != null) && s.endS <= t;
+    if (finished) continue;
+    if (oldest == null || s.startS < oldest) oldest = s.startS;
+  }
+  return oldest;
+}
+
+/**
+ * The silence before connection ci's first close, when it ends one (>= MIN_CUT_SILENCE_S);
+ * null when the connection did not close, or closed in the flow of the conversation.
+ */
+export function cutSilence(
+  trace: Trace & { packets: PacketTable },
+  ci: number,
+  rows: PacketRow[],
+  exchanges: readonly Http1Exchange[],
+  streams: readonly H2Stream[],
+): CutSilence | null {
+  const c = trace.connections[ci];
+  const close = firstClose(c);
+  if (!close) return null;
+  const k = rows.findIndex((r) => r.n === close.packet);
+  if (k < 1) return null;
+  const closeRow = rows[k];
+  let mode: 'alone' | 'answered' = 'alone';
+  let j = k - 1; // the packet that ended the silence (the close itself when alone)
+  let breakPacket: number | null = null;
+  if (close.how === 'RST') {
+    // Walk back over what the other side sent just before the reset.
+    let i = k - 1;
+    while (i >= 1 && rows[i].dir !== close.dir && closeRow.t - rows[i].t <= CUT_ANSWER_WINDOW_S) i--;
+    if (i < k - 1 && i >= 0 && rows[i + 1].t - rows[i].t >= MIN_CUT_SILENCE_S) {
+      mode = 'answered';
+      j = i;
+      breakPacket = rows[i + 1].n;
+    }
+  }
+  const last = rows[j];
+  const endOfSilence = mode === 'answered' ? rows[j + 1].t : closeRow.t;
+  const silenceS = endOfSilence - last.t;
+  if (silenceS < MIN_CUT_SILENCE_S) return null;
+  // The handshake is not a conversation yet: a connection that never carried a byte and closes is
+  // the business of connection-health checks.
+  if (c.bytes.c2s + c.bytes.s2c === 0 && mode === 'alone') return null;
+  const requestS = outstandingAt(exchanges, streams, last.t + 1e-6);
+  return {
+    c,
+    ci,
+    how: close.how,
+    by: close.dir,
+    closePacket: close.packet,
+    closeS: close.tS,
+    mode,
+    silenceS,
+    silenceStartS: last.t,
+    fromPacket: last.n,
+    breakPacket,
+    outstanding: requestS != null,
+    requestS,
+    http: exchanges.length + streams.length > 0,
+  };
+}
+
+/** A silence this large a share of the request's age means nothing moved since the request began. */
+export const COINCIDE_SHARE = 0.8;
+
+export interface ClassifiedCut extends CutSilence {
+  /**
+   * 'idle': the silence explains the cut (nothing was outstanding, the reset answered the first
+   * packet after the silence, or across connections the silence is the steadier figure);
+   * 'deadline': a request was outstanding and its age is the steadier figure (or the two coincide).
+   */
+  verdict: 'idle' | 'deadline';
+  /** Time from the oldest outstanding request to the close, when one was outstanding. */
+  offsetS: number | null;
+  /** How the verdict was reached, in words with figures (empty when obvious). */
+  why: string;
+}
+
+const classified = new WeakMap<Trace, { thr: number; n: number; conns: number; cuts: ClassifiedCut[] }>();
+
+function spreadWords(xs: number[]): string {
+  const lo = Math.min(...xs);
+  const hi = Math.max(...xs);
+  return `${lo.toFixed(2)}-${hi.toFixed(2)} s`;
+}
+
+/**
+ * Every connection whose first close ended a silence, with a verdict shared by the idle and
+ * deadline detectors so they never both claim (or both drop) the same cut. Decided by evidence,
+ * not by the idle threshold: the threshold only breaks the tie for a lone cut that fits both
+ * readings.
+ */
+export function classifyCuts(
+  trace: Trace & { packets: PacketTable },
+  idleThresholdS: number,
+): ClassifiedCut[] {
+  const hit = classified.get(trace);
+  // A progressive snapshot may grow the same trace: the memo holds for one size only.
+  const n = trace.packets.length;
+  const conns = trace.connections.length;
+  if (hit && hit.thr === idleThresholdS && hit.n === n && hit.conns === conns) return hit.cuts;
+  const rows = packetsByConnection(trace);
+  const exBy = new Map<string, Http1Exchange[]>();
+  for (const x of trace.exchanges) exBy.set(x.connection, [...(exBy.get(x.connection) ?? []), x]);
+  const stBy = new Map<string, H2Stream[]>();
+  for (const s of trace.streams) stBy.set(s.connection, [...(stBy.get(s.connection) ?? []), s]);
+  const cuts: ClassifiedCut[] = [];
+  const ambiguous: ClassifiedCut[] = [];
+  trace.connections.forEach((c, ci) => {
+    if (!firstClose(c)) return;
+    const s = cutSilence(trace, ci, rows.rows(ci), exBy.get(c.id) ?? [], stBy.get(c.id) ?? []);
+    if (!s) return;
+    const offsetS = s.requestS == null ? null : s.closeS - s.requestS;
+    const k: ClassifiedCut = { ...s, verdict: 'idle', offsetS, why: '' };
+    if (s.mode === 'answered') {
+      k.why = `the reset answered the first packet after ${s.silenceS.toFixed(2)} s of silence, so the silence explains it`;
+    } else if (!s.outstanding) {
+      k.why = `nothing was outstanding when the ${s.silenceS.toFixed(2)} s silence began`;
+    } else if (offsetS != null && s.silenceS >= COINCIDE_SHARE * offsetS) {
+      k.verdict = 'deadline';
+      k.why = `nothing moved between the request (${offsetS.toFixed(2)} s before the cut) and the cut, so a request deadline and an inactivity timer cannot be told apart here; the request failed either way`;
+    } else {
+      ambiguous.push(k);
+    }
+    cuts.push(k);
+  });
+  // A request outstanding, but traffic after it and then a silence: which figure is steady across
+  // connections to the same server — the request's age or the silence — names the timer.
+  const byServer = new Map<string, ClassifiedCut[]>();
+  for (const k of ambiguous) byServer.set(k.c.server, [...(byServer.get(k.c.server) ?? []), k]);
+  for (const group of byServer.values()) {
+    const offs = group.map((k) => k.offsetS as number);
+    const sil = group.map((k) => k.silenceS);
+    if (group.length >= 2) {
+      const so = relSpread(offs);
+      const ss = relSpread(sil);
+      const idle = ss < so;
+      const words =
+        `across ${group.length} cuts to ${group[0].c.server}, the time since the request began spreads ${spreadWords(offs)} ` +
+        `and the silence before the cut ${spreadWords(sil)}: the ${idle ? 'silence' : "request's age"} is the steadier figure`;
+      for (const k of group) {
+        k.verdict = idle ? 'idle' : 'deadline';
+        k.why = words;
+      }
+    } else {
+      const k = group[0];
+      const idle = k.silenceS >= idleThresholdS;
+      k.verdict = idle ? 'idle' : 'deadline';
+      k.why =
+        `one cut only: it came ${(k.offsetS as number).toFixed(2)} s after the request began and ${k.silenceS.toFixed(2)} s after the last packet; ` +
+        (idle
+          ? `a silence past the idle threshold (${idleThresholdS} s) is the likelier cause`
+          : `the silence is below the idle threshold (${idleThresholdS} s), so the request's age is the likelier cause`);
+    }
+  }
+  classified.set(trace, { thr: idleThresholdS, n, conns, cuts });
+  return cuts;
 }

@@ -16,11 +16,25 @@
  * detector's business), are ignored. Offsets are "shared" within ±5 % or ±0.25 s, "round" within
  * 2 % of a whole number of seconds.
  */
-import type { AnalysisOptions, Connection, Dir, Finding, H2Stream, Http1Exchange, Trace } from '../trace';
+import type {
+  AnalysisOptions,
+  Connection,
+  Dir,
+  Finding,
+  H2Frame,
+  H2Stream,
+  Http1Exchange,
+  Trace,
+} from '../trace';
 import type { Detector } from './types';
 import {
+  classifyCuts,
   firstClose,
   hasTcp,
+  median,
+  SHARED_ABS_S,
+  SHARED_REL,
+  sharesOffset,
   isRst,
   packetsByConnection,
   type ConnectionPackets,
@@ -31,8 +45,7 @@ import { K } from './kinds';
 
 export const MIN_OFFSET_S = 0.5;
 export const FLOW_GAP_S = 1.0;
-export const SHARED_REL = 0.05;
-export const SHARED_ABS_S = 0.25;
+export { SHARED_REL, SHARED_ABS_S, sharesOffset };
 export const ROUND_REL = 0.02;
 
 interface Cut {
@@ -47,10 +60,11 @@ interface Cut {
   evidence: Finding['evidence'];
   offsetS: number;
   requireStrong: boolean;
-}
-
-export function sharesOffset(a: number, b: number): boolean {
-  return Math.abs(a - b) <= Math.max(SHARED_REL * Math.max(a, b), SHARED_ABS_S);
+  /**
+   * A side that stopped waiting for an answer that had not started: alone it is a client (or
+   * proxy) decision, several at the same offset are a timer (a proxy's read timeout seen behind it).
+   */
+  requireShared: boolean;
 }
 
 /** The whole number of seconds an offset is close to (within 2 %), or null. */
@@ -75,6 +89,7 @@ function http1Cut(
   // Bytes the capture missed may hold the rest of the transfer: a cut cannot be told from a gap.
   if (c.analysis.c2s.missingBytes > 0 || c.analysis.s2c.missingBytes > 0) return null;
   let ok = false;
+  let waiting = false;
   let what = '';
   if (x.status === 408 && close.dir === 's2c' && close.tS - (x.responseS ?? close.tS) <= 1) {
     // Node.js requestTimeout / headersTimeout answer 408 and close: a timeout by definition.
@@ -82,6 +97,21 @@ function http1Cut(
     what = `the server answered 408 Request Timeout at ${at(x.responseS ?? close.tS)} and closed the connection`;
   } else if (x.responseEndS != null && close.tS >= x.responseEndS && x.outcome === 'complete') {
     return null;
+  } else if (
+    x.requestEndS != null &&
+    x.requestEndS <= close.tS &&
+    (x.responseS == null || x.responseS > close.tS) &&
+    x.outcome !== 'incomplete-request'
+  ) {
+    // The request was complete and no response byte had come when the connection closed (an
+    // answer arriving after the close came too late).
+    ok = true;
+    if (close.dir === 's2c') what = 'while the client was waiting for the response (none had started)';
+    else {
+      what =
+        'after the request was complete and before any response byte: the client (or the proxy acting as one) stopped waiting';
+      waiting = true;
+    }
   } else if (x.outcome === 'incomplete-request' && close.dir === 's2c') {
     ok = true;
     what = `while the client was still sending the request${x.request ? ` (${x.request.bodyBytes} body bytes received so far)` : ''}`;
@@ -122,6 +152,7 @@ function http1Cut(
     evidence,
     offsetS: close.tS - startS,
     requireStrong: false,
+    requireShared: waiting,
   };
 }
 
@@ -155,6 +186,7 @@ function h2Cuts(
         ],
         offsetS: tS - s.startS,
         requireStrong: true,
+        requireShared: false,
       });
       continue;
     }
@@ -162,9 +194,11 @@ function h2Cuts(
     // A GOAWAY before the close explains it (shutdown or protocol error), not a timeout.
     if (goawayBefore != null && goawayBefore <= close.tS) continue;
     // In transfer: a response started and unfinished (cut by either side), or the server closed
-    // while the request was being sent or awaited. A client leaving an unanswered stream is not a cut.
-    const responding = s.responseS != null && !s.endStream.s2c;
-    if (!responding && close.dir !== 's2c') continue;
+    // while the request was being sent or awaited. A client leaving an unanswered stream is a cut
+    // only when other connections were left at the same offset (a timer, not a decision).
+    const responding = s.responseS != null && s.responseS <= close.tS && !s.endStream.s2c;
+    const waiting = !responding && close.dir !== 's2c';
+    if (waiting && !s.endStream.c2s) continue;
     out.push({
       c,
       stream: s.id,
@@ -173,7 +207,9 @@ function h2Cuts(
       cutS: close.tS,
       cutBy: close.dir,
       how: close.how,
-      what: `the TCP connection closed while stream ${s.id} (${s.method ?? '?'} ${s.path ?? '?'}) was still open`,
+      what: waiting
+        ? `the client closed the TCP connection while stream ${s.id} (${s.method ?? '?'} ${s.path ?? '?'}) waited for its response (the request was complete)`
+        : `the TCP connection closed while stream ${s.id} (${s.method ?? '?'} ${s.path ?? '?'}) was still open`,
       evidence: [
         { frame: first.number, note: `stream ${s.id} opens` },
         ...(s.frames.length > 1
@@ -183,6 +219,7 @@ function h2Cuts(
       ],
       offsetS: close.tS - s.startS,
       requireStrong: false,
+      requireShared: waiting,
     });
   }
   return out;
@@ -235,6 +272,7 @@ function tcpCut(
     ],
     offsetS: close.tS - c.startS,
     requireStrong: false,
+    requireShared: false,
   };
 }
 
@@ -248,32 +286,238 @@ function byConnection<T extends { connection: string }>(xs: T[]): Map<string, T[
   return m;
 }
 
-function afterIdle(c: Connection, close: NonNullable<ReturnType<typeof firstClose>>, thr: number): boolean {
-  if (close.how === 'RST' && c.rsts.some((r) => r.packet === close.packet && r.silenceBeforeS >= thr))
-    return true;
-  return c.idleGaps.some(
-    (g) => g.durationS >= thr && g.toPacket != null && g.toPacket <= close.packet && close.tS - g.endS <= 2,
-  );
+/** HTTP statuses a proxy answers with when its upstream took too long or went away. */
+const GATEWAY_STATUSES = new Set([502, 504]);
+/** gRPC DEADLINE_EXCEEDED (4) and UNAVAILABLE (14): what a gRPC proxy or server answers then. */
+const GRPC_TIMEOUT_STATUSES = new Map([
+  [4, 'DEADLINE_EXCEEDED'],
+  [14, 'UNAVAILABLE'],
+]);
+
+interface GatewayAnswer {
+  connection: string;
+  server: string;
+  stream: number | null;
+  what: string; // "504", "grpc-status 4 DEADLINE_EXCEEDED"
+  requestS: number;
+  /** When the request was complete: the proxy's upstream timer starts about then. */
+  sentS: number;
+  answerS: number;
+  offsetS: number;
+  evidence: Finding['evidence'];
+}
+
+/** The first response frame of a stream (HEADERS from the server), for evidence. */
+function firstResponseFrame(s: H2Stream): H2Frame | null {
+  return s.frames.find((f) => f.dir === 's2c' && f.type === 'HEADERS') ?? null;
+}
+
+function gatewayAnswers(trace: Trace): GatewayAnswer[] {
+  const server = new Map(trace.connections.map((c) => [c.id, c.server]));
+  const out: GatewayAnswer[] = [];
+  for (const x of trace.exchanges) {
+    if (x.status == null || !GATEWAY_STATUSES.has(x.status) || x.requestS == null || x.responseS == null)
+      continue;
+    const sentS = x.requestEndS != null && x.requestEndS <= x.responseS ? x.requestEndS : x.requestS;
+    const evidence: Finding['evidence'] = [];
+    if (x.request?.packets.length)
+      evidence.push({ packet: x.request.packets[0], note: `${x.method ?? ''} ${x.path ?? ''} sent`.trim() });
+    if (x.response?.packets.length)
+      evidence.push({ packet: x.response.packets[0], note: `${x.status} ${x.reason ?? ''} answered`.trim() });
+    out.push({
+      connection: x.connection,
+      server: server.get(x.connection) ?? '?',
+      stream: null,
+      what: `HTTP ${x.status}`,
+      requestS: x.requestS,
+      sentS,
+      answerS: x.responseS,
+      offsetS: x.responseS - sentS,
+      evidence,
+    });
+  }
+  for (const st of trace.streams) {
+    const grpc = st.grpcStatus ?? st.grpc?.grpcStatus ?? null;
+    const byStatus = st.status != null && GATEWAY_STATUSES.has(st.status);
+    const byGrpc = grpc != null && GRPC_TIMEOUT_STATUSES.has(grpc);
+    if (!byStatus && !byGrpc) continue;
+    const answer = firstResponseFrame(st);
+    const answerS = st.responseS ?? answer?.tS ?? null;
+    if (answerS == null) continue;
+    const endReq = st.frames.find((f) => f.dir === 'c2s' && f.flags.includes('END_STREAM'));
+    const sentS = endReq && endReq.tS <= answerS ? endReq.tS : st.startS;
+    const evidence: Finding['evidence'] = [];
+    if (st.frames[0])
+      evidence.push({
+        frame: st.frames[0].number,
+        note: `stream ${st.id} ${st.method ?? ''} ${st.path ?? ''} opens`.trim(),
+      });
+    if (answer)
+      evidence.push({
+        frame: answer.number,
+        note: byStatus ? `:status ${st.status}` : `grpc-status ${grpc}`,
+      });
+    out.push({
+      connection: st.connection,
+      server: server.get(st.connection) ?? '?',
+      stream: st.id,
+      what: byStatus
+        ? `HTTP ${st.status}`
+        : `grpc-status ${grpc} ${GRPC_TIMEOUT_STATUSES.get(grpc as number)}`,
+      requestS: st.startS,
+      sentS,
+      answerS,
+      offsetS: answerS - sentS,
+      evidence,
+    });
+  }
+  return out.filter((a) => a.offsetS >= MIN_OFFSET_S);
+}
+
+/** Groups figures that share an offset with the group's smallest (sorted input). */
+function clusterByOffset<T extends { offsetS: number }>(xs: T[]): T[][] {
+  const sorted = [...xs].sort((a, b) => a.offsetS - b.offsetS);
+  const out: T[][] = [];
+  for (const x of sorted) {
+    const g = out[out.length - 1];
+    if (g && sharesOffset(g[0].offsetS, x.offsetS)) g.push(x);
+    else out.push([x]);
+  }
+  return out;
+}
+
+/** The slowest answer that made it (time from request to first response byte), per server. */
+function slowestAnswered(
+  trace: Trace,
+  serverOf: Map<string, string>,
+  server: string,
+): { s: number; where: string } | null {
+  let best: { s: number; where: string } | null = null;
+  for (const x of trace.exchanges) {
+    if (serverOf.get(x.connection) !== server || x.status == null || x.status >= 500) continue;
+    if (x.requestS == null || x.responseS == null) continue;
+    const sent = x.requestEndS != null && x.requestEndS <= x.responseS ? x.requestEndS : x.requestS;
+    const d = x.responseS - sent;
+    if (!best || d > best.s)
+      best = { s: d, where: `${x.connection} ${x.method ?? ''} ${x.path ?? ''}`.trim() };
+  }
+  for (const st of trace.streams) {
+    if (serverOf.get(st.connection) !== server || st.responseS == null) continue;
+    if ((st.status != null && st.status >= 500) || (st.grpcStatus != null && st.grpcStatus !== 0)) continue;
+    const endReq = st.frames.find((f) => f.dir === 'c2s' && f.flags.includes('END_STREAM'));
+    const d = st.responseS - (endReq && endReq.tS <= st.responseS ? endReq.tS : st.startS);
+    if (!best || d > best.s) best = { s: d, where: `${st.connection} stream ${st.id}` };
+  }
+  return best;
+}
+
+/** The longest transfer that completed (request start to response end), per server. */
+function longestCompleted(
+  trace: Trace,
+  serverOf: Map<string, string>,
+  server: string,
+): { s: number; where: string } | null {
+  let best: { s: number; where: string } | null = null;
+  for (const x of trace.exchanges) {
+    if (serverOf.get(x.connection) !== server || x.outcome !== 'complete' || (x.status ?? 500) >= 500)
+      continue;
+    if (x.requestS == null || x.responseEndS == null) continue;
+    const d = x.responseEndS - x.requestS;
+    if (!best || d > best.s)
+      best = { s: d, where: `${x.connection} ${x.method ?? ''} ${x.path ?? ''}`.trim() };
+  }
+  for (const st of trace.streams) {
+    if (serverOf.get(st.connection) !== server || !st.endStream.s2c || st.reset) continue;
+    const d = (st.responseEndS ?? st.endS) - st.startS;
+    if (!best || d > best.s) best = { s: d, where: `${st.connection} stream ${st.id}` };
+  }
+  return best;
+}
+
+function proxyTimeoutFinding(group: GatewayAnswer[], bound: { s: number; where: string } | null): Finding {
+  const offs = group.map((a) => a.offsetS);
+  const lo = Math.min(...offs);
+  const hi = Math.max(...offs);
+  const mid = median(offs);
+  const conns = [...new Set(group.map((a) => a.connection))];
+  const whats = [...new Set(group.map((a) => a.what))];
+  const server = group[0].server;
+  const round = roundOffset(mid);
+  const boundWords =
+    bound && bound.s < lo
+      ? ` The slowest answer that made it took ${dur(bound.s)} (${bound.where}), so the timeout lies between ${durShort(bound.s)} and ${durShort(lo)}.`
+      : bound
+        ? ` An answer that took ${dur(bound.s)} (${bound.where}) still made it, so this timer applies to some routes or upstreams only.`
+        : ` No successful answer is visible to bound it from below.`;
+  return {
+    kind: K.proxyTimeout,
+    severity: 'error',
+    title: `${group.length} requests answered ${list(whats)} ${durShort(mid)} after they were sent: a proxy timeout of ~${durShort(round ?? mid)}`,
+    explanation:
+      `${group.length} requests to ${server} were answered ${list(whats)} ${durShort(lo)}-${durShort(hi)} after the request was complete ` +
+      `(${list(
+        group.map(
+          (a) => `${a.connection}${a.stream != null ? ` stream ${a.stream}` : ''} at ${at(a.answerS)}`,
+        ),
+        6,
+      )}).${boundWords} ` +
+      `The same delay on every failed request is a timer, not a slow backend that happened to fail: a proxy or gateway between this capture and the server waited ~${trim(mid, 1)} s for its upstream, gave up and answered for it. ` +
+      `Why it matters: these requests failed, and retries that take as long will fail the same way. ` +
+      `Usual suspects: nginx proxy_read_timeout (60 s by default; 504) or an upstream that closed early behind it (502), HAProxy timeout server (504), Envoy route timeout (15 s; 504 "upstream request timeout"), ` +
+      `a cloud load balancer's idle or backend timeout (AWS ALB 60 s; 504), a gRPC proxy or server deadline (DEADLINE_EXCEEDED / UNAVAILABLE). ` +
+      `What to try: find the timeout equal to ~${trim(mid, 1)} s in the proxy's configuration, check the proxy's error log at ${at(group[0].answerS)} ("upstream timed out"), ` +
+      `and either raise it for this route or make the backend answer (or stream a first byte) sooner.`,
+    connection: conns.length === 1 ? conns[0] : null,
+    stream: group.length === 1 ? group[0].stream : null,
+    startS: Math.min(...group.map((a) => a.requestS)),
+    endS: Math.max(...group.map((a) => a.answerS)),
+    evidence: group.slice(0, 20).flatMap((a) => a.evidence),
+    details: {
+      offsetS: fig(mid),
+      offsetsS: offs.map((x) => fig(x, 3)),
+      roundS: round,
+      count: group.length,
+      answers: whats,
+      server,
+      connections: conns,
+      lowerBoundS: bound && bound.s < lo ? fig(bound.s, 3) : null,
+      upperBoundS: fig(lo, 3),
+    },
+  };
 }
 
 export const detector: Detector = {
   id: 'deadline',
-  kinds: [K.deadlineCut],
+  kinds: [K.deadlineCut, K.proxyTimeout],
   detect(trace: Trace, opts: AnalysisOptions): Finding[] {
-    if (!hasTcp(trace)) return [];
+    const out: Finding[] = [];
+    const serverOf = new Map(trace.connections.map((c) => [c.id, c.server]));
+    // Seen in front of the proxy: its answers, at a shared offset after their requests. HTTP only,
+    // so it works on debug logs too.
+    const answers = gatewayAnswers(trace);
+    const byServer = new Map<string, GatewayAnswer[]>();
+    for (const a of answers) byServer.set(a.server, [...(byServer.get(a.server) ?? []), a]);
+    for (const [server, list] of byServer)
+      for (const group of clusterByOffset(list))
+        if (group.length >= 2) out.push(proxyTimeoutFinding(group, slowestAnswered(trace, serverOf, server)));
+
+    if (!hasTcp(trace)) return out;
     let rowsByConn: ConnectionPackets | null = null;
     const cuts: Cut[] = [];
     const exByConn = byConnection(trace.exchanges);
     const stByConn = byConnection(trace.streams);
     const h2ByConn = byConnection(trace.h2);
+    // Cuts that end a silence: the verdict shared with the idle detector decides whose they are.
+    const classifiedList = classifyCuts(trace, opts.idleThresholdS);
+    const classified = new Map(classifiedList.map((k) => [k.ci, k]));
+    const classifiedById = new Map(classifiedList.map((k) => [k.c.id, k]));
     trace.connections.forEach((c, ci) => {
       const close = firstClose(c);
       const exchanges = exByConn.get(c.id) ?? [];
       const streams = stByConn.get(c.id) ?? [];
+      const verdict = classified.get(ci);
       let found: Cut[] = [];
-      if (close && afterIdle(c, close, opts.idleThresholdS)) {
-        found = [];
-      } else if (exchanges.length > 0) {
+      if (exchanges.length > 0) {
         if (close) {
           for (const x of exchanges) {
             const cut = http1Cut(c, x, close);
@@ -291,14 +535,16 @@ export const detector: Detector = {
         const cut = tcpCut(c, rowsByConn.rows(ci), close);
         if (cut) found.push(cut);
       }
+      // A close that the silence before it explains is an idle cut, not a deadline.
+      if (verdict?.verdict === 'idle') found = found.filter((k) => k.how === 'RST_STREAM');
       cuts.push(...found.filter((k) => k.offsetS >= MIN_OFFSET_S));
     });
 
-    const out: Finding[] = [];
     for (const k of cuts) {
       const peers = cuts.filter((o) => o !== k && sharesOffset(o.offsetS, k.offsetS));
       const round = roundOffset(k.offsetS);
       if (k.requireStrong && peers.length === 0 && round == null) continue;
+      if (k.requireShared && !peers.some((o) => o.cutBy === k.cutBy)) continue;
       const from =
         k.basis === 'tcp'
           ? 'the connection began'
@@ -319,21 +565,39 @@ export const detector: Detector = {
       } else {
         strength = `Only one cut at this offset is visible, so it may be a timeout or an application decision; look for other connections cut at ${durShort(k.offsetS)}.`;
       }
+      // Idle timer or deadline: when the cut also ended a silence, say how the two readings compare.
+      const v = k.how !== 'RST_STREAM' ? classifiedById.get(k.c.id) : undefined;
+      const silenceWords =
+        v && v.closeS === k.cutS
+          ? ` The cut also came ${dur(v.silenceS)} after the last packet before it; ${v.why}.`
+          : '';
+      // The deadline lies between the longest transfer that completed and the shortest cut.
+      const done = k.requireShared
+        ? slowestAnswered(trace, serverOf, k.c.server)
+        : longestCompleted(trace, serverOf, k.c.server);
+      const boundWords = !done
+        ? ''
+        : done.s < lo
+          ? ` The longest ${k.requireShared ? 'wait for an answer' : 'transfer'} that completed took ${dur(done.s)} (${done.where}), so the timer lies between ${durShort(done.s)} and ${durShort(lo)}.`
+          : ` A ${k.requireShared ? 'wait for an answer' : 'transfer'} of ${dur(done.s)} (${done.where}) completed, longer than this cut: the timer applies to some routes only, or is not a fixed deadline.`;
       const by = k.cutBy === 's2c' ? 'server' : 'client';
       const suspects =
         by === 'server'
           ? `Usual suspects on the server side (${k.c.server}): a reverse proxy or server read/write timeout — Go http.Server ReadTimeout/WriteTimeout, ` +
             `Node.js server.requestTimeout (300 s default) / headersTimeout (60 s), nginx proxy_read_timeout / client_body_timeout (60 s), ` +
             `a load balancer idle or request timeout, or a handler deadline.`
-          : `Usual suspects on the client side (${k.c.client}): a client timeout or deadline (HTTP client Timeout, gRPC deadline, curl --max-time, ` +
-            `an SDK's request timeout) that gave up while the transfer was still running.`;
+          : k.requireShared
+            ? `Usual suspects on the client side (${k.c.client}): when the client is a proxy, its upstream read timeout — nginx proxy_read_timeout (60 s by default), ` +
+              `HAProxy timeout server, Envoy route timeout (15 s) — which answers its own client 504; otherwise a client timeout (HTTP client Timeout, gRPC deadline, curl --max-time).`
+            : `Usual suspects on the client side (${k.c.client}): a client timeout or deadline (HTTP client Timeout, gRPC deadline, curl --max-time, ` +
+              `an SDK's request timeout) that gave up while the transfer was still running.`;
       out.push({
         kind: K.deadlineCut,
         severity: 'error',
-        title: `Transfer cut by the ${by} ${durShort(k.offsetS)} after ${from}${peers.length ? ` (same offset on ${plural(peers.length + 1, 'connection')})` : ''}`,
+        title: `${k.requireShared ? 'Request abandoned' : 'Transfer cut'} by the ${by} ${durShort(k.offsetS)} after ${from}${peers.length ? ` (same offset on ${plural(peers.length + 1, 'connection')})` : ''}`,
         explanation:
           `On ${connName(k.c)}, ${sender(k.c, k.cutBy)} ${k.how === 'RST_STREAM' ? 'reset the stream' : k.how === 'RST' ? 'reset the connection' : 'closed the connection (FIN)'} ` +
-          `at ${at(k.cutS)}, ${dur(k.offsetS)} after ${from} at ${at(k.startS)}, ${k.what}. ${strength} ` +
+          `at ${at(k.cutS)}, ${dur(k.offsetS)} after ${from} at ${at(k.startS)}, ${k.what}. ${strength}${silenceWords}${boundWords} ` +
           `Why it matters: the other side sees a truncated transfer or ECONNRESET / "unexpected EOF"; retries that take as long will be cut the same way. ` +
           `${suspects} What to try: find the timeout equal to ~${trim(k.offsetS, 1)} s in the ${by}'s and any proxy's configuration and raise it for this route ` +
           `(or stream the work / make it asynchronous), and check the ${by === 'server' ? 'server or proxy' : 'client'} logs at ${at(k.cutS)} for a timeout message.`,
@@ -349,6 +613,9 @@ export const detector: Detector = {
           basis: k.basis,
           sharedWith: peers.map((o) => o.c.id),
           roundS: round,
+          silenceBeforeS: v ? fig(v.silenceS, 3) : null,
+          lowerBoundS: done && done.s < lo ? fig(done.s, 3) : null,
+          upperBoundS: fig(lo, 3),
         },
       });
     }

@@ -91,3 +91,50 @@ export function exceededTimeouts(silenceS: number): IdleTimeout[] {
 export function shortestTimeout(): IdleTimeout {
   return [...MIDDLEBOX_IDLE_TIMEOUTS].sort((a, b) => a.defaultS - b.defaultS)[0];
 }
+
+/**
+ * Endpoint and proxy idle closes: a FIN after a fixed silence comes from a program that
+ * terminates TCP (NATs and firewalls never send FINs). Defaults as documented; HAProxy has none
+ * (`timeout client` / `timeout http-keep-alive` are always configured).
+ */
+export const ENDPOINT_IDLE_TIMEOUTS: readonly IdleTimeout[] = [
+  {
+    where: 'Node.js http.Server keepAliveTimeout',
+    defaultS: 5,
+    notes: 'closes idle keep-alive sockets',
+    effect: 'drop',
+  },
+  { where: 'Apache httpd KeepAliveTimeout', defaultS: 5, notes: '', effect: 'drop' },
+  {
+    where: 'nginx proxy_read_timeout (upstream)',
+    defaultS: 60,
+    notes: 'between two reads from the upstream',
+    effect: 'drop',
+  },
+  {
+    where: 'nginx keepalive_timeout',
+    defaultS: 75,
+    notes: 'idle client keep-alive connections',
+    effect: 'drop',
+  },
+  { where: 'Envoy HTTP connection idle_timeout', defaultS: 3600, notes: '', effect: 'drop' },
+];
+
+/** Table entries whose default lies in (loS, hiS]: the boxes an observed bound fits. */
+export function timeoutsBetween(
+  loS: number,
+  hiS: number,
+  table: readonly IdleTimeout[] = MIDDLEBOX_IDLE_TIMEOUTS,
+): IdleTimeout[] {
+  return table.filter((t) => t.defaultS > loS && t.defaultS <= hiS).sort((a, b) => a.defaultS - b.defaultS);
+}
+
+/** The table entry nearest to a figure (for "none fits; the nearest is ..."). */
+export function nearestTimeout(
+  s: number,
+  table: readonly IdleTimeout[] = MIDDLEBOX_IDLE_TIMEOUTS,
+): IdleTimeout {
+  return [...table].sort(
+    (a, b) => Math.abs(Math.log(a.defaultS / s)) - Math.abs(Math.log(b.defaultS / s)),
+  )[0];
+}

@@ -13,9 +13,22 @@
  */
 import type { AnalysisOptions, Connection, Finding, IdleGap, RstInfo, Trace } from '../trace';
 import type { Detector } from './types';
-import { exceededTimeouts, KEEPALIVE_ADVICE, shortestTimeout } from './idle-timeouts';
 import {
+  ENDPOINT_IDLE_TIMEOUTS,
+  exceededTimeouts,
+  KEEPALIVE_ADVICE,
+  MIDDLEBOX_IDLE_TIMEOUTS,
+  nearestTimeout,
+  shortestTimeout,
+  timeoutsBetween,
+  type IdleTimeout,
+} from './idle-timeouts';
+import {
+  classifyCuts,
+  firstClose,
   hasTcp,
+  sharesOffset,
+  type ClassifiedCut,
   median,
   packetsByConnection,
   packetTime,
@@ -23,7 +36,7 @@ import {
   type PacketRow,
 } from './common';
 import { at, cap, connName, dur, durShort, fig, list, other, sender, side } from './text';
-import { DIR_C2S } from '../packets';
+import { DIR_C2S, type PacketTable } from '../packets';
 import { K } from './kinds';
 
 /** An RST this soon after the first packet that ended a silence "answers" it. */
@@ -134,99 +147,370 @@ export function rstOrigin(r: RstInfo): {
   return { middlebox, ttlDiffers, ipIdDiffers, words };
 }
 
-function rstAfterIdleFindings(trace: Trace, c: Connection, thr: number): Finding[] {
-  const out: Finding[] = [];
+/** One reset that ended a silence, however it was found. */
+interface IdleRst {
+  r: RstInfo;
+  mode: 'alone' | 'answered';
+  silenceS: number;
+  silenceStartS: number;
+  fromPacket: number | null;
+  breakPacket: number | null;
+  keepaliveInside: boolean;
+  /** Why a silence below the idle threshold still counts (empty at or above it). */
+  belowThreshold: string;
+}
+
+/** The first RST of the connection that ends a silence >= the idle threshold (the original rule). */
+function longSilenceRst(trace: Trace, c: Connection, thr: number): IdleRst | null {
   const p = trace.packets;
   for (const r of c.rsts) {
-    let mode: 'alone' | 'answer' | null = null;
-    let gap: IdleGap | null = null;
     if (r.silenceBeforeS >= thr) {
-      mode = 'alone';
-      gap = c.idleGaps.find((g) => g.toPacket === r.packet) ?? null;
-    } else {
-      for (const g of c.idleGaps) {
-        if (g.durationS < thr || g.toPacket == null || g.toPacket >= r.packet) continue;
-        if (r.tS - g.endS > RST_ANSWER_WINDOW_S || r.tS < g.endS) continue;
-        // The RST must come from the side that did not break the silence.
-        if (p && g.toPacket <= p.length) {
-          const d = p.dir[g.toPacket - 1] === DIR_C2S ? 'c2s' : 's2c';
-          if (d === r.dir) continue;
-        }
-        mode = 'answer';
-        gap = g;
+      const gap = c.idleGaps.find((g) => g.toPacket === r.packet) ?? null;
+      return {
+        r,
+        mode: 'alone',
+        silenceS: r.silenceBeforeS,
+        silenceStartS: r.tS - r.silenceBeforeS,
+        fromPacket: gap?.fromPacket ?? null,
+        breakPacket: null,
+        keepaliveInside: false,
+        belowThreshold: '',
+      };
+    }
+    let found: IdleGap | null = null;
+    for (const g of c.idleGaps) {
+      if (g.durationS < thr || g.toPacket == null || g.toPacket >= r.packet) continue;
+      if (r.tS - g.endS > RST_ANSWER_WINDOW_S || r.tS < g.endS) continue;
+      // The RST must come from the side that did not break the silence.
+      if (p && g.toPacket <= p.length) {
+        const d = p.dir[g.toPacket - 1] === DIR_C2S ? 'c2s' : 's2c';
+        if (d === r.dir) continue;
       }
+      found = g;
     }
-    if (!mode) continue;
-    // One finding per connection: the first qualifying RST.
-    const silence = mode === 'alone' ? r.silenceBeforeS : (gap as IdleGap).durationS;
-    const silenceStart = mode === 'alone' ? r.tS - r.silenceBeforeS : (gap as IdleGap).startS;
-    const origin = rstOrigin(r);
-    const rstFrom = sender(c, r.dir);
-    let what: string;
-    let usual: string;
-    const evidence: Finding['evidence'] = [];
-    if (mode === 'alone') {
-      const from = gap?.fromPacket;
-      if (from != null) evidence.push({ packet: from, note: 'last packet before the silence' });
-      evidence.push({
-        packet: r.packet,
-        note: `RST from ${side(r.dir)} after ${durShort(silence)} of silence, unprompted`,
-      });
-      what =
-        `${connName(c)} was silent for ${dur(silence)} (from ${at(silenceStart)}), then an RST from ${rstFrom} arrived at ${at(r.tS)} on its own: ` +
-        `no packet from ${side(other(r.dir))} came before it.`;
-      usual =
-        `An unprompted RST after a long silence fits a load balancer or firewall with "reset on idle" (e.g. Azure Load Balancer's TCP reset on idle, an AWS NLB) ` +
-        `closing the flow when its idle timer expired; often both ends receive one at the same moment.`;
-    } else {
-      const g = gap as IdleGap;
-      evidence.push({ packet: g.fromPacket, note: 'last packet before the silence' });
-      evidence.push({
-        packet: g.toPacket as number,
-        note: `first packet after ${durShort(g.durationS)} of silence`,
-      });
-      evidence.push({ packet: r.packet, note: `RST from ${side(r.dir)} answering it` });
-      what =
-        `${connName(c)} was silent for ${dur(g.durationS)} (${at(g.startS)} to ${at(g.endS)}); the first packet after the silence, from ${side(other(r.dir))}, ` +
-        `was answered ${dur(r.tS - g.endS)} later by an RST from ${rstFrom} at ${at(r.tS)}.`;
-      usual =
-        `An RST answering the first packet after a silence fits a NAT or firewall that forgot the flow during the silence (AWS NAT Gateway does exactly this), ` +
-        `or a peer that closed the socket long ago without the close reaching this side.`;
-    }
-    const kaNote =
-      mode === 'answer' && gap?.keepaliveInside
-        ? ` TCP keep-alives were sent during this silence and the flow was still forgotten: some boxes count data only (AWS Classic/Application Load Balancer, 60 s), so an application-level heartbeat is needed there.`
-        : '';
-    const explanation =
-      `${cap(what)}${kaNote} ${origin.words} Why it matters: the application sees ECONNRESET ("connection reset by peer") on a request it believes is fine, ` +
-      `and pooled connections fail on first reuse after a quiet period. ${usual} ${timeoutSentence(silence)} ${keepaliveFix()}`;
-    out.push({
-      kind: K.rstAfterIdle,
-      severity: 'error',
-      title:
-        mode === 'alone'
-          ? `Connection reset after ${durShort(silence)} of silence (RST arrived unprompted)`
-          : `Connection reset after ${durShort(silence)} of silence (RST answered the first packet after it)`,
-      explanation,
-      connection: c.id,
-      stream: null,
-      startS: silenceStart,
-      endS: r.tS,
-      evidence,
-      details: {
-        idleS: fig(silence),
-        mode: mode === 'alone' ? 'unprompted' : 'answered',
-        rstBy: r.dir === 'c2s' ? 'client' : 'server',
-        ttl: r.ttl,
-        prevTtl: r.prevTtl,
-        ipId: r.ipId,
-        prevIpId: r.prevIpId,
-        likelyMiddlebox: origin.middlebox,
-        exceeds: exceededTimeouts(silence).map((t) => ({ where: t.where, defaultS: t.defaultS })),
-      },
-    });
-    break;
+    if (found)
+      return {
+        r,
+        mode: 'answered',
+        silenceS: found.durationS,
+        silenceStartS: found.startS,
+        fromPacket: found.fromPacket,
+        breakPacket: found.toPacket,
+        keepaliveInside: found.keepaliveInside,
+        belowThreshold: '',
+      };
   }
+  return null;
+}
+
+function rstAfterIdleFinding(c: Connection, x: IdleRst, pathWords: string): Finding {
+  const { r, mode } = x;
+  const silence = x.silenceS;
+  const silenceStart = x.silenceStartS;
+  const origin = rstOrigin(r);
+  const rstFrom = sender(c, r.dir);
+  let what: string;
+  let usual: string;
+  const evidence: Finding['evidence'] = [];
+  if (x.fromPacket != null) evidence.push({ packet: x.fromPacket, note: 'last packet before the silence' });
+  if (mode === 'alone') {
+    evidence.push({
+      packet: r.packet,
+      note: `RST from ${side(r.dir)} after ${durShort(silence)} of silence, unprompted`,
+    });
+    what =
+      `${connName(c)} was silent for ${dur(silence)} (from ${at(silenceStart)}), then an RST from ${rstFrom} arrived at ${at(r.tS)} on its own: ` +
+      `no packet from ${side(other(r.dir))} came before it.`;
+    usual =
+      `An unprompted RST after a silence fits a load balancer, proxy or firewall with "reset on idle" (e.g. Azure Load Balancer's TCP reset on idle, an AWS NLB, HAProxy with option nolinger) ` +
+      `closing the flow when its idle timer expired; often both ends receive one at the same moment.`;
+  } else {
+    const breakT = silenceStart + silence;
+    if (x.breakPacket != null)
+      evidence.push({ packet: x.breakPacket, note: `first packet after ${durShort(silence)} of silence` });
+    evidence.push({ packet: r.packet, note: `RST from ${side(r.dir)} answering it` });
+    what =
+      `${connName(c)} was silent for ${dur(silence)} (${at(silenceStart)} to ${at(breakT)}); the first packet after the silence, from ${side(other(r.dir))}, ` +
+      `was answered ${dur(r.tS - breakT)} later by an RST from ${rstFrom} at ${at(r.tS)}.`;
+    usual =
+      `An RST answering the first packet after a silence fits a NAT or firewall that forgot the flow during the silence (AWS NAT Gateway does exactly this), ` +
+      `or a peer that closed the socket long ago without the close reaching this side.`;
+  }
+  const kaNote =
+    mode === 'answered' && x.keepaliveInside
+      ? ` TCP keep-alives were sent during this silence and the flow was still forgotten: some boxes count data only (AWS Classic/Application Load Balancer, 60 s), so an application-level heartbeat is needed there.`
+      : '';
+  const below = x.belowThreshold ? ` ${x.belowThreshold}` : '';
+  const explanation =
+    `${cap(what)}${kaNote}${below} ${origin.words} Why it matters: the application sees ECONNRESET ("connection reset by peer") on a request it believes is fine, ` +
+    `and pooled connections fail on first reuse after a quiet period. ${usual}${pathWords ? ` ${pathWords}` : ''} ${timeoutSentence(silence)} ${keepaliveFix()}`;
+  return {
+    kind: K.rstAfterIdle,
+    severity: 'error',
+    title:
+      mode === 'alone'
+        ? `Connection reset after ${durShort(silence)} of silence (RST arrived unprompted)`
+        : `Connection reset after ${durShort(silence)} of silence (RST answered the first packet after it)`,
+    explanation,
+    connection: c.id,
+    stream: null,
+    startS: silenceStart,
+    endS: r.tS,
+    evidence,
+    details: {
+      idleS: fig(silence),
+      mode: mode === 'alone' ? 'unprompted' : 'answered',
+      rstBy: r.dir === 'c2s' ? 'client' : 'server',
+      ttl: r.ttl,
+      prevTtl: r.prevTtl,
+      ipId: r.ipId,
+      prevIpId: r.prevIpId,
+      likelyMiddlebox: origin.middlebox,
+      belowIdleThreshold: x.belowThreshold !== '',
+      exceeds: exceededTimeouts(silence).map((t) => ({ where: t.where, defaultS: t.defaultS })),
+    },
+  };
+}
+
+/**
+ * Connections cut after a silence, grouped by server, how (FIN/RST) and who cut: the idle timer
+ * of the path (or of the program that closed) lies between the longest silence that survived on
+ * those connections and the shortest that died.
+ */
+export interface PathBound {
+  server: string;
+  how: 'FIN' | 'RST';
+  by: 'c2s' | 's2c';
+  deaths: ClassifiedCut[];
+  /** Longest silence on these connections after which both sides went on talking. */
+  survivedS: number;
+  survivedConn: string | null;
+  survivedPacket: number | null;
+  loS: number;
+  hiS: number;
+  consistent: boolean;
+  /** Every death came right when its silence ended (no answering): the timer fired on its own. */
+  unprompted: boolean;
+  /** All deaths' silences agree (a single timer). */
+  shared: boolean;
+  candidates: IdleTimeout[];
+}
+
+/**
+ * The longest silence on a connection (up to packet `limit`, exclusive) that both sides
+ * survived: one side broke it and the other answered afterwards.
+ */
+function longestSurvived(rows: PacketRow[], limit: number): { s: number; packet: number | null } {
+  let best = 0;
+  let bestPacket: number | null = null;
+  const pending: Record<'c2s' | 's2c', { s: number; packet: number | null }> = {
+    c2s: { s: 0, packet: null },
+    s2c: { s: 0, packet: null },
+  };
+  for (let i = 0; i < rows.length && rows[i].n < limit; i++) {
+    const r = rows[i];
+    const o = pending[other(r.dir)];
+    if (o.s > best) {
+      best = o.s;
+      bestPacket = o.packet;
+    }
+    pending[other(r.dir)] = { s: 0, packet: null };
+    if (i > 0) {
+      const g = r.t - rows[i - 1].t;
+      if (g > pending[r.dir].s) pending[r.dir] = { s: g, packet: r.n };
+    }
+  }
+  return { s: best, packet: bestPacket };
+}
+
+export function pathBounds(trace: Trace & { packets: PacketTable }, thr: number): PathBound[] {
+  const deaths = classifyCuts(trace, thr).filter((k) => k.verdict === 'idle');
+  const groups = new Map<string, ClassifiedCut[]>();
+  for (const k of deaths) {
+    const key = `${k.c.server}|${k.how}|${k.by}`;
+    groups.set(key, [...(groups.get(key) ?? []), k]);
+  }
+  const out: PathBound[] = [];
+  let rows: ConnectionPackets | null = null;
+  for (const group of groups.values()) {
+    if (group.length < 2) continue;
+    rows ??= packetsByConnection(trace);
+    const server = group[0].c.server;
+    const dead = new Map(group.map((k) => [k.ci, k]));
+    let survivedS = 0;
+    let survivedConn: string | null = null;
+    let survivedPacket: number | null = null;
+    trace.connections.forEach((c, ci) => {
+      if (c.server !== server) return;
+      const k = dead.get(ci);
+      const close = firstClose(c);
+      const limit = k ? k.fromPacket + 1 : close ? close.packet : Infinity;
+      const s = longestSurvived(rows!.rows(ci), limit);
+      if (s.s > survivedS) {
+        survivedS = s.s;
+        survivedConn = c.id;
+        survivedPacket = s.packet;
+      }
+    });
+    const sil = group.map((k) => k.silenceS);
+    const hiS = Math.min(...sil);
+    const unprompted = group.every((k) => k.mode === 'alone');
+    const shared = sil.every((x) => sharesOffset(x, hiS));
+    const table = group[0].how === 'FIN' ? ENDPOINT_IDLE_TIMEOUTS : MIDDLEBOX_IDLE_TIMEOUTS;
+    let candidates = timeoutsBetween(survivedS, hiS, table);
+    // A timer that fired on its own fired at its value: only entries near the cut fit.
+    if (unprompted && shared) candidates = candidates.filter((t) => sharesOffset(t.defaultS, hiS));
+    out.push({
+      server,
+      how: group[0].how,
+      by: group[0].by,
+      deaths: group.sort((a, b) => a.closeS - b.closeS),
+      survivedS,
+      survivedConn,
+      survivedPacket,
+      loS: survivedS,
+      hiS,
+      consistent: survivedS < hiS,
+      unprompted,
+      shared,
+      candidates,
+    });
+  }
+  return out;
+}
+
+function boundWords(b: PathBound): string {
+  const closer = b.by === 's2c' ? 'the server side' : 'the client side';
+  if (!b.consistent)
+    return (
+      `no single idle timer explains these cuts: a silence of ${dur(b.survivedS)} survived on ${b.survivedConn} while one of ${dur(b.hiS)} died — ` +
+      `the cuts may come from different paths or boxes, or from something other than an idle timer`
+    );
+  const range =
+    b.survivedS > 0
+      ? `between ${durShort(b.survivedS)} (the longest silence that survived, on ${b.survivedConn}) and ${durShort(b.hiS)} (the shortest that died)`
+      : `at most ${durShort(b.hiS)} (the shortest silence that died; no silence that long survived on these connections)`;
+  const noun = b.how === 'RST' ? 'the path forgets flows idle' : `${closer} closes connections idle`;
+  let fit: string;
+  if (b.candidates.length)
+    fit = `Defaults that fit: ${list(
+      b.candidates.map((t) => `${t.where} (${t.defaultS} s)`),
+      8,
+    )} — or any box configured to that value`;
+  else {
+    const n = nearestTimeout(b.hiS, b.how === 'FIN' ? ENDPOINT_IDLE_TIMEOUTS : MIDDLEBOX_IDLE_TIMEOUTS);
+    fit = `No default we know fits (the nearest is ${n.where}, ${n.defaultS} s): a configured value`;
+  }
+  return `${noun} ${range}. ${fit}`;
+}
+
+function pathFinding(b: PathBound): Finding {
+  const n = b.deaths.length;
+  const sil = b.deaths.map((k) => k.silenceS);
+  const lo = Math.min(...sil);
+  const hi = Math.max(...sil);
+  const closer = b.by === 's2c' ? `the server side (${b.server})` : 'the client side';
+  const modeWords = b.unprompted
+    ? `each ${b.how === 'RST' ? 'RST' : 'FIN'} came from ${closer} as the first packet after the silence`
+    : `the ${b.how === 'RST' ? 'RSTs' : 'closes'} answered the first packet sent after the silence`;
+  const timer =
+    b.unprompted && b.shared
+      ? ` The cuts came ${durShort(lo)}-${durShort(hi)} after the last packet: a timer of about ${durShort(lo)} that fired on its own.`
+      : '';
+  const who =
+    b.how === 'RST'
+      ? `A reset after a silence comes from a NAT, firewall or load balancer that forgot the flow (or resets on idle), or from a peer that went away.`
+      : `A FIN after a fixed silence comes from a program that terminates TCP — the server, or a proxy in front of it (HAProxy timeout client / timeout http-keep-alive, nginx keepalive_timeout, Node.js keepAliveTimeout) — NATs and firewalls never send FINs. ` +
+        `It is an ordinary close for idle keep-alive connections, but it cuts tunnels and long-lived quiet streams, and a client that reuses the connection just as it closes sees a reset.`;
+  const evidence: Finding['evidence'] = b.deaths.slice(0, 20).map((k) => ({
+    packet: k.closePacket,
+    note: `${k.c.id}: ${k.how} from ${side(k.by)} after ${durShort(k.silenceS)} of silence`,
+  }));
+  if (b.survivedPacket != null)
+    evidence.push({
+      packet: b.survivedPacket,
+      note: `${b.survivedConn}: went on after ${durShort(b.survivedS)} of silence`,
+    });
+  return {
+    kind: K.pathIdleTimeout,
+    severity: 'info',
+    title: b.consistent
+      ? b.survivedS > 0
+        ? `${n} connections to ${b.server} cut after silence: idle timeout between ${durShort(b.survivedS)} and ${durShort(b.hiS)}`
+        : `${n} connections to ${b.server} cut after ${durShort(lo)}-${durShort(hi)} of silence`
+      : `${n} connections to ${b.server} cut after silence, but a longer silence (${durShort(b.survivedS)}) survived`,
+    explanation:
+      `${n} connections to ${b.server} ended with a ${b.how} after ${durShort(lo)}-${durShort(hi)} of silence with nothing outstanding (${list(
+        b.deaths.map((k) => `${k.c.id} ${durShort(k.silenceS)}`),
+        8,
+      )}); ` +
+      `${modeWords}.${timer} From the whole population, ${boundWords(b)}. ${who} ` +
+      `What to try: keep connections busier than that (TCP keep-alives or application heartbeats at less than ${durShort(b.hiS)}), raise the timeout, or make clients retry on a connection closed while idle.`,
+    connection: null,
+    stream: null,
+    startS: Math.min(...b.deaths.map((k) => k.silenceStartS)),
+    endS: Math.max(...b.deaths.map((k) => k.closeS)),
+    evidence,
+    details: {
+      server: b.server,
+      how: b.how,
+      closedBy: b.by === 's2c' ? 'server' : 'client',
+      count: n,
+      silencesS: sil.map((x) => fig(x, 3)),
+      longestSurvivedS: fig(b.survivedS, 3),
+      lowerBoundS: fig(b.loS, 3),
+      upperBoundS: fig(b.hiS, 3),
+      consistent: b.consistent,
+      candidates: b.candidates.map((t) => ({ where: t.where, defaultS: t.defaultS })),
+      connections: b.deaths.map((k) => k.c.id),
+    },
+  };
+}
+
+function rstAfterIdleFindings(
+  trace: Trace & { packets: PacketTable },
+  thr: number,
+  bounds: PathBound[],
+): Finding[] {
+  const out: Finding[] = [];
+  const cuts = new Map(classifyCuts(trace, thr).map((k) => [k.ci, k]));
+  const boundOf = new Map<number, PathBound>();
+  for (const b of bounds) for (const k of b.deaths) boundOf.set(k.ci, b);
+  trace.connections.forEach((c, ci) => {
+    const b = boundOf.get(ci);
+    const pathWords = b
+      ? `Across the capture, ${b.deaths.length} connections to ${b.server} were cut after a silence: ${boundWords(b)} (see the path idle-timeout finding).`
+      : '';
+    let x = longSilenceRst(trace, c, thr);
+    // A reset that cut a waiting request where nothing moved since it began is the deadline
+    // detector's: the request failed, whichever timer fired.
+    const own = cuts.get(ci);
+    if (x && own && own.verdict === 'deadline' && own.closePacket === x.r.packet) return;
+    if (!x) {
+      // Below the threshold, the evidence decides: a reset that answered the first packet after
+      // the silence, or a timer that cut several connections after the same silence.
+      const k = cuts.get(ci);
+      if (!k || k.verdict !== 'idle' || k.how !== 'RST' || k.silenceS >= thr) return;
+      const r = c.rsts.find((q) => q.packet === k.closePacket);
+      if (!r) return;
+      const timer = b != null && b.unprompted && b.shared && b.consistent;
+      if (k.mode !== 'answered' && !timer) return;
+      x = {
+        r,
+        mode: k.mode,
+        silenceS: k.silenceS,
+        silenceStartS: k.silenceStartS,
+        fromPacket: k.fromPacket,
+        breakPacket: k.breakPacket,
+        keepaliveInside: false,
+        belowThreshold:
+          k.mode === 'answered'
+            ? `The silence (${dur(k.silenceS)}) is below the idle threshold (${dur(thr)}), but the reset answering the first packet after it shows the flow was forgotten during it.`
+            : `The silence (${dur(k.silenceS)}) is below the idle threshold (${dur(thr)}), but ${b!.deaths.length} connections were reset after the same silence: an idle timer, not a coincidence.`,
+      };
+    }
+    out.push(rstAfterIdleFinding(c, x, pathWords));
+  });
   return out;
 }
 
@@ -306,15 +590,17 @@ function keepaliveFinding(trace: Trace, c: Connection, rows: PacketRow[]): Findi
 
 export const detector: Detector = {
   id: 'idle',
-  kinds: [K.idleGapNoKeepalive, K.rstAfterIdle, K.keepalivePresent],
+  kinds: [K.idleGapNoKeepalive, K.rstAfterIdle, K.keepalivePresent, K.pathIdleTimeout],
   detect(trace: Trace, opts: AnalysisOptions): Finding[] {
     if (!hasTcp(trace)) return [];
     const thr = opts.idleThresholdS;
     const out: Finding[] = [];
     let rows: ConnectionPackets | null = null;
+    const bounds = pathBounds(trace, thr);
+    out.push(...rstAfterIdleFindings(trace, thr, bounds));
+    for (const b of bounds) out.push(pathFinding(b));
     for (const [ci, c] of trace.connections.entries()) {
       for (const g of c.idleGaps) if (gapIsEligible(c, g, thr)) out.push(idleGapFinding(c, g));
-      out.push(...rstAfterIdleFindings(trace, c, thr));
       const hasKa = c.keepalivePackets.c2s.length + c.keepalivePackets.s2c.length > 0;
       if (hasKa) rows ??= packetsByConnection(trace);
       const ka = hasKa && rows ? keepaliveFinding(trace, c, rows.rows(ci)) : null;
