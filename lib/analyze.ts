@@ -14,7 +14,7 @@
  *     -> lib/protocols (detect) -> lib/http1 | lib/http2 | lib/tls -> lib/findings -> Trace
  */
 import { createCaptureReader, sniffCapture } from './capture/reader';
-import { decodeNetwork } from './capture/link';
+import { NetworkLayer } from './capture/network';
 import { CaptureFormatError, type CaptureReader, type CapturedPacket } from './capture/types';
 import { TcpTracker } from './tcp/tracker';
 import { ProtocolDispatcher } from './protocols';
@@ -97,6 +97,8 @@ export class Analyzer {
   private linkTypes = new Set<number>();
   private nonTcp = 0;
   private truncated = 0;
+  /** Link layers, tunnels and IP fragment reassembly (lib/capture/network.ts). */
+  private readonly network = new NetworkLayer();
   /** TLS secrets: the key log given beside the capture plus any pcapng Decryption Secrets Blocks. */
   private readonly keylog = new KeyLog();
 
@@ -333,7 +335,7 @@ export class Analyzer {
       this.truncated++;
       this.packets.analysis[row] |= A_TRUNCATED;
     }
-    const net = decodeNetwork(p.linkType, p.data);
+    const net = this.network.decode(p.linkType, p.data, tS);
     if ('reason' in net) {
       if (net.reason === 'malformed') this.packets.analysis[row] |= A_MALFORMED;
       this.nonTcp++;
@@ -342,11 +344,12 @@ export class Analyzer {
     this.packets.ttl[row] = net.ttl;
     this.packets.l4[row] = net.protocol;
     if (net.fragment) this.packets.analysis[row] |= A_IP_FRAGMENT;
-    if (net.protocol !== 6 || (net.fragment && !net.firstFragment)) {
+    // A fragment reaches TCP only as the datagram it completed (net.reassembled).
+    if (net.protocol !== 6 || (net.fragment && !net.reassembled)) {
       this.nonTcp++;
       return;
     }
-    this.tracker?.segment(row, tS, net, p.data);
+    this.tracker?.segment(row, tS, net, net.reassembled ?? p.data);
   }
 
   private finishCapture(): Trace {
@@ -359,6 +362,7 @@ export class Analyzer {
     }
     const info = this.reader?.info;
     for (const w of info?.warnings ?? []) this.warnings.push(w);
+    for (const w of this.network.finish()) this.warnings.push(w);
     for (const p of this.keylog.problems) this.warnings.push(p.message);
     const connections = this.tracker ? this.tracker.finish(this.lastS) : [];
     const input: InputInfo = {

@@ -141,6 +141,8 @@ export interface Connection {
   serverPort: number;
   /** VLAN ids (outer first) when tagged: the same 4-tuple on two VLANs is two connections. */
   vlan: number[];
+  /** Overlay network of a tunnelled connection ("vxlan 42"), keyed like VLAN ids; absent if none. */
+  tunnel?: string;
   directionBasis: DirectionBasis;
   startS: number;
   endS: number;
@@ -310,8 +312,24 @@ export interface Http1Exchange {
   response: Http1Message | null;
   /** Interim (1xx) responses before the final one. */
   interim: number[];
-  /** 'complete', 'unanswered', 'incomplete-response', 'orphan-response' (no outstanding request). */
-  outcome: 'complete' | 'unanswered' | 'incomplete-request' | 'incomplete-response' | 'orphan-response';
+  /**
+   * 'complete', 'unanswered', 'incomplete-response', 'orphan-response' (no outstanding request), or
+   * 'capture-gap': bytes of this exchange were never captured (a request or response lost whole, or
+   * part of one), so whether it completed is not known from the capture; `captureGap` says where.
+   */
+  outcome:
+    | 'complete'
+    | 'unanswered'
+    | 'incomplete-request'
+    | 'incomplete-response'
+    | 'orphan-response'
+    | 'capture-gap';
+  /**
+   * Set when the capture missed bytes of this exchange: per direction, the bytes known missing inside
+   * its messages (counted where framing bridged the gap), or -1 when the message itself (its start
+   * line, or all of it) fell into a gap. An addition to the JSON contract; absent otherwise.
+   */
+  captureGap?: PerDir;
   contentType: string | null;
   /** Top-level JSON keys of the response body when it is small JSON (for shape comparison). */
   jsonKeys: string[] | null;

@@ -110,6 +110,35 @@ export interface NetPacket {
   /** True for a fragment (MF set or non-zero offset); only the first fragment carries the L4 header. */
   fragment: boolean;
   firstFragment: boolean;
+  /** Set on a fragment: what reassembly needs (lib/capture/ip-fragments.ts). */
+  frag?: FragmentInfo;
+  /**
+   * The overlay network of a tunnelled packet ("vxlan 42"), keyed like VLAN ids: the same inner
+   * 4-tuple in two overlays is two connections. Absent when not tunnelled, or when the tunnel does
+   * not name a network (GRE, MPLS, PPPoE: see lib/capture/link.ts descend).
+   */
+  tunnel?: string;
+  /**
+   * Set by lib/capture/network.ts when this packet completed an IP datagram from fragments: the
+   * reassembled bytes, which l4Offset/l4Length index instead of the packet's own data. Held only
+   * for the call that hands the packet on (consumers copy what they keep).
+   */
+  reassembled?: Uint8Array;
+}
+
+/** An IP fragment: identification, where its data sits in the datagram and in the packet. */
+export interface FragmentInfo {
+  /** IPv4 identification (16 bits) or IPv6 Fragment header identification (32 bits). */
+  id: number;
+  /** Byte offset of this fragment's data in the reassembled payload. */
+  offset: number;
+  /** More-fragments flag: false on the last fragment, which fixes the datagram's length. */
+  more: boolean;
+  /** Where this fragment's data starts in the packet, and its length as the IP header claims. */
+  dataOffset: number;
+  dataLength: number;
+  /** Protocol of the reassembled payload (IPv4 protocol; IPv6 Fragment header's next header). */
+  next: number;
 }
 
 /** Why a packet has no NetPacket: not IP (ARP, ...), unsupported link type, or broken headers. */

@@ -3,7 +3,7 @@
  * follows: each packet gets a PacketTable row, its network layer is decoded, TCP packets (and first
  * fragments) go to the TcpTracker.
  */
-import { decodeNetwork } from '../capture/link';
+import { NetworkLayer } from '../capture/network';
 import { createCaptureReader } from '../capture/reader';
 import {
   CaptureFormatError,
@@ -16,7 +16,12 @@ import type { AppParser } from '../stream';
 import type { Connection } from '../trace';
 import { TcpTracker } from './tracker';
 
-export type NetworkDecoder = (linkType: number, data: Uint8Array) => NetPacket | NetDecodeFailure;
+/** Decodes one packet's network layer; `tS` (seconds) lets a stateful one time fragments out. */
+export type NetworkDecoder = (
+  linkType: number,
+  data: Uint8Array,
+  tS?: number,
+) => NetPacket | NetDecodeFailure;
 
 export interface TrackOptions {
   idleThresholdS?: number;
@@ -59,7 +64,7 @@ export class TrackPipeline {
     if (tS > this.lastS) this.lastS = tS;
     const row = this.packets.add(tS, p.fileOffset, p.caplen, p.origLen, p.interfaceId, p.linkType);
     if (p.caplen < p.origLen) this.packets.analysis[row] |= A_TRUNCATED;
-    const net = this.decode(p.linkType, p.data);
+    const net = this.decode(p.linkType, p.data, tS);
     if ('reason' in net) {
       if (net.reason === 'malformed') this.packets.analysis[row] |= A_MALFORMED;
       this.nonTcpPackets++;
@@ -68,11 +73,12 @@ export class TrackPipeline {
     this.packets.ttl[row] = net.ttl;
     this.packets.l4[row] = net.protocol;
     if (net.fragment) this.packets.analysis[row] |= A_IP_FRAGMENT;
-    if (net.protocol !== 6 || (net.fragment && !net.firstFragment)) {
+    // A fragment reaches TCP only as the datagram it completed (net.reassembled).
+    if (net.protocol !== 6 || (net.fragment && !net.reassembled)) {
       this.nonTcpPackets++;
       return;
     }
-    this.tracker.segment(row, tS, net, p.data);
+    this.tracker.segment(row, tS, net, net.reassembled ?? p.data);
   }
 
   finish(): TrackResult {
@@ -98,7 +104,8 @@ export function trackPackets(
  * and warnings are in `warnings`. Throws CaptureFormatError when not even one packet could be read.
  */
 export function trackCapture(bytes: Uint8Array, opts: TrackOptions = {}): TrackResult {
-  const pipe = new TrackPipeline(decodeNetwork, opts);
+  const network = new NetworkLayer();
+  const pipe = new TrackPipeline((lt, data, tS) => network.decode(lt, data, tS), opts);
   const reader = createCaptureReader({ packet: (p) => pipe.packet(p) }, { totalBytes: bytes.length });
   try {
     reader.push(bytes);
@@ -108,5 +115,6 @@ export function trackCapture(bytes: Uint8Array, opts: TrackOptions = {}): TrackR
     pipe.warnings.push(e.message);
   }
   for (const w of reader.info.warnings) pipe.warnings.push(w);
+  for (const w of network.finish()) pipe.warnings.push(w);
   return pipe.finish();
 }

@@ -168,7 +168,8 @@ export class TcpTracker {
       return;
     }
     const flags = seg.flags;
-    const vlan = net.vlan.length === 0 ? '' : net.vlan.join('.');
+    // VLAN ids and, for a tunnelled packet, the overlay network (VXLAN VNI) key a connection.
+    const vlan = (net.vlan.length === 0 ? '' : net.vlan.join('.')) + (net.tunnel ? `@${net.tunnel}` : '');
     // Consecutive packets mostly belong to the same connection: when the tuple is the previous
     // packet's (either direction), reuse its key and entry instead of building and hashing a key
     // string per packet (a third of the time on captures of many small packets).
@@ -412,6 +413,7 @@ export class TcpTracker {
       startS: tS,
       firstPacket: packet,
     });
+    if (net.tunnel) conn.tunnel = net.tunnel;
     const parser = this.createParser ? this.createParser(conn) : null;
     const st: ConnState = {
       conn,
