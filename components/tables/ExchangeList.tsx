@@ -43,6 +43,8 @@ const OUTCOME_CLASS: Record<Http1Exchange['outcome'], string> = {
   'incomplete-request': 'text-amber-700 dark:text-amber-400 font-semibold',
   'incomplete-response': 'text-amber-700 dark:text-amber-400 font-semibold',
   'orphan-response': 'text-red-600 dark:text-red-400 font-semibold',
+  // Not a failure: the capture missed bytes, so the outcome is unknown.
+  'capture-gap': 'text-zinc-500 italic',
 };
 
 export default function ExchangeList(props: {

@@ -270,10 +270,11 @@ describe('Http1Parser', () => {
     expect(r.exchanges[0].jsonKeys).toEqual(['id', 'name', 'tags']);
   });
 
-  it('gap in a request marks it incomplete', () => {
+  it('gap in a request body of known length: counted, outcome capture-gap', () => {
     const results = run([['c2s', 'POST / HTTP/1.1\r\nContent-Length: 100\r\n\r\nabc']]);
-    results.parser.gap('c2s', 41, 50, 3);
-    expect(results.exchanges[0].outcome).toBe('incomplete-request');
+    results.parser.gap('c2s', 43, 50, 3);
+    expect(results.exchanges[0].outcome).toBe('capture-gap');
+    expect(results.exchanges[0].captureGap).toEqual({ c2s: 50, s2c: 0 });
   });
 });
 

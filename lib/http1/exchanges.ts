@@ -2,6 +2,17 @@
  * HTTP/1.x exchanges of one connection: a request parser (c2s) and a response parser (s2c), paired
  * in order (pipelining), with timings, outcomes, interim statuses and JSON top-level keys. After a
  * 101 or a 2xx to CONNECT the rest of both directions is handed to the parser onUpgrade returns.
+ *
+ * Capture gaps. A gap inside a body whose framing bridges it is only counted. Otherwise the
+ * direction's parser resynchronises at the next start line, and pairing picks up again from the
+ * evidence around the gap, because a gap may have swallowed whole requests or responses:
+ * - a response found by resynchronising, on a connection that has not pipelined, answers the last
+ *   outstanding request sent before it began (a client that waits for each response sends the next
+ *   request only after the previous response ended); the requests before it had their responses in
+ *   the gap. On a pipelining connection, responses stay in order (the one cut by the gap is dropped).
+ * - after a client-side gap, a response that began before the oldest outstanding request was sent
+ *   answers a request the capture lost: it gets a placeholder exchange (no method).
+ * Every exchange a gap touched has outcome 'capture-gap' and `captureGap` (never 'unanswered').
  */
 import type { AppContext, AppParser, StreamEndReason } from '../stream';
 import type { Dir, Http1Exchange, Http1Message } from '../trace';
@@ -50,6 +61,12 @@ export class Http1Parser implements AppParser {
   private c2sEnd = 0;
   /** The exchange whose final response ended last (the one a 101 / CONNECT 2xx belongs to). */
   private lastAnswered: Http1Exchange | null = null;
+  /** Seen a request sent before the previous response had ended (pipelining). */
+  private pipelined = false;
+  /** The client's stream lost its place at some gap: requests may be missing. */
+  private c2sGapSeen = false;
+  /** The server's stream lost its place: the next response pairs by the evidence (see above). */
+  private s2cResync = false;
 
   constructor(
     private readonly ctx: AppContext,
@@ -85,13 +102,17 @@ export class Http1Parser implements AppParser {
         const ex = this.reqEx;
         if (!ex?.request) return;
         ex.request.endS = tS;
-        ex.request.packets[1] = packet;
+        // Packet 0: the request ended inside a gap, where its length said.
+        if (packet) ex.request.packets[1] = packet;
         ex.requestEndS = tS;
         settle(ex);
         this.reqEx = null;
       },
       malformed: (reason, offset) => this.malformed('request', 'c2s', reason, offset, this.reqEx),
       switched: () => {},
+      lost: (length) => {
+        if (this.reqEx) markGap(this.reqEx, 'c2s', length);
+      },
     });
     this.resp = new Http1DirParser(
       'response',
@@ -99,11 +120,16 @@ export class Http1Parser implements AppParser {
         start: (offset, packet, tS) => {
           this.respMsg = message(offset, packet, tS);
           this.respFinal = false;
-          let ex = this.outstanding[0] ?? null;
+          if (this.s2cResync) this.resyncPairing(packet);
+          let ex: Http1Exchange | null = this.outstanding[0] ?? null;
+          // After a client-side gap, a response that began before this request was sent cannot be
+          // its answer: it answers a request the capture lost.
+          if (ex && this.c2sGapSeen && ex.request && ex.request.packets[0] > packet) ex = null;
           if (!ex) {
             ex = this.newExchange();
+            if (this.c2sGapSeen) markGap(ex, 'c2s', -1);
             this.ctx.results.exchanges.push(ex);
-            this.outstanding.push(ex);
+            this.outstanding.unshift(ex);
           }
           this.respEx = ex;
         },
@@ -122,6 +148,9 @@ export class Http1Parser implements AppParser {
         end: (_endOffset, packet, tS) => this.responseEnd(packet, tS),
         malformed: (reason, offset) => this.malformed('response', 's2c', reason, offset, this.respEx),
         switched: (kind, restOffset) => this.switched(kind, restOffset),
+        lost: (length) => {
+          if (this.respEx) markGap(this.respEx, 's2c', length);
+        },
       },
       { requestMethod: () => this.outstanding[0]?.method ?? null },
     );
@@ -147,17 +176,67 @@ export class Http1Parser implements AppParser {
     if (this.mode === 'switched') return this.next?.gap(dir, offset, length, tS);
     const p = dir === 'c2s' ? this.req : this.resp;
     if (p.stopped) return;
-    if (p.inProgress && !p.closeDelimited)
+    const wasLost = p.lost;
+    const current = (): Http1Exchange | null => (dir === 'c2s' ? this.reqEx : this.respEx);
+    const before = p.inProgress ? current() : null;
+    const effect = p.gap(offset, length, tS);
+    // The message in progress is cut when it has not ended (where its length said) inside the gap.
+    const cut = before !== null && current() === before ? before : null;
+    if (effect !== 'lost') {
+      if (p.stopped) {
+        if (cut) markGap(cut, dir, -1);
+        if (dir === 'c2s') this.reqEx = null;
+        else this.respEx = null;
+      }
+      return;
+    }
+    if (!wasLost)
       this.ctx.warn(
-        `HTTP/1 ${dir === 'c2s' ? 'request' : 'response'} at ${dir} byte ${offset} cut by ${length} missing bytes`,
+        `HTTP/1 ${dir === 'c2s' ? 'requests' : 'responses'}: ${length} bytes at ${dir} byte ${offset} never captured; ` +
+          `parsing resumes at the next ${dir === 'c2s' ? 'request' : 'status'} line`,
       );
-    p.gap();
-    if (dir === 'c2s' && this.reqEx) this.reqEx = null;
-    if (dir === 's2c' && p.stopped && this.respEx) this.respEx = null;
+    if (cut) markGap(cut, dir, -1);
+    if (dir === 'c2s') {
+      this.c2sGapSeen = true;
+      this.reqEx = null;
+      return;
+    }
+    this.s2cResync = true;
+    this.respMsg = null;
+    this.json = null;
+    this.respEx = null;
+    const lostStart = wasLost ? null : (cut ?? (this.pipelined ? this.outstanding[0] : null));
+    // The cut response, or (pipelining, the parser between messages) the one that began in the
+    // gap: its end is in the gap or beyond, it will not be seen.
+    if (lostStart) {
+      const at = this.outstanding.indexOf(lostStart);
+      if (at >= 0) this.outstanding.splice(at, 1);
+      markGap(lostStart, 's2c', -1);
+    }
+  }
+
+  /**
+   * The first response after the server's stream lost its place: which outstanding request does it
+   * answer? Without pipelining, the last one sent before it began; the ones before had their
+   * responses in the gap. With pipelining, order is all there is: the oldest.
+   */
+  private resyncPairing(packet: number): void {
+    this.s2cResync = false;
+    if (this.pipelined) return;
+    let k = -1;
+    for (let j = 0; j < this.outstanding.length; j++) {
+      const r = this.outstanding[j].request;
+      if (r && r.packets[0] < packet) k = j;
+    }
+    for (const ex of this.outstanding.splice(0, Math.max(0, k))) markGap(ex, 's2c', -1);
   }
 
   end(dir: Dir, how: StreamEndReason, tS: number): void {
     if (this.mode === 'switched') return this.next?.end(dir, how, tS);
+    if (dir === 's2c' && (this.s2cResync || this.resp.lost)) {
+      // The server's stream ended while lost: any outstanding request's answer may have been in the gap.
+      for (const ex of this.outstanding) if (ex.request && !ex.response) markGap(ex, 's2c', -1);
+    }
     if (dir === 's2c') this.resp.endOfStream(Number.NaN, this.respMsg?.packets[1] ?? 0, tS);
     if (dir === 'c2s' && this.req.awaiting) {
       // The server never answered the switch: nothing more to parse.
@@ -229,7 +308,11 @@ export class Http1Parser implements AppParser {
       this.json = null;
     }
     settle(ex);
-    this.outstanding.shift();
+    const at = this.outstanding.indexOf(ex);
+    if (at >= 0) this.outstanding.splice(at, 1);
+    // The next request was sent before this response ended: the client pipelines.
+    const next = this.outstanding[0]?.request;
+    if (next && m.packets[1] && next.packets[0] < m.packets[1]) this.pipelined = true;
     this.respEx = null;
     this.lastAnswered = ex;
     const status = ex.status ?? 0;
@@ -298,9 +381,17 @@ function message(offset: number, packet: number, tS: number): Http1Message {
   };
 }
 
+/** Bytes of `dir` missing in this exchange (-1: a whole message or its start line). */
+function markGap(ex: Http1Exchange, dir: Dir, bytes: number): void {
+  const g = (ex.captureGap ??= { c2s: 0, s2c: 0 });
+  g[dir] = bytes < 0 || g[dir] < 0 ? -1 : g[dir] + bytes;
+  settle(ex);
+}
+
 /** Outcome from what has been seen so far; recomputed on every change so end() needs no pass. */
 function settle(ex: Http1Exchange): void {
-  if (ex.request === null) ex.outcome = 'orphan-response';
+  if (ex.captureGap) ex.outcome = 'capture-gap';
+  else if (ex.request === null) ex.outcome = 'orphan-response';
   else if (ex.requestEndS === null) ex.outcome = 'incomplete-request';
   else if (ex.response === null) ex.outcome = 'unanswered';
   else if (ex.responseEndS === null) ex.outcome = 'incomplete-response';

@@ -28,6 +28,11 @@ export interface Http1MessageSink {
   /** The message could not be parsed; the direction stops. */
   malformed(reason: string, offset: number): void;
   /**
+   * `length` bytes of the current message's body were never captured, but its framing
+   * (Content-Length, chunk size, close-delimited) still says where it ends: counted, not parsed.
+   */
+  lost?(length: number): void;
+  /**
    * A response with no body framing of its own that ends the HTTP/1 stream: 101 upgrade or a 2xx
    * to CONNECT. `restOffset` is the first byte that is no longer HTTP/1.
    */
@@ -50,7 +55,36 @@ type State =
   | 'trailers'
   | 'close' // body until end of stream
   | 'await' // request that may switch protocols: wait for the response to decide
+  | 'resync' // bytes were lost where framing cannot bridge them: look for the next start line
   | 'stopped'; // not HTTP any more (malformed, switched)
+
+/** What a gap did to the parser. */
+export type Http1GapEffect =
+  /** Inside a body whose framing bridges it (or the direction no longer parses): only counted. */
+  | 'counted'
+  /** The parser lost its place and looks for the next start line. */
+  | 'lost';
+
+/**
+ * Start lines accepted when resynchronising after a gap: stricter than ordinary parsing (upper-case
+ * method, HTTP/1.0 or 1.1, a real status code), because body text can look like HTTP.
+ */
+const RESYNC_REQUEST = /^[A-Z][A-Z_-]{0,19} [\x21-\x7e]+ HTTP\/1\.[01]\r?$/;
+const RESYNC_STATUS = /^HTTP\/1\.[01] [1-5]\d\d(?: [^\r\n]*)?\r?$/;
+/** A tentative start line longer than this is not one (request targets beyond 8 KiB are refused by most servers). */
+const RESYNC_LINE_MAX = 8192;
+const HTTP1_PREFIX = Uint8Array.from('HTTP/1.', (c) => c.charCodeAt(0));
+/** A prefix of "HTTP/1.x NNN " (the chunk ended before the status line did). */
+const PARTIAL_STATUS = /^(?:H(?:T(?:T(?:P(?:\/(?:1(?:\.(?:[01](?: (?:[1-5](?:\d\d?)?)?)?)?)?)?)?)?)?)?)?$/;
+/** A prefix of "HTTP/1.x\r". */
+const PARTIAL_VERSION = /^(?:H(?:T(?:T(?:P(?:\/(?:1(?:\.(?:[01]\r?)?)?)?)?)?)?)?)?$/;
+/** Methods whose start line is looked for anywhere while resynchronising (others at line starts). */
+const COMMON_METHODS = ['GET ', 'POST ', 'PUT ', 'DELETE ', 'HEAD ', 'OPTIONS ', 'PATCH ', 'CONNECT '].map(
+  (m) => Uint8Array.from(m, (c) => c.charCodeAt(0)),
+);
+const METHOD_FIRST = new Uint8Array(256);
+for (const m of COMMON_METHODS) METHOD_FIRST[m[0]] = 1;
+const isUpper = (c: number): boolean => c >= 0x41 && c <= 0x5a;
 
 export interface Http1DirOptions {
   /** Response parser: method of the request the next final response answers (null: none known). */
@@ -69,6 +103,16 @@ export class Http1DirParser {
   private inMessage = false;
   private trailerBytes = 0;
   stopped = false;
+  /**
+   * Resynchronising: the head being collected starts at a candidate start line found after a gap;
+   * it becomes a message (sink.start) only once the whole header section parses.
+   */
+  private tentative = false;
+  private tentStart = { packet: 0, tS: 0 };
+  /** While resynchronising: the byte before the next one fed was a line end (or a gap). */
+  private lineStart = false;
+  /** Bytes of an abandoned tentative head to scan again, followed by the rest of the chunk. */
+  private rescan: { bytes: Uint8Array; offset: number } | null = null;
 
   constructor(
     readonly role: Http1Role,
@@ -88,6 +132,10 @@ export class Http1DirParser {
   get inProgress(): boolean {
     return this.inMessage;
   }
+  /** Looking for the next start line after a gap. */
+  get lost(): boolean {
+    return this.state === 'resync' || this.tentative;
+  }
 
   /** The server declined the switch the request asked for: parse the next request. */
   resume(): void {
@@ -103,15 +151,49 @@ export class Http1DirParser {
    * stopped or is awaiting a protocol decision at `offset + returned`.
    */
   feed(bytes: Uint8Array, offset: number, packet: number, tS: number): number {
+    const offset0 = offset;
     let i = 0;
-    const n = bytes.length;
+    let n = bytes.length;
+    // A segment's first byte is where a sender's write often began: a candidate start line.
+    if (this.state === 'resync') this.lineStart = true;
     while (i < n) {
       switch (this.state) {
         case 'stopped':
         case 'await':
-          return i;
+          return offset + i - offset0;
+        case 'resync': {
+          const at = this.findCandidate(bytes, i);
+          if (at < 0) {
+            this.lineStart = bytes[n - 1] === LF;
+            i = n;
+            break;
+          }
+          this.tentative = true;
+          this.tentStart = { packet, tS };
+          this.state = 'head';
+          this.headLen = 0;
+          i = at;
+          break;
+        }
         case 'head': {
           i = this.feedHead(bytes, i, offset, packet, tS);
+          const r = this.rescan;
+          if (r && r.offset >= offset) {
+            // A tentative head (all from this chunk) turned out not to be one: scan on from there.
+            this.rescan = null;
+            i = r.offset - offset;
+          } else if (r) {
+            // The same, for a head that began in an earlier chunk: scan its bytes again, then the rest.
+            this.rescan = null;
+            const rest = bytes.subarray(i);
+            const joined = new Uint8Array(r.bytes.length + rest.length);
+            joined.set(r.bytes, 0);
+            joined.set(rest, r.bytes.length);
+            bytes = joined;
+            offset = r.offset;
+            i = 0;
+            n = bytes.length;
+          }
           break;
         }
         case 'length': {
@@ -134,18 +216,18 @@ export class Http1DirParser {
           const stop = lf < 0 ? n : lf;
           if (this.lineBuf.length + (stop - i) > 4096 || this.trailerBytes + (stop - i) > MAX_HEADER_BYTES) {
             this.fail('chunk line too long', offset + i);
-            return i;
+            return offset + i - offset0;
           }
           this.lineBuf += latin1.decode(bytes.subarray(i, stop));
           if (this.state === 'trailers') this.trailerBytes += stop - i;
-          if (lf < 0) return n;
+          if (lf < 0) return offset + n - offset0;
           i = lf + 1;
           const line = this.lineBuf.endsWith('\r') ? this.lineBuf.slice(0, -1) : this.lineBuf;
           this.lineBuf = '';
           if (this.state === 'chunk-data-end') {
             if (line !== '') {
               this.fail('chunk data not followed by CRLF', offset + i - 1);
-              return i;
+              return offset + i - offset0;
             }
             this.state = 'chunk-size';
           } else if (this.state === 'chunk-size') {
@@ -153,7 +235,7 @@ export class Http1DirParser {
             const hex = line.split(';', 1)[0].trim();
             if (!/^[0-9A-Fa-f]{1,15}$/.test(hex)) {
               this.fail(`bad chunk size "${hex.slice(0, 40)}"`, offset + i - 1);
-              return i;
+              return offset + i - offset0;
             }
             const size = parseInt(hex, 16);
             if (size === 0) {
@@ -178,7 +260,7 @@ export class Http1DirParser {
         }
       }
     }
-    return i;
+    return offset + i - offset0;
   }
 
   /** The stream ended (FIN/RST/capture end): a close-delimited body ends here. */
@@ -186,24 +268,152 @@ export class Http1DirParser {
     if (this.state === 'close') this.finish(offset, packet, tS);
   }
 
-  /** Bytes were lost: the message in progress cannot be parsed further. */
-  gap(): void {
-    if (this.state === 'stopped') return;
-    // Resync: only a close-delimited body survives a gap (it ends at FIN anyway); otherwise stop.
-    if (this.state === 'close') return;
-    this.stop();
+  /**
+   * Bytes [offset, offset + length) were never captured. Where the framing still says where the
+   * current message ends (a Content-Length or chunk body, a close-delimited body) the gap is only
+   * counted; a message that ends inside the gap is finished there. Anywhere else (a start line or
+   * header section, chunk framing, between messages: whole messages may be in the gap) the parser
+   * is lost and looks for the next start line.
+   */
+  gap(offset: number, length: number, tS: number): Http1GapEffect {
+    switch (this.state) {
+      case 'stopped':
+        return 'counted';
+      case 'await':
+        // A protocol switch undecided across a gap: nothing after it can be trusted as HTTP/1.
+        this.stop();
+        return 'counted';
+      case 'close':
+        this.sink.lost?.(length);
+        return 'counted';
+      case 'length':
+      case 'chunk-data': {
+        if (length < this.remaining || (length === this.remaining && this.state === 'chunk-data')) {
+          this.remaining -= length;
+          this.sink.lost?.(length);
+          if (this.remaining === 0) this.state = 'chunk-data-end';
+          return 'counted';
+        }
+        if (this.state === 'length') {
+          // The message ends inside (or right at the end of) the gap, where its length says.
+          const rest = this.remaining;
+          this.remaining = 0;
+          this.sink.lost?.(rest);
+          this.finish(offset + rest, 0, tS);
+          if (length === rest) return 'counted';
+          if ((this.state as State) === 'await') {
+            this.stop();
+            return 'counted';
+          }
+          return this.loseTrack();
+        }
+        return this.loseTrack();
+      }
+      default:
+        return this.loseTrack();
+    }
+  }
+
+  private loseTrack(): Http1GapEffect {
+    this.inMessage = false;
+    this.tentative = false;
+    this.headLen = 0;
+    this.lineBuf = '';
+    this.pendingAwait = false;
+    this.state = 'resync';
+    // The first byte after a gap may well begin a message (gaps often end on a segment boundary).
+    this.lineStart = true;
+    return 'lost';
+  }
+
+  /**
+   * First position from `i` where a start line may begin: a status line anywhere ("HTTP/1." is
+   * distinctive, and a body need not end with a line end); a request line at a line or segment
+   * start, or anywhere for the common methods.
+   */
+  private findCandidate(b: Uint8Array, i: number): number {
+    if (this.lineStart && this.looksLikeStart(b, i)) return i;
+    if (this.role === 'response') {
+      for (let p = b.indexOf(0x48, i); p >= 0; p = b.indexOf(0x48, p + 1))
+        if (this.looksLikeStart(b, p)) return p;
+      return -1;
+    }
+    for (let p = i + 1; p < b.length; p++) {
+      const c = b[p];
+      if (c === 0x0a) {
+        if (p + 1 < b.length && this.looksLikeStart(b, p + 1)) return p + 1;
+      } else if (METHOD_FIRST[c] && !isUpper(b[p - 1]) && this.knownMethodAt(b, p)) return p;
+    }
+    return -1;
+  }
+
+  private knownMethodAt(b: Uint8Array, p: number): boolean {
+    for (const m of COMMON_METHODS) {
+      const k = Math.min(m.length, b.length - p);
+      let ok = true;
+      for (let j = 0; j < k && ok; j++) ok = b[p + j] === m[j];
+      if (ok) return true;
+    }
+    return false;
+  }
+
+  /** Whether the bytes at `p` can begin a start line (true when the chunk ends before deciding). */
+  private looksLikeStart(b: Uint8Array, p: number): boolean {
+    if (this.role === 'response') {
+      const m = Math.min(HTTP1_PREFIX.length, b.length - p);
+      for (let k = 0; k < m; k++) if (b[p + k] !== HTTP1_PREFIX[k]) return false;
+      return true;
+    }
+    let k = p;
+    while (k < b.length && k - p <= 20 && ((b[k] >= 0x41 && b[k] <= 0x5a) || b[k] === 0x2d || b[k] === 0x5f))
+      k++;
+    if (k === p) return false;
+    return k === b.length || (b[k] === 0x20 && k - p <= 20);
+  }
+
+  /** The tentative head is not a message: scan again from its second byte. */
+  private abandon(): void {
+    this.rescan = { bytes: this.headBuf.slice(1, this.headLen), offset: this.headOffset + 1 };
+    this.headLen = 0;
+    this.tentative = false;
+    this.state = 'resync';
+    this.lineStart = false;
+  }
+
+  /** While tentative: whether the head collected so far can still be a start line. */
+  private tentativeOk(): boolean {
+    const b = this.headBuf.subarray(0, this.headLen);
+    const lf = b.indexOf(LF);
+    if (lf < 0) return this.headLen <= RESYNC_LINE_MAX && this.looksLikeStartBuf(b);
+    const line = latin1.decode(b.subarray(0, lf));
+    return (this.role === 'response' ? RESYNC_STATUS : RESYNC_REQUEST).test(line);
+  }
+
+  private looksLikeStartBuf(b: Uint8Array): boolean {
+    if (b.length === 0 || !this.looksLikeStart(b, 0)) return false;
+    // As far as it goes, the line must match the strict form (fails fast on body text).
+    if (this.role === 'response') {
+      const head = latin1.decode(b.subarray(0, Math.min(b.length, 13)));
+      return /^HTTP\/1\.[01] [1-5]\d\d ?$/.test(head) || PARTIAL_STATUS.test(head);
+    }
+    const parts = latin1.decode(b).split(' ');
+    if (parts.length > 3 || !/^[A-Z][A-Z_-]{0,19}$/.test(parts[0])) return false;
+    if (parts.length === 3) return parts[1] !== '' && PARTIAL_VERSION.test(parts[2]);
+    return parts.length < 2 || /^[\x21-\x7e]*$/.test(parts[1]);
   }
 
   private feedHead(bytes: Uint8Array, i: number, offset: number, packet: number, tS: number): number {
     const n = bytes.length;
     if (this.headLen === 0) {
       // Empty lines before a start line are tolerated (RFC 9112 §2.2).
-      while (i < n && (bytes[i] === CR || bytes[i] === LF)) i++;
+      if (!this.tentative) while (i < n && (bytes[i] === CR || bytes[i] === LF)) i++;
       if (i === n) return n;
       this.headOffset = offset + i;
       this.scanFrom = 0;
-      this.inMessage = true;
-      this.sink.start(offset + i, packet, tS);
+      if (!this.tentative) {
+        this.inMessage = true;
+        this.sink.start(offset + i, packet, tS);
+      }
     }
     // Append to head buffer up to the blank line.
     // Copy at most 4 KiB per step: a small head in a big packet must not copy the body behind it.
@@ -212,8 +422,16 @@ export class Http1DirParser {
     this.ensure(this.headLen + chunk.length);
     this.headBuf.set(chunk, this.headLen);
     this.headLen += chunk.length;
+    if (this.tentative && !this.tentativeOk()) {
+      this.abandon();
+      return i + chunk.length;
+    }
     const end = this.findHeadEnd();
     if (end < 0) {
+      if (this.tentative && this.headLen > MAX_HEADER_BYTES) {
+        this.abandon();
+        return i + chunk.length;
+      }
       if (this.headLen > MAX_HEADER_BYTES) {
         this.fail('header section larger than 64 KiB', this.headOffset);
         return n;
@@ -227,6 +445,21 @@ export class Http1DirParser {
     }
     const consumedHere = end - (this.headLen - chunk.length);
     const headBytes = this.headBuf.subarray(0, end);
+    if (this.tentative) {
+      const parsed = this.parseHead(headBytes);
+      if (typeof parsed === 'string') {
+        this.abandon();
+        return i + chunk.length;
+      }
+      // A whole, well-formed header section: back in step. The message began where it began.
+      this.tentative = false;
+      this.headLen = 0;
+      this.inMessage = true;
+      this.sink.start(this.headOffset, this.tentStart.packet, this.tentStart.tS);
+      i += consumedHere;
+      this.decideBody(parsed.head, offset + i, packet, tS);
+      return i;
+    }
     this.headLen = 0;
     i += consumedHere;
     this.processHead(headBytes, offset + i, packet, tS);
@@ -272,6 +505,16 @@ export class Http1DirParser {
   }
 
   private processHead(raw: Uint8Array, restOffset: number, packet: number, tS: number): void {
+    const parsed = this.parseHead(raw);
+    if (typeof parsed === 'string') return this.fail(parsed, this.headOffset + this.failAt);
+    this.decideBody(parsed.head, restOffset, packet, tS);
+  }
+
+  /** Offset within the head of the line parseHead rejected. */
+  private failAt = 0;
+
+  /** The head, or why it is not one (failAt says where). Content-Length is checked here too. */
+  private parseHead(raw: Uint8Array): { head: Http1Head } | string {
     const lines = latin1.decode(raw).split('\n');
     const clean = lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
     while (clean.length && clean[clean.length - 1] === '') clean.pop();
@@ -284,17 +527,18 @@ export class Http1DirParser {
       reason: null,
       headers: [],
     };
-    let lineOffset = this.headOffset;
+    let lineOffset = 0;
+    this.failAt = 0;
     if (this.role === 'request') {
       // Lenient on the target: a space inside it (seen from real proxies' clients) is kept, not fatal.
       const m = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) +(\S.*?) +(HTTP\/\d\.\d) *$/.exec(startLine);
-      if (!m) return this.fail(`bad request line "${startLine.slice(0, 60)}"`, lineOffset);
+      if (!m) return `bad request line "${startLine.slice(0, 60)}"`;
       head.method = m[1];
       head.target = m[2];
       head.version = m[3];
     } else {
       const m = /^(HTTP\/\d\.\d) +(\d{3})(?: (.*))?$/.exec(startLine);
-      if (!m) return this.fail(`bad status line "${startLine.slice(0, 60)}"`, lineOffset);
+      if (!m) return `bad status line "${startLine.slice(0, 60)}"`;
       head.version = m[1];
       head.status = Number(m[2]);
       head.reason = m[3] ?? '';
@@ -308,30 +552,29 @@ export class Http1DirParser {
         last[1] = `${last[1]} ${line.trim()}`.trim();
       } else {
         const colon = line.indexOf(':');
-        if (colon <= 0 || !TOKEN.test(line.slice(0, colon)))
-          return this.fail(colon <= 0 ? 'no colon in header line' : 'bad header name', lineOffset);
+        if (colon <= 0 || !TOKEN.test(line.slice(0, colon))) {
+          this.failAt = lineOffset;
+          return colon <= 0 ? 'no colon in header line' : 'bad header name';
+        }
         head.headers.push([line.slice(0, colon), line.slice(colon + 1).trim()]);
       }
       lineOffset += lines[k].length + 1;
     }
-    this.decideBody(head, restOffset, packet, tS);
+    const cls = contentLengths(head.headers);
+    if (cls.length > 0 && !isChunked(head.headers)) {
+      if (!cls.every((c) => /^\d+$/.test(c)) || new Set(cls).size > 1) {
+        this.failAt = 0;
+        return `bad or conflicting Content-Length "${cls.join(', ')}"`;
+      }
+    }
+    return { head };
   }
 
   private decideBody(head: Http1Head, restOffset: number, packet: number, tS: number): void {
-    const te = values(head.headers, 'transfer-encoding').join(',').toLowerCase();
-    const chunked =
-      te !== '' &&
-      te
-        .split(',')
-        .map((s) => s.trim())
-        .pop() === 'chunked';
-    const cls = values(head.headers, 'content-length').flatMap((v) => v.split(',').map((s) => s.trim()));
-    let length: number | null = null;
-    if (cls.length > 0 && !chunked) {
-      if (!cls.every((c) => /^\d+$/.test(c)) || new Set(cls).size > 1)
-        return this.fail(`bad or conflicting Content-Length "${cls.join(', ')}"`, this.headOffset);
-      length = Number(cls[0]);
-    }
+    const chunked = isChunked(head.headers);
+    const cls = contentLengths(head.headers);
+    // parseHead has checked that the values agree.
+    const length: number | null = cls.length > 0 && !chunked ? Number(cls[0]) : null;
     if (this.role === 'request') {
       this.sink.head(head, chunked);
       const wantsSwitch = head.method === 'CONNECT' || values(head.headers, 'upgrade').length > 0;
@@ -392,6 +635,21 @@ export class Http1DirParser {
     this.stop();
     this.sink.malformed(reason, offset);
   }
+}
+
+function isChunked(headers: [string, string][]): boolean {
+  const te = values(headers, 'transfer-encoding').join(',').toLowerCase();
+  return (
+    te !== '' &&
+    te
+      .split(',')
+      .map((s) => s.trim())
+      .pop() === 'chunked'
+  );
+}
+
+function contentLengths(headers: [string, string][]): string[] {
+  return values(headers, 'content-length').flatMap((v) => v.split(',').map((s) => s.trim()));
 }
 
 /** Values of a header (case-insensitive name), in order. */

@@ -8,7 +8,8 @@ import type { Http1ParserOptions } from './exchanges';
 
 export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-export type Step = [Dir, string | Uint8Array] | ['end', Dir];
+/** Bytes of a direction; its end; or `length` bytes of a direction never captured. */
+export type Step = [Dir, string | Uint8Array] | ['end', Dir] | ['gap', Dir, number];
 
 /** Feed steps; `split` bytes per data() call (0 = whole). Returns exchanges and warnings. */
 export function run(
@@ -35,6 +36,11 @@ export function run(
     packet++;
     if (s[0] === 'end') {
       p.end(s[1], 'fin', packet);
+      continue;
+    }
+    if (s[0] === 'gap') {
+      p.gap(s[1], off[s[1]], s[2], packet);
+      off[s[1]] += s[2];
       continue;
     }
     const dir = s[0];

@@ -1,0 +1,322 @@
+// Capture gaps on persistent HTTP/1.1 connections: counted where framing bridges them,
+// resynchronised at the next start line elsewhere, and pairing kept right after them.
+import { describe, expect, it } from 'vitest';
+import type { Http1Exchange } from '../trace';
+import { run } from './test-helpers';
+import type { Step } from './test-helpers';
+
+const GET = (i: number | string): string => `GET /${i} HTTP/1.1\r\nHost: x\r\n\r\n`;
+/** A response that names the request it answers (X-Path), as the lab's nginx does. */
+const RESP = (i: number | string, body = 'x'.repeat(200)): string =>
+  `HTTP/1.1 200 OK\r\nX-Path: /${i}\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+const CHUNKED = (i: number, body: string): string =>
+  `HTTP/1.1 200 OK\r\nX-Path: /${i}\r\nTransfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`;
+
+/** A client that waits for each response: request i, response i, for i in 1..n, with `edit` per step. */
+function sequential(
+  n: number,
+  edit: (i: number, req: string, resp: string) => Step[] | null = () => null,
+): Step[] {
+  const steps: Step[] = [];
+  for (let i = 1; i <= n; i++) {
+    const req = GET(i);
+    const resp = RESP(i);
+    steps.push(...(edit(i, req, resp) ?? [['c2s', req] as Step, ['s2c', resp] as Step]));
+  }
+  return steps;
+}
+
+const xPath = (x: Http1Exchange): string | undefined =>
+  x.response?.headers.find(([k]) => k.toLowerCase() === 'x-path')?.[1];
+
+/** Exchanges whose request and response are both known but do not belong together. */
+function wrongPairs(xs: Http1Exchange[]): string[] {
+  return xs.filter((x) => x.path && x.response && xPath(x) !== x.path).map((x) => `${x.path}<-${xPath(x)}`);
+}
+
+function outcomes(xs: Http1Exchange[]): string[] {
+  return xs.map((x) => `${x.path ?? `(${xPath(x) ?? '?'})`}:${x.outcome}`);
+}
+
+/** Whole and at several split sizes: the same outcomes and pairs. */
+function each(steps: Step[]): Http1Exchange[] {
+  const whole = run(steps);
+  for (const split of [1, 3, 7, 64]) {
+    const r = run(steps, split);
+    expect(outcomes(r.exchanges), `split ${split}`).toEqual(outcomes(whole.exchanges));
+    expect(wrongPairs(r.exchanges), `split ${split}`).toEqual([]);
+  }
+  expect(wrongPairs(whole.exchanges)).toEqual([]);
+  return whole.exchanges;
+}
+
+const expectOutcomes = (xs: Http1Exchange[], gapped: string[]): void => {
+  for (const x of xs) {
+    const name = x.path ?? `(${xPath(x)})`;
+    expect(`${name}:${x.outcome}`).toBe(`${name}:${gapped.includes(name) ? 'capture-gap' : 'complete'}`);
+  }
+};
+
+describe('HTTP/1 across capture gaps', () => {
+  it('a gap inside a body of known length is counted, nothing is resynchronised', () => {
+    const xs = each(
+      sequential(8, (i, req, resp) =>
+        i === 3
+          ? [
+              ['c2s', req],
+              ['s2c', resp.slice(0, 80)],
+              ['gap', 's2c', 100],
+              ['s2c', resp.slice(180)],
+            ]
+          : null,
+      ),
+    );
+    expect(xs).toHaveLength(8);
+    expectOutcomes(xs, ['/3']);
+    expect(xs[2].captureGap).toEqual({ c2s: 0, s2c: 100 });
+    expect(xs[2].status).toBe(200);
+    expect(xs[2].responseEndS).not.toBeNull();
+  });
+
+  it('a body of known length holding a whole fake response: a gap in it creates no exchange', () => {
+    const fake = `${'y'.repeat(50)}\r\n${RESP('fake', 'z')}\r\n${'y'.repeat(50)}`;
+    const resp = RESP(2, fake);
+    const xs = each([
+      ['c2s', GET(1)],
+      ['s2c', RESP(1)],
+      ['c2s', GET(2)],
+      ['s2c', resp.slice(0, 70)],
+      ['gap', 's2c', 20],
+      ['s2c', resp.slice(90)],
+      ['c2s', GET(3)],
+      ['s2c', RESP(3)],
+    ]);
+    expect(outcomes(xs)).toEqual(['/1:complete', '/2:capture-gap', '/3:complete']);
+  });
+
+  it('the status line lost: the response is dropped and the rest pair by order', () => {
+    const xs = each(
+      sequential(10, (i, req, resp) =>
+        i === 3
+          ? [
+              ['c2s', req],
+              ['gap', 's2c', 30],
+              ['s2c', resp.slice(30)],
+            ]
+          : null,
+      ),
+    );
+    expect(xs).toHaveLength(10);
+    expectOutcomes(xs, ['/3']);
+    expect(xs[2].captureGap).toEqual({ c2s: 0, s2c: -1 });
+    expect(xs[2].status).toBeNull();
+    expect(xs.some((x) => x.outcome === 'unanswered' || x.outcome === 'orphan-response')).toBe(false);
+  });
+
+  it('a whole response lost', () => {
+    const xs = each(
+      sequential(10, (i, req, resp) =>
+        i === 4
+          ? [
+              ['c2s', req],
+              ['gap', 's2c', resp.length],
+            ]
+          : null,
+      ),
+    );
+    expectOutcomes(xs, ['/4']);
+  });
+
+  it('several whole responses lost in one gap (a client that waits for each)', () => {
+    const lost = RESP(3).length + RESP(4).length + RESP(5).length;
+    const head: Step[] = [
+      ['c2s', GET(1)],
+      ['s2c', RESP(1)],
+      ['c2s', GET(2)],
+      ['s2c', RESP(2)],
+      ['c2s', GET(3)],
+      ['c2s', GET(4)],
+      ['c2s', GET(5)],
+    ];
+    const tail = sequential(9).slice(10); // request 6, response 6, ... 9
+    // The gap is known when the client's ACK passes it: before request 6, or carried by it.
+    for (const steps of [
+      [...head, ['gap', 's2c', lost], ...tail] as Step[],
+      [...head, tail[0], ['gap', 's2c', lost], ...tail.slice(1)] as Step[],
+    ]) {
+      const xs = each(steps);
+      expectOutcomes(xs, ['/3', '/4', '/5']);
+      expect(xs.map((x) => x.path)).toEqual(['/1', '/2', '/3', '/4', '/5', '/6', '/7', '/8', '/9']);
+    }
+  });
+
+  it('a gap from the end of one response into the next one', () => {
+    const r3 = RESP(3);
+    const r4 = RESP(4);
+    const xs = each([
+      ['c2s', GET(1)],
+      ['s2c', RESP(1)],
+      ['c2s', GET(2)],
+      ['s2c', RESP(2)],
+      ['c2s', GET(3)],
+      ['s2c', r3.slice(0, 100)],
+      ['c2s', GET(4)],
+      ['gap', 's2c', r3.length - 100 + 40],
+      ['s2c', r4.slice(40)],
+      ['c2s', GET(5)],
+      ['s2c', RESP(5)],
+    ]);
+    expectOutcomes(xs, ['/3', '/4']);
+    // Response 3 ended inside the gap, where its Content-Length said: known bytes, not a lost message.
+    expect(xs[2].captureGap).toEqual({ c2s: 0, s2c: r3.length - 100 });
+    expect(xs[2].responseEndS).not.toBeNull();
+    expect(xs[3].captureGap).toEqual({ c2s: 0, s2c: -1 });
+  });
+
+  it('chunk framing lost: a fake status line in the rest of the body is not taken for a response', () => {
+    const body = `${'a'.repeat(100)}\nHTTP/1.1 500 not really\nthis is body text, not a header line\n\n${'b'.repeat(50)}`;
+    const c = CHUNKED(2, body);
+    const xs = each([
+      ['c2s', GET(1)],
+      ['s2c', RESP(1)],
+      ['c2s', GET(2)],
+      ['s2c', c.slice(0, 60)],
+      ['gap', 's2c', 5],
+      ['s2c', c.slice(65)],
+      ['c2s', GET(3)],
+      ['s2c', RESP(3)],
+      ['c2s', GET(4)],
+      ['s2c', RESP(4)],
+    ]);
+    expectOutcomes(xs, ['/2']);
+    expect(xs.find((x) => x.status === 500)).toBeUndefined();
+  });
+
+  it('a whole request lost: its response gets a placeholder exchange, the rest pair right', () => {
+    const xs = each(
+      sequential(6, (i, req, resp) =>
+        i === 2
+          ? [
+              ['gap', 'c2s', req.length],
+              ['s2c', resp],
+            ]
+          : null,
+      ),
+    );
+    expect(xs).toHaveLength(6);
+    expect(outcomes(xs)).toEqual([
+      '/1:complete',
+      '(/2):capture-gap',
+      '/3:complete',
+      '/4:complete',
+      '/5:complete',
+      '/6:complete',
+    ]);
+    expect(xs.map((x) => x.index)).toEqual([1, 2, 3, 4, 5, 6]);
+    const ph = xs.find((x) => x.request === null)!;
+    expect(ph.captureGap).toEqual({ c2s: -1, s2c: 0 });
+    expect(ph.status).toBe(200);
+  });
+
+  it('a request cut in its head: the client side resynchronises at the next request line', () => {
+    const xs = each(
+      sequential(6, (i, req, resp) =>
+        i === 3
+          ? [
+              ['c2s', req.slice(0, 5)],
+              ['gap', 'c2s', 10],
+              ['c2s', req.slice(15)],
+              ['s2c', resp],
+            ]
+          : null,
+      ),
+    );
+    expect(xs).toHaveLength(6);
+    // Request 3's start was seen: its response pairs with it; the exchange says capture gap.
+    expect(xs[2].captureGap).toEqual({ c2s: -1, s2c: 0 });
+    expect(xPath(xs[2])).toBe('/3');
+    expect(outcomes(xs.slice(3))).toEqual(['/4:complete', '/5:complete', '/6:complete']);
+  });
+
+  it('pipelining: a response lost at a message boundary drops exactly that one', () => {
+    const reqs = [1, 2, 3, 4, 5].map(GET).join('');
+    const xs = each([
+      ['c2s', reqs],
+      ['s2c', RESP(1)],
+      ['gap', 's2c', RESP(2).length],
+      ['s2c', RESP(3) + RESP(4) + RESP(5)],
+    ]);
+    expectOutcomes(xs, ['/2']);
+  });
+
+  it('pipelining: a response cut in its head drops that one', () => {
+    const reqs = [1, 2, 3, 4].map(GET).join('');
+    const r2 = RESP(2);
+    const xs = each([
+      ['c2s', reqs],
+      ['s2c', RESP(1)],
+      ['s2c', r2.slice(0, 10)],
+      ['gap', 's2c', 30],
+      ['s2c', r2.slice(40) + RESP(3) + RESP(4)],
+    ]);
+    expectOutcomes(xs, ['/2']);
+  });
+
+  it('the server stream ends while lost: outstanding requests are capture-gap, not unanswered', () => {
+    const xs = each([
+      ['c2s', GET(1)],
+      ['s2c', RESP(1)],
+      ['c2s', GET(2)],
+      ['gap', 's2c', 30],
+      ['s2c', 'xxxxxxxx'],
+      ['end', 's2c'],
+    ]);
+    expect(outcomes(xs)).toEqual(['/1:complete', '/2:capture-gap']);
+  });
+
+  it('no gap, no change: an extra response is still an orphan, a missing one still unanswered', () => {
+    const orphan = run([
+      ['c2s', GET(1)],
+      ['s2c', RESP(1) + RESP('x')],
+    ]);
+    expect(orphan.exchanges.map((x) => x.outcome)).toEqual(['complete', 'orphan-response']);
+    const unanswered = run([
+      ['c2s', GET(1)],
+      ['s2c', RESP(1)],
+      ['c2s', GET(2)],
+      ['end', 's2c'],
+    ]);
+    expect(unanswered.exchanges.map((x) => x.outcome)).toEqual(['complete', 'unanswered']);
+  });
+});
+
+describe('resynchronising is not fooled by body text', () => {
+  it('status-line look-alikes before the real one, at every split', () => {
+    const noise =
+      'xx HTTP/1.1 2 HTTP/1.0 abc\nHTTP/1.1 200 OK but no line end for a while HTTP/1.9 200 OK\r\n' +
+      'HTTP/1.1 404 Not Found\r\nnot a header line\r\n\r\nHHTTP/1.1';
+    const xs = each([
+      ['c2s', GET(1)],
+      ['s2c', RESP(1)],
+      ['c2s', GET(2)],
+      ['gap', 's2c', 40],
+      ['s2c', noise],
+      ['c2s', GET(3)],
+      ['s2c', RESP(3)],
+    ]);
+    expect(outcomes(xs)).toEqual(['/1:complete', '/2:capture-gap', '/3:complete']);
+  });
+
+  it('request-line look-alikes in a lost request body, at every split', () => {
+    const noise =
+      'GET out of here\nPOST office HTTP/2\r\nDELETE  / HTTP/1.1\r\nPUT /x HTTP/1.1\r\nno header\r\n\r\n';
+    const xs = each([
+      ['c2s', 'POST /up HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n'],
+      ['gap', 'c2s', 20], // past the chunk's end: its framing is lost
+      ['c2s', noise + GET(2)],
+      ['s2c', RESP('up')],
+      ['s2c', RESP(2)],
+    ]);
+    expect(outcomes(xs)).toEqual(['/up:capture-gap', '/2:complete']);
+  });
+});
