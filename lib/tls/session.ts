@@ -295,7 +295,17 @@ export class TlsParser implements AppParser {
       const hello = parseServerHello(msg);
       if (!hello) return;
       const random = msg.slice(6, 38);
-      if (bytesToHex(random) === HRR_RANDOM) return; // HelloRetryRequest: the real ServerHello follows
+      if (bytesToHex(random) === HRR_RANDOM) {
+        // HelloRetryRequest (RFC 8446 §4.1.4): the client answers with a second ClientHello and the
+        // real ServerHello follows. Knowing now that this is TLS 1.3 matters: the middlebox-
+        // compatibility ChangeCipherSpec either side may send next is a no-op, not the TLS 1.2
+        // signal that everything after it is encrypted (which lost the second ClientHello and
+        // the ServerHello, and with them decryption). The transcript hash restarting with
+        // message_hash (§4.4.1) needs no handling here: the key log gives the traffic secrets.
+        this.version = hello.version;
+        this.tls.version = tlsVersionName(hello.version);
+        return;
+      }
       this.serverRandom = random;
       this.version = hello.version;
       this.suiteId = hello.cipherSuite;
