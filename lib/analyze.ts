@@ -17,6 +17,7 @@ import { createCaptureReader, sniffCapture } from './capture/reader';
 import { NetworkLayer } from './capture/network';
 import { CaptureFormatError, type CaptureReader, type CapturedPacket } from './capture/types';
 import { TcpTracker } from './tcp/tracker';
+import { captureLoss, captureLossWarning } from './tcp/gaps';
 import { ProtocolDispatcher } from './protocols';
 import { H2Session } from './http2/session';
 import { AppResults, type AppContext } from './stream';
@@ -365,6 +366,9 @@ export class Analyzer {
     for (const w of this.network.finish()) this.warnings.push(w);
     for (const p of this.keylog.problems) this.warnings.push(p.message);
     const connections = this.tracker ? this.tracker.finish(this.lastS) : [];
+    // Capture loss, counted once here so the report says how much of the analysis is partial.
+    const lossWarning = captureLossWarning(captureLoss(connections, this.packets));
+    if (lossWarning) this.warnings.push(lossWarning);
     const input: InputInfo = {
       name: this.input.name,
       format: info?.format ?? 'pcap',
