@@ -270,3 +270,16 @@ lab_conntrack_nat() {
 lab_conntrack_dump() {
   { echo "== $1 ($(date -u +%H:%M:%S))"; in_mbox conntrack -L -p tcp 2>/dev/null || true; } >>"$2"
 }
+
+# lab_nginx NS CONF [WWW_DIR]: runs nginx (foreground master) inside NS with CONF; relative paths
+# in CONF (pid, logs, root) resolve against a fresh prefix directory $LAB_NGINX_PREFIX, whose www/
+# is WWW_DIR's copy when given. The access log is $LAB_NGINX_PREFIX/access.log.
+lab_nginx() {
+  local ns=$1 conf=$2 www=${3:-}
+  lab_need nginx
+  LAB_NGINX_PREFIX=$(mktemp -d /tmp/lab-nginx.XXXXXX)
+  mkdir -p "$LAB_NGINX_PREFIX/www"
+  [ -n "$www" ] && cp -r "$www"/. "$LAB_NGINX_PREFIX/www/"
+  cp "$conf" "$LAB_NGINX_PREFIX/nginx.conf"
+  lab_bg "$ns" nginx -p "$LAB_NGINX_PREFIX" -c "$LAB_NGINX_PREFIX/nginx.conf" -g 'daemon off; pid nginx.pid;'
+}
