@@ -21,10 +21,10 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   fi
 fi
 
-echo "== npm install"
-# npm ci insists the lock lists every platform's optional binaries; npm install uses the lock
-# for what this platform needs and installs the same versions.
-npm install --no-audit --no-fund --loglevel=error
+echo "== npm ci"
+# The lock lists every platform's optional binaries (@next/swc-*, @tailwindcss/oxide-*,
+# @rollup/rollup-*), so the exact install works on Linux, macOS and Windows alike.
+npm ci --no-audit --no-fund --loglevel=error
 
 echo "== type check"
 npx tsc --noEmit -p .
