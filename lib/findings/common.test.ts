@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConnectionPackets } from './common';
+import { classifyCuts, ConnectionPackets } from './common';
+import { buildTrace, exchange, handshake } from './testing';
 import { DIR_C2S, DIR_S2C, PacketTable } from '../packets';
 
 function table(conns: number[]): PacketTable {
@@ -34,5 +35,52 @@ describe('ConnectionPackets', () => {
     const b = ConnectionPackets.of(p, 2);
     expect(b).not.toBe(a);
     expect(b.rows(1).map((r) => r.n)).toEqual([2, 3]);
+  });
+});
+
+describe('classifyCuts', () => {
+  it('an answered reset is idle whatever was outstanding; a request cut where nothing moved is a deadline', () => {
+    const tr = buildTrace({
+      connections: [
+        {
+          packets: [
+            ...handshake(0),
+            { t: 0.1, dir: 'c2s', len: 50 },
+            { t: 0.2, dir: 's2c', len: 50 },
+            { t: 12, dir: 'c2s', len: 50 },
+            { t: 12.0002, dir: 's2c', flags: 'R' },
+          ],
+        },
+        { packets: [...handshake(0), { t: 0.1, dir: 'c2s', len: 50 }, { t: 3.1, dir: 's2c', flags: 'FA' }] },
+        { packets: [...handshake(0), { t: 0.1, dir: 'c2s', len: 50 }, { t: 0.4, dir: 's2c', flags: 'FA' }] },
+      ],
+      exchanges: [
+        exchange({ connection: 'c1', requestS: 0.1, responseS: 0.2, responseEndS: 0.2 }),
+        exchange({
+          connection: 'c1',
+          index: 2,
+          requestS: 12,
+          requestEndS: 12,
+          responseS: null,
+          responseEndS: null,
+          outcome: 'unanswered',
+        }),
+        exchange({
+          connection: 'c2',
+          requestS: 0.1,
+          requestEndS: 0.1,
+          responseS: null,
+          responseEndS: null,
+          outcome: 'unanswered',
+        }),
+      ],
+    });
+    const cuts = classifyCuts(tr as Parameters<typeof classifyCuts>[0], 30);
+    expect(cuts.map((k) => [k.c.id, k.mode, k.verdict])).toEqual([
+      ['c1', 'answered', 'idle'],
+      ['c2', 'alone', 'deadline'],
+    ]);
+    expect(cuts[0].silenceS).toBeCloseTo(11.8, 3);
+    expect(cuts[1].offsetS).toBeCloseTo(3, 3);
   });
 });

@@ -319,8 +319,6 @@ export function cutSilence(
   };
 }
 
-/** A silence this large a share of the request's age means nothing moved since the request began. */
-export const COINCIDE_SHARE = 0.8;
 
 export interface ClassifiedCut extends CutSilence {
   /**
@@ -375,7 +373,8 @@ export function classifyCuts(
       k.why = `the reset answered the first packet after ${s.silenceS.toFixed(2)} s of silence, so the silence explains it`;
     } else if (!s.outstanding) {
       k.why = `nothing was outstanding when the ${s.silenceS.toFixed(2)} s silence began`;
-    } else if (offsetS != null && s.silenceS >= COINCIDE_SHARE * offsetS) {
+    } else if (offsetS != null && sharesOffset(s.silenceS, offsetS)) {
+      // The silence began with the request (within the shared-offset tolerance): nothing moved since.
       k.verdict = 'deadline';
       k.why = `nothing moved between the request (${offsetS.toFixed(2)} s before the cut) and the cut, so a request deadline and an inactivity timer cannot be told apart here; the request failed either way`;
     } else {

@@ -7,6 +7,7 @@ import {
   exchange,
   frame,
   gracefulClose,
+  grpcInfo,
   handshake,
   pkt,
   resetFrames,
@@ -345,5 +346,320 @@ describe('tcp.deadline-cut: 408 Request Timeout', () => {
     expect(f).toHaveLength(1);
     expect(f[0].explanation).toMatch(/408 Request Timeout/);
     expect(f[0].details.offsetS).toBeCloseTo(3.0005, 3);
+  });
+});
+
+/** nginx's view of its upstream: request sent, nothing back, nginx (the client) closes `after` s later. */
+function abandoned(t0: number, after: number, how = 'FA'): PktSpec[] {
+  return [
+    ...handshake(t0 - 0.01),
+    { t: t0, dir: 'c2s', len: 120 },
+    { t: t0 + 0.0002, dir: 's2c' },
+    { t: t0 + after, dir: 'c2s', flags: how },
+  ];
+}
+
+function abandonedTrace(afters: number[], lateAnswerS: number | null = null) {
+  const connections: ConnSpec[] = afters.map((a, i) => ({
+    server: '10.0.0.3:8080',
+    packets: [
+      ...abandoned(i * 0.5 + 0.1, a),
+      ...(lateAnswerS != null
+        ? [
+            { t: i * 0.5 + 0.1 + lateAnswerS, dir: 's2c' as const, len: 200 },
+            { t: i * 0.5 + 0.1 + lateAnswerS + 0.0001, dir: 'c2s' as const, flags: 'R' },
+          ]
+        : []),
+    ],
+  }));
+  const base = buildTrace({ connections });
+  const exchanges = afters.map((_a, i) => {
+    const t = i * 0.5 + 0.1;
+    return exchange({
+      connection: `c${i + 1}`,
+      path: `/slow/${i}`,
+      requestS: t,
+      requestEndS: t,
+      ...(lateAnswerS == null
+        ? {
+            responseS: null,
+            responseEndS: null,
+            response: null,
+            status: null,
+            outcome: 'unanswered' as const,
+          }
+        : {
+            responseS: t + lateAnswerS,
+            responseEndS: t + lateAnswerS,
+            status: 200,
+            outcome: 'complete' as const,
+          }),
+      request: {
+        startS: t,
+        endS: t,
+        headers: [],
+        bodyBytes: 0,
+        chunked: false,
+        streamOffset: 0,
+        packets: [pkt(base, i, 3), pkt(base, i, 3)],
+      },
+    });
+  });
+  return buildTrace({ connections, exchanges });
+}
+
+describe('tcp.deadline-cut: one side gives up waiting (a proxy read timeout seen behind it)', () => {
+  it('requests abandoned by the client at the same 3 s on several connections are deadline cuts', () => {
+    const f = detector.detect(abandonedTrace([3.0, 3.01, 3.02]), opts);
+    expect(f).toHaveLength(3);
+    for (const x of f) {
+      expect(x.kind).toBe('tcp.deadline-cut');
+      expect(x.details.cutBy).toBe('client');
+      expect(x.title).toMatch(
+        /^Request abandoned by the client 3(\.0\d)? s after the request began \(same offset on 3 connections\)/,
+      );
+      expect(x.explanation).toMatch(/proxy_read_timeout/);
+      // Nothing moved between the request and the cut: both readings coincide, and it says so.
+      expect(x.explanation).toMatch(/cannot be told apart/);
+      expect(checkFinding(x)).toEqual([]);
+    }
+  });
+
+  it('a lone abandoned request, or ones at different offsets, are client decisions, not cuts', () => {
+    expect(detector.detect(abandonedTrace([3.0]), opts)).toEqual([]);
+    expect(detector.detect(abandonedTrace([2.0, 4.0]), opts)).toEqual([]);
+  });
+
+  it('an answer that arrives after the close came too late: still a cut (reset RST)', () => {
+    const f = detector.detect(abandonedTrace([3.0, 3.0], 5), opts);
+    expect(f).toHaveLength(2);
+    expect(f[0].details.offsetS).toBeCloseTo(3, 3);
+  });
+
+  it('bounds the timer by the slowest answer that made it', () => {
+    const tr = abandonedTrace([3.0, 3.02]);
+    const fast = exchange({
+      connection: 'c3',
+      path: '/fast',
+      requestS: 5,
+      requestEndS: 5,
+      responseS: 6.2,
+      responseEndS: 6.3,
+    });
+    const connections: ConnSpec[] = [
+      ...[0, 1].map((i) => ({ server: '10.0.0.3:8080', packets: abandoned(i * 0.5 + 0.1, [3.0, 3.02][i]) })),
+      {
+        server: '10.0.0.3:8080',
+        packets: [
+          ...handshake(4.99),
+          { t: 5, dir: 'c2s', len: 100 },
+          { t: 6.2, dir: 's2c', len: 100 },
+          ...gracefulClose(6.4),
+        ],
+      },
+    ];
+    const f = detector.detect(buildTrace({ connections, exchanges: [...tr.exchanges, fast] }), opts);
+    expect(f).toHaveLength(2);
+    expect(f[0].explanation).toMatch(/between 1\.2 s and 3 s/);
+    expect(f[0].details.lowerBoundS).toBeCloseTo(1.2, 3);
+  });
+
+  it('HTTP/2: the client closing on complete, unanswered streams at a shared offset', () => {
+    resetFrames();
+    const conns: ConnSpec[] = [];
+    const streams = [0, 1].map((i) => {
+      const t = i * 0.4 + 0.1;
+      conns.push({ id: `c${i + 1}`, protocol: 'h2', packets: abandoned(t, 3.0) });
+      return stream({
+        connection: `c${i + 1}`,
+        frames: [
+          frame({
+            connection: `c${i + 1}`,
+            type: 'HEADERS',
+            dir: 'c2s',
+            tS: t,
+            flags: ['END_HEADERS', 'END_STREAM'],
+          }),
+        ],
+      });
+    });
+    const f = detector.detect(buildTrace({ connections: conns, streams }), opts);
+    expect(f).toHaveLength(2);
+    expect(f[0].details.basis).toBe('h2');
+    expect(f[0].explanation).toMatch(/waited for its response/);
+  });
+});
+
+describe('tcp.deadline-cut: an idle timer is not a deadline', () => {
+  it('a NAT reset answering the first packet after 20.5 s of silence does not make the open stream a server deadline cut', () => {
+    resetFrames();
+    // A gRPC stream open for the whole conversation (a watch); 20.5 s of silence; the client sends,
+    // the NAT answers with a reset in the server's name.
+    const packets: PktSpec[] = [
+      ...handshake(0),
+      { t: 0.1, dir: 'c2s', len: 100 },
+      { t: 0.2, dir: 's2c', len: 100 },
+      { t: 0.201, dir: 'c2s' },
+      { t: 20.7, dir: 'c2s', len: 40 },
+      { t: 20.7003, dir: 's2c', flags: 'R', ttl: 250 },
+    ];
+    const s = stream({
+      frames: [
+        frame({ type: 'HEADERS', dir: 'c2s', tS: 0.1, flags: ['END_HEADERS'] }),
+        frame({ type: 'HEADERS', dir: 's2c', tS: 0.2, flags: ['END_HEADERS'] }),
+        frame({ type: 'DATA', dir: 'c2s', tS: 20.7 }),
+      ],
+    });
+    const tr = buildTrace({ connections: [{ packets, protocol: 'h2' }], streams: [s] });
+    expect(detector.detect(tr, opts)).toEqual([]);
+  });
+
+  it('cuts whose silence is steady while the request age varies are idle cuts; the opposite is a deadline', () => {
+    resetFrames();
+    // Streams that talked for 1, 3 and 6 s, then went quiet; each cut by the server. Idle
+    // cuts: 5 s after the last packet (request ages 6, 8, 11 s).
+    const mk = (talkS: number[], cutAfterSilence: number[]) => {
+      const conns: ConnSpec[] = [];
+      const streams = talkS.map((talk, i) => {
+        const t0 = i * 20 + 0.1;
+        const p: PktSpec[] = [...handshake(t0 - 0.01), { t: t0, dir: 'c2s', len: 100 }];
+        for (let t = t0 + 0.5; t <= t0 + talk; t += 0.5)
+          p.push({ t, dir: 's2c', len: 100 }, { t: t + 0.001, dir: 'c2s' });
+        const last = p[p.length - 1].t;
+        p.push({ t: last + cutAfterSilence[i], dir: 's2c', flags: 'FA' });
+        conns.push({ id: `c${i + 1}`, protocol: 'h2', packets: p });
+        return stream({
+          connection: `c${i + 1}`,
+          frames: [
+            frame({
+              connection: `c${i + 1}`,
+              type: 'HEADERS',
+              dir: 'c2s',
+              tS: t0,
+              flags: ['END_HEADERS', 'END_STREAM'],
+            }),
+            frame({
+              connection: `c${i + 1}`,
+              type: 'HEADERS',
+              dir: 's2c',
+              tS: t0 + 0.5,
+              flags: ['END_HEADERS'],
+            }),
+          ],
+        });
+      });
+      return buildTrace({ connections: conns, streams });
+    };
+    expect(detector.detect(mk([1, 3, 6], [5, 5, 5]), opts)).toEqual([]);
+    // Cut 8 s after the request each time, after silences of 6.9, 4.9 and 1.9 s: a deadline.
+    const f = detector.detect(mk([1, 3, 6], [6.999, 4.999, 1.999]), opts);
+    expect(f).toHaveLength(3);
+    expect(f[0].details.offsetS).toBeCloseTo(8, 1);
+    expect(f[0].explanation).toMatch(/request's age is the steadier figure/);
+  });
+});
+
+describe('http.proxy-timeout', () => {
+  function gatewayTrace(statusOffsets: [number, number][], log = false) {
+    const exchanges = statusOffsets.map(([status, off], i) =>
+      exchange({
+        connection: `c${i + 1}`,
+        path: `/r/${i}`,
+        requestS: i + 0.1,
+        requestEndS: i + 0.1,
+        responseS: i + 0.1 + off,
+        responseEndS: i + 0.1 + off + 0.001,
+        status,
+      }),
+    );
+    const connections: ConnSpec[] = statusOffsets.map(([, off], i) => ({
+      server: '10.0.0.1:8080',
+      packets: [
+        ...handshake(i),
+        { t: i + 0.1, dir: 'c2s', len: 80 },
+        { t: i + 0.1 + off, dir: 's2c', len: 200 },
+        ...gracefulClose(i + 0.2 + off),
+      ],
+    }));
+    return buildTrace({ connections, exchanges, log });
+  }
+
+  it('504s 3 s after their requests name the proxy timeout, bounded by the slowest success', () => {
+    const tr = gatewayTrace([
+      [504, 3.0],
+      [504, 3.001],
+      [200, 0.8],
+      [504, 3.002],
+      [200, 0.02],
+    ]);
+    const f = detector.detect(tr, opts).filter((x) => x.kind === 'http.proxy-timeout');
+    expect(f).toHaveLength(1);
+    expect(f[0].severity).toBe('error');
+    expect(f[0].details.count).toBe(3);
+    expect(f[0].details.roundS).toBe(3);
+    expect(f[0].title).toMatch(
+      /^3 requests answered HTTP 504 3 s after they were sent: a proxy timeout of ~3 s/,
+    );
+    expect(f[0].explanation).toMatch(/between 800 ms and 3 s/);
+    expect(f[0].connection).toBeNull();
+    expect(checkFinding(f[0])).toEqual([]);
+    // and nothing about TCP cuts: the connections were answered and closed normally
+    expect(detector.detect(tr, opts).filter((x) => x.kind === 'tcp.deadline-cut')).toEqual([]);
+  });
+
+  it('not for a lone 504, nor for instant 502s (a refused upstream is not a timeout), nor for scattered ones', () => {
+    expect(detector.detect(gatewayTrace([[504, 3.0]]), opts)).toEqual([]);
+    expect(
+      detector.detect(
+        gatewayTrace([
+          [502, 0.002],
+          [502, 0.003],
+        ]),
+        opts,
+      ),
+    ).toEqual([]);
+    expect(
+      detector.detect(
+        gatewayTrace([
+          [504, 2.0],
+          [504, 7.0],
+        ]),
+        opts,
+      ),
+    ).toEqual([]);
+  });
+
+  it('works on debug logs (HTTP/2) and on gRPC DEADLINE_EXCEEDED / UNAVAILABLE', () => {
+    resetFrames();
+    const streams = [0, 1, 2].map((i) => {
+      const t = i * 0.3;
+      const req = frame({
+        type: 'HEADERS',
+        dir: 'c2s',
+        tS: t,
+        stream: 2 * i + 1,
+        flags: ['END_HEADERS', 'END_STREAM'],
+      });
+      const ans = frame({
+        type: 'HEADERS',
+        dir: 's2c',
+        tS: t + 10.01,
+        stream: 2 * i + 1,
+        flags: ['END_HEADERS', 'END_STREAM'],
+      });
+      return stream({
+        id: 2 * i + 1,
+        frames: [req, ans],
+        grpcStatus: i < 2 ? 4 : 0,
+        status: 200,
+        grpc: grpcInfo(i < 2 ? 4 : 0, 'trailers-only'),
+      });
+    });
+    const tr = buildTrace({ connections: [{ packets: [] }], streams, log: true });
+    const f = detector.detect(tr, opts);
+    expect(f).toHaveLength(1);
+    expect(f[0].kind).toBe('http.proxy-timeout');
+    expect(f[0].title).toMatch(/grpc-status 4 DEADLINE_EXCEEDED/);
+    expect(f[0].evidence.every((e) => e.frame != null)).toBe(true);
   });
 });

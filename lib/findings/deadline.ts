@@ -40,7 +40,7 @@ import {
   type ConnectionPackets,
   type PacketRow,
 } from './common';
-import { at, connName, dur, durShort, fig, list, other, plural, sender, side, trim } from './text';
+import { at, connName, dur, durRange, durShort, fig, list, other, plural, sender, side, trim } from './text';
 import { K } from './kinds';
 
 export const MIN_OFFSET_S = 0.5;
@@ -454,7 +454,7 @@ function proxyTimeoutFinding(group: GatewayAnswer[], bound: { s: number; where: 
     severity: 'error',
     title: `${group.length} requests answered ${list(whats)} ${durShort(mid)} after they were sent: a proxy timeout of ~${durShort(round ?? mid)}`,
     explanation:
-      `${group.length} requests to ${server} were answered ${list(whats)} ${durShort(lo)}-${durShort(hi)} after the request was complete ` +
+      `${group.length} requests to ${server} were answered ${list(whats)} ${durRange(lo, hi)} after the request was complete ` +
       `(${list(
         group.map(
           (a) => `${a.connection}${a.stream != null ? ` stream ${a.stream}` : ''} at ${at(a.answerS)}`,
@@ -559,7 +559,7 @@ export const detector: Detector = {
         const ids = [...new Set(peers.map((o) => o.c.id + (o.stream != null ? ` stream ${o.stream}` : '')))];
         strength =
           `${peers.length + 1} connections were cut at the same ${durShort(k.offsetS)} after their ${k.basis === 'tcp' ? 'start' : 'request began'} ` +
-          `(${durShort(lo)}-${durShort(hi)}; the others: ${list(ids)}) — this is a timeout, not a network fault.`;
+          `(${durRange(lo, hi)}; the others: ${list(ids)}) — this is a timeout, not a network fault.`;
       } else if (round != null) {
         strength = `The cut came ${durShort(k.offsetS)} after ${from}, within 2 % of a round ${round} s: that looks like a configured timeout, not a network fault.`;
       } else {

@@ -132,3 +132,99 @@ describe('tcp.half-close-leak: legal half-close', () => {
     ).toEqual([]);
   });
 });
+
+describe('tcp.half-close-leak: what ss would show at the end of the capture', () => {
+  /** A client that sends a line and closes at t; the server never closes (CLOSE_WAIT). */
+  function closeWait(t: number): PktSpec[] {
+    return [
+      ...handshake(t - 0.01),
+      { t, dir: 'c2s', len: 20 },
+      { t: t + 0.0001, dir: 's2c' },
+      { t: t + 0.2, dir: 'c2s', flags: 'FA' },
+      { t: t + 0.2001, dir: 's2c' },
+    ];
+  }
+
+  it('counts every connection whose FIN is unanswered at the end, young ones too, with their ages', () => {
+    // 7 FINs 8.8 s before the end, 13 in the last 4 s: ss would show 20 in CLOSE_WAIT.
+    const starts = [
+      ...Array.from({ length: 7 }, (_, i) => 1 + i * 0.01),
+      ...Array.from({ length: 13 }, (_, i) => 6 + i * 0.2),
+    ];
+    const tr = buildTrace({
+      connections: starts.map((t) => ({ server: '10.0.0.2:7400', packets: closeWait(t) })),
+      durationS: 10,
+    });
+    const f = detector.detect(tr, opts);
+    const per = f.filter((x) => x.connection != null);
+    const agg = f.filter((x) => x.connection == null);
+    // Only those past the threshold get a finding of their own.
+    expect(per).toHaveLength(7);
+    for (const x of per) expect(x.severity).toBe('warning');
+    expect(agg).toHaveLength(1);
+    const a = agg[0];
+    expect(a.severity).toBe('warning');
+    expect(a.title).toMatch(
+      /^20 connections in CLOSE_WAIT when the capture ended \(7 for 5 s or longer, oldest 8\.8 s\)/,
+    );
+    expect(a.details.closeWaitAtEnd).toBe(20);
+    expect(a.details.olderThanThresholdAtEnd).toBe(7);
+    expect(a.details.youngerThanThresholdAtEnd).toBe(13);
+    const ages = a.details.atEnd as { connection: string; ageS: number; closeWaitSide: string }[];
+    expect(ages).toHaveLength(20);
+    expect(ages[0].ageS).toBeCloseTo(8.8, 2);
+    expect(ages[ages.length - 1].ageS).toBeCloseTo(10 - 8.6, 2);
+    expect(ages.every((x) => x.closeWaitSide === 'server')).toBe(true);
+    expect(a.details.byHost).toEqual({ '10.0.0.2 (server 10.0.0.2:7400)': 20 });
+    expect((a.details.series as [number, number][]).at(-1)?.[1]).toBe(20);
+    expect(a.explanation).toMatch(/ss -tan state close-wait/);
+    expect(a.explanation).toMatch(/7 half-closed for 5 s or longer and 13 younger/);
+    expect(checkFinding(a)).toEqual([]);
+  });
+
+  it('only young ones: a trace-wide fact (info), no per-connection finding', () => {
+    const tr = buildTrace({
+      connections: [6, 7, 8].map((t) => ({ packets: closeWait(t) })),
+      durationS: 10,
+    });
+    const f = detector.detect(tr, opts);
+    expect(f).toHaveLength(1);
+    expect(f[0].connection).toBeNull();
+    expect(f[0].severity).toBe('info');
+    expect(f[0].details.closeWaitAtEnd).toBe(3);
+    expect(f[0].details.count).toBe(0);
+  });
+
+  it('the side in CLOSE_WAIT is the one that received the FIN: a server FIN leaves the clients there', () => {
+    const serverFin = (t: number): PktSpec[] => [
+      ...handshake(t),
+      { t: t + 0.01, dir: 'c2s', len: 20 },
+      { t: t + 0.02, dir: 's2c', len: 20 },
+      { t: t + 0.03, dir: 's2c', flags: 'FA' },
+      { t: t + 0.031, dir: 'c2s' },
+    ];
+    const tr = buildTrace({
+      connections: [0, 1, 2].map((t, i) => ({ client: `10.0.0.9:${40000 + i}`, packets: serverFin(t) })),
+      durationS: 20,
+    });
+    const agg = detector.detect(tr, opts).find((x) => x.connection == null)!;
+    expect(agg.details.byHost).toEqual({ '10.0.0.9 (clients of 10.0.0.2:80)': 3 });
+    for (const x of agg.details.atEnd as { closeWaitSide: string }[]) expect(x.closeWaitSide).toBe('client');
+  });
+
+  it('connections still answering after the FIN count for ss but do not make a warning', () => {
+    const busy = (t: number): PktSpec[] => {
+      const p: PktSpec[] = [
+        ...handshake(t),
+        { t: t + 0.01, dir: 'c2s', len: 80 },
+        { t: t + 0.02, dir: 'c2s', flags: 'FA' },
+      ];
+      for (let k = t + 1; k <= 9.5; k += 1)
+        p.push({ t: k, dir: 's2c', len: 1000 }, { t: k + 0.001, dir: 'c2s' });
+      return p;
+    };
+    const tr = buildTrace({ connections: [0, 0.1, 0.2].map((t) => ({ packets: busy(t) })), durationS: 10 });
+    // Three half-closes in progress, none idle: nothing to report.
+    expect(detector.detect(tr, opts)).toEqual([]);
+  });
+});

@@ -7,8 +7,12 @@
  * A side that keeps sending data after the peer's FIN and closes within BUSY_GRACE_S of its last
  * data (or is still sending at capture end) is finishing its answer, which is legal: not a leak.
  *
- * Plus one trace-wide finding (connection null) when >= AGGREGATE_MIN connections leak, with
- * details.series = [[tS, count], ...]: half-closed-not-yet-closed connections over time.
+ * Plus one trace-wide finding (connection null) when >= AGGREGATE_MIN connections leak or sit in
+ * CLOSE_WAIT when the capture ends. It counts every connection whose FIN was still unanswered at
+ * the end — what `ss -tan state close-wait` on the receiving host would show at that moment,
+ * whatever their age — with each one's age; the threshold only decides which of them get a
+ * finding of their own (and whether the trace-wide one is a warning or a fact). details.series =
+ * [[tS, count], ...]: half-closed-not-yet-closed connections over time.
  */
 import type { AnalysisOptions, Connection, Dir, Finding, Trace } from '../trace';
 import type { Detector } from './types';
@@ -19,6 +23,17 @@ import { K } from './kinds';
 
 export const AGGREGATE_MIN = 3;
 export const BUSY_GRACE_S = 1;
+
+/** A connection whose FIN was still unanswered when the capture ended (the receiver in CLOSE_WAIT). */
+interface AtEnd {
+  c: Connection;
+  finDir: Dir;
+  finPacket: number;
+  finS: number;
+  ageS: number;
+  /** The side in CLOSE_WAIT was still sending data: a legal half-close being finished. */
+  busy: boolean;
+}
 
 interface Leak {
   c: Connection;
@@ -42,6 +57,7 @@ export const detector: Detector = {
     const thr = opts.halfCloseThresholdS;
     const end = captureEnd(trace);
     let leaks: Leak[] = [];
+    let atEnd: AtEnd[] = [];
     for (const c of trace.connections) {
       if (c.firstRst.c2s || c.firstRst.s2c || c.rst.c2s > 0 || c.rst.s2c > 0) continue;
       // One direction never seen (half-duplex capture, asymmetric routing): its state is unknowable.
@@ -66,6 +82,14 @@ export const detector: Detector = {
           });
       } else {
         const held = end - first.f.tS;
+        atEnd.push({
+          c,
+          finDir: first.d,
+          finPacket: first.f.packet,
+          finS: first.f.tS,
+          ageS: held,
+          busy: false,
+        });
         if (held >= thr)
           leaks.push({
             c,
@@ -77,9 +101,19 @@ export const detector: Detector = {
           });
       }
     }
-    if (leaks.length === 0) return [];
+    if (leaks.length === 0 && atEnd.length === 0) return [];
     const rows = packetsByConnection(trace);
     const idx = new Map(trace.connections.map((c, i) => [c.id, i]));
+    // Still sending within the threshold before the end: finishing its answer (still CLOSE_WAIT for
+    // ss, but not a leak).
+    atEnd = atEnd.map((a) => {
+      const silent = other(a.finDir);
+      const data = rows
+        .rows(idx.get(a.c.id) ?? -1)
+        .filter((r) => r.n > a.finPacket && r.dir === silent && r.len > 0 && !(r.analysis & A_KEEP_ALIVE));
+      const lastData = data[data.length - 1];
+      return { ...a, busy: lastData != null && end - lastData.t < thr };
+    });
     // A side that keeps sending data after the peer's FIN is finishing its answer (a legal
     // half-close, e.g. a client that shut down its write side after the request), not leaking:
     // it counts when its data stopped at least BUSY_GRACE_S before its own FIN, or at least the
@@ -93,7 +127,6 @@ export const detector: Detector = {
       if (!lastData) return true;
       return l.closedS != null ? l.closedS - lastData.t > BUSY_GRACE_S : end - lastData.t >= thr;
     });
-    if (leaks.length === 0) return [];
     const out: Finding[] = [];
     for (const l of leaks) {
       const c = l.c;
@@ -141,63 +174,123 @@ export const detector: Detector = {
         },
       });
     }
-    if (leaks.length >= AGGREGATE_MIN) {
-      const events: [number, number][] = [];
-      for (const l of leaks) {
-        events.push([l.finS, 1]);
-        if (l.closedS != null) events.push([l.closedS, -1]);
-      }
-      events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-      const series: [number, number][] = [[0, 0]];
-      let n = 0;
-      let peak = 0;
-      let peakS = 0;
-      for (const [t, d] of events) {
-        n += d;
-        const tt = fig(t);
-        if (series[series.length - 1][0] === tt) series[series.length - 1][1] = n;
-        else series.push([tt, n]);
-        if (n > peak) {
-          peak = n;
-          peakS = t;
-        }
-      }
-      const byEndpoint = new Map<string, number>();
-      for (const l of leaks) {
-        const ep = other(l.finDir) === 'c2s' ? l.c.client.replace(/:\d+$/, '') + ' (clients)' : l.c.server;
-        byEndpoint.set(ep, (byEndpoint.get(ep) ?? 0) + 1);
-      }
-      const eps = [...byEndpoint.entries()].sort((a, b) => b[1] - a[1]).map(([e, k]) => `${e}: ${k}`);
-      const stillOpen = leaks.filter((l) => l.closedS == null).length;
-      const firstS = Math.min(...leaks.map((l) => l.finS));
-      out.push({
-        kind: K.halfCloseLeak,
-        severity: 'warning',
-        title: `${leaks.length} connections left half-closed (CLOSE_WAIT leak), up to ${peak} at once`,
-        explanation:
-          `${leaks.length} connections received a FIN that their other side did not answer with its own FIN within ${dur(thr)}; ` +
-          `${stillOpen} were still half-closed when the capture ended, and the count peaked at ${peak} at ${at(peakS)}. ` +
-          `Sides that did not close (CLOSE_WAIT): ${list(eps)}. ` +
-          `A count that only grows is a descriptor leak: the process will eventually hit its open-files limit and fail to accept or open connections ("too many open files", EMFILE), ` +
-          `long after the clients went away. ${FIX}`,
-        connection: null,
-        stream: null,
-        startS: firstS,
-        endS: end,
-        evidence: leaks.slice(0, 50).map((l) => ({
-          packet: l.finPacket,
-          note: `${l.c.id}: FIN from ${side(l.finDir)}, never answered in time`,
-        })),
-        details: {
-          count: leaks.length,
-          stillOpenAtEnd: stillOpen,
-          peak,
-          connections: leaks.map((l) => l.c.id),
-          byEndpoint: Object.fromEntries(byEndpoint),
-          series,
-        },
-      });
+    const idleAtEnd = atEnd.filter((a) => !a.busy);
+    if (leaks.length >= AGGREGATE_MIN || idleAtEnd.length >= AGGREGATE_MIN) {
+      out.push(aggregate(leaks, atEnd, thr, end));
     }
     return out;
   },
 };
+
+function aggregate(leaks: Leak[], atEnd: AtEnd[], thr: number, end: number): Finding {
+  // Every half-close episode worth counting: the leaks (held past the threshold, closed late or
+  // not at all) and every connection still half-closed at the end, however young.
+  const events: [number, number][] = [];
+  const counted = new Set<Connection>();
+  for (const l of leaks) {
+    counted.add(l.c);
+    events.push([l.finS, 1]);
+    if (l.closedS != null) events.push([l.closedS, -1]);
+  }
+  for (const a of atEnd) if (!counted.has(a.c)) events.push([a.finS, 1]);
+  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const series: [number, number][] = [[0, 0]];
+  let n = 0;
+  let peak = 0;
+  let peakS = 0;
+  for (const [t, d] of events) {
+    n += d;
+    const tt = fig(t);
+    if (series[series.length - 1][0] === tt) series[series.length - 1][1] = n;
+    else series.push([tt, n]);
+    if (n > peak) {
+      peak = n;
+      peakS = t;
+    }
+  }
+  // Who sits in CLOSE_WAIT: the side that received the FIN and has not sent its own — counted per
+  // host, since that is where `ss` would show them.
+  const byHost = new Map<string, number>();
+  for (const a of atEnd) {
+    const silent = other(a.finDir);
+    const host =
+      silent === 'c2s'
+        ? `${a.c.clientIp} (clients of ${a.c.server})`
+        : `${a.c.serverIp} (server ${a.c.server})`;
+    byHost.set(host, (byHost.get(host) ?? 0) + 1);
+  }
+  const byEndpoint = new Map<string, number>();
+  for (const l of leaks) {
+    const ep = other(l.finDir) === 'c2s' ? l.c.client.replace(/:\d+$/, '') + ' (clients)' : l.c.server;
+    byEndpoint.set(ep, (byEndpoint.get(ep) ?? 0) + 1);
+  }
+  const old = atEnd.filter((a) => a.ageS >= thr);
+  const young = atEnd.length - old.length;
+  const busy = atEnd.filter((a) => a.busy).length;
+  const ages = [...atEnd].sort((a, b) => b.ageS - a.ageS);
+  const closedLate = leaks.filter((l) => l.closedS != null).length;
+  const firstS = Math.min(...leaks.map((l) => l.finS), ...atEnd.map((a) => a.finS));
+  const hosts = [...byHost.entries()].sort((a, b) => b[1] - a[1]).map(([h, k]) => `${h}: ${k}`);
+  const atEndWords = atEnd.length
+    ? `When the capture ended, ${plural(atEnd.length, 'connection')} had received a FIN and not answered it with their own — ` +
+      `the number \`ss -tan state close-wait\` would have shown at that moment (${list(hosts)}): ` +
+      `${old.length} half-closed for ${dur(thr)} or longer and ${young} younger than that; ages: ${list(
+        ages.map((a) => `${a.c.id} ${durShort(a.ageS)}`),
+        12,
+      )}.${busy ? ` ${plural(busy, 'of them was', 'of them were')} still sending data after the FIN (a legal half-close being finished).` : ''} `
+    : `No connection was still half-closed when the capture ended. `;
+  const leakWords = leaks.length
+    ? `${plural(leaks.length, 'connection')} stayed half-closed for ${dur(thr)} or longer (${closedLate} closed late, ${leaks.length - closedLate} never); the count peaked at ${peak} at ${at(peakS)}. `
+    : `The count peaked at ${peak} at ${at(peakS)}. `;
+  const title = atEnd.length
+    ? `${plural(atEnd.length, 'connection')} in CLOSE_WAIT when the capture ended (${old.length} for ${durShort(thr)} or longer, oldest ${durShort(ages[0].ageS)})`
+    : `${leaks.length} connections left half-closed (CLOSE_WAIT leak), up to ${peak} at once`;
+  const evidence: Finding['evidence'] = [
+    ...ages.slice(0, 50).map((a) => ({
+      packet: a.finPacket,
+      note: `${a.c.id}: FIN from ${side(a.finDir)}, unanswered at capture end (${durShort(a.ageS)} old)`,
+    })),
+    ...leaks
+      .filter((l) => l.closedS != null)
+      .slice(0, 50)
+      .map((l) => ({
+        packet: l.finPacket,
+        note: `${l.c.id}: FIN from ${side(l.finDir)}, answered only ${durShort(l.heldS)} later`,
+      })),
+  ];
+  return {
+    kind: K.halfCloseLeak,
+    // A fact when nothing has been held past the threshold yet; a risk once some have.
+    severity: leaks.length > 0 ? 'warning' : 'info',
+    title,
+    explanation:
+      `${atEndWords}${leakWords}` +
+      `A count that only grows is a descriptor leak: the process will eventually hit its open-files limit and fail to accept or open connections ("too many open files", EMFILE), ` +
+      `long after the clients went away. ${FIX}`,
+    connection: null,
+    stream: null,
+    startS: firstS,
+    endS: end,
+    evidence,
+    details: {
+      count: leaks.length,
+      closeWaitAtEnd: atEnd.length,
+      olderThanThresholdAtEnd: old.length,
+      youngerThanThresholdAtEnd: young,
+      stillSendingAtEnd: busy,
+      stillOpenAtEnd: atEnd.length,
+      peak,
+      connections: [...new Set([...leaks.map((l) => l.c.id), ...atEnd.map((a) => a.c.id)])],
+      atEnd: ages.map((a) => ({
+        connection: a.c.id,
+        ageS: fig(a.ageS, 3),
+        closeWaitSide: other(a.finDir) === 'c2s' ? 'client' : 'server',
+        closeWaitEndpoint: other(a.finDir) === 'c2s' ? a.c.client : a.c.server,
+        stillSending: a.busy,
+      })),
+      byHost: Object.fromEntries(byHost),
+      byEndpoint: Object.fromEntries(byEndpoint),
+      series,
+    },
+  };
+}

@@ -27,16 +27,16 @@ import {
   classifyCuts,
   firstClose,
   hasTcp,
+  MIN_CUT_SILENCE_S,
   sharesOffset,
-  type ClassifiedCut,
   median,
   packetsByConnection,
   packetTime,
   type ConnectionPackets,
   type PacketRow,
 } from './common';
-import { at, cap, connName, dur, durShort, fig, list, other, sender, side } from './text';
-import { DIR_C2S, type PacketTable } from '../packets';
+import { at, cap, connName, dur, durRange, durShort, fig, list, other, sender, side } from './text';
+import { A_RETRANSMISSION, DIR_C2S, TCP_FIN, TCP_RST, TCP_SYN, type PacketTable } from '../packets';
 import { K } from './kinds';
 
 /** An RST this soon after the first packet that ended a silence "answers" it. */
@@ -277,11 +277,65 @@ function rstAfterIdleFinding(c: Connection, x: IdleRst, pathWords: string): Find
  * of the path (or of the program that closed) lies between the longest silence that survived on
  * those connections and the shortest that died.
  */
+/** A connection that died after a silence: closed (FIN/RST) or black-holed (never answered again). */
+export interface Death {
+  c: Connection;
+  ci: number;
+  how: 'FIN' | 'RST' | 'drop';
+  /** The closer, or for a black hole the side whose packets went unanswered. */
+  by: 'c2s' | 's2c';
+  mode: 'alone' | 'answered' | 'dropped';
+  silenceS: number;
+  silenceStartS: number;
+  fromPacket: number;
+  /** The close, or the first unanswered packet. */
+  closePacket: number;
+  closeS: number;
+}
+
+/**
+ * A connection whose last packets, after a silence, all came from one side, were retransmitted
+ * and never answered: the path dropped them (a NAT or firewall that forgot the flow and drops
+ * instead of resetting). Only when the other side had answered before the silence.
+ */
+export function blackHole(c: Connection, ci: number, rows: PacketRow[]): Death | null {
+  if (rows.length < 3) return null;
+  const d = rows[rows.length - 1].dir;
+  let i = rows.length - 1;
+  while (i >= 0 && rows[i].dir === d) i--;
+  if (i < 0) return null;
+  // The unanswered tail may begin with the last ACKs before the silence: the silence is its
+  // longest gap, and what came after it went unanswered.
+  let j = i + 1;
+  for (let k = i + 2; k < rows.length; k++) if (rows[k].t - rows[k - 1].t > rows[j].t - rows[j - 1].t) j = k;
+  const tail = rows.slice(j);
+  if (
+    tail.some((r) => r.flags & (TCP_SYN | TCP_RST)) ||
+    rows.slice(0, j).some((r) => r.flags & (TCP_FIN | TCP_RST))
+  )
+    return null;
+  if (!tail.some((r) => r.analysis & A_RETRANSMISSION) || !tail.some((r) => r.len > 0)) return null;
+  const silenceS = tail[0].t - rows[j - 1].t;
+  if (silenceS < MIN_CUT_SILENCE_S) return null;
+  return {
+    c,
+    ci,
+    how: 'drop',
+    by: d,
+    mode: 'dropped',
+    silenceS,
+    silenceStartS: rows[j - 1].t,
+    fromPacket: rows[j - 1].n,
+    closePacket: tail[0].n,
+    closeS: tail[0].t,
+  };
+}
+
 export interface PathBound {
   server: string;
-  how: 'FIN' | 'RST';
+  how: 'FIN' | 'RST' | 'drop';
   by: 'c2s' | 's2c';
-  deaths: ClassifiedCut[];
+  deaths: Death[];
   /** Longest silence on these connections after which both sides went on talking. */
   survivedS: number;
   survivedConn: string | null;
@@ -324,14 +378,23 @@ function longestSurvived(rows: PacketRow[], limit: number): { s: number; packet:
 }
 
 export function pathBounds(trace: Trace & { packets: PacketTable }, thr: number): PathBound[] {
-  const deaths = classifyCuts(trace, thr).filter((k) => k.verdict === 'idle');
-  const groups = new Map<string, ClassifiedCut[]>();
+  const deaths: Death[] = classifyCuts(trace, thr).filter((k) => k.verdict === 'idle');
+  const cut = new Set(deaths.map((k) => k.ci));
+  let rows: ConnectionPackets | null = null;
+  // Black holes: only connections that never closed and whose last packets were retransmitted.
+  trace.connections.forEach((c, ci) => {
+    if (cut.has(ci) || c.end !== 'open' || c.retransmissions.c2s + c.retransmissions.s2c === 0) return;
+    rows ??= packetsByConnection(trace);
+    const h = blackHole(c, ci, rows.rows(ci));
+    if (h) deaths.push(h);
+  });
+  const groups = new Map<string, Death[]>();
   for (const k of deaths) {
-    const key = `${k.c.server}|${k.how}|${k.by}`;
+    // Drops have no sender: whichever side spoke into the black hole, it is the same path.
+    const key = `${k.c.server}|${k.how}|${k.how === 'drop' ? '' : k.by}`;
     groups.set(key, [...(groups.get(key) ?? []), k]);
   }
   const out: PathBound[] = [];
-  let rows: ConnectionPackets | null = null;
   for (const group of groups.values()) {
     if (group.length < 2) continue;
     rows ??= packetsByConnection(trace);
@@ -357,6 +420,7 @@ export function pathBounds(trace: Trace & { packets: PacketTable }, thr: number)
     const unprompted = group.every((k) => k.mode === 'alone');
     const shared = sil.every((x) => sharesOffset(x, hiS));
     const table = group[0].how === 'FIN' ? ENDPOINT_IDLE_TIMEOUTS : MIDDLEBOX_IDLE_TIMEOUTS;
+    // (A drop or reset could be any middlebox; a FIN only a program that terminates TCP.)
     let candidates = timeoutsBetween(survivedS, hiS, table);
     // A timer that fired on its own fired at its value: only entries near the cut fit.
     if (unprompted && shared) candidates = candidates.filter((t) => sharesOffset(t.defaultS, hiS));
@@ -390,7 +454,7 @@ function boundWords(b: PathBound): string {
     b.survivedS > 0
       ? `between ${durShort(b.survivedS)} (the longest silence that survived, on ${b.survivedConn}) and ${durShort(b.hiS)} (the shortest that died)`
       : `at most ${durShort(b.hiS)} (the shortest silence that died; no silence that long survived on these connections)`;
-  const noun = b.how === 'RST' ? 'the path forgets flows idle' : `${closer} closes connections idle`;
+  const noun = b.how === 'FIN' ? `${closer} closes connections idle` : 'the path forgets flows idle';
   let fit: string;
   if (b.candidates.length)
     fit = `Defaults that fit: ${list(
@@ -410,21 +474,29 @@ function pathFinding(b: PathBound): Finding {
   const lo = Math.min(...sil);
   const hi = Math.max(...sil);
   const closer = b.by === 's2c' ? `the server side (${b.server})` : 'the client side';
-  const modeWords = b.unprompted
-    ? `each ${b.how === 'RST' ? 'RST' : 'FIN'} came from ${closer} as the first packet after the silence`
-    : `the ${b.how === 'RST' ? 'RSTs' : 'closes'} answered the first packet sent after the silence`;
+  const modeWords =
+    b.how === 'drop'
+      ? `the first packet after each silence was retransmitted and never answered: the path dropped it`
+      : b.unprompted
+        ? `each ${b.how} came from ${closer} as the first packet after the silence`
+        : `the RSTs answered the first packet sent after the silence`;
   const timer =
     b.unprompted && b.shared
-      ? ` The cuts came ${durShort(lo)}-${durShort(hi)} after the last packet: a timer of about ${durShort(lo)} that fired on its own.`
+      ? ` The cuts came ${durRange(lo, hi)} after the last packet: a timer of about ${durShort(lo)} that fired on its own.`
       : '';
   const who =
-    b.how === 'RST'
-      ? `A reset after a silence comes from a NAT, firewall or load balancer that forgot the flow (or resets on idle), or from a peer that went away.`
-      : `A FIN after a fixed silence comes from a program that terminates TCP — the server, or a proxy in front of it (HAProxy timeout client / timeout http-keep-alive, nginx keepalive_timeout, Node.js keepAliveTimeout) — NATs and firewalls never send FINs. ` +
-        `It is an ordinary close for idle keep-alive connections, but it cuts tunnels and long-lived quiet streams, and a client that reuses the connection just as it closes sees a reset.`;
+    b.how === 'drop'
+      ? `A flow that goes dark right after a silence was forgotten by a NAT or firewall that drops what it no longer knows (Linux conntrack with INVALID packets dropped, cloud NATs and firewalls); the sender retransmits into the void until its retry limit (ETIMEDOUT).`
+      : b.how === 'RST'
+        ? `A reset after a silence comes from a NAT, firewall or load balancer that forgot the flow (or resets on idle), or from a peer that went away.`
+        : `A FIN after a fixed silence comes from a program that terminates TCP — the server, or a proxy in front of it (HAProxy timeout client / timeout http-keep-alive, nginx keepalive_timeout, Node.js keepAliveTimeout) — NATs and firewalls never send FINs. ` +
+          `It is an ordinary close for idle keep-alive connections, but it cuts tunnels and long-lived quiet streams, and a client that reuses the connection just as it closes sees a reset.`;
   const evidence: Finding['evidence'] = b.deaths.slice(0, 20).map((k) => ({
     packet: k.closePacket,
-    note: `${k.c.id}: ${k.how} from ${side(k.by)} after ${durShort(k.silenceS)} of silence`,
+    note:
+      k.how === 'drop'
+        ? `${k.c.id}: first packet after ${durShort(k.silenceS)} of silence, never answered`
+        : `${k.c.id}: ${k.how} from ${side(k.by)} after ${durShort(k.silenceS)} of silence`,
   }));
   if (b.survivedPacket != null)
     evidence.push({
@@ -437,10 +509,10 @@ function pathFinding(b: PathBound): Finding {
     title: b.consistent
       ? b.survivedS > 0
         ? `${n} connections to ${b.server} cut after silence: idle timeout between ${durShort(b.survivedS)} and ${durShort(b.hiS)}`
-        : `${n} connections to ${b.server} cut after ${durShort(lo)}-${durShort(hi)} of silence`
+        : `${n} connections to ${b.server} cut after ${durRange(lo, hi)} of silence`
       : `${n} connections to ${b.server} cut after silence, but a longer silence (${durShort(b.survivedS)}) survived`,
     explanation:
-      `${n} connections to ${b.server} ended with a ${b.how} after ${durShort(lo)}-${durShort(hi)} of silence with nothing outstanding (${list(
+      `${n} connections to ${b.server} died after ${durRange(lo, hi)} of silence (${list(
         b.deaths.map((k) => `${k.c.id} ${durShort(k.silenceS)}`),
         8,
       )}); ` +

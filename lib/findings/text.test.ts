@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dur, durShort, list, plural } from './text';
+import { dur, durRange, durShort, list, plural } from './text';
 import { exceededTimeouts } from './idle-timeouts';
 
 describe('text helpers', () => {
@@ -32,5 +32,15 @@ describe('cap', () => {
     const { cap } = await import('./text');
     expect(cap('gRPC call')).toBe('gRPC call');
     expect(cap('the client')).toBe('The client');
+  });
+});
+
+describe('durRange', () => {
+  it('one unit for both ends when they share it, one figure when equal', () => {
+    expect(durRange(40, 50)).toBe('40-50 s');
+    expect(durRange(3.01, 3.04)).toBe('3.01-3.04 s');
+    expect(durRange(0.25, 0.9)).toBe('250-900 ms');
+    expect(durRange(0.5, 2)).toBe('500 ms-2 s');
+    expect(durRange(5, 5.001)).toBe('5 s');
   });
 });

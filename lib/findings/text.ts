@@ -95,3 +95,13 @@ export function cap(s: string): string {
 export function pct(x: number): string {
   return `${trim(x * 100, x < 0.1 ? 1 : 0)} %`;
 }
+
+/** A range of durations with one unit: "40-50 s", "3.01-3.04 s", "250-900 ms"; one figure when equal. */
+export function durRange(lo: number, hi: number): string {
+  const a = durShort(lo);
+  const b = durShort(hi);
+  if (a === b) return a;
+  const ua = a.replace(/^[\d.]+ /, '');
+  const ub = b.replace(/^[\d.]+ /, '');
+  return ua === ub ? `${a.replace(/ .*$/, '')}-${b}` : `${a}-${b}`;
+}
