@@ -281,5 +281,7 @@ lab_nginx() {
   mkdir -p "$LAB_NGINX_PREFIX/www"
   [ -n "$www" ] && cp -r "$www"/. "$LAB_NGINX_PREFIX/www/"
   cp "$conf" "$LAB_NGINX_PREFIX/nginx.conf"
+  # nginx workers run as nobody: they must be able to read the document root.
+  chmod -R a+rX "$LAB_NGINX_PREFIX"
   lab_bg "$ns" nginx -p "$LAB_NGINX_PREFIX" -c "$LAB_NGINX_PREFIX/nginx.conf" -g 'daemon off; pid nginx.pid;'
 }
