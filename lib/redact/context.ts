@@ -1,0 +1,70 @@
+/** What the first-pass walkers share: where edits go, what to redact, and what was done. */
+import type { Dir } from '../trace';
+import type { EditList } from './edits';
+
+export interface RedactOptions {
+  /** Map TCP/UDP ports >= 1024 to pseudonyms too (default false). */
+  mapPorts?: boolean;
+  /** Header names (any case) whose values are replaced, besides the defaults. */
+  redactHeaders?: string[];
+  /** Keep payloads (bodies, DATA, TLS application data); headers and addresses are still redacted. */
+  keepPayload?: boolean;
+  /** Replace TLS ClientHello server names with same-length pseudonyms (default true). */
+  mapSni?: boolean;
+  /** Key for the address/port/name pseudonyms; random when absent. */
+  key?: Uint8Array;
+}
+
+export const DEFAULT_REDACT_HEADERS = ['authorization', 'cookie', 'set-cookie', 'proxy-authorization'];
+
+export interface RedactStats {
+  packets: number;
+  /** Distinct IP addresses (v4 + v6) given pseudonyms. */
+  addressesMapped: number;
+  macsMapped: number;
+  portsMapped: number;
+  /** Header fields whose values were replaced (HTTP/1 lines, HPACK literals). */
+  headersReplaced: number;
+  /** Payload bytes (bodies, DATA, TLS application data, unparsed TCP/UDP payload) zeroed, per stream. */
+  payloadBytesCut: number;
+  sniMapped: number;
+  /** pcapng comments, interface names/descriptions and SHB hardware/OS/application options removed. */
+  commentsRemoved: number;
+  optionsRemoved: number;
+  /** Decryption Secrets Blocks (key logs) and other blocks removed (name resolution, custom). */
+  secretsBlocksRemoved: number;
+  blocksRemoved: number;
+  /** Packets of link types we cannot parse: their data after the captured headers is zeroed. */
+  packetsZeroed: number;
+  /** Connections whose parsing stopped early (unparseable bytes zeroed from there on). */
+  warnings: string[];
+}
+
+export function emptyStats(): RedactStats {
+  return {
+    packets: 0,
+    addressesMapped: 0,
+    macsMapped: 0,
+    portsMapped: 0,
+    headersReplaced: 0,
+    payloadBytesCut: 0,
+    sniMapped: 0,
+    commentsRemoved: 0,
+    optionsRemoved: 0,
+    secretsBlocksRemoved: 0,
+    blocksRemoved: 0,
+    packetsZeroed: 0,
+    warnings: [],
+  };
+}
+
+export interface WalkContext {
+  edits: Record<Dir, EditList>;
+  sensitive: ReadonlySet<string>;
+  keepPayload: boolean;
+  /** Same-length pseudonym for a TLS server name, or null to keep names. */
+  mapName: ((name: string) => string) | null;
+  stats: RedactStats;
+  /** Zero stream bytes (payload), unless payloads are kept. */
+  cut(dir: Dir, offset: number, length: number): void;
+}

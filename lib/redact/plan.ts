@@ -1,0 +1,219 @@
+/**
+ * First pass: reads the capture with the project's own layers (lib/capture readers and link
+ * decoding, lib/tcp's tracker and reassembly, the protocol classifiers, the HTTP/1 message parser,
+ * HPACK pieces) and works out what to rewrite, as edits in stream offsets per connection and
+ * direction, plus each TCP packet's place in its stream. The second pass (writer.ts) applies them.
+ *
+ * Bytes no walker saw (beyond what reassembly delivered, e.g. after an RST or before the first
+ * sequence number seen, or inside a gap that a late retransmission fills) are zeroed by the second
+ * pass: nothing leaves unread.
+ */
+import { createCaptureReader } from '../capture/reader';
+import { decodeNetwork } from '../capture/link';
+import { CaptureFormatError, type CaptureReader, type CapturedPacket } from '../capture/types';
+import { PacketTable, TCP_SYN } from '../packets';
+import type { AppParser, StreamEndReason } from '../stream';
+import { TcpTracker } from '../tcp/tracker';
+import { decodeSegment, emptySegment, seqDiff } from '../tcp/segment';
+import type { Connection, Dir } from '../trace';
+import { AddressMapper, randomKey } from './addresses';
+import {
+  DEFAULT_REDACT_HEADERS,
+  emptyStats,
+  type RedactOptions,
+  type RedactStats,
+  type WalkContext,
+} from './context';
+import { RedactDispatcher } from './dispatch';
+import { EditList } from './edits';
+
+export interface ConnEdits {
+  edits: Record<Dir, EditList>;
+  /** Stream bytes [0, covered) of each direction went through a walker (or a gap). */
+  covered: Record<Dir, number>;
+}
+
+/** Records what reassembly handed over, then passes it on. */
+class Coverage implements AppParser {
+  constructor(
+    private readonly ce: ConnEdits,
+    private readonly inner: AppParser,
+  ) {}
+  data(dir: Dir, bytes: Uint8Array, offset: number, packet: number, tS: number): void {
+    this.ce.covered[dir] = Math.max(this.ce.covered[dir], offset + bytes.length);
+    this.inner.data(dir, bytes, offset, packet, tS);
+  }
+  gap(dir: Dir, offset: number, length: number, tS: number): void {
+    this.ce.covered[dir] = Math.max(this.ce.covered[dir], offset + length);
+    // Never parsed: a late retransmission of these bytes must not carry them out.
+    this.ce.edits[dir].zero(offset, length);
+    this.inner.gap(dir, offset, length, tS);
+  }
+  end(dir: Dir, how: StreamEndReason, tS: number): void {
+    this.inner.end(dir, how, tS);
+  }
+}
+
+export class RedactPlan {
+  readonly stats: RedactStats = emptyStats();
+  readonly mapper: AddressMapper;
+  readonly options: Required<Omit<RedactOptions, 'key' | 'redactHeaders'>> & { sensitive: Set<string> };
+  /** Per packet row: TCP connection index (-1: none), direction (0 c2s, 1 s2c), stream offset of its payload. */
+  segConn = new Int32Array(1024);
+  segDir = new Uint8Array(1024);
+  segOff = new Float64Array(1024);
+  /** Packets the first pass read (the second writes no more than these). */
+  packetCount = 0;
+  /** Why the first pass stopped early, if it did. */
+  readError: string | null = null;
+  format: 'pcap' | 'pcapng' | null = null;
+  compressed = false;
+  readonly packets = new PacketTable();
+  private readonly tracker: TcpTracker;
+  private readonly reader: CaptureReader;
+  private readonly byConn = new Map<Connection, ConnEdits>();
+  private connEdits: (ConnEdits | null)[] = [];
+  /** Per connection index and direction: last data sequence number and its stream offset. */
+  private seqState: { seq: number; off: number }[][] = [];
+  private readonly seg = emptySegment();
+  private t0: number | null = null;
+  private stopped = false;
+
+  constructor(opts: RedactOptions = {}, totalBytes?: number) {
+    this.mapper = new AddressMapper(opts.key ?? randomKey());
+    const sensitive = new Set(
+      [...DEFAULT_REDACT_HEADERS, ...(opts.redactHeaders ?? [])].map((h) => h.toLowerCase()),
+    );
+    this.options = {
+      mapPorts: opts.mapPorts ?? false,
+      keepPayload: opts.keepPayload ?? false,
+      mapSni: opts.mapSni ?? true,
+      sensitive,
+    };
+    this.tracker = new TcpTracker({
+      packets: this.packets,
+      idleThresholdS: 1e9,
+      createParser: (conn) => {
+        const ce: ConnEdits = {
+          edits: { c2s: new EditList(), s2c: new EditList() },
+          covered: { c2s: 0, s2c: 0 },
+        };
+        this.byConn.set(conn, ce);
+        return new Coverage(ce, new RedactDispatcher(this.context(ce)));
+      },
+    });
+    this.reader = createCaptureReader({ packet: (p) => this.onPacket(p) }, { totalBytes });
+  }
+
+  private context(ce: ConnEdits): WalkContext {
+    const keep = this.options.keepPayload;
+    return {
+      edits: ce.edits,
+      sensitive: this.options.sensitive,
+      keepPayload: keep,
+      mapName: this.options.mapSni ? (n) => this.mapName(n) : null,
+      stats: this.stats,
+      cut: (dir, offset, length) => {
+        if (!keep) ce.edits[dir].zero(offset, length);
+      },
+    };
+  }
+
+  /** Same-length pseudonym of a host name: labels keep their lengths and dots, the last label stays. */
+  mapName(name: string): string {
+    const labels = name.split('.');
+    const stream = this.mapper.keyed(0x4e, new TextEncoder().encode(name.toLowerCase()), name.length);
+    let k = 0;
+    return labels
+      .map((l, i) =>
+        i === labels.length - 1 && labels.length > 1
+          ? l
+          : Array.from(l, () => String.fromCharCode(0x61 + (stream[k++] % 26))).join(''),
+      )
+      .join('.');
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.stopped) return;
+    try {
+      this.reader.push(chunk);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  finish(): void {
+    if (!this.stopped) {
+      try {
+        this.reader.end();
+      } catch (e) {
+        this.fail(e);
+      }
+    }
+    const info = this.reader.info;
+    this.format = info.format;
+    this.compressed = info.compression === 'gzip';
+    this.tracker.finish(
+      this.t0 === null ? 0 : this.packets.length ? this.packets.time[this.packets.length - 1] : 0,
+    );
+    this.connEdits = this.tracker.connections.map((c) => this.byConn.get(c) ?? null);
+    let cut = 0;
+    for (const ce of this.connEdits) if (ce) cut += ce.edits.c2s.zeroCount + ce.edits.s2c.zeroCount;
+    this.stats.payloadBytesCut = cut;
+  }
+
+  private fail(e: unknown): void {
+    this.stopped = true;
+    if (!(e instanceof CaptureFormatError)) throw e;
+    if (this.packetCount === 0) throw e;
+    this.readError = e.message;
+  }
+
+  /** Edits of a connection index, or null. */
+  editsOf(conn: number): ConnEdits | null {
+    return this.connEdits[conn] ?? null;
+  }
+
+  private onPacket(p: CapturedPacket): void {
+    const t = p.tsSec + p.tsNsec / 1e9;
+    if (this.t0 === null) this.t0 = t;
+    const tS = Math.max(0, t - this.t0);
+    const row = this.packets.add(tS, p.fileOffset, p.caplen, p.origLen, p.interfaceId, p.linkType);
+    this.packetCount = row + 1;
+    if (row >= this.segConn.length) this.grow();
+    this.segConn[row] = -1;
+    const net = decodeNetwork(p.linkType, p.data);
+    if ('reason' in net) return;
+    if (net.protocol !== 6 || (net.fragment && !net.firstFragment)) return;
+    this.tracker.segment(row, tS, net, p.data);
+    const conn = this.packets.conn[row];
+    if (conn < 0) return;
+    if (decodeSegment(net, p.data, this.seg) !== null) return;
+    const dirIdx = this.packets.dir[row];
+    const s = this.seg;
+    const dataSeq = s.flags & TCP_SYN ? (s.seq + 1) >>> 0 : s.seq;
+    let perConn = this.seqState[conn];
+    if (!perConn) perConn = this.seqState[conn] = [];
+    let st = perConn[dirIdx];
+    if (!st) st = perConn[dirIdx] = { seq: dataSeq, off: 0 };
+    const off = st.off + seqDiff(dataSeq, st.seq);
+    st.seq = dataSeq;
+    st.off = off;
+    this.segConn[row] = conn;
+    this.segDir[row] = dirIdx;
+    this.segOff[row] = off;
+  }
+
+  private grow(): void {
+    const n = this.segConn.length * 2;
+    const c = new Int32Array(n);
+    c.set(this.segConn);
+    this.segConn = c;
+    const d = new Uint8Array(n);
+    d.set(this.segDir);
+    this.segDir = d;
+    const o = new Float64Array(n);
+    o.set(this.segOff);
+    this.segOff = o;
+  }
+}

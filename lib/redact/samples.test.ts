@@ -1,0 +1,101 @@
+// Every sample and every lab capture, redacted: a valid capture of the same kind that tshark
+// reads packet for packet, and whose analysis finds the same things (kinds, severities, times,
+// connections, streams, exchanges) as the original's.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeBytes } from '../analyze';
+import type { Trace } from '../trace';
+import { redactBytes } from './index';
+
+const ROOT = path.join(__dirname, '..', '..');
+const KEY = new Uint8Array(32).fill(7);
+
+function captures(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = path.join(dir, name);
+    if (name === 'node_modules' || name.startsWith('.')) continue;
+    const st = statSync(p);
+    if (st.isDirectory()) out.push(...captures(p));
+    else if (/\.(pcap|pcapng|cap)(\.gz)?$/i.test(name) && st.size < 64 * 1024 * 1024) out.push(p);
+  }
+  return out.sort();
+}
+
+const FILES = [...captures(path.join(ROOT, 'samples')), ...captures(path.join(ROOT, 'lab'))];
+
+const hasTshark = spawnSync('tshark', ['-v'], { stdio: 'ignore' }).status === 0;
+const tmp = mkdtempSync(path.join(tmpdir(), 'tracelens-redact-'));
+
+/** What must not change: everything the analysis concludes, minus names (addresses, ports). */
+export function essence(t: Trace) {
+  return {
+    packets: t.input.packets,
+    durationS: t.input.durationS,
+    connections: t.connections.map((c) => ({
+      protocol: c.protocol,
+      end: c.end,
+      packets: c.packets,
+      bytes: c.bytes,
+      idleGaps: c.idleGaps.length,
+      startS: c.startS,
+      endS: c.endS,
+    })),
+    streams: t.streams.map((s) => ({
+      id: s.id,
+      status: s.status,
+      grpcStatus: s.grpcStatus,
+      frames: s.frames.length,
+      startS: s.startS,
+      endS: s.endS,
+    })),
+    exchanges: t.exchanges.map((x) => ({ method: x.method, status: x.status, outcome: x.outcome })),
+    findings: t.findings.map((f) => ({
+      kind: f.kind,
+      severity: f.severity,
+      connection: f.connection === null ? null : t.connections.findIndex((c) => c.id === f.connection),
+      stream: f.stream,
+      startS: f.startS,
+      endS: f.endS,
+      evidence: f.evidence.map((e) => e.packet ?? e.frame ?? e.line ?? null),
+    })),
+  };
+}
+
+describe('redacting every sample and lab capture', () => {
+  it('finds captures to test', () => {
+    expect(FILES.length).toBeGreaterThan(5);
+  });
+
+  for (const file of FILES) {
+    const rel = path.relative(ROOT, file);
+    it(`${rel}: same findings, valid for tshark`, () => {
+      const input = new Uint8Array(readFileSync(file));
+      const { bytes, stats } = redactBytes(input, { key: KEY });
+      const before = analyzeBytes(path.basename(file), input);
+      const after = analyzeBytes('redacted', bytes);
+      expect(after.input.format).toBe(before.input.format);
+      expect(after.input.compression).toBeNull();
+      expect(stats.packets).toBe(before.input.packets);
+      if (stats.secretsBlocksRemoved === 0) expect(essence(after)).toEqual(essence(before));
+      else {
+        // The original decrypts with its embedded key log; compare with the key log gone.
+        const plain = redactBytes(input, { key: KEY, keepPayload: true }).bytes;
+        expect(essence(after)).toEqual(essence(analyzeBytes('plain', plain)));
+      }
+      if (hasTshark) {
+        const out = path.join(tmp, `${rel.replace(/[\\/]/g, '_')}.${after.input.format}`);
+        writeFileSync(out, bytes);
+        const frames = execFileSync('tshark', ['-r', out, '-T', 'fields', '-e', 'frame.number'], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        expect(frames.trim().split('\n').filter(Boolean).length).toBe(before.input.packets);
+      }
+    });
+  }
+});
