@@ -96,14 +96,46 @@ describe('tcp.half-close-leak', () => {
     expect(detector.detect(tr, opts)).toEqual([]);
   });
 
-  it('a reset connection is not a half-close leak; two leaks make no aggregate', () => {
-    const reset = { packets: [...leaky(0), { t: 7, dir: 's2c' as const, flags: 'R' }] };
+  it('a reset before the threshold (or before the FIN) ends the half-close in time; two leaks make no aggregate', () => {
+    // The old rule dropped every connection with a reset. A reset 6.8 s after the FIN (below) does
+    // not make the 6.8 s of CLOSE_WAIT moot: see the next test. One within the threshold does.
+    const early = { packets: [...leaky(0), { t: 3, dir: 's2c' as const, flags: 'R' }] };
+    const before = {
+      packets: [
+        ...handshake(0),
+        { t: 0.01, dir: 'c2s' as const, len: 20 },
+        { t: 0.1, dir: 's2c' as const, flags: 'R' },
+        { t: 0.2, dir: 'c2s' as const, flags: 'FA' },
+      ],
+    };
     const tr = buildTrace({
-      connections: [reset, { packets: leaky(0.5) }, { packets: leaky(0.6) }],
+      connections: [early, before, { packets: leaky(0.5) }, { packets: leaky(0.6) }],
       durationS: 20,
     });
     const f = detector.detect(tr, opts);
-    expect(f.map((x) => x.connection)).toEqual(['c2', 'c3']);
+    expect(f.map((x) => x.connection)).toEqual(['c3', 'c4']);
+  });
+
+  it('a reset long after the FIN ends a half-close that was held past the threshold: still a leak', () => {
+    // HAProxy closed an idle pooled connection (FIN); the pool left it in CLOSE_WAIT for 8 s, then
+    // wrote into it and got an RST from the proxy's kernel.
+    const p: PktSpec[] = [
+      ...handshake(0),
+      { t: 0.01, dir: 'c2s', len: 9 },
+      { t: 0.011, dir: 's2c', len: 12 },
+      { t: 0.012, dir: 'c2s' },
+      { t: 10.01, dir: 's2c', flags: 'FA' },
+      { t: 10.05, dir: 'c2s' },
+      { t: 18.01, dir: 'c2s', len: 9 },
+      { t: 18.0101, dir: 's2c', flags: 'R' },
+    ];
+    const f = detector.detect(buildTrace({ connections: [{ packets: p }] }), opts);
+    expect(f).toHaveLength(1);
+    expect(f[0].details.closeWaitSide).toBe('client');
+    expect(f[0].details.endedBy).toBe('RST');
+    expect(f[0].details.halfClosedS).toBeCloseTo(8.0001, 3);
+    expect(f[0].explanation).toMatch(/wrote into the connection its peer had closed and got an RST/);
+    expect(checkFinding(f[0])).toEqual([]);
   });
 
   it('stays silent on debug-log traces', () => {

@@ -16,7 +16,7 @@
  */
 import type { AnalysisOptions, Connection, Dir, Finding, Trace } from '../trace';
 import type { Detector } from './types';
-import { A_KEEP_ALIVE } from '../packets';
+import { A_KEEP_ALIVE, DIR_C2S } from '../packets';
 import { captureEnd, hasTcp, packetsByConnection } from './common';
 import { at, cap, connName, dur, durShort, fig, list, other, plural, sender, side } from './text';
 import { K } from './kinds';
@@ -40,8 +40,10 @@ interface Leak {
   finDir: Dir;
   finPacket: number;
   finS: number;
-  closedS: number | null; // the other side's FIN, when it came late
+  closedS: number | null; // the other side's FIN (or a reset), when it came late
   heldS: number;
+  endedBy: 'FIN' | 'RST' | null;
+  endPacket: number | null;
 }
 
 const FIX =
@@ -59,7 +61,6 @@ export const detector: Detector = {
     let leaks: Leak[] = [];
     let atEnd: AtEnd[] = [];
     for (const c of trace.connections) {
-      if (c.firstRst.c2s || c.firstRst.s2c || c.rst.c2s > 0 || c.rst.s2c > 0) continue;
       // One direction never seen (half-duplex capture, asymmetric routing): its state is unknowable.
       if (c.packets.c2s === 0 || c.packets.s2c === 0) continue;
       const fins = (['c2s', 's2c'] as const)
@@ -68,7 +69,15 @@ export const detector: Detector = {
         .sort((a, b) => a.f.tS - b.f.tS);
       if (fins.length === 0) continue;
       const first = fins[0];
-      const answer = c.firstFin[other(first.d)];
+      // A reset before (or with) the FIN makes the half-close moot; one after it ends the
+      // half-close: the side in CLOSE_WAIT aborted, or wrote into the closed socket and was reset.
+      const rsts = [c.firstRst.c2s, c.firstRst.s2c].filter(
+        (r): r is { packet: number; tS: number } => r != null,
+      );
+      const rst = rsts.sort((a, b) => a.tS - b.tS)[0] ?? null;
+      if (rst && rst.packet <= first.f.packet) continue;
+      const fin = c.firstFin[other(first.d)];
+      const answer = fin && (!rst || fin.tS <= rst.tS) ? fin : rst;
       if (answer) {
         const held = answer.tS - first.f.tS;
         if (held >= thr)
@@ -79,6 +88,8 @@ export const detector: Detector = {
             finS: first.f.tS,
             closedS: answer.tS,
             heldS: held,
+            endedBy: answer === fin ? 'FIN' : 'RST',
+            endPacket: answer.packet,
           });
       } else {
         const held = end - first.f.tS;
@@ -98,6 +109,8 @@ export const detector: Detector = {
             finS: first.f.tS,
             closedS: null,
             heldS: held,
+            endedBy: null,
+            endPacket: null,
           });
       }
     }
@@ -125,6 +138,8 @@ export const detector: Detector = {
         .filter((r) => r.n > l.finPacket && r.dir === silent && r.len > 0 && !(r.analysis & A_KEEP_ALIVE));
       const lastData = data[data.length - 1];
       if (!lastData) return true;
+      // Idle in CLOSE_WAIT for the threshold before writing again is a leak, whatever came after.
+      if (data[0].t - l.finS >= thr) return true;
       return l.closedS != null ? l.closedS - lastData.t > BUSY_GRACE_S : end - lastData.t >= thr;
     });
     const out: Finding[] = [];
@@ -138,16 +153,28 @@ export const detector: Detector = {
           packet: r.n,
           note: `${side(silent)} still has the socket open (${r.len ? `${r.len} bytes` : 'ACK/keep-alive'})`,
         });
-      const late = l.closedS != null ? c.firstFin[silent] : null;
-      if (late)
+      const rstBy =
+        l.endedBy === 'RST' && l.endPacket != null && trace.packets.dir[l.endPacket - 1] === DIR_C2S
+          ? 'c2s'
+          : 's2c';
+      if (l.endPacket != null)
         evidence.push({
-          packet: late.packet,
-          note: `${side(silent)} finally closes, ${durShort(l.heldS)} later`,
+          packet: l.endPacket,
+          note:
+            l.endedBy === 'RST'
+              ? `RST from ${side(rstBy)} ends the half-close, ${durShort(l.heldS)} later`
+              : `${side(silent)} finally closes, ${durShort(l.heldS)} later`,
         });
+      const rstWords =
+        rstBy === l.finDir
+          ? `${sender(c, silent)} never closed; ${dur(l.heldS)} later, at ${at(l.closedS ?? end)}, it wrote into the connection its peer had closed and got an RST from ${side(rstBy)} (the write was lost)`
+          : `${sender(c, silent)} only aborted the connection (RST) ${dur(l.heldS)} later, at ${at(l.closedS ?? end)}`;
       const what =
-        l.closedS != null
-          ? `${sender(c, l.finDir)} closed its side (FIN) at ${at(l.finS)}, but ${sender(c, silent)} only closed ${dur(l.heldS)} later, at ${at(l.closedS)}`
-          : `${sender(c, l.finDir)} closed its side (FIN) at ${at(l.finS)}, and ${sender(c, silent)} never closed its side: the connection was still half-closed when the capture ended ${dur(l.heldS)} later`;
+        l.closedS != null && l.endedBy === 'RST'
+          ? `${sender(c, l.finDir)} closed its side (FIN) at ${at(l.finS)}, but ${rstWords}`
+          : l.closedS != null
+            ? `${sender(c, l.finDir)} closed its side (FIN) at ${at(l.finS)}, but ${sender(c, silent)} only closed ${dur(l.heldS)} later, at ${at(l.closedS)}`
+            : `${sender(c, l.finDir)} closed its side (FIN) at ${at(l.finS)}, and ${sender(c, silent)} never closed its side: the connection was still half-closed when the capture ended ${dur(l.heldS)} later`;
       out.push({
         kind: K.halfCloseLeak,
         severity: 'warning',
@@ -171,6 +198,7 @@ export const detector: Detector = {
           closeWaitSide: silent === 'c2s' ? 'client' : 'server',
           closeWaitEndpoint: silent === 'c2s' ? c.client : c.server,
           closedLaterS: l.closedS == null ? null : fig(l.closedS),
+          endedBy: l.endedBy,
         },
       });
     }
