@@ -122,6 +122,11 @@ export class ProtocolDispatcher implements AppParser {
     else this.held.push({ kind: 'gap', dir, offset, length, tS });
   }
 
+  acked(dir: Dir, offset: number, packet: number, tS: number): void {
+    // Before the decision there is nobody to tell; the early bytes it would cover are a handshake.
+    if (this.decided) this.parser?.acked?.(dir, offset, packet, tS);
+  }
+
   end(dir: Dir, how: StreamEndReason, tS: number): void {
     if (this.decided) {
       this.parser?.end(dir, how, tS);

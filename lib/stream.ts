@@ -27,6 +27,12 @@ export interface AppParser {
   gap(dir: Dir, offset: number, length: number, tS: number): void;
   /** The direction ended: FIN (after all its bytes), RST, or the capture ended. */
   end(dir: Dir, how: StreamEndReason, tS: number): void;
+  /**
+   * Optional: the peer's TCP acknowledged this direction's bytes before stream offset `offset`
+   * (packet `packet`, time tS); called when that offset advances. HTTP/2 uses it to tell frames
+   * sent before the peer had received an RST_STREAM or GOAWAY (in flight) from frames sent after.
+   */
+  acked?(dir: Dir, offset: number, packet: number, tS: number): void;
 }
 
 /**
@@ -72,6 +78,8 @@ export interface H2FrameInput {
   length: number;
   /** Packets the frame's bytes came from, or [] for logs. */
   packets: number[];
+  /** Stream offset just past the frame's last byte in its direction (byte input only). */
+  endOffset?: number;
   /** Log line number, for frames read from a debug log. */
   line?: number;
   /** Raw frame payload (without the 9-byte header), valid only during the call. */

@@ -253,6 +253,12 @@ export interface H2Stream {
   grpc: GrpcInfo | null;
   /** Short frame sequence, e.g. "H D D H*" ("*" = END_STREAM), direction-marked in the text view. */
   sequence: string;
+  /**
+   * Bytes of this stream's connection were missing from the capture while the stream was open (or
+   * before it was first seen): frames of it may be lost, so it is never reported as unanswered,
+   * missing trailers or breaking a rule that a lost frame could explain. Absent = false.
+   */
+  captureGap?: boolean;
 }
 
 /** Connection-level HTTP/2 facts (stream 0 frames, settings, windows). */

@@ -5,7 +5,8 @@
  *   and common — Node/nghttp2 do it — so only gRPC streams are flagged.)
  * - grpc.trailers-missing (error): a gRPC stream ended (END_STREAM from the server, RST_STREAM
  *   from the server, or the connection closed) without grpc-status in trailers or Trailers-Only.
- *   Streams the client itself cancelled are not flagged.
+ *   Streams the client itself cancelled are not flagged, nor streams across a capture gap
+ *   (H2Stream.captureGap: the trailers may be among the lost frames).
  * - one finding per H2ConnectionInfo.violations entry (kind from the violation; settings/ping
  *   unacked are warnings, the rest errors).
  * - h2.rst-stream (info): each RST_STREAM, code named, sender named, code explained.
@@ -68,17 +69,24 @@ export const H2_RULES: Partial<
 > = {
   [K.frameOnClosedStream]: {
     severity: 'error',
-    title: 'Frame sent on a closed stream',
-    rule: 'RFC 9113 §5.1: once a stream is closed (END_STREAM both ways, or RST_STREAM sent/received) only PRIORITY may be sent on it; a receiver treats DATA/HEADERS on it as a STREAM_CLOSED error (a short grace after RST_STREAM is allowed for frames already in flight).',
+    title: 'Frame sent on a reset stream',
+    rule: 'RFC 9113 §5.1: once a stream is reset (RST_STREAM sent or received) only PRIORITY may be sent on it, and DATA/HEADERS on a stream that was never opened is sent on an implicitly closed stream. Frames the peer had already sent or enqueued before it received the RST_STREAM are allowed and ignored: only frames sent after its TCP acknowledged the RST_STREAM (plus a moment to read it), or after the sender reset the stream itself, are reported.',
     matters:
-      'The receiver will reset the stream or the whole connection; often a server that keeps writing a response after the client cancelled it.',
+      'The receiver will reset the stream or the whole connection with STREAM_CLOSED; often a server that keeps writing a response after the client cancelled it, wasting the connection.',
   },
   [K.headersAfterEndStream]: {
     severity: 'error',
-    title: 'HEADERS/DATA after the sender ended the stream',
-    rule: 'RFC 9113 §5.1 (half-closed) and §8.1: after a sender set END_STREAM it may send only WINDOW_UPDATE, PRIORITY and RST_STREAM on that stream; a second HEADERS after trailers is malformed.',
+    title: 'HEADERS after the sender ended the stream',
+    rule: 'RFC 9113 §5.1 (half-closed) and §8.1: after a sender set END_STREAM it may send only WINDOW_UPDATE, PRIORITY and RST_STREAM on that stream; a HEADERS after the end (a second trailer block, headers written twice) is malformed.',
     matters:
-      'The peer answers with a stream or connection PROTOCOL_ERROR; the response is lost or duplicated. Usually a server that writes headers twice or a proxy that re-sends them.',
+      'The peer answers with a stream error STREAM_CLOSED or a connection PROTOCOL_ERROR, or drops the headers silently (trailers lost). Usually a server that writes headers or trailers twice, or a proxy that re-sends them.',
+  },
+  [K.dataAfterEndStream]: {
+    severity: 'error',
+    title: 'DATA after the sender ended the stream',
+    rule: 'RFC 9113 §5.1 (half-closed): after a sender set END_STREAM it may send only WINDOW_UPDATE, PRIORITY and RST_STREAM on that stream; DATA after it is a STREAM_CLOSED error.',
+    matters:
+      'The body bytes after the end are dropped or the stream is reset: a truncated or garbled message. Usually a server that ends a body-less response (HEADERS with END_STREAM) and then writes a body anyway, or a proxy that forwards END_STREAM too early.',
   },
   [K.streamIdRegression]: {
     severity: 'error',
@@ -125,9 +133,16 @@ export const H2_RULES: Partial<
   [K.goawayThenNewStream]: {
     severity: 'error',
     title: 'New stream opened after GOAWAY',
-    rule: 'RFC 9113 §6.8: after receiving GOAWAY a sender must not open new streams on that connection; streams above the last-stream-id were not processed and may be retried elsewhere.',
+    rule: 'RFC 9113 §6.8: after receiving GOAWAY a sender must not open new streams on that connection; streams above the last-stream-id were not processed and may be retried elsewhere. A stream opened before the GOAWAY arrived (it crossed it) is an allowed race: only streams opened after the peer acknowledged the GOAWAY are reported.',
     matters:
       'The request is ignored by the peer and hangs or fails; clients must move new requests to a fresh connection after GOAWAY (common during server restarts and deploys).',
+  },
+  [K.goawayStreamAnswered]: {
+    severity: 'error',
+    title: 'Stream answered above the GOAWAY last-stream-id',
+    rule: 'RFC 9113 §6.8: the last-stream-id of a GOAWAY tells the peer which of its streams may have been processed; streams above it were not and will not be, so the peer may retry them on another connection. Sending HEADERS or DATA on such a stream after the GOAWAY contradicts it.',
+    matters:
+      'The client may already have retried the request elsewhere: a non-idempotent request (a POST, a payment) can be processed twice, or the client drops a response that really was produced. Usually a server whose shutdown path announces a last-stream-id lower than the streams it still serves.',
   },
 };
 
@@ -155,7 +170,8 @@ const endStream = (f: H2Frame): boolean => f.flags.includes('END_STREAM') || (f.
 
 /** Both gRPC checks: on a stream that is not gRPC (most of them) there is nothing to look at. */
 function grpcEnding(s: H2Stream, c: Connection | undefined): Finding[] {
-  if (!isGrpc(s)) return [];
+  // Frames of a stream across a capture gap may be lost (its trailers among them): not judged.
+  if (!isGrpc(s) || s.captureGap) return [];
   const out: Finding[] = [];
   const e = emptyDataEnd(s, c);
   if (e) out.push(e);

@@ -268,3 +268,66 @@ export function decodePayload(typeId: number, flags: number, p: Uint8Array): Dec
   }
   return { info };
 }
+
+/** Flags defined per frame type (§6); a frame header with others set is not a resync point. */
+const DEFINED_FLAGS: readonly number[] = [
+  0x09, // DATA: END_STREAM, PADDED
+  0x2d, // HEADERS: END_STREAM, END_HEADERS, PADDED, PRIORITY
+  0x00, // PRIORITY
+  0x00, // RST_STREAM
+  0x01, // SETTINGS: ACK
+  0x0c, // PUSH_PROMISE: END_HEADERS, PADDED
+  0x01, // PING: ACK
+  0x00, // GOAWAY
+  0x00, // WINDOW_UPDATE
+  0x04, // CONTINUATION: END_HEADERS
+];
+
+export interface PlausibleLimits {
+  /** Largest length the receiver allows (its SETTINGS_MAX_FRAME_SIZE as far as seen). */
+  maxFrameSize: number;
+  /** Largest stream id that can have been opened by now. */
+  maxStreamId: number;
+  /** Who sent the bytes: client frames open odd streams and never carry PUSH_PROMISE. */
+  fromClient: boolean;
+}
+
+/**
+ * Whether the 9 bytes at `at` could be a frame header the sender really wrote: a type of RFC 9113
+ * (extension types are not trusted as resync points), only that type's flags, the reserved bit
+ * clear, a length within the receiver's limit and the type's fixed size, a stream id on the side
+ * the type requires. Used to find the next frame boundary after bytes were lost from the capture;
+ * random bytes pass all of it rarely, and two chained headers almost never.
+ */
+export function plausibleFrameHeader(b: Uint8Array, at: number, lim: PlausibleLimits): boolean {
+  const length = (b[at] << 16) | (b[at + 1] << 8) | b[at + 2];
+  const type = b[at + 3];
+  const flags = b[at + 4];
+  if (type > T.CONTINUATION || (flags & ~DEFINED_FLAGS[type]) !== 0) return false;
+  if (b[at + 5] & 0x80) return false;
+  const id = ((b[at + 5] & 0x7f) << 24) | (b[at + 6] << 16) | (b[at + 7] << 8) | b[at + 8];
+  if (length > lim.maxFrameSize || id > lim.maxStreamId) return false;
+  switch (type) {
+    case T.DATA:
+      return id !== 0 && (!(flags & F.PADDED) || length >= 1);
+    case T.HEADERS:
+    case T.CONTINUATION:
+      if (id === 0 || (lim.fromClient && id % 2 === 0)) return false;
+      return type === T.CONTINUATION || length >= (flags & F.PADDED ? 1 : 0) + (flags & F.PRIORITY ? 5 : 0);
+    case T.PRIORITY:
+      return id !== 0 && length === 5;
+    case T.RST_STREAM:
+      return id !== 0 && length === 4;
+    case T.SETTINGS:
+      return id === 0 && (flags & F.ACK ? length === 0 : length % 6 === 0);
+    case T.PUSH_PROMISE:
+      return !lim.fromClient && id % 2 === 1 && length >= 4;
+    case T.PING:
+      return id === 0 && length === 8;
+    case T.GOAWAY:
+      return id === 0 && length >= 8;
+    case T.WINDOW_UPDATE:
+      return length === 4;
+  }
+  return false;
+}

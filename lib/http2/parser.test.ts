@@ -200,16 +200,119 @@ describe('H2ByteParser', () => {
     expect(allFrames(ctx).map((f) => f.type)).toEqual(['SETTINGS', 'PING', 'DATA', 'SETTINGS']);
   });
 
-  it('stops a direction at a gap or at an implausible frame header', () => {
+  it('stops a direction at an implausible frame header', () => {
     const ctx = testContext();
     const p = new H2ByteParser(ctx, { via: 'preface' });
     p.data('c2s', concatBytes([PREFACE_BYTES, frameBytes(4, 0, 0)]), 0, 1, 0);
-    p.gap('c2s', 33, 100, 0.1);
-    p.data('c2s', frameBytes(4, 1, 0), 133, 2, 0.2);
     p.data('s2c', Uint8Array.from([0xff, 0xff, 0xff, 0xee, 0, 0, 0, 0, 0]), 0, 3, 0.3);
+    p.data('s2c', frameBytes(4, 0, 0), 9, 4, 0.4);
     expect(allFrames(ctx).length).toBe(1);
-    expect(ctx.warnings.join('\n')).toMatch(/missing/);
     expect(ctx.warnings.join('\n')).toMatch(/implausible/);
+  });
+
+  it('a gap inside a DATA payload keeps the frame boundary: the frame is kept, HPACK stays in sync', () => {
+    const ctx = testContext();
+    const p = new H2ByteParser(ctx, { via: 'preface' });
+    // Literal with incremental indexing: the server's table gets an entry a later block refers to.
+    const indexed = Uint8Array.from([0x88, 0x40, 1, 0x78, 1, 0x79]); // :status 200, x: y (indexed)
+    const c2s = concatBytes([
+      PREFACE_BYTES,
+      frameBytes(4, 0, 0),
+      frameBytes(4, 1, 0),
+      frameBytes(1, 0x5, 1, REQ),
+      frameBytes(1, 0x5, 3, REQ),
+    ]);
+    p.data('c2s', c2s, 0, 1, 0.001);
+    const s2c = concatBytes([
+      frameBytes(4, 0, 0),
+      frameBytes(4, 1, 0),
+      frameBytes(1, 0x4, 1, indexed),
+      frameBytes(0, 0x1, 1, new Uint8Array(1000)),
+      frameBytes(1, 0x4, 3, Uint8Array.from([0x88, 0xbe])), // :status 200, dynamic index 62 = x: y
+    ]);
+    const dataAt = 9 + 9 + 9 + indexed.length + 9; // first DATA payload byte
+    p.data('s2c', s2c.subarray(0, dataAt + 100), 0, 2, 0.002);
+    p.gap('s2c', dataAt + 100, 500, 0.003);
+    p.data('s2c', s2c.subarray(dataAt + 600), dataAt + 600, 3, 0.004);
+    p.end('c2s', 'capture-end', 0.005);
+    p.end('s2c', 'capture-end', 0.005);
+    const s1 = p.session.stream(1);
+    const s3 = p.session.stream(3);
+    expect(s1?.endStream.s2c).toBe(true);
+    expect(s1?.dataBytes.s2c).toBe(1000);
+    expect(s1?.captureGap).toBe(true);
+    expect(s3?.responseHeaders).toEqual([
+      [':status', '200'],
+      ['x', 'y'],
+    ]);
+    expect(s3?.captureGap).toBeUndefined();
+    expect(p.session.info.violations.map((v) => v.message)).toEqual([]);
+  });
+
+  it('a gap across frame boundaries: parsing resumes at the next header chain that validates', () => {
+    const ctx = testContext();
+    const p = new H2ByteParser(ctx, { via: 'preface' });
+    const c2s = concatBytes([
+      PREFACE_BYTES,
+      frameBytes(4, 0, 0),
+      frameBytes(4, 1, 0),
+      frameBytes(1, 0x5, 1, REQ),
+      frameBytes(1, 0x5, 3, REQ),
+      frameBytes(1, 0x5, 5, REQ),
+    ]);
+    p.data('c2s', c2s, 0, 1, 0.001);
+    // Server: SETTINGS, stream 1 answered, [lost: stream 3's HEADERS and half a DATA],
+    // then bytes that look like a header once (a gRPC-ish prefix) but not twice, then real frames.
+    const head = concatBytes([frameBytes(4, 0, 0), frameBytes(4, 1, 0), frameBytes(1, 0x5, 1, RESP)]);
+    const lost = concatBytes([frameBytes(1, 0x4, 3, RESP), frameBytes(0, 0, 3, new Uint8Array(40))]);
+    const tailOfData = Uint8Array.from([0, 0, 4, 8, 0, 0, 0, 0, 3, 0xff, 0xff, 0xff]); // 12 bytes of DATA body
+    const after = concatBytes([
+      frameBytes(0, 0x1, 3, new Uint8Array(20)),
+      frameBytes(6, 0, 0, [1, 2, 3, 4, 5, 6, 7, 8]),
+      frameBytes(1, 0x5, 5, Uint8Array.from([0x88])), // :status 200, static table only
+    ]);
+    p.data('s2c', head, 0, 2, 0.002);
+    p.gap('s2c', head.length, lost.length - 12, 0.003);
+    p.data(
+      's2c',
+      concatBytes([lost.subarray(lost.length - 12), after]).subarray(0),
+      head.length + lost.length - 12,
+      3,
+      0.004,
+    );
+    p.end('c2s', 'capture-end', 0.005);
+    p.end('s2c', 'capture-end', 0.005);
+    expect(tailOfData.length).toBe(12);
+    expect(ctx.warnings.join('\n')).toMatch(/parsing resumed at offset/);
+    const s3 = p.session.stream(3);
+    expect(s3?.captureGap).toBe(true);
+    expect(s3?.endStream.s2c).toBe(true);
+    expect(s3?.dataBytes.s2c).toBe(20);
+    // The PING after the gap was parsed (its ACK is not required: the capture ended).
+    expect(p.session.info.frames.some((f) => f.type === 'PING' && f.dir === 's2c')).toBe(true);
+    // Stream 5's HEADERS came after the gap: HPACK state unknown, said so (not an HPACK error).
+    const h5 = p.session.stream(5)?.frames.find((f) => f.dir === 's2c');
+    expect(h5?.info?.error).toMatch(/capture gap/);
+    expect(ctx.warnings.join('\n')).not.toMatch(/HPACK/);
+    expect(p.session.info.violations.map((v) => v.message)).toEqual([]);
+  });
+
+  it('after a gap, bytes that never form a valid header chain are not parsed as frames', () => {
+    const ctx = testContext();
+    const p = new H2ByteParser(ctx, { via: 'preface' });
+    p.data('c2s', concatBytes([PREFACE_BYTES, frameBytes(4, 0, 0)]), 0, 1, 0);
+    p.data('s2c', frameBytes(4, 0, 0), 0, 2, 0.001);
+    p.gap('s2c', 9, 100, 0.002);
+    // A plausible PING header followed by garbage, then the end.
+    const junk = concatBytes([
+      frameBytes(6, 0, 0, [1, 2, 3, 4, 5, 6, 7, 8]),
+      Uint8Array.from([0xff, 0xee, 0xdd]),
+    ]);
+    p.data('s2c', junk, 109, 3, 0.003);
+    p.end('c2s', 'fin', 0.004);
+    p.end('s2c', 'fin', 0.004);
+    expect(allFrames(ctx).filter((f) => f.dir === 's2c').length).toBe(1);
+    expect(ctx.warnings.join('\n')).toMatch(/no frame boundary found/);
   });
 
   it('rejects a connection whose client does not start with the preface', () => {

@@ -5,12 +5,25 @@
  */
 import type { AppContext, AppParser, StreamEndReason } from '../stream';
 import type { Dir } from '../trace';
-import { FRAME_HEADER_LENGTH, T, dataFrameInfo } from './frames';
+import { FRAME_HEADER_LENGTH, F, T, dataFrameInfo, plausibleFrameHeader } from './frames';
 import { H2Session } from './session';
 
 const PREFACE = Uint8Array.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', (c) => c.charCodeAt(0));
 /** Frame types this parser knows; an unknown type with an oversized length means lost sync. */
 const KNOWN_TYPE_MAX = 0x10;
+/** The fewest bytes a frame that opens a stream takes (header + 1 byte of header block). */
+const MIN_OPENING_FRAME = FRAME_HEADER_LENGTH + 1;
+
+/** Bytes held after a capture gap while looking for the next frame boundary. */
+interface Resync {
+  chunks: { bytes: Uint8Array; offset: number; packet: number; tS: number }[];
+  /** Bytes lost or skipped since the last frame boundary known (bounds the stream ids possible). */
+  lost: number;
+  /** First position (in the concatenated chunks) not yet ruled out as a frame start. */
+  from: number;
+  gapOffset: number;
+  gapS: number;
+}
 
 export interface H2ByteParserOptions {
   /**
@@ -50,6 +63,10 @@ interface DirState {
   firstPacket: number;
   firstS: number;
   ended: boolean;
+  /** Bytes of the current frame's payload were lost (its end is still known). */
+  damaged: boolean;
+  /** Set after a gap that hid a frame boundary: looking for the next one. */
+  resync: Resync | null;
 }
 
 function newDir(prefaceLeft: number): DirState {
@@ -69,6 +86,8 @@ function newDir(prefaceLeft: number): DirState {
     firstPacket: 0,
     firstS: 0,
     ended: false,
+    damaged: false,
+    resync: null,
   };
 }
 
@@ -92,6 +111,11 @@ export class H2ByteParser implements AppParser {
   data(dir: Dir, bytes: Uint8Array, offset: number, packet: number, tS: number): void {
     const st = this.dirs[dir];
     if (st.dead) return;
+    if (st.resync) {
+      st.resync.chunks.push({ bytes: bytes.slice(), offset, packet, tS });
+      this.tryResync(dir, st, false);
+      return;
+    }
     if (this.upgradePending) {
       this.upgradePending = false;
       this.session.openUpgradeStream(tS, this.upgradeRequest);
@@ -137,22 +161,25 @@ export class H2ByteParser implements AppParser {
         st.have = 0;
         st.skip = st.typeId === T.DATA && !this.session.readsDataOf(st.streamId);
         if (st.length === 0) {
-          this.emit(dir, st, bytes.subarray(i, i), packet, tS);
+          this.emit(dir, st, bytes.subarray(i, i), packet, tS, offset + i);
           continue;
         }
       }
       const want = st.length - st.have;
       if (st.have === 0 && n - i >= want) {
-        this.emit(dir, st, bytes.subarray(i, i + want), packet, tS);
+        this.emit(dir, st, bytes.subarray(i, i + want), packet, tS, offset + i + want);
         i += want;
         continue;
       }
-      if (st.skip) {
+      if (st.skip || st.damaged) {
         if (st.have === 0) st.firstByte = bytes[i];
         const take = Math.min(want, n - i);
         st.have += take;
         i += take;
-        if (st.have === st.length) this.emitSkipped(dir, st, packet, tS);
+        if (st.have === st.length) {
+          if (st.damaged) this.emitDamaged(dir, st, packet, tS, offset + i);
+          else this.emitSkipped(dir, st, packet, tS, offset + i);
+        }
         continue;
       }
       if (st.buf.length < st.length)
@@ -161,24 +188,66 @@ export class H2ByteParser implements AppParser {
       st.buf.set(bytes.subarray(i, i + take), st.have);
       st.have += take;
       i += take;
-      if (st.have === st.length) this.emit(dir, st, st.buf.subarray(0, st.length), packet, tS);
+      if (st.have === st.length) this.emit(dir, st, st.buf.subarray(0, st.length), packet, tS, offset + i);
     }
   }
 
+  /**
+   * Bytes [offset, offset + length) were never captured. Inside a frame whose header was read, the
+   * frame's end is still known: parsing goes on after it (a DATA frame is kept with its header's
+   * facts; other frames are dropped). Otherwise the boundary is lost: bytes are held until a frame
+   * header that validates, followed by another one (or by the end of the data), shows where frames
+   * start again. Either way the session is told, so nothing a lost frame could explain is judged.
+   */
   gap(dir: Dir, offset: number, length: number, tS: number): void {
     const st = this.dirs[dir];
-    if (st.dead) return;
-    // Frame boundaries are lost with the bytes; guessing a resync point risks inventing frames.
-    st.dead = true;
-    this.ctx.warn(
-      `h2: ${length} bytes missing in the ${dir === 'c2s' ? 'client' : 'server'} direction at offset ${offset} (t=${tS}); frames after it not parsed`,
-    );
+    if (st.dead || length <= 0) return;
+    if (st.resync) {
+      // Bytes held since the last gap are skipped with it: the chain they start is broken.
+      const r = st.resync;
+      for (const c of r.chunks) r.lost += c.bytes.length;
+      r.lost += length;
+      r.chunks = [];
+      r.from = 0;
+      return;
+    }
+    const inPayload = st.prefaceLeft === 0 && st.headerHave === FRAME_HEADER_LENGTH;
+    if (inPayload && length <= st.length - st.have) {
+      st.damaged = true;
+      if (st.have === 0) st.firstByte = 0;
+      st.have += length;
+      if (st.have === st.length) this.emitDamaged(dir, st, st.firstPacket, tS, offset + length);
+      return;
+    }
+    let lost = length;
+    if (inPayload) {
+      // The frame ends inside the gap; what follows it there is unknown.
+      lost -= st.length - st.have;
+      st.damaged = true;
+      this.emitDamaged(dir, st, st.firstPacket, tS, offset + st.length - st.have);
+    } else {
+      lost += st.headerHave;
+      st.headerHave = 0;
+      st.have = 0;
+    }
+    st.prefaceLeft = 0;
+    this.session.noteGap(dir, null);
+    st.resync = { chunks: [], lost, from: 0, gapOffset: offset, gapS: tS };
+  }
+
+  acked(dir: Dir, offset: number, packet: number, tS: number): void {
+    this.session.acked(dir, offset, packet, tS);
   }
 
   end(dir: Dir, how: StreamEndReason, tS: number): void {
     const st = this.dirs[dir];
     if (st.ended) return;
+    if (st.resync && !st.dead) this.tryResync(dir, st, true);
     st.ended = true;
+    if (st.resync && !st.dead)
+      this.ctx.warn(
+        `h2: ${st.resync.lost} bytes missing in the ${side(dir)} direction at offset ${st.resync.gapOffset} (t=${st.resync.gapS}); no frame boundary found after it, frames after it not parsed`,
+      );
     if (!st.dead && (st.headerHave > 0 || (st.prefaceLeft > 0 && st.prefaceLeft < PREFACE.length)))
       this.ctx.warn(
         `h2: ${dir === 'c2s' ? 'client' : 'server'} direction ended inside a frame (${st.headerHave < FRAME_HEADER_LENGTH ? 'header' : `${st.have} of ${st.length} payload bytes`})`,
@@ -205,8 +274,88 @@ export class H2ByteParser implements AppParser {
     return false;
   }
 
+  /**
+   * Looks for the next frame boundary in the bytes held since a gap: a plausible header whose frame
+   * is followed by another plausible header (a header block start by its CONTINUATION), or, at the
+   * end of the direction, by the end of the data. Then parsing resumes there with those bytes.
+   */
+  private tryResync(dir: Dir, st: DirState, atEnd: boolean): void {
+    const r = st.resync as Resync;
+    const all = concatChunks(r.chunks);
+    const base = r.chunks.length ? r.chunks[0].offset : 0;
+    const fromClient = dir === 'c2s';
+    const maxFrameSize = this.session.maxFrameSizeFor(dir);
+    let p = r.from;
+    let found = -1;
+    for (; p + FRAME_HEADER_LENGTH <= all.length; p++) {
+      const lim = {
+        maxFrameSize,
+        fromClient,
+        // Each stream opened in the lost or skipped bytes took at least MIN_OPENING_FRAME of them.
+        maxStreamId: this.session.highestStreamId + 2 * Math.ceil((r.lost + p) / MIN_OPENING_FRAME) + 2,
+      };
+      if (!plausibleFrameHeader(all, p, lim) || all[p + 3] === T.CONTINUATION) continue;
+      const next = p + FRAME_HEADER_LENGTH + ((all[p] << 16) | (all[p + 1] << 8) | all[p + 2]);
+      if (next + FRAME_HEADER_LENGTH > all.length) {
+        if (atEnd && next === all.length) found = p;
+        else if (!atEnd) break; // wait for the bytes that confirm or refute it
+        if (found >= 0) break;
+        continue;
+      }
+      if (!plausibleFrameHeader(all, next, lim)) continue;
+      const blockOpen =
+        (all[p + 3] === T.HEADERS || all[p + 3] === T.PUSH_PROMISE) && !(all[p + 4] & F.END_HEADERS);
+      const nextIsCont = all[next + 3] === T.CONTINUATION;
+      const sameStream =
+        all[p + 5] === all[next + 5] &&
+        all[p + 6] === all[next + 6] &&
+        all[p + 7] === all[next + 7] &&
+        all[p + 8] === all[next + 8];
+      if (blockOpen ? nextIsCont && sameStream : !nextIsCont) {
+        found = p;
+        break;
+      }
+    }
+    if (found < 0) {
+      r.from = p;
+      // Bytes before `from` can no longer start a frame: drop whole chunks of them.
+      while (r.chunks.length > 0 && r.chunks[0].bytes.length <= r.from) {
+        const c = r.chunks.shift() as Resync['chunks'][number];
+        r.from -= c.bytes.length;
+        r.lost += c.bytes.length;
+      }
+      return;
+    }
+    st.resync = null;
+    st.headerHave = 0;
+    st.have = 0;
+    this.ctx.warn(
+      `h2: ${r.lost + found} bytes missing or skipped in the ${side(dir)} direction after a capture gap at offset ${r.gapOffset} (t=${r.gapS}); parsing resumed at offset ${base + found}, the next frame boundary that validates`,
+    );
+    let skip = found;
+    for (const c of r.chunks) {
+      if (skip >= c.bytes.length) {
+        skip -= c.bytes.length;
+        continue;
+      }
+      this.data(dir, c.bytes.subarray(skip), c.offset + skip, c.packet, c.tS);
+      skip = 0;
+    }
+  }
+
+  /** A frame whose payload lost bytes to a capture gap: DATA keeps its header's facts. */
+  private emitDamaged(dir: Dir, st: DirState, packet: number, tS: number, endOffset: number): void {
+    const streamId = st.streamId;
+    const isData = st.typeId === T.DATA;
+    st.damaged = false;
+    if (isData) this.emitSkipped(dir, st, packet, tS, endOffset);
+    st.headerHave = 0;
+    st.have = 0;
+    this.session.noteGap(dir, isData ? streamId : null);
+  }
+
   /** A DATA frame whose body was skipped: its facts come from the length and the first byte. */
-  private emitSkipped(dir: Dir, st: DirState, packet: number, tS: number): void {
+  private emitSkipped(dir: Dir, st: DirState, packet: number, tS: number, endOffset: number): void {
     const first = st.firstPacket;
     st.headerHave = 0;
     st.have = 0;
@@ -220,10 +369,18 @@ export class H2ByteParser implements AppParser {
       packets: first === packet ? [packet] : [first, packet],
       info: dataFrameInfo(st.flags, st.length, st.firstByte),
       bodySkipped: true,
+      endOffset,
     });
   }
 
-  private emit(dir: Dir, st: DirState, payload: Uint8Array, packet: number, tS: number): void {
+  private emit(
+    dir: Dir,
+    st: DirState,
+    payload: Uint8Array,
+    packet: number,
+    tS: number,
+    endOffset: number,
+  ): void {
     const first = st.firstPacket;
     const packets = first === packet ? [packet] : [first, packet];
     st.headerHave = 0;
@@ -237,6 +394,24 @@ export class H2ByteParser implements AppParser {
       length: st.length,
       packets,
       payload,
+      endOffset,
     });
   }
+}
+
+function side(dir: Dir): string {
+  return dir === 'c2s' ? 'client' : 'server';
+}
+
+function concatChunks(chunks: { bytes: Uint8Array }[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0].bytes;
+  let n = 0;
+  for (const c of chunks) n += c.bytes.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const c of chunks) {
+    out.set(c.bytes, o);
+    o += c.bytes.length;
+  }
+  return out;
 }

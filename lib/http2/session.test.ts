@@ -11,18 +11,21 @@ const REQ = hpackLiterals([
 ]);
 const RESP = hpackLiterals([[':status', '200']]);
 
-function setup(opts: { midstream?: boolean } = {}) {
+function setup(opts: { midstream?: boolean; bytes?: boolean } = {}) {
   const ctx = testContext();
-  const s = new H2Session(ctx, { via: 'preface', ...opts });
+  const s = new H2Session(ctx, { via: 'preface', midstream: opts.midstream });
   let t = 0;
+  // Stream offsets as the byte parser gives them (bytes: true), so TCP acknowledgments can match.
+  const off: Record<Dir, number> = { c2s: 24, s2c: 0 };
   const fr = (
     dir: Dir,
     typeId: number,
     flags: number,
     streamId: number,
     payload: number[] | Uint8Array = [],
-  ) =>
-    s.frame({
+  ) => {
+    off[dir] += 9 + payload.length;
+    return s.frame({
       dir,
       tS: (t += 0.01),
       typeId,
@@ -31,7 +34,12 @@ function setup(opts: { midstream?: boolean } = {}) {
       length: payload.length,
       packets: [],
       payload: Uint8Array.from(payload),
+      ...(opts.bytes ? { endOffset: off[dir] } : {}),
     });
+  };
+  /** The other side's TCP acknowledges everything `dir` sent so far. */
+  const ack = (dir: Dir) => s.acked(dir, off[dir], 99, (t += 0.0001));
+  const wait = (d: number) => (t += d);
   const kinds = () => s.info.violations.map((v) => v.kind);
   // A handshake both ways, so SETTINGS pairing is clean.
   const handshake = () => {
@@ -40,7 +48,7 @@ function setup(opts: { midstream?: boolean } = {}) {
     fr('c2s', 4, 1, 0);
     fr('s2c', 4, 1, 0);
   };
-  return { ctx, s, fr, kinds, handshake, now: () => t };
+  return { ctx, s, fr, kinds, handshake, ack, wait, now: () => t };
 }
 
 describe('H2Session violations', () => {
@@ -58,24 +66,93 @@ describe('H2Session violations', () => {
     expect(kinds()).toEqual([]);
   });
 
-  it('h2.frame-on-closed-stream: DATA after both sides ended, and after RST beyond the grace', () => {
-    const { fr, kinds, handshake, now } = setup();
+  it('h2.data-after-end-stream: DATA from a side that had ended the stream (closed both ways or not)', () => {
+    const { fr, kinds, handshake } = setup();
     handshake();
     fr('c2s', 1, 0x5, 1, REQ);
     fr('s2c', 1, 0x5, 1, RESP);
     fr('s2c', 0, 0, 1, [1]);
-    expect(kinds()).toEqual(['h2.frame-on-closed-stream']);
-    fr('c2s', 1, 0x4, 3, REQ);
-    fr('s2c', 3, 0, 3, u32(8));
-    fr('c2s', 0, 0, 3, [1]); // in flight: within the grace after the server's RST
-    expect(kinds()).toEqual(['h2.frame-on-closed-stream']);
+    fr('s2c', 0, 0, 1, [1]); // one finding per stream and rule, not per frame
+    expect(kinds()).toEqual(['h2.data-after-end-stream']);
+    fr('c2s', 1, 0x5, 3, REQ);
+    fr('c2s', 0, 0, 3, [1]);
+    expect(kinds()).toEqual(['h2.data-after-end-stream', 'h2.data-after-end-stream']);
+  });
+
+  it('h2.frame-on-closed-stream: the resetter itself keeps sending (certain at once)', () => {
     const s = setup();
     s.handshake();
     s.fr('c2s', 1, 0x4, 1, REQ);
     s.fr('s2c', 3, 0, 1, u32(8));
-    s.fr('s2c', 0, 0, 1, [1]); // the resetter itself keeps sending
+    s.fr('s2c', 0, 0, 1, [1]);
     expect(s.kinds()).toEqual(['h2.frame-on-closed-stream']);
-    expect(now()).toBeGreaterThan(0);
+    expect(s.s.info.violations[0].details).toMatchObject({ reset: 'self' });
+  });
+
+  it('RST_STREAM CANCEL: frames until the TCP ACK of the RST (plus processing) are in flight, later ones are violations', () => {
+    const { fr, kinds, handshake, ack, wait, s } = setup({ bytes: true });
+    handshake();
+    ack('c2s');
+    ack('s2c');
+    fr('c2s', 1, 0x5, 1, REQ);
+    fr('c2s', 1, 0x5, 3, REQ);
+    fr('s2c', 1, 0x4, 1, RESP);
+    fr('c2s', 3, 0, 1, u32(8)); // client cancels stream 1
+    wait(0.07); // the server's HEADERS and DATA were on the wire: they arrive 70 ms later
+    fr('s2c', 1, 0x4, 3, RESP);
+    fr('s2c', 0, 0, 1, new Uint8Array(100));
+    fr('s2c', 0, 0, 1, new Uint8Array(100));
+    expect(kinds()).toEqual([]);
+    ack('c2s'); // the server's TCP has the RST_STREAM now
+    fr('s2c', 0, 0, 1, new Uint8Array(100)); // 0.01 s later: may have been enqueued before
+    expect(kinds()).toEqual([]);
+    wait(0.5);
+    fr('s2c', 0, 0x1, 1, new Uint8Array(100));
+    expect(kinds()).toEqual(['h2.frame-on-closed-stream']);
+    expect(s.info.violations[0].message).toMatch(/acknowledged it in packet 99/);
+    expect(s.info.violations[0].details).toMatchObject({ reset: 'peer' });
+  });
+
+  it('after the ACK, a backlog sent without a pause is taken as enqueued before; after a pause it is not', () => {
+    const { fr, kinds, handshake, ack, wait, s } = setup({ bytes: true });
+    handshake();
+    ack('s2c');
+    fr('c2s', 1, 0x5, 1, REQ);
+    fr('s2c', 1, 0x4, 1, RESP);
+    fr('c2s', 3, 0, 1, u32(8));
+    ack('c2s');
+    // The server's socket buffer drains for 200 ms more (a frame every 10 ms): queued before.
+    for (let i = 0; i < 20; i++) fr('s2c', 0, 0, 1, new Uint8Array(1000));
+    expect(kinds()).toEqual([]);
+    wait(0.1); // the backlog is gone; what comes now was written after reading the RST_STREAM
+    fr('s2c', 0, 0, 1, new Uint8Array(1000));
+    expect(kinds()).toEqual(['h2.frame-on-closed-stream']);
+    expect(s.info.violations[0].message).toMatch(/paused sending/);
+  });
+
+  it('RST_STREAM without visible acknowledgments (logs): one measured round trip, else a conservative second', () => {
+    const a = setup(); // no SETTINGS/PING answered: no round trip measured
+    a.fr('c2s', 1, 0x5, 1, REQ);
+    a.fr('c2s', 3, 0, 1, u32(8));
+    a.wait(0.5);
+    a.fr('s2c', 1, 0x4, 1, RESP); // no RTT known: within 1 s is in flight
+    expect(a.kinds()).toEqual([]);
+    a.wait(1);
+    a.fr('s2c', 0, 0, 1, [1]);
+    expect(a.kinds()).toEqual(['h2.frame-on-closed-stream']);
+    expect(a.s.info.violations[0].message).toMatch(/no round trip was measured/);
+    const b = setup();
+    b.handshake();
+    b.fr('c2s', 6, 0, 0, [1, 2, 3, 4, 5, 6, 7, 8]);
+    b.fr('s2c', 6, 1, 0, [1, 2, 3, 4, 5, 6, 7, 8]); // PING round trip 10 ms
+    b.fr('c2s', 1, 0x5, 1, REQ);
+    b.fr('c2s', 3, 0, 1, u32(8));
+    b.fr('s2c', 1, 0x4, 1, RESP); // 10 ms: in flight
+    expect(b.kinds()).toEqual([]);
+    b.wait(0.2);
+    b.fr('s2c', 0, 0, 1, [1]);
+    expect(b.kinds()).toEqual(['h2.frame-on-closed-stream']);
+    expect(b.s.info.violations[0].message).toMatch(/one round trip \(10\.0 ms/);
   });
 
   it('h2.headers-after-end-stream: a second HEADERS after END_STREAM from the same side', () => {
@@ -148,13 +225,42 @@ describe('H2Session violations', () => {
     expect(kinds()).toEqual(['h2.flow-control-violation']);
   });
 
-  it('h2.goaway-then-new-stream', () => {
-    const { fr, kinds, handshake } = setup();
+  it('h2.goaway-then-new-stream: only streams opened after the GOAWAY was acknowledged', () => {
+    const { fr, kinds, handshake, ack, wait } = setup({ bytes: true });
     handshake();
+    ack('s2c');
     fr('c2s', 1, 0x5, 1, REQ);
     fr('s2c', 7, 0, 0, [...u32(1), ...u32(0)]);
-    fr('c2s', 1, 0x5, 3, REQ);
+    fr('c2s', 1, 0x5, 3, REQ); // crossed the GOAWAY: allowed race
+    expect(kinds()).toEqual([]);
+    ack('s2c');
+    wait(0.1);
+    fr('c2s', 1, 0x5, 5, REQ);
     expect(kinds()).toEqual(['h2.goaway-then-new-stream']);
+  });
+
+  it('h2.goaway-stream-answered: the GOAWAY sender answers a stream above its last-stream-id', () => {
+    const { fr, kinds, handshake, s } = setup({ bytes: true });
+    handshake();
+    fr('c2s', 1, 0x5, 1, REQ);
+    fr('c2s', 1, 0x5, 3, REQ);
+    fr('s2c', 7, 0, 0, [...u32(0x7fffffff), ...u32(0)]); // graceful first phase: everything processed
+    fr('s2c', 1, 0x4, 3, RESP);
+    expect(kinds()).toEqual([]);
+    fr('s2c', 7, 0, 0, [...u32(1), ...u32(0)]);
+    fr('s2c', 1, 0x5, 1, RESP); // stream 1 is at or below last-stream-id: fine
+    fr('s2c', 0, 0x1, 3, [1, 2, 3]); // stream 3 is above it
+    fr('s2c', 0, 0x1, 3, [1]);
+    expect(kinds()).toEqual(['h2.goaway-stream-answered', 'h2.data-after-end-stream']);
+    expect(s.info.violations[0].details).toMatchObject({ lastStreamId: 1 });
+    // A stream the GOAWAY sender opened itself (push) is not the peer's to retry.
+    const b = setup({ bytes: true });
+    b.handshake();
+    b.fr('c2s', 1, 0x5, 1, REQ);
+    b.fr('s2c', 5, 0x4, 1, [...u32(2), ...REQ]);
+    b.fr('s2c', 7, 0, 0, [...u32(1), ...u32(0)]);
+    b.fr('s2c', 1, 0x4, 2, RESP);
+    expect(b.kinds()).toEqual([]);
   });
 
   it('h2.continuation-interleaved: another frame from the same side inside a header block', () => {
@@ -166,6 +272,60 @@ describe('H2Session violations', () => {
     expect(kinds()).toEqual(['h2.continuation-interleaved']);
     fr('c2s', 9, 0x4, 3, [0x82]);
     expect(kinds()).toEqual(['h2.continuation-interleaved', 'h2.continuation-interleaved']);
+  });
+
+  it('SETTINGS_INITIAL_WINDOW_SIZE in force once the DATA sender acknowledged it; before, either value', () => {
+    const { fr, kinds, s } = setup({ bytes: true });
+    // The client's preface SETTINGS allows 1000 bytes per stream; its request crosses the ACK.
+    fr('c2s', 4, 0, 0, settingsPayload([[4, 1000]]));
+    fr('c2s', 1, 0x5, 1, REQ);
+    fr('s2c', 4, 0, 0);
+    fr('s2c', 1, 0x4, 1, RESP);
+    fr('s2c', 0, 0, 1, new Uint8Array(5000)); // before its ACK the server may use 65535
+    expect(kinds()).toEqual([]);
+    fr('s2c', 4, 1, 0); // now it must obey 1000: stream 1 is at 1000-5000 = -4000
+    fr('c2s', 4, 1, 0);
+    fr('c2s', 1, 0x5, 3, REQ);
+    fr('s2c', 1, 0x4, 3, RESP);
+    fr('s2c', 0, 0, 3, new Uint8Array(1000));
+    expect(kinds()).toEqual([]);
+    fr('s2c', 0, 0x1, 3, new Uint8Array(16)); // a new stream starts at 1000: 16 over
+    expect(kinds()).toEqual(['h2.flow-control-violation']);
+    expect(s.info.violations[0].details).toMatchObject({ scope: 'stream', excess: 16, by: 's2c' });
+    expect(s.info.violations[0].message).toMatch(/SETTINGS_INITIAL_WINDOW_SIZE in force: 1000/);
+    fr('s2c', 0, 0x1, 1, [1]); // stream 1 is still negative after the shift
+    expect(kinds()).toEqual(['h2.flow-control-violation', 'h2.flow-control-violation']);
+  });
+
+  it('flow control both ways; WINDOW_UPDATE overflow and SETTINGS raise overflow', () => {
+    const { fr, kinds, handshake, s } = setup();
+    handshake();
+    fr('c2s', 1, 0x4, 1, REQ);
+    fr('s2c', 1, 0x4, 1, RESP);
+    for (let i = 0; i < 3; i++) fr('c2s', 0, 0, 1, new Uint8Array(16384));
+    fr('s2c', 8, 0, 1, u32(16384)); // stream credit only: the connection window is still short
+    fr('c2s', 0, 0, 1, new Uint8Array(16383)); // exactly the connection's 65535
+    expect(kinds()).toEqual([]);
+    fr('c2s', 0, 0, 1, [1]);
+    expect(kinds()).toEqual(['h2.flow-control-violation']);
+    expect(s.info.violations[0].details).toMatchObject({ scope: 'connection', by: 'c2s', excess: 1 });
+    fr('c2s', 8, 0, 0, u32(0x7fffffff));
+    expect(kinds()).toEqual(['h2.flow-control-violation', 'h2.flow-control-violation']);
+    fr('c2s', 4, 0, 0, settingsPayload([[4, 0x7fffffff]])); // stream 1's server window: 65535 + (2^31-1 - 65535) fits
+    fr('c2s', 8, 0, 1, u32(10)); // ...but not 10 more
+    expect(kinds().length).toBe(3);
+  });
+
+  it('a capture gap in the receiver direction: its lost WINDOW_UPDATEs make windows unknown', () => {
+    const { fr, kinds, handshake, s } = setup();
+    handshake();
+    fr('c2s', 1, 0x5, 1, REQ);
+    fr('s2c', 1, 0x4, 1, RESP);
+    s.noteGap('c2s', null);
+    for (let i = 0; i < 6; i++) fr('s2c', 0, 0, 1, new Uint8Array(16384));
+    s.finish(1, 'closed');
+    expect(kinds()).toEqual([]);
+    expect(s.stream(1)?.captureGap).toBe(true);
   });
 
   it('decreasing SETTINGS_INITIAL_WINDOW_SIZE applies to open streams once acknowledged', () => {

@@ -28,18 +28,43 @@ import {
 import { HpackDecoder, HpackError, type HeaderList } from './hpack';
 import { GrpcMessageScanner, applyGrpcStatus, isGrpcContentType, newGrpcInfo } from './grpc';
 import { K, type FindingKind } from '../findings/kinds';
+import { DEFAULT_WINDOW as INITIAL_WINDOW, FlowWindow, MAX_WINDOW, type WindowVerdict } from './window';
 
-const INITIAL_WINDOW = 65535;
-const MAX_WINDOW = 2 ** 31 - 1;
 const SEQUENCE_MAX = 200;
+/** HpackDecoder.broken after a capture gap (header blocks may have been lost with their updates). */
+const CAPTURE_GAP = 'capture gap';
 /**
- * Frames the peer sends shortly after RST_STREAM were likely in flight (§5.1 "closed"): allowed for
- * a few round trips (RTT from the TCP handshake, else from SETTINGS/PING answers), at least
- * RST_GRACE_MIN_S; RST_GRACE_UNKNOWN_S when no round trip was seen.
+ * When did the peer receive an RST_STREAM or GOAWAY (§5.1 "closed", §6.8)? Until then it may keep
+ * sending on the stream (or opening streams): those frames were in flight or already "enqueued for
+ * sending" and are not violations. The moment is the peer's TCP acknowledgment of the segment that
+ * carried the frame, when the capture shows it; its HTTP/2 layer reads the frame a moment later, so
+ * frames within PROCESSING_S (or one round trip, if longer) after the acknowledgment still count as
+ * enqueued before. Without a visible acknowledgment (debug logs, TLS) the peer is assumed to have it
+ * one measured round trip (TCP handshake, PING or SETTINGS answer) after it was sent, or
+ * UNKNOWN_RECEIPT_S when no round trip was measured: a violation must be certain.
  */
-const RST_GRACE_RTTS = 4;
-const RST_GRACE_MIN_S = 0.01;
-const RST_GRACE_UNKNOWN_S = 0.25;
+const PROCESSING_S = 0.01;
+const UNKNOWN_RECEIPT_S = 1;
+/**
+ * Bytes the peer wrote before it read the frame may still leave its socket buffer after that, as
+ * fast as TCP lets them: a frame of a busy period that began before the receipt is taken as such a
+ * backlog (its DATA is bounded anyway by the stream's flow-control window, which the receiver no
+ * longer credits). A pause in the peer's sending longer than max(PAUSE_MIN_S, 2 round trips)
+ * means its backlog had drained: what it sends after that it wrote after reading the frame.
+ */
+const PAUSE_MIN_S = 0.02;
+
+/** An RST_STREAM or GOAWAY, and when its receiver is known to have it. */
+interface Receipt {
+  /** Who sent the frame. */
+  by: Dir;
+  frame: number;
+  tS: number;
+  /** Stream offset past the frame in its direction (byte input), to match the peer's TCP ACK. */
+  endOffset: number | undefined;
+  receivedS: number | null;
+  receivedPacket: number;
+}
 
 export type H2Via = 'preface' | 'upgrade' | 'log';
 
@@ -57,14 +82,15 @@ const other = (d: Dir): Dir => (d === 'c2s' ? 's2c' : 'c2s');
 interface StreamRec {
   s: H2Stream;
   /** What each sender may still send (DATA) on this stream. */
-  window: PerDir;
-  flowReported: PerDir<boolean>;
+  window: Record<Dir, FlowWindow>;
   opened: PerDir<boolean>;
   /** Header blocks completed per sender (1st = headers, 2nd+ = trailers). */
   blocks: PerDir;
-  rst: { by: Dir; tS: number } | null;
+  rst: Receipt | null;
   grpc: GrpcMessageScanner | null;
   tokens: number;
+  /** One report per stream for rules that would otherwise fire on every following frame. */
+  reported: Set<FindingKind>;
 }
 
 interface PendingBlock {
@@ -96,8 +122,8 @@ export class H2Session {
   /** Decoder for header blocks sent by each direction. */
   private readonly hpack: Record<Dir, HpackDecoder> = { c2s: new HpackDecoder(), s2c: new HpackDecoder() };
   private readonly pendingBlock: Record<Dir, PendingBlock | null> = { c2s: null, s2c: null };
-  private readonly connWindow: PerDir = { c2s: INITIAL_WINDOW, s2c: INITIAL_WINDOW };
-  private readonly connFlowReported: PerDir<boolean> = { c2s: false, s2c: false };
+  /** What each sender may still send (DATA) on the connection: 65535, changed only by WINDOW_UPDATE. */
+  private readonly connWindow: Record<Dir, FlowWindow> = { c2s: new FlowWindow(), s2c: new FlowWindow() };
   /** Initial stream window for DATA sent by each direction (the peer's SETTINGS_INITIAL_WINDOW_SIZE). */
   private readonly initialWindow: PerDir = { c2s: INITIAL_WINDOW, s2c: INITIAL_WINDOW };
   /** Largest frame each direction may send (the peer's SETTINGS_MAX_FRAME_SIZE). */
@@ -106,12 +132,29 @@ export class H2Session {
   private readonly framesSent: PerDir = { c2s: 0, s2c: 0 };
   private readonly pendingSettings: Record<Dir, PendingSettings[]> = { c2s: [], s2c: [] };
   private readonly pendingPings: Record<Dir, PendingPing[]> = { c2s: [], s2c: [] };
-  /** GOAWAY sent by each direction (the first one: later ones only lower last-stream-id). */
-  private readonly goawayBy: Record<Dir, { lastStreamId: number; frame: number; tS: number } | null> = {
+  /**
+   * GOAWAY sent by each direction: the first one (its receipt ends the peer's right to open
+   * streams) and the lowest last-stream-id announced so far (later GOAWAYs may only lower it).
+   */
+  private readonly goawayBy: Record<Dir, (Receipt & { lastStreamId: number; lowFrame: number }) | null> = {
     c2s: null,
     s2c: null,
   };
+  /** RST_STREAM/GOAWAY frames per direction still waiting for the peer's TCP acknowledgment. */
+  private readonly awaitingAck: Record<Dir, Receipt[]> = { c2s: [], s2c: [] };
+  /** The peer's TCP acknowledgments of this direction's bytes are visible (byte input, not TLS). */
+  private readonly acksVisible: PerDir<boolean> = { c2s: false, s2c: false };
+  /**
+   * Bytes of this direction were lost from the capture (between frames, or inside a frame whose
+   * end could not be found): its frames may be missing, so nothing that a lost frame of it
+   * (WINDOW_UPDATE, SETTINGS, ACK, END_STREAM) could explain is judged any more.
+   */
+  private readonly framesLost: PerDir<boolean> = { c2s: false, s2c: false };
   private finished = false;
+  private maxId = 0;
+  /** Time of each direction's last frame, and of the first frame after its last pause. */
+  private readonly lastFrameS: PerDir = { c2s: -Infinity, s2c: -Infinity };
+  private readonly busySinceS: PerDir = { c2s: -Infinity, s2c: -Infinity };
   private lastS = 0;
   /** Shortest SETTINGS->ACK or PING->ACK delay seen: an upper bound of one round trip. */
   private ackRttS: number | null = null;
@@ -141,9 +184,44 @@ export class H2Session {
     return this.streams.get(id)?.s;
   }
 
+  /** The highest stream id seen so far (either side). */
+  get highestStreamId(): number {
+    return this.maxId;
+  }
+
   /** Largest frame the direction may send (the peer's SETTINGS_MAX_FRAME_SIZE, as far as seen). */
   maxFrameSizeFor(dir: Dir): number {
     return this.maxFrameSize[dir];
+  }
+
+  /**
+   * Bytes of `dir` were missing from the capture. `stream` set: they lay inside a DATA frame of
+   * that stream whose end is known (only its body is incomplete). Otherwise whole frames of `dir`
+   * may be lost: its HPACK state is unknown, open streams may have lost frames, and the windows
+   * and limits its lost WINDOW_UPDATE/SETTINGS frames governed are no longer judged.
+   */
+  noteGap(dir: Dir, stream: number | null): void {
+    if (stream !== null) {
+      const r = this.streams.get(stream);
+      if (r) {
+        r.s.captureGap = true;
+        // The gRPC message framing of the body is lost with the bytes.
+        r.grpc = null;
+      }
+      return;
+    }
+    this.framesLost[dir] = true;
+    const peer = other(dir);
+    this.hpack[dir].broken ??= CAPTURE_GAP;
+    this.failBlock(dir, 'header block cut by a capture gap');
+    this.connWindow[peer].forget();
+    for (const r of this.streams.values()) {
+      r.window[peer].forget();
+      if (r.s.state !== 'closed') {
+        r.s.captureGap = true;
+        r.grpc = null;
+      }
+    }
   }
 
   markPreface(): void {
@@ -196,8 +274,11 @@ export class H2Session {
       f.info = input.info;
     }
     this.framesSent[dir]++;
+    if (tS - this.lastFrameS[dir] > this.pauseS()) this.busySinceS[dir] = tS;
+    this.lastFrameS[dir] = tS;
 
-    if (length > this.maxFrameSize[dir]) {
+    // A lost SETTINGS of the receiver could have raised its limit.
+    if (length > this.maxFrameSize[dir] && !this.framesLost[other(dir)]) {
       this.violation(
         K.frameSizeError,
         streamId || null,
@@ -221,7 +302,7 @@ export class H2Session {
         `${f.type} on stream ${streamId} interrupted the header block of stream ${pend.streamId} (CONTINUATION expected)`,
       );
       this.failBlock(dir, 'header block interrupted before END_HEADERS');
-    } else if (!pend && typeId === T.CONTINUATION) {
+    } else if (!pend && typeId === T.CONTINUATION && !this.framesLost[dir]) {
       this.violation(
         K.continuationInterleaved,
         streamId,
@@ -246,6 +327,8 @@ export class H2Session {
     this.finished = true;
     for (const dir of ['c2s', 's2c'] as Dir[]) {
       const peer = other(dir);
+      // The answer may be among the peer's lost frames.
+      if (this.framesLost[peer]) continue;
       for (const p of this.pendingSettings[dir]) {
         const peerKeptSending = this.framesSent[peer] > p.peerFramesAtSend;
         if (!peerKeptSending && how !== 'closed') continue;
@@ -316,7 +399,7 @@ export class H2Session {
                 `SETTINGS_INITIAL_WINDOW_SIZE ${s.value} above 2^31-1`,
                 { value: s.value },
               );
-            else if (s.value > this.initialWindow[peer]) this.setInitialWindow(peer, s.value);
+            else if (s.value > this.initialWindow[peer]) this.setInitialWindow(peer, s.value, f);
           } else if (s.id === 5 && s.value > this.maxFrameSize[peer]) this.maxFrameSize[peer] = s.value;
           else if (s.id === 1) this.hpack[peer].setAllowedMax(Math.max(s.value, this.hpack[peer].allowed));
         }
@@ -349,7 +432,14 @@ export class H2Session {
           tS,
         });
         const g = this.goawayBy[dir];
-        if (!g || lastStreamId < g.lastStreamId) this.goawayBy[dir] = { lastStreamId, frame: f.number, tS };
+        if (!g) {
+          const rec = { ...this.receipt(dir, f, input), lastStreamId, lowFrame: f.number };
+          this.goawayBy[dir] = rec;
+          this.awaitReceipt(rec);
+        } else if (lastStreamId < g.lastStreamId) {
+          g.lastStreamId = lastStreamId;
+          g.lowFrame = f.number;
+        }
         break;
       }
       case T.WINDOW_UPDATE: {
@@ -366,17 +456,16 @@ export class H2Session {
           );
           break;
         }
-        this.connWindow[peer] += inc;
-        if (this.connWindow[peer] > MAX_WINDOW)
+        const w = this.connWindow[peer];
+        if (w.credit(inc).violated)
           this.violation(
             K.flowControlViolation,
             null,
             [f.number],
             tS,
-            `connection window of the ${side(peer)} overflowed 2^31-1 (${this.connWindow[peer]})`,
-            { window: this.connWindow[peer] },
+            `connection window of the ${side(peer)} overflowed 2^31-1 (${w.value})`,
+            { window: w.value },
           );
-        if (this.connWindow[peer] >= 0) this.connFlowReported[peer] = false;
         break;
       }
       case T.DATA:
@@ -395,11 +484,71 @@ export class H2Session {
     if (d >= 0 && (this.ackRttS === null || d < this.ackRttS)) this.ackRttS = d;
   }
 
-  private rstGraceS(): number {
-    const rtt = this.ctx.conn.handshake?.rttS ?? this.ackRttS;
-    return rtt === null || rtt === undefined
-      ? RST_GRACE_UNKNOWN_S
-      : Math.max(RST_GRACE_MIN_S, RST_GRACE_RTTS * rtt);
+  /** One round trip as measured (TCP handshake, else the quickest PING/SETTINGS answer), if any. */
+  private rttS(): number | null {
+    return this.ctx.conn.handshake?.rttS ?? this.ackRttS;
+  }
+
+  private receipt(by: Dir, f: H2Frame, input: H2FrameInput): Receipt {
+    return { by, frame: f.number, tS: f.tS, endOffset: input.endOffset, receivedS: null, receivedPacket: 0 };
+  }
+
+  private awaitReceipt(r: Receipt): void {
+    if (r.endOffset !== undefined) this.awaitingAck[r.by].push(r);
+  }
+
+  /**
+   * The peer acknowledged `dir`'s bytes before stream offset `offset` (TCP ACK in `packet`): the
+   * RST_STREAM/GOAWAY frames of `dir` that end there have reached it.
+   */
+  acked(dir: Dir, offset: number, packet: number, tS: number): void {
+    this.acksVisible[dir] = true;
+    const q = this.awaitingAck[dir];
+    while (q.length > 0 && (q[0].endOffset ?? 0) <= offset) {
+      const r = q.shift() as Receipt;
+      r.receivedS = tS;
+      r.receivedPacket = packet;
+    }
+  }
+
+  /** A silence in one direction's sending that means its socket buffer had drained. */
+  private pauseS(): number {
+    return Math.max(PAUSE_MIN_S, 2 * (this.rttS() ?? 0));
+  }
+
+  /**
+   * Whether a frame the receiver of `r` sent at `tS` was certainly sent after it had received and
+   * read `r`: returns how we know (for the message), or null when it may have been in flight or
+   * already enqueued (§5.1).
+   */
+  private sentAfterReceipt(r: Receipt, tS: number): string | null {
+    const rtt = this.rttS();
+    const allow = Math.max(PROCESSING_S, rtt ?? 0);
+    const sender = other(r.by);
+    const to = side(sender);
+    let receivedS: number;
+    let how: string;
+    if (r.receivedS !== null) {
+      receivedS = r.receivedS + allow;
+      how =
+        `the ${to}'s TCP acknowledged it${r.receivedPacket ? ` in packet ${r.receivedPacket}` : ''} at ${fmtS(r.receivedS)} ` +
+        `(+${ms(allow)} to read it)`;
+    } else {
+      // Acknowledgments are visible but not this one (yet): the frame may have crossed it.
+      if (r.endOffset !== undefined && this.acksVisible[r.by]) return null;
+      receivedS = r.tS + (rtt === null ? UNKNOWN_RECEIPT_S : rtt + allow);
+      how =
+        rtt === null
+          ? `no TCP acknowledgment is visible and no round trip was measured: taken as received ${ms(UNKNOWN_RECEIPT_S)} after it was sent`
+          : `no TCP acknowledgment is visible: taken as received one round trip (${ms(rtt)}, +${ms(allow)} to read it) after it was sent`;
+    }
+    if (tS <= receivedS) return null;
+    // Still the backlog it was sending when the frame reached it (see PAUSE_MIN_S).
+    if (this.busySinceS[sender] <= receivedS) return null;
+    return (
+      `${how}, and this frame came ${ms(tS - receivedS)} after that, once the ${to} had paused sending ` +
+      `(from ${fmtS(this.busySinceS[sender])} on it was writing afresh, not draining what it had queued before)`
+    );
   }
 
   private applySettingsAcked(sender: Dir, values: { id: number; value: number }[]): void {
@@ -413,11 +562,21 @@ export class H2Session {
   }
 
   /** §6.9.2: a change of SETTINGS_INITIAL_WINDOW_SIZE shifts every stream window by the difference. */
-  private setInitialWindow(sender: Dir, value: number): void {
+  private setInitialWindow(sender: Dir, value: number, f: H2Frame | null = null): void {
     const delta = value - this.initialWindow[sender];
     this.initialWindow[sender] = value;
     for (const r of this.streams.values()) {
-      if (r.s.state !== 'closed') r.window[sender] += delta;
+      if (r.s.state === 'closed') continue;
+      const w = r.window[sender];
+      if (w.shift(delta).violated && f)
+        this.violation(
+          K.flowControlViolation,
+          r.s.id,
+          [f.number],
+          f.tS,
+          `SETTINGS_INITIAL_WINDOW_SIZE ${value} took stream ${r.s.id}'s window of the ${side(sender)} above 2^31-1 (${w.value})`,
+          { scope: 'stream', by: sender, window: w.value },
+        );
     }
   }
 
@@ -451,15 +610,17 @@ export class H2Session {
       };
       r = {
         s,
-        window: { c2s: this.initialWindow.c2s, s2c: this.initialWindow.s2c },
-        flowReported: { c2s: false, s2c: false },
+        window: { c2s: this.newWindow('c2s'), s2c: this.newWindow('s2c') },
         opened: { c2s: false, s2c: false },
         blocks: { c2s: 0, s2c: 0 },
         rst: null,
         grpc: null,
         tokens: 0,
+        reported: new Set(),
       };
+
       this.streams.set(id, r);
+      if (id > this.maxId) this.maxId = id;
       this.ctx.results.streams.push(s);
     }
     return r;
@@ -470,11 +631,19 @@ export class H2Session {
     const known = this.streams.has(streamId);
     const r = this.getStream(streamId, tS);
     const s = r.s;
+    // First seen after frames were lost, and not by its opening HEADERS: its start may be among them.
+    if (!known && (this.framesLost.c2s || this.framesLost.s2c)) {
+      const initiator: Dir = streamId % 2 === 1 ? 'c2s' : 's2c';
+      if (typeId !== T.HEADERS || dir !== initiator) s.captureGap = true;
+    }
     s.frames.push(f);
     s.endS = tS;
     const endStreamFlag = (typeId === T.DATA || typeId === T.HEADERS) && (flagsRaw & F.END_STREAM) !== 0;
 
-    if (typeId === T.DATA || typeId === T.HEADERS) this.checkStreamUse(r, f, dir, known);
+    if (typeId === T.DATA || typeId === T.HEADERS) {
+      this.checkStreamUse(r, f, dir, known);
+      this.checkGoawayAnswered(r, f, dir);
+    }
 
     switch (typeId) {
       case T.HEADERS: {
@@ -541,7 +710,10 @@ export class H2Session {
             errorName: f.info?.errorName ?? errorCodeName(code),
             frame: f.number,
           };
-        if (!r.rst) r.rst = { by: dir, tS };
+        if (!r.rst) {
+          r.rst = this.receipt(dir, f, input);
+          this.awaitReceipt(r.rst);
+        }
         s.state = 'closed';
         if (s.responseEndS === null) s.responseEndS = tS;
         break;
@@ -561,63 +733,100 @@ export class H2Session {
           );
           break;
         }
-        r.window[peer] += inc;
-        if (r.window[peer] > MAX_WINDOW)
+        const w = r.window[peer];
+        if (w.credit(inc).violated)
           this.violation(
             K.flowControlViolation,
             streamId,
             [f.number],
             tS,
-            `stream ${streamId} window of the ${side(peer)} overflowed 2^31-1 (${r.window[peer]})`,
-            { window: r.window[peer] },
+            `stream ${streamId} window of the ${side(peer)} overflowed 2^31-1 (${w.value})`,
+            { window: w.value },
           );
-        if (r.window[peer] >= 0) r.flowReported[peer] = false;
         break;
       }
     }
   }
 
-  /** §5.1 / §5.1.1 checks for DATA and HEADERS. */
+  /**
+   * §5.1 / §5.1.1 checks for DATA and HEADERS, one kind per rule. What the sender did itself (its
+   * own END_STREAM or RST_STREAM earlier in its own byte stream) is certain wherever the capture was
+   * taken; what the peer did counts only once the sender is known to have received it.
+   */
   private checkStreamUse(r: StreamRec, f: H2Frame, dir: Dir, known: boolean): void {
     const s = r.s;
     const id = s.id;
-    if (r.rst) {
-      const inFlight = r.rst.by !== dir && f.tS - r.rst.tS <= this.rstGraceS();
-      if (!inFlight)
-        this.violation(
-          K.frameOnClosedStream,
-          id,
-          [s.reset?.frame ?? f.number, f.number],
-          f.tS,
-          `${f.type} from the ${side(dir)} on stream ${id} after RST_STREAM from the ${side(r.rst.by)}`,
-          { afterS: round(f.tS - r.rst.tS) },
-        );
-      return;
-    }
+    const what = `${f.type} from the ${side(dir)} on stream ${id}`;
     if (s.endStream[dir]) {
       const endFrame = lastEndStreamFrame(s, dir, f.number);
-      const bothEnded = s.endStream[other(dir)];
-      this.violation(
-        bothEnded ? K.frameOnClosedStream : K.headersAfterEndStream,
-        id,
+      const kind = f.typeId === T.HEADERS ? K.headersAfterEndStream : K.dataAfterEndStream;
+      this.violationOnce(
+        r,
+        kind,
         endFrame ? [endFrame, f.number] : [f.number],
         f.tS,
-        `${f.type} from the ${side(dir)} on stream ${id} after it had sent END_STREAM${bothEnded ? ' (stream closed)' : ''}`,
+        `${what} after it had itself ended the stream with END_STREAM${endFrame ? ` (frame ${endFrame})` : ''}`,
       );
       return;
     }
+    const rst = r.rst;
+    if (rst) {
+      if (rst.by === dir) {
+        this.violationOnce(
+          r,
+          K.frameOnClosedStream,
+          [rst.frame, f.number],
+          f.tS,
+          `${what} after it had itself reset the stream with RST_STREAM (frame ${rst.frame})`,
+          { afterS: round(f.tS - rst.tS), reset: 'self' },
+        );
+        return;
+      }
+      const how = s.captureGap ? null : this.sentAfterReceipt(rst, f.tS);
+      if (how)
+        this.violationOnce(
+          r,
+          K.frameOnClosedStream,
+          [rst.frame, f.number],
+          f.tS,
+          `${what} after the ${side(rst.by)} reset it with RST_STREAM at ${fmtS(rst.tS)}: ${how}`,
+          { afterS: round(f.tS - rst.tS), reset: 'peer', acknowledgedS: rst.receivedS },
+        );
+      return;
+    }
     // An unseen stream id below what its initiator already opened is implicitly closed (§5.1.1).
-    if (!known && !this.opts.midstream && f.typeId === T.DATA) {
+    if (!known && !this.opts.midstream && !s.captureGap && f.typeId === T.DATA) {
       const initiator: Dir = id % 2 === 1 ? 'c2s' : 's2c';
       if (id < this.maxOpened[initiator])
-        this.violation(
+        this.violationOnce(
+          r,
           K.frameOnClosedStream,
-          id,
           [f.number],
           f.tS,
           `DATA on stream ${id}, which was never opened and is implicitly closed (stream ${this.maxOpened[initiator]} was opened after it)`,
         );
     }
+  }
+
+  /**
+   * §6.8: the sender of a GOAWAY announced that streams of its peer above last-stream-id were not
+   * and will not be processed (the peer may retry them elsewhere); answering one anyway (HEADERS or
+   * DATA after the GOAWAY in its own byte stream) risks the request being processed twice.
+   */
+  private checkGoawayAnswered(r: StreamRec, f: H2Frame, dir: Dir): void {
+    const g = this.goawayBy[dir];
+    const id = r.s.id;
+    const peerInitiated = (id % 2 === 1) === (dir === 's2c');
+    if (!g || !peerInitiated || id <= g.lastStreamId) return;
+    this.violationOnce(
+      r,
+      K.goawayStreamAnswered,
+      [g.lowFrame, f.number],
+      f.tS,
+      `the ${side(dir)} sent ${f.type} on stream ${id} after its own GOAWAY announced last-stream-id ${g.lastStreamId} (frame ${g.lowFrame}): ` +
+        `the ${side(other(dir))} was told stream ${id} was not processed and may retry it elsewhere`,
+      { lastStreamId: g.lastStreamId, afterS: round(f.tS - g.tS) },
+    );
   }
 
   /** A HEADERS that opens a stream: id order and parity (§5.1.1), GOAWAY (§6.8). */
@@ -656,45 +865,64 @@ export class H2Session {
         { previous: this.maxOpened[dir] },
       );
     if (id > this.maxOpened[dir]) this.maxOpened[dir] = id;
+    // §6.8: no new streams once the peer's GOAWAY has arrived; before that they crossed it.
     const g = this.goawayBy[other(dir)];
-    if (g && id > g.lastStreamId)
+    const how = g && id > g.lastStreamId ? this.sentAfterReceipt(g, f.tS) : null;
+    if (g && how)
       this.violation(
         K.goawayThenNewStream,
         id,
         [g.frame, f.number],
         f.tS,
-        `the ${side(dir)} opened stream ${id} after the ${side(other(dir))}'s GOAWAY (last-stream-id ${g.lastStreamId})`,
-        { lastStreamId: g.lastStreamId, afterS: round(f.tS - g.tS) },
+        `the ${side(dir)} opened stream ${id} after the ${side(other(dir))}'s GOAWAY (last-stream-id ${g.lastStreamId}, at ${fmtS(g.tS)}): ${how}`,
+        { lastStreamId: g.lastStreamId, afterS: round(f.tS - g.tS), acknowledgedS: g.receivedS },
       );
   }
 
+  /**
+   * §6.9.1: DATA against the receiver's stream and connection windows. Windows are credited when a
+   * WINDOW_UPDATE or a raising SETTINGS is seen and debited when DATA is: on one path, whatever the
+   * capture point, a credit the sender counted on passes before the DATA that used it, so this
+   * never charges a sender for a credit in flight. Reductions count once the sender acknowledged
+   * them (SETTINGS ACK in its own byte stream), so an overrun is certain.
+   */
   private flowControl(r: StreamRec, f: H2Frame, dir: Dir): void {
     // The whole payload counts, padding included (§6.1).
     const n = f.length;
-    this.connWindow[dir] -= n;
-    r.window[dir] -= n;
-    if (r.window[dir] < 0 && !r.flowReported[dir]) {
-      r.flowReported[dir] = true;
-      this.violation(
-        K.flowControlViolation,
-        r.s.id,
-        [f.number],
-        f.tS,
-        `DATA from the ${side(dir)} on stream ${r.s.id} exceeds the stream window by ${-r.window[dir]} bytes`,
-        { scope: 'stream', by: dir, excess: -r.window[dir], length: n },
-      );
-    }
-    if (this.connWindow[dir] < 0 && !this.connFlowReported[dir]) {
-      this.connFlowReported[dir] = true;
-      this.violation(
-        K.flowControlViolation,
-        r.s.id,
-        [f.number],
-        f.tS,
-        `DATA from the ${side(dir)} exceeds the connection window by ${-this.connWindow[dir]} bytes`,
-        { scope: 'connection', by: dir, excess: -this.connWindow[dir], length: n },
-      );
-    }
+    const sv = r.window[dir].debit(n);
+    if (sv.violated) this.overrun(r, f, dir, 'stream', sv, r.window[dir]);
+    const cv = this.connWindow[dir].debit(n);
+    if (cv.violated) this.overrun(r, f, dir, 'connection', cv, this.connWindow[dir]);
+  }
+
+  private overrun(
+    r: StreamRec,
+    f: H2Frame,
+    dir: Dir,
+    scope: 'stream' | 'connection',
+    v: WindowVerdict,
+    w: FlowWindow,
+  ): void {
+    const limit = scope === 'stream' ? `stream ${r.s.id}'s window` : 'the connection window';
+    this.violation(
+      K.flowControlViolation,
+      r.s.id,
+      [f.number],
+      f.tS,
+      `DATA of ${f.length} bytes from the ${side(dir)} on stream ${r.s.id} exceeds ${limit} by ${v.excess} bytes ` +
+        `(the ${side(other(dir))} allowed ${f.length - v.excess}` +
+        (scope === 'stream'
+          ? `; its SETTINGS_INITIAL_WINDOW_SIZE in force: ${this.initialWindow[dir]}`
+          : '') +
+        ')',
+      { scope, by: dir, excess: v.excess, length: f.length, window: w.value + f.length },
+    );
+  }
+
+  private newWindow(sender: Dir): FlowWindow {
+    const w = new FlowWindow(this.initialWindow[sender]);
+    if (this.framesLost[other(sender)]) w.forget();
+    return w;
   }
 
   private endStream(r: StreamRec, dir: Dir, tS: number): void {
@@ -770,9 +998,16 @@ export class H2Session {
       try {
         headers = this.hpack[dir].decode(block);
       } catch (e) {
-        const msg = e instanceof HpackError ? e.message : String(e);
-        f.info = { ...f.info, error: `HPACK: ${msg}` };
-        this.ctx.warn(`h2 frame ${f.number} (stream ${pb.streamId}, ${side(dir)}): HPACK ${msg}`);
+        if (this.hpack[dir].broken === CAPTURE_GAP) {
+          // Not the peer's fault: the table updates of lost header blocks are unknown.
+          f.info = { ...f.info, error: 'header block not decoded: HPACK state unknown after a capture gap' };
+          const r = this.streams.get(pb.streamId);
+          if (r) r.s.captureGap = true;
+        } else {
+          const msg = e instanceof HpackError ? e.message : String(e);
+          f.info = { ...f.info, error: `HPACK: ${msg}` };
+          this.ctx.warn(`h2 frame ${f.number} (stream ${pb.streamId}, ${side(dir)}): HPACK ${msg}`);
+        }
       }
     }
     if (headers) f.headers = headers;
@@ -855,6 +1090,19 @@ export class H2Session {
     r.s.grpc = info;
   }
 
+  private violationOnce(
+    r: StreamRec,
+    kind: FindingKind,
+    frames: number[],
+    tS: number,
+    message: string,
+    details?: H2Violation['details'],
+  ): void {
+    if (r.reported.has(kind)) return;
+    r.reported.add(kind);
+    this.violation(kind, r.s.id, frames, tS, message, details);
+  }
+
   private violation(
     kind: FindingKind,
     stream: number | null,
@@ -875,6 +1123,14 @@ function side(d: Dir): string {
 
 function round(x: number): number {
   return Math.round(x * 1e6) / 1e6;
+}
+
+function fmtS(t: number): string {
+  return `${t.toFixed(6)} s`;
+}
+
+function ms(d: number): string {
+  return d >= 1 ? `${d.toFixed(3)} s` : `${(d * 1000).toFixed(1)} ms`;
 }
 
 function hasKeys(o: H2FrameInfo): boolean {

@@ -37,6 +37,8 @@ export class DirectionReassembler {
   private finSeq: number | null = null;
   private pending: Pending[] = [];
   private bufferedBytes = 0;
+  /** Highest stream offset reported acknowledged to the parser. */
+  private ackedOffset = 0;
 
   constructor(
     readonly dir: Dir,
@@ -102,13 +104,17 @@ export class DirectionReassembler {
    * The peer acknowledged everything before `ack`: holes below it were received by the peer but
    * not by the capture, so they will not be retransmitted — report them as gaps.
    */
-  acked(ack: number, tS: number): void {
-    if (this.ended || !this.started) return;
+  acked(ack: number, tS: number, packet = 0): void {
+    if (!this.started) return;
     let target = ack >>> 0;
     // The FIN occupies one sequence number that carries no byte.
     if (this.finSeq !== null && seqGt(target, this.finSeq)) target = this.finSeq;
+    if (this.ended || !seqGt(target, this.nextSeq)) {
+      this.reportAck(target, packet, tS);
+      return;
+    }
     // An ACK far beyond anything plausible (corrupt, or from another incarnation) is ignored.
-    if (!seqGt(target, this.nextSeq) || seqDiff(target, this.nextSeq) > 0x40000000) return;
+    if (seqDiff(target, this.nextSeq) > 0x40000000) return;
     while (seqGt(target, this.nextSeq)) {
       if (this.pending.length > 0 && seqLt(this.pending[0].seq, target)) {
         this.gapTo(this.pending[0].seq, tS);
@@ -118,7 +124,19 @@ export class DirectionReassembler {
       }
     }
     this.drain();
+    this.reportAck(target, packet, tS);
     this.checkFin(tS);
+  }
+
+  /** Tells the parser how far the peer acknowledged, in stream offsets, when that advanced. */
+  private reportAck(target: number, packet: number, tS: number): void {
+    if (!this.out?.acked) return;
+    const d = seqDiff(target, this.nextSeq);
+    if (d > 0 || d < -0x40000000) return;
+    const offset = this.offset + d;
+    if (offset <= this.ackedOffset) return;
+    this.ackedOffset = offset;
+    this.out.acked(this.dir, offset, packet, tS);
   }
 
   /** The stream ends: RST, or end of capture. Flushes held data past any holes first. */

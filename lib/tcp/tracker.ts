@@ -314,7 +314,7 @@ export class TcpTracker {
       r.data(dataSeq, data, seg.payloadOffset, seg.capturedPayloadLen, packet, tS);
     }
     if (flags & TCP_FIN) r.fin((seg.seq + seg.payloadLen + (flags & TCP_SYN ? 1 : 0)) >>> 0, tS);
-    if (flags & TCP_ACK && !(flags & TCP_RST)) rev.reasm.acked(seg.ack, tS);
+    if (flags & TCP_ACK && !(flags & TCP_RST)) rev.reasm.acked(seg.ack, tS, packet);
     if (flags & TCP_RST) {
       // The sender of an RST sends no more bytes; the peer's bytes already on the wire may still
       // be captured after it (they are delivered, and that direction ends 'rst' at finish()).
