@@ -109,6 +109,21 @@ describe('h2.empty-data-end-stream + grpc.trailers-missing', () => {
     expect(checkFinding(cancel)).toEqual([]);
   });
 
+  it('a gRPC stream across a capture gap is not judged: its trailers may be among the lost frames', () => {
+    const fr = [
+      grpcReq(),
+      frame({ type: 'HEADERS', dir: 's2c', tS: 0.2, flags: ['END_HEADERS'], length: 72 }),
+      frame({ type: 'DATA', dir: 's2c', tS: 0.201, flags: ['END_STREAM'], length: 0 }),
+    ];
+    const judged = stream({ frames: fr, grpc: grpcInfo(null, null) });
+    const gap = stream({ id: 3, frames: fr, grpc: grpcInfo(null, null), captureGap: true });
+    const f = detector.detect(buildTrace({ connections: [conn], streams: [judged, gap] }), opts);
+    expect(f.map((x) => `${x.kind}@${x.stream}`).sort()).toEqual([
+      'grpc.trailers-missing@1',
+      'h2.empty-data-end-stream@1',
+    ]);
+  });
+
   it('REFUSED_STREAM is explained as safe to retry', () => {
     const r = frame({ type: 'RST_STREAM', dir: 's2c', tS: 0.3, info: { errorCode: 7 } });
     const s = stream({
@@ -163,6 +178,58 @@ describe('violations and GOAWAY', () => {
     expect(fc.details.windowBytes).toBe(1024);
     expect(fc.evidence[0].frame).toBe(data.number);
     for (const x of [su, fc]) expect(checkFinding(x)).toEqual([]);
+  });
+
+  it('each stream rule has its own kind, title and rule text', () => {
+    const end = frame({ type: 'HEADERS', dir: 's2c', tS: 0.2, flags: ['END_STREAM'] });
+    const data = frame({ type: 'DATA', dir: 's2c', tS: 0.3, length: 10 });
+    const g = frame({
+      type: 'GOAWAY',
+      dir: 's2c',
+      tS: 0.4,
+      stream: 0,
+      info: { lastStreamId: 1, errorCode: 0 },
+    });
+    const ans = frame({ type: 'HEADERS', dir: 's2c', tS: 0.5, stream: 3 });
+    const h = h2conn({
+      frames: [g],
+      goaway: [{ by: 's2c', lastStreamId: 1, errorCode: 0, errorName: 'NO_ERROR', frame: g.number, tS: 0.4 }],
+      violations: [
+        {
+          kind: 'h2.data-after-end-stream',
+          stream: 1,
+          frames: [end.number, data.number],
+          tS: 0.3,
+          message: 'DATA from the server on stream 1 after it had itself ended the stream',
+        },
+        {
+          kind: 'h2.goaway-stream-answered',
+          stream: 3,
+          frames: [g.number, ans.number],
+          tS: 0.5,
+          message: 'the server sent HEADERS on stream 3 after its own GOAWAY announced last-stream-id 1',
+        },
+      ],
+    });
+    const s1 = stream({
+      frames: [frame({ type: 'HEADERS', dir: 'c2s', tS: 0.1, flags: ['END_STREAM'] }), end, data],
+    });
+    const s3 = stream({
+      id: 3,
+      frames: [frame({ type: 'HEADERS', dir: 'c2s', tS: 0.15, stream: 3, flags: ['END_STREAM'] }), ans],
+    });
+    const f = detector.detect(buildTrace({ connections: [conn], streams: [s1, s3], h2: [h] }), opts);
+    const d = f.find((x) => x.kind === 'h2.data-after-end-stream')!;
+    const a = f.find((x) => x.kind === 'h2.goaway-stream-answered')!;
+    expect(d.severity).toBe('error');
+    expect(d.title).toMatch(/^DATA after the sender ended the stream \(stream 1/);
+    expect(d.explanation).toMatch(/§5\.1/);
+    expect(a.severity).toBe('error');
+    expect(a.title).toMatch(/^Stream answered above the GOAWAY last-stream-id \(stream 3/);
+    expect(a.explanation).toMatch(/processed twice/);
+    expect(a.evidence.map((e) => e.frame)).toEqual([g.number, ans.number]);
+    expect(f.filter((x) => x.kind === 'h2.goaway-error')).toEqual([]);
+    for (const x of [d, a]) expect(checkFinding(x)).toEqual([]);
   });
 
   it('GOAWAY ENHANCE_YOUR_CALM too_many_pings is explained; NO_ERROR is quiet', () => {

@@ -152,6 +152,7 @@ export class H2Session {
   private readonly framesLost: PerDir<boolean> = { c2s: false, s2c: false };
   private finished = false;
   private maxId = 0;
+  private pendingOverruns: { receiver: Dir; v: H2Violation }[] = [];
   /** Time of each direction's last frame, and of the first frame after its last pause. */
   private readonly lastFrameS: PerDir = { c2s: -Infinity, s2c: -Infinity };
   private readonly busySinceS: PerDir = { c2s: -Infinity, s2c: -Infinity };
@@ -212,6 +213,7 @@ export class H2Session {
     }
     this.framesLost[dir] = true;
     const peer = other(dir);
+    this.pendingOverruns = this.pendingOverruns.filter((p) => p.receiver !== dir);
     this.hpack[dir].broken ??= CAPTURE_GAP;
     this.failBlock(dir, 'header block cut by a capture gap');
     this.connWindow[peer].forget();
@@ -249,6 +251,7 @@ export class H2Session {
 
   frame(input: H2FrameInput): H2Frame {
     const { dir, tS, typeId, flagsRaw, streamId, length } = input;
+    if (this.pendingOverruns.length > 0 && tS > this.lastS) this.settle();
     this.lastS = tS;
     const f: H2Frame = {
       number: this.ctx.results.nextFrameNumber(),
@@ -325,6 +328,7 @@ export class H2Session {
   finish(endS: number = this.lastS, how: 'closed' | 'capture-end' = 'capture-end'): void {
     if (this.finished) return;
     this.finished = true;
+    this.settle();
     for (const dir of ['c2s', 's2c'] as Dir[]) {
       const peer = other(dir);
       // The answer may be among the peer's lost frames.
@@ -904,19 +908,30 @@ export class H2Session {
     w: FlowWindow,
   ): void {
     const limit = scope === 'stream' ? `stream ${r.s.id}'s window` : 'the connection window';
-    this.violation(
-      K.flowControlViolation,
-      r.s.id,
-      [f.number],
-      f.tS,
+    const message =
       `DATA of ${f.length} bytes from the ${side(dir)} on stream ${r.s.id} exceeds ${limit} by ${v.excess} bytes ` +
-        `(the ${side(other(dir))} allowed ${f.length - v.excess}` +
-        (scope === 'stream'
-          ? `; its SETTINGS_INITIAL_WINDOW_SIZE in force: ${this.initialWindow[dir]}`
-          : '') +
-        ')',
-      { scope, by: dir, excess: v.excess, length: f.length, window: w.value + f.length },
-    );
+      `(the ${side(other(dir))} allowed ${f.length - v.excess}` +
+      (scope === 'stream' ? `; its SETTINGS_INITIAL_WINDOW_SIZE in force: ${this.initialWindow[dir]}` : '') +
+      ')';
+    // Held until the packet is done: the same packet's ACK may reveal that the capture lost a
+    // segment of the receiver (a WINDOW_UPDATE the sender did get), which makes it uncertain.
+    this.pendingOverruns.push({
+      receiver: other(dir),
+      v: {
+        kind: K.flowControlViolation,
+        stream: r.s.id,
+        frames: [f.number],
+        tS: f.tS,
+        message,
+        details: { scope, by: dir, excess: v.excess, length: f.length, window: w.value + f.length },
+      },
+    });
+  }
+
+  /** Records the flow-control overruns still held (see overrun()). */
+  settle(): void {
+    for (const p of this.pendingOverruns) this.info.violations.push(p.v);
+    this.pendingOverruns = [];
   }
 
   private newWindow(sender: Dir): FlowWindow {
