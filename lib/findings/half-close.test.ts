@@ -207,7 +207,7 @@ describe('tcp.half-close-leak: what ss would show at the end of the capture', ()
     expect(ages[0].ageS).toBeCloseTo(8.8, 2);
     expect(ages[ages.length - 1].ageS).toBeCloseTo(10 - 8.6, 2);
     expect(ages.every((x) => x.closeWaitSide === 'server')).toBe(true);
-    expect(a.details.byHost).toEqual({ '10.0.0.2 (server 10.0.0.2:7400)': 20 });
+    expect(a.details.byHost).toEqual({ '10.0.0.2, server 10.0.0.2:7400': 20 });
     expect((a.details.series as [number, number][]).at(-1)?.[1]).toBe(20);
     expect(a.explanation).toMatch(/ss -tan state close-wait/);
     expect(a.explanation).toMatch(/7 half-closed for 5 s or longer and 13 younger/);
@@ -240,7 +240,7 @@ describe('tcp.half-close-leak: what ss would show at the end of the capture', ()
       durationS: 20,
     });
     const agg = detector.detect(tr, opts).find((x) => x.connection == null)!;
-    expect(agg.details.byHost).toEqual({ '10.0.0.9 (clients of 10.0.0.2:80)': 3 });
+    expect(agg.details.byHost).toEqual({ '10.0.0.9, clients of 10.0.0.2:80': 3 });
     for (const x of agg.details.atEnd as { closeWaitSide: string }[]) expect(x.closeWaitSide).toBe('client');
   });
 

@@ -243,8 +243,8 @@ function aggregate(leaks: Leak[], atEnd: AtEnd[], thr: number, end: number): Fin
     const silent = other(a.finDir);
     const host =
       silent === 'c2s'
-        ? `${a.c.clientIp} (clients of ${a.c.server})`
-        : `${a.c.serverIp} (server ${a.c.server})`;
+        ? `${a.c.clientIp}, clients of ${a.c.server}`
+        : `${a.c.serverIp}, server ${a.c.server}`;
     byHost.set(host, (byHost.get(host) ?? 0) + 1);
   }
   const byEndpoint = new Map<string, number>();
@@ -261,7 +261,7 @@ function aggregate(leaks: Leak[], atEnd: AtEnd[], thr: number, end: number): Fin
   const hosts = [...byHost.entries()].sort((a, b) => b[1] - a[1]).map(([h, k]) => `${h}: ${k}`);
   const atEndWords = atEnd.length
     ? `When the capture ended, ${plural(atEnd.length, 'connection')} had received a FIN and not answered it with their own — ` +
-      `the number \`ss -tan state close-wait\` would have shown at that moment (${list(hosts)}): ` +
+      `the number \`ss -tan state close-wait\` would have shown at that moment (by host: ${list(hosts)}): ` +
       `${old.length} half-closed for ${dur(thr)} or longer and ${young} younger than that; ages: ${list(
         ages.map((a) => `${a.c.id} ${durShort(a.ageS)}`),
         12,
