@@ -25,6 +25,23 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
 const tmp = mkdtempSync(path.join(tmpdir(), 'tracelens-cli-'));
 
 describe('tracelens analyze', () => {
+  it('says what was not inspected instead of "nothing matches" (TLS without a key log)', async () => {
+    const r = await run(['analyze', path.join(__dirname, '../samples/tls/h2-tls13.pcap')]);
+    expect(r.code).toBe(0);
+    expect(r.out).not.toContain('nothing in this trace matches a known failure pattern');
+    expect(r.out).toContain(
+      'not inspected: 1 TLS connection to localhost:7950 was not decrypted: no TLS key log was given',
+    );
+    expect(r.out).toContain('no error or warning in the traffic that was inspected');
+    const keyed = await run([
+      'analyze',
+      path.join(__dirname, '../samples/tls/h2-tls13.pcap'),
+      '--keylog',
+      path.join(__dirname, '../samples/tls/h2-tls13.keys'),
+    ]);
+    expect(keyed.out).not.toContain('not inspected');
+  });
+
   itCorpus('prints a readable report', async () => {
     const r = await run(['analyze', path.join(REAL_CAPTURES, 'zeek-http-pipelined-requests.pcap')]);
     expect(r.code).toBe(0);

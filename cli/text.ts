@@ -3,6 +3,7 @@
  * came for), then the connection, stream and exchange tables. Plain text, 100 columns.
  */
 import type { Connection, Finding, H2Stream, Http1Exchange, Trace } from '../lib/trace';
+import { coverageSummary } from '../lib/findings/coverage';
 
 export interface TextOptions {
   color: boolean;
@@ -209,7 +210,16 @@ export function renderTraceText(trace: Trace, opts: TextOptions): string {
   const counts = { error: 0, warning: 0, info: 0 };
   for (const f of trace.findings) counts[f.severity]++;
   out.push(paint(c, '1', `Findings: ${counts.error} error, ${counts.warning} warning, ${counts.info} info`));
-  if (trace.findings.length === 0) out.push('  none: nothing in this trace matches a known failure pattern');
+  // Say what was not inspected, so that no error is not read as "checked and fine" where nothing was checked.
+  const blind = coverageSummary(trace);
+  if (blind) {
+    out.push(paint(c, '33', `  ${blind}`));
+    if (counts.error + counts.warning === 0)
+      out.push('  no error or warning in the traffic that was inspected; nothing is known about the rest');
+    out.push('');
+  } else if (trace.findings.length === 0) {
+    out.push('  none: nothing in this trace matches a known failure pattern');
+  }
   // The first few findings of a kind in full; further ones of the same kind as one line each, so
   // twenty identical leaks do not bury the rest of the report.
   const shown = new Map<string, number>();

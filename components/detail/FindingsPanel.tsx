@@ -68,7 +68,11 @@ export default function FindingsPanel(props: {
   };
 
   if (!findings.length)
-    return <div className="p-3 text-zinc-500">No findings: nothing looks wrong in this trace.</div>;
+    return (
+      <div className="p-3 text-zinc-500">
+        No findings: nothing looks wrong in the traffic that was inspected.
+      </div>
+    );
   return (
     <div>
       {groups.map((g) => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_OPTIONS } from '../trace';
+import { A_LOST_SEGMENT } from '../packets';
 import { detector } from './http1';
 import { endpointKey } from './common';
 import { buildTrace, checkFinding, exchange, gracefulClose, handshake, type PktSpec } from './testing';
@@ -87,6 +88,47 @@ describe('http1.unanswered-request', () => {
 
   it('quiet on answered requests', () => {
     const tr = buildTrace({ connections: [conn(0, 'client')], exchanges: [exchange({ connection: 'c1' })] });
+    expect(detector.detect(tr, opts)).toEqual([]);
+  });
+
+  it('never for an exchange a capture gap touched', () => {
+    const x = { ...unanswered('c1', 0.01), outcome: 'capture-gap' as const, captureGap: { c2s: 0, s2c: -1 } };
+    const tr = buildTrace({ connections: [conn(0, 'rst')], exchanges: [x] });
+    expect(detector.detect(tr, opts)).toEqual([]);
+  });
+
+  it('server bytes missed: quiet for requests sent before the last hole, not after it', () => {
+    const spec = {
+      packets: [
+        ...handshake(0),
+        { t: 0.01, dir: 'c2s' as const, len: 80 },
+        { t: 0.5, dir: 's2c' as const, len: 1448, a: A_LOST_SEGMENT },
+        { t: 3, dir: 'c2s' as const, len: 80 },
+        { t: 5, dir: 's2c' as const, flags: 'R' },
+      ],
+    };
+    const tr = buildTrace({
+      connections: [spec],
+      exchanges: [unanswered('c1', 0.01), { ...unanswered('c1', 3), index: 2 }],
+    });
+    tr.connections[0].analysis.s2c.missingBytes = 1448;
+    const f = detector.detect(tr, opts);
+    expect(f.map((x) => x.startS)).toEqual([3]);
+  });
+
+  it('quiet on a connection the capture saw one way only', () => {
+    const tr = buildTrace({
+      connections: [
+        {
+          packets: [
+            { t: 0, dir: 'c2s', flags: 'S' },
+            { t: 0.01, dir: 'c2s', len: 80 },
+            { t: 2, dir: 'c2s', flags: 'F' },
+          ],
+        },
+      ],
+      exchanges: [unanswered('c1', 0.01)],
+    });
     expect(detector.detect(tr, opts)).toEqual([]);
   });
 });

@@ -2,7 +2,10 @@
  * HTTP/1.x exchanges.
  * - http1.unanswered-request (error): a request with no response before the connection ended
  *   (FIN/RST: says who) or the capture ended (only when the capture ran >= slowMinS past the
- *   request, so a capture stopped mid-request stays quiet).
+ *   request, so a capture stopped mid-request stays quiet). Never for an exchange a capture gap
+ *   touched (outcome 'capture-gap'), a request sent before the last server bytes the capture
+ *   missed on its connection, or a connection the capture saw in one direction only (a
+ *   capture.not-inspected finding says so).
  * - http1.response-mismatch (error): (a) a response with no request outstanding (orphan), or
  *   (b) a 2xx response whose shape (status, content type, JSON top-level keys, or body-size range
  *   for non-JSON) matches none of its own endpoint's other 2xx responses but matches another
@@ -11,6 +14,7 @@
 import type { AnalysisOptions, Connection, Finding, Http1Exchange, Trace } from '../trace';
 import type { Detector } from './types';
 import { captureEnd, endpointKey, firstClose, hasTcp } from './common';
+import { captureLoss } from '../tcp/gaps';
 import { at, connName, dur, durShort, fig, list, plural, sender } from './text';
 import { K } from './kinds';
 
@@ -56,12 +60,27 @@ function unanswered(trace: Trace, conns: Map<string, Connection>, opts: Analysis
   const out: Finding[] = [];
   const end = captureEnd(trace);
   const orphans = trace.exchanges.filter((o) => o.outcome === 'orphan-response');
+  // Per connection, the time of the last server bytes the capture missed (when any).
+  let lastLoss: Map<string, number> | null = null;
   for (const x of trace.exchanges) {
     if (!x.request || x.response || x.responseS != null) continue;
     if (x.outcome !== 'unanswered' && x.outcome !== 'incomplete-request') continue;
     const c = conns.get(x.connection);
-    // Server bytes the capture missed (a gap in reassembly) may have been the response: say nothing.
-    if (c && c.analysis.s2c.missingBytes > 0) continue;
+    // Seen one way only: no answer could have been captured (capture.not-inspected says so).
+    if (c && c.packets.s2c === 0 && hasTcp(trace)) continue;
+    if (c && c.analysis.s2c.missingBytes > 0) {
+      // Server bytes the capture missed before this request was sent may have been its response,
+      // (the HTTP/1 layer marks what it knows; this covers what it cannot, e.g. a parser stopped
+      // by a malformed message after a gap). After the last hole, the server's stream is whole.
+      lastLoss ??= new Map(
+        captureLoss(trace.connections, trace.packets).map((r) => [
+          r.conn.id,
+          Number.isNaN(r.s2c.lastS) ? Infinity : r.s2c.lastS,
+        ]),
+      );
+      const lossS = lastLoss.get(x.connection) ?? Infinity;
+      if ((x.requestS ?? x.request.startS) <= lossS) continue;
+    }
     const reqS = x.requestS ?? x.request.startS;
     const close = c && hasTcp(trace) ? firstClose(c) : null;
     const evidence: Finding['evidence'] = [];

@@ -58,6 +58,8 @@ describe('registry', () => {
     const tr = buildTrace({
       connections: [
         {
+          // A protocol that was read: an 'unknown' one is a blind spot (capture.not-inspected).
+          protocol: 'http1',
           packets: [
             ...handshake(0),
             { t: 0.01, dir: 'c2s', len: 80 },

@@ -11,10 +11,11 @@ import { detector as halfClose } from './half-close';
 import { detector as http1 } from './http1';
 import { detector as h2 } from './h2';
 import { detector as tcpHealth } from './tcp-health';
+import { detector as coverage } from './coverage';
 
 export type { Detector } from './types';
 
-export const DETECTORS: readonly Detector[] = [idle, deadline, halfClose, http1, h2, tcpHealth];
+export const DETECTORS: readonly Detector[] = [idle, deadline, halfClose, http1, h2, tcpHealth, coverage];
 
 const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 

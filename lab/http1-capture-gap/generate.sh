@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# http1-capture-gap: one persistent HTTP/1.1 connection (Python requests Session -> nginx), 1000
+# requests, captured on the client's side of a wire-size link (MTU 1500, no offloads). Then the
+# capture is copied with one server segment removed by editcap, as a capture that lost a packet
+# looks ("previous segment not captured" / "ACKed segment that wasn't captured" in tshark):
+#   gap-body.pcap    a segment in the middle of response 3's body (framing still known)
+#   gap-status.pcap  the first segment of response 5: its status line and headers
+#   gap-whole.pcap   the only segment of response 8 (a small response): a whole response lost
+#   full.pcap        the capture as taken (every exchange complete)
+# Needs root. Takes about half a minute.
+set -euo pipefail
+cd "$(dirname "$0")"
+LAB_PREFIX=${LAB_PREFIX:-tlf}
+source ../_lib/netns.sh
+lab_need nginx editcap tshark
+
+WORK=$(mktemp -d)
+PAD=$(head -c 2900 /dev/zero | tr '\0' 'x')
+cat >"$WORK/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $WORK/nginx.pid;
+error_log $WORK/error.log;
+events { worker_connections 64; }
+http {
+  access_log off;
+  keepalive_requests 5000;
+  keepalive_timeout 60s;
+  client_body_temp_path $WORK;
+  proxy_temp_path $WORK;
+  fastcgi_temp_path $WORK;
+  uwsgi_temp_path $WORK;
+  scgi_temp_path $WORK;
+  server {
+    listen 8080;
+    default_type text/plain;
+    # X-Path echoes the request target: the tests check every pairing against it.
+    location /small/ { add_header X-Path \$uri; return 200 "small \$uri\n"; }
+    location / { add_header X-Path \$uri; return 200 "big \$uri $PAD\n"; }
+  }
+}
+CONF
+
+rm -f observed.txt.new
+lab_topology gap
+lab_bg "$SERVER_NS" nginx -c "$WORK/nginx.conf" -e "$WORK/error.log"
+lab_wait_port "$CLIENT_NS" "$SERVER_IP" 8080
+
+lab_capture "$CLIENT_NS" c0 full.pcap 'tcp port 8080' 120
+in_client python3 - "$SERVER_IP" <<'PY'
+import sys, requests
+host = sys.argv[1]
+s = requests.Session()
+for i in range(1, 1001):
+    # Every 4th request (4, 8, 12, ...) gets a small one-segment response; the rest ~3 KB (3 segments).
+    path = f"/small/{i}" if i % 4 == 0 else f"/big/{i}"
+    r = s.get(f"http://{host}:8080{path}")
+    assert r.status_code == 200 and r.headers["X-Path"] == path, (i, r.status_code)
+s.close()
+print("1000 requests on one connection", file=sys.stderr)
+PY
+lab_stop_captures
+
+# Frame numbers of each response's segments (server -> client, with payload), in order.
+tshark -r full.pcap -Y 'tcp.srcport == 8080 && tcp.len > 0' -T fields -e frame.number -e tcp.payload \
+  -o tcp.desegment_tcp_streams:FALSE >"$WORK.segs" 2>/dev/null || true
+read -r BODY STATUS WHOLE < <(python3 - "$WORK.segs" <<'PY'
+import sys
+resp = []  # per response: list of frame numbers
+for line in open(sys.argv[1]):
+    frame, payload = line.split("\t")
+    if payload.startswith("485454502f312e31"):  # "HTTP/1.1"
+        resp.append([])
+    resp[-1].append(int(frame))
+assert len(resp) == 1000, len(resp)
+body = resp[2][1]      # response 3: its second segment (inside the body)
+status = resp[4][0]    # response 5: its first segment (status line + headers + body start)
+assert len(resp[7]) == 1
+whole = resp[7][0]     # response 8: small, one segment
+print(body, status, whole)
+PY
+)
+rm -f "$WORK.segs"
+editcap full.pcap gap-body.pcap "$BODY"
+editcap full.pcap gap-status.pcap "$STATUS"
+editcap full.pcap gap-whole.pcap "$WHOLE"
+lab_log "removed frame $BODY (gap-body), $STATUS (gap-status), $WHOLE (gap-whole)"
+for f in full gap-body gap-status gap-whole; do
+  {
+    echo "== $f.pcap: tshark expert info and HTTP pairing"
+    tshark -r "$f.pcap" -q -z expert,note 2>/dev/null | grep -iE 'not captured|unseen|Errors|Warns' | head -5 || true
+    echo "responses paired with a request (http.request_in): $(tshark -r "$f.pcap" -Y 'http.response && http.request_in' 2>/dev/null | wc -l)"
+    echo "requests: $(tshark -r "$f.pcap" -Y 'http.request' 2>/dev/null | wc -l)"
+  } >>observed.txt.new
+done
+mv observed.txt.new observed.txt
+rm -rf "$WORK"
+gzip -9f full.pcap gap-body.pcap gap-status.pcap gap-whole.pcap
+ls -l ./*.pcap.gz >&2

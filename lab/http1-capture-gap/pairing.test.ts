@@ -1,0 +1,46 @@
+// Beyond the findings (lab.test.ts): after the hole every response pairs with its own request.
+// nginx echoes each request target in X-Path, so a pairing is right when X-Path equals the path.
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Analyzer } from '../../lib/analyze';
+import type { Trace } from '../../lib/trace';
+
+function analyze(file: string): Trace {
+  const bytes = new Uint8Array(readFileSync(path.join(__dirname, file)));
+  const a = new Analyzer({ name: file, size: bytes.length });
+  a.push(bytes);
+  return a.finish();
+}
+
+const xPath = (h: [string, string][] | undefined): string | undefined =>
+  h?.find(([k]) => k.toLowerCase() === 'x-path')?.[1];
+
+/** capture -> the exchange the hole touched, and what the input warning must say. */
+const CASES: Record<string, { gapped: string; status: number | null; warning: RegExp }> = {
+  'gap-body.pcap.gz': { gapped: '/big/3', status: 200, warning: /1 segment \(1,448 bytes\)/ },
+  'gap-status.pcap.gz': { gapped: '/big/5', status: null, warning: /1 segment \(1,448 bytes\)/ },
+  'gap-whole.pcap.gz': { gapped: '/small/8', status: null, warning: /1 segment \(\d+ bytes\)/ },
+};
+
+describe('http1-capture-gap: pairing after the hole', () => {
+  it('full.pcap.gz: 1000 complete, every pairing right, no warning', () => {
+    const t = analyze('full.pcap.gz');
+    expect(t.exchanges.filter((x) => x.outcome === 'complete')).toHaveLength(1000);
+    expect(t.exchanges.every((x) => xPath(x.response?.headers) === x.path)).toBe(true);
+    expect(t.input.warnings).toEqual([]);
+  });
+  for (const [file, c] of Object.entries(CASES)) {
+    it(`${file}: 999 complete and right, ${c.gapped} capture-gap`, () => {
+      const t = analyze(file);
+      const complete = t.exchanges.filter((x) => x.outcome === 'complete');
+      expect(complete).toHaveLength(999);
+      expect(complete.filter((x) => xPath(x.response?.headers) !== x.path)).toEqual([]);
+      const gapped = t.exchanges.filter((x) => x.outcome !== 'complete');
+      expect(gapped.map((x) => [x.path, x.outcome, x.status])).toEqual([[c.gapped, 'capture-gap', c.status]]);
+      expect(t.input.warnings.filter((w) => w.startsWith('capture gaps:'))).toHaveLength(1);
+      expect(t.input.warnings.find((w) => w.startsWith('capture gaps:'))).toMatch(c.warning);
+      expect(t.findings.filter((f) => f.severity !== 'info')).toEqual([]);
+    });
+  }
+});

@@ -1,0 +1,315 @@
+/**
+ * Coverage: what the analysis could not see, so that "no findings" is never read as "checked and
+ * fine" where nothing was checked.
+ * - capture.not-inspected (info): connections whose content was not inspected, grouped by reason
+ *   and server, each with what would lift it: TLS without keys (no key log, or a key log without
+ *   these sessions), TLS whose keys did not decrypt it, TLS that tracelens does not decrypt, an
+ *   application protocol tracelens does not read, packets cut by the snapshot length, and
+ *   connections seen in one direction only.
+ * - capture.gap (info): bytes the capture never saw (lib/tcp/gaps.ts), with the HTTP/1 exchanges
+ *   and HTTP/2 streams the holes touched (outcome 'capture-gap' / captureGap), which are therefore
+ *   never reported as unanswered or mismatched.
+ */
+import { A_TRUNCATED, type PacketTable } from '../packets';
+import type { Connection, Finding, Trace } from '../trace';
+import { captureLoss, type ConnectionLoss } from '../tcp/gaps';
+import type { Detector } from './types';
+import { K } from './kinds';
+import { at, connName, list, plural } from './text';
+
+/** Connections named one by one in an explanation before the rest is summed up. */
+const NAMED = 5;
+/** Evidence packets per finding. */
+const MAX_EVIDENCE = 10;
+
+type Reason =
+  'tls-no-keylog' | 'tls-no-key' | 'tls-wrong-key' | 'tls-unsupported' | 'unknown-protocol' | 'one-direction';
+
+interface Group {
+  reason: Reason;
+  server: string;
+  conns: Connection[];
+}
+
+const num = (n: number): string => n.toLocaleString('en-US');
+/** Lower-cases the first letter (the phrases follow a colon). */
+const lc = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
+
+/** The name a reader knows the server by: the TLS SNI with the port, else the address. */
+function serverName(c: Connection): string {
+  return c.tls?.sni ? `${c.tls.sni}:${c.serverPort}` : c.server;
+}
+
+const hasPayload = (c: Connection): boolean => c.bytes.c2s + c.bytes.s2c > 0;
+
+/** The TLS session could not be read, and why; null when it was (or carried nothing to read). */
+function tlsReason(c: Connection): Reason | null {
+  const d = c.tls?.decryption;
+  if (!d || d === 'decrypted' || d === 'not-attempted') return null;
+  if (d === 'wrong-key') return 'tls-wrong-key';
+  if (d === 'unsupported') return 'tls-unsupported';
+  // 'no-key': the TLS layer says so in a connection warning when a key log was given but lacks
+  // this session (lib/tls/session.ts); otherwise there was no key log at all.
+  return c.warnings.some((w) => w.includes('no key for this session')) ? 'tls-no-key' : 'tls-no-keylog';
+}
+
+function reasonOf(c: Connection): Reason | null {
+  if (c.protocol === 'tls' || c.tls) return tlsReason(c);
+  const seen = c.packets.c2s > 0 && c.packets.s2c > 0;
+  // Data one way and not a single packet the other way: the capture saw one side of the path.
+  if (!seen && hasPayload(c)) return 'one-direction';
+  if (c.protocol === 'unknown' && hasPayload(c)) return 'unknown-protocol';
+  return null;
+}
+
+function lift(reason: Reason, n: number): { what: string; why: string; fix: string } {
+  const these = n === 1 ? 'it' : 'them';
+  switch (reason) {
+    case 'tls-no-keylog':
+      return {
+        what: 'were not decrypted: no TLS key log was given',
+        why: `The HTTP inside ${these} was not checked, so a failure there (an unanswered request, a reset stream, missing gRPC trailers) would not appear in these findings.`,
+        fix: 'Pass the NSS key log with --keylog (in the app: drop it beside the capture). Programs write one when started with SSLKEYLOGFILE=/path/keys.txt (curl, Firefox, Chrome, Node with --tls-keylog, Go with a KeyLogWriter); editcap --inject-secrets can embed it in a pcapng.',
+      };
+    case 'tls-no-key':
+      return {
+        what: 'were not decrypted: the key log given has no secrets for these sessions',
+        why: `The HTTP inside ${these} was not checked. The key log's client randoms match none of these handshakes.`,
+        fix: 'Use the key log written by the process that made these connections, during the same run (SSLKEYLOGFILE must be set before the program starts; a key log from another run or host does not match).',
+      };
+    case 'tls-wrong-key':
+      return {
+        what: 'were not decrypted: the key log has entries for these sessions but they do not decrypt them',
+        why: `The HTTP inside ${these} was not checked. The secrets found for these client randoms do not open the records, so the key log does not belong to this traffic (edited, mixed up, or from a program that reuses client randoms).`,
+        fix: 'Take the key log and the capture from the same run again.',
+      };
+    case 'tls-unsupported':
+      return {
+        what: 'use TLS that tracelens does not decrypt',
+        why: `The HTTP inside ${these} was not checked: tracelens decrypts TLS 1.2 and 1.3 with AES-GCM and ChaCha20-Poly1305 suites (see the connection warnings for the version or suite used here).`,
+        fix: 'Read these connections in Wireshark, which decrypts more versions and suites with the same key log, or capture the traffic behind the proxy that terminates TLS.',
+      };
+    case 'unknown-protocol':
+      return {
+        what: 'carry an application protocol tracelens does not read',
+        why: `Their bytes are neither HTTP/1.x, HTTP/2 nor TLS from their first byte, so only TCP facts (resets, idle gaps, retransmissions) were checked. A capture that began in the middle of an HTTP/2 or TLS connection looks like this too.`,
+        fix: 'If this is HTTP, capture from before the connection opens (its first bytes decide the protocol); otherwise nothing is missing for a TCP-level analysis.',
+      };
+    case 'one-direction':
+      return {
+        what: 'were seen in one direction only',
+        why: `Not one packet came back the other way in the capture, so requests there look unanswered and data unacknowledged although the peer may have answered: this is how asymmetric routing, a capture filter on one address, or a mirror port of one link looks.`,
+        fix: 'Capture where both directions pass (on the client or server host, or on both links of a multi-path route), or widen the capture filter.',
+      };
+  }
+}
+
+function groups(trace: Trace): Group[] {
+  const byKey = new Map<string, Group>();
+  for (const c of trace.connections) {
+    const reason = reasonOf(c);
+    if (!reason) continue;
+    const server = serverName(c);
+    const key = `${reason}|${server}`;
+    const g = byKey.get(key);
+    if (g) g.conns.push(c);
+    else byKey.set(key, { reason, server, conns: [c] });
+  }
+  return [...byKey.values()];
+}
+
+function notInspected(trace: Trace): Finding[] {
+  const out: Finding[] = [];
+  for (const g of groups(trace)) {
+    const n = g.conns.length;
+    const l = lift(g.reason, n);
+    const { why, fix } = l;
+    // The phrases are written for several connections; one takes the singular verb.
+    const what =
+      n === 1
+        ? l.what
+            .replace(/^were /, 'was ')
+            .replace(/^use /, 'uses ')
+            .replace(/^carry /, 'carries ')
+        : l.what;
+    const kindWord = g.reason.startsWith('tls') ? 'TLS connection' : 'connection';
+    const evidence = g.conns.slice(0, MAX_EVIDENCE).map((c) => ({
+      packet: c.tls?.clientHelloPacket ?? c.firstPacket,
+      note: `${c.id}${c.tls?.clientHelloPacket ? ' ClientHello' : ' first packet'}`,
+    }));
+    const startS = Math.min(...g.conns.map((c) => c.startS));
+    const endS = Math.max(...g.conns.map((c) => c.endS));
+    const bytes = g.conns.reduce((s, c) => s + c.bytes.c2s + c.bytes.s2c, 0);
+    const named = g.conns.slice(0, NAMED).map((c) => c.id);
+    out.push({
+      kind: K.notInspected,
+      severity: 'info',
+      title: `${plural(n, kindWord)} to ${g.server} ${what}`,
+      explanation:
+        `${plural(n, kindWord)} to ${g.server} (${list(named, NAMED)}${n > NAMED ? ` and ${n - NAMED} more` : ''}; ${num(bytes)} payload bytes, ${at(startS)} to ${at(endS)}) ${what}. ` +
+        `Why it matters: ${lc(why)} What would lift it: ${lc(fix)}`,
+      connection: n === 1 ? g.conns[0].id : null,
+      stream: null,
+      startS,
+      endS,
+      evidence,
+      details: {
+        reason: g.reason,
+        server: g.server,
+        connections: g.conns.map((c) => c.id),
+        payloadBytes: bytes,
+      },
+    });
+  }
+  return out;
+}
+
+/** Packets cut by the snapshot length: one finding for the trace. */
+function snaplenCut(trace: Trace, loss: ConnectionLoss[]): Finding[] {
+  const cut = loss.filter((r) => r.c2s.truncatedPackets + r.s2c.truncatedPackets > 0);
+  const packets = trace.packets;
+  if (!cut.length || !packets) return [];
+  const nPackets = cut.reduce((s, r) => s + r.c2s.truncatedPackets + r.s2c.truncatedPackets, 0);
+  const nBytes = cut.reduce((s, r) => s + r.c2s.truncatedBytes + r.s2c.truncatedBytes, 0);
+  const evidence = truncatedEvidence(packets);
+  const snaplens = [...new Set((trace.input.interfaces ?? []).map((i) => i.snaplen).filter((s) => s > 0))];
+  const startS = Math.min(...cut.map((r) => r.conn.startS));
+  const endS = Math.max(...cut.map((r) => r.conn.endS));
+  return [
+    {
+      kind: K.notInspected,
+      severity: 'info',
+      title: `${plural(nPackets, 'packet')} on ${plural(cut.length, 'connection')} cut by the capture's snapshot length (${num(nBytes)} payload bytes not captured)`,
+      explanation:
+        `The capture kept only the first bytes of ${plural(nPackets, 'packet')}${snaplens.length ? ` (snapshot length ${snaplens.join(', ')} bytes)` : ''} on ${list(
+          cut.slice(0, NAMED).map((r) => connName(r.conn)),
+          NAMED,
+        )}${cut.length > NAMED ? ` and ${cut.length - NAMED} more connections` : ''}: ${num(nBytes)} payload bytes were never written to the file. ` +
+        `Why it matters: what was in those bytes (headers, bodies, HTTP/2 frames, TLS records) could not be read, so the application-level analysis of these connections is partial; the TCP facts (sequence numbers, flags, timing) are complete. ` +
+        `What would lift it: capture full packets (tcpdump -s 0, which is the default in current tcpdump; dumpcap -s 0), or a snapshot length above the MTU.`,
+      connection: cut.length === 1 ? cut[0].conn.id : null,
+      stream: null,
+      startS,
+      endS,
+      evidence,
+      details: {
+        reason: 'snaplen',
+        truncatedPackets: nPackets,
+        truncatedBytes: nBytes,
+        snaplen: snaplens,
+        connections: cut.map((r) => r.conn.id),
+      },
+    },
+  ];
+}
+
+function truncatedEvidence(p: PacketTable): Finding['evidence'] {
+  const out: Finding['evidence'] = [];
+  for (let i = 0; i < p.length && out.length < MAX_EVIDENCE; i++)
+    if (p.analysis[i] & A_TRUNCATED) out.push({ packet: i + 1, note: 'cut by the snapshot length' });
+  return out;
+}
+
+/** One finding for the capture's loss, with what it touched. */
+function captureGap(trace: Trace, loss: ConnectionLoss[]): Finding[] {
+  const lossy = loss.filter((r) => r.c2s.bytes + r.s2c.bytes > 0);
+  if (!lossy.length) return [];
+  const ids = new Set(lossy.map((r) => r.conn.id));
+  const exchanges = trace.exchanges.filter((x) => x.captureGap && ids.has(x.connection));
+  // HTTP/2 streams say so with captureGap where the HTTP/2 layer marks them.
+  const streams = trace.streams.filter(
+    (s) => ids.has(s.connection) && (s as { captureGap?: boolean }).captureGap === true,
+  );
+  const segments = lossy.reduce((s, r) => s + r.c2s.segments + r.s2c.segments, 0);
+  const bytes = lossy.reduce((s, r) => s + r.c2s.bytes + r.s2c.bytes, 0);
+  const evidence: Finding['evidence'] = [];
+  for (const r of lossy)
+    for (const dir of ['c2s', 's2c'] as const)
+      for (const p of r[dir].evidence) {
+        if (evidence.length >= MAX_EVIDENCE) break;
+        evidence.push({
+          packet: p,
+          note: `${r.conn.id}: ${dir === 'c2s' ? 'client' : 'server'} bytes not captured before or at this packet`,
+        });
+      }
+  const times = lossy
+    .flatMap((r) => [r.c2s.firstS, r.c2s.lastS, r.s2c.firstS, r.s2c.lastS])
+    .filter((t) => !Number.isNaN(t));
+  const startS = times.length ? Math.min(...times) : Math.min(...lossy.map((r) => r.conn.startS));
+  const endS = times.length ? Math.max(...times) : Math.max(...lossy.map((r) => r.conn.endS));
+  const perConn = lossy.slice(0, NAMED).map((r) => {
+    const dirs = (['c2s', 's2c'] as const)
+      .filter((d) => r[d].bytes > 0)
+      .map(
+        (d) =>
+          `${num(r[d].bytes)} ${d === 'c2s' ? 'client' : 'server'} bytes in ${plural(r[d].segments, 'hole')}`,
+      );
+    return `${connName(r.conn)}: ${dirs.join(', ')}`;
+  });
+  const touched: string[] = [];
+  if (exchanges.length) {
+    const sample = exchanges
+      .slice(0, 4)
+      .map((x) => `${x.method ?? '(request not captured)'} ${x.path ?? ''} on ${x.connection}`.trim());
+    touched.push(
+      `${plural(exchanges.length, 'HTTP/1 exchange')} (${list(sample, 4)}${exchanges.length > 4 ? ', ...' : ''})`,
+    );
+  }
+  if (streams.length) touched.push(`${plural(streams.length, 'HTTP/2 stream')}`);
+  const answered = trace.exchanges.filter((x) => ids.has(x.connection) && x.outcome === 'complete').length;
+  return [
+    {
+      kind: K.captureGap,
+      severity: 'info',
+      title: `${plural(segments, 'segment')} (${num(bytes)} bytes) never captured on ${plural(lossy.length, 'connection')}`,
+      explanation:
+        `The capture missed ${plural(segments, 'TCP segment')} (${num(bytes)} bytes) that the peers did exchange — the receiver acknowledged them, or later bytes arrived after a hole — ` +
+        `between ${at(startS)} and ${at(endS)}: ${perConn.join('; ')}${lossy.length > NAMED ? `; and ${lossy.length - NAMED} more connections` : ''}. ` +
+        (touched.length
+          ? `They touched ${touched.join(' and ')}: these are marked "capture gap" rather than failed, and are not reported as unanswered or mismatched. `
+          : 'No HTTP message was cut by them. ') +
+        (answered
+          ? `Parsing resumed after the holes: ${plural(answered, 'exchange')} on these connections paired normally. `
+          : '') +
+        `Why it matters: what was in the holes is unknown, so the analysis around them is partial. ` +
+        `Usual causes: the capturing host dropped packets (tcpdump reports "dropped by kernel": a busy CPU or a small buffer), a mirror/SPAN port oversubscribed, or a capture started or filtered mid-flow. ` +
+        `What to try: capture with a larger buffer (tcpdump -B 65536), write to fast storage, filter to the traffic of interest, or capture on the host itself.`,
+      connection: lossy.length === 1 ? lossy[0].conn.id : null,
+      stream: null,
+      startS,
+      endS: Math.max(startS, endS),
+      evidence,
+      details: {
+        segments,
+        bytes,
+        connections: lossy.map((r) => ({
+          connection: r.conn.id,
+          c2s: { segments: r.c2s.segments, bytes: r.c2s.bytes },
+          s2c: { segments: r.s2c.segments, bytes: r.s2c.bytes },
+        })),
+        exchanges: exchanges.length,
+        streams: streams.length,
+      },
+    },
+  ];
+}
+
+/**
+ * One line for a report's summary: what was not inspected (null when everything was), so that an
+ * empty list of problems is not read as "checked and fine".
+ */
+export function coverageSummary(trace: Trace): string | null {
+  const parts = trace.findings.filter((f) => f.kind === K.notInspected).map((f) => f.title);
+  if (!parts.length) return null;
+  return `not inspected: ${parts.slice(0, 4).join('; ')}${parts.length > 4 ? `; and ${parts.length - 4} more (see the capture.not-inspected findings)` : ''}`;
+}
+
+export const detector: Detector = {
+  id: 'coverage',
+  kinds: [K.captureGap, K.notInspected],
+  detect(trace: Trace): Finding[] {
+    if (!trace.packets) return [];
+    const loss = captureLoss(trace.connections, trace.packets, trace.input.truncatedPackets ?? 0);
+    return [...notInspected(trace), ...snaplenCut(trace, loss), ...captureGap(trace, loss)];
+  },
+};
