@@ -56,7 +56,11 @@ if (mode === 'server') {
   const unary = (i) =>
     new Promise((resolve) => {
       client.say(Buffer.from(`hello ${i}`), { deadline: Date.now() + 5000 }, (err, res) => {
-        log(err ? { call: `Say ${i}`, code: err.code, details: err.details } : { call: `Say ${i}`, code: 0, reply: res.toString() });
+        log(
+          err
+            ? { call: `Say ${i}`, code: err.code, details: err.details }
+            : { call: `Say ${i}`, code: 0, reply: res.toString() },
+        );
         resolve();
       });
     });
