@@ -128,7 +128,7 @@ function ipv4(data: Uint8Array, off: number, ctx: PacketRewriteContext): PacketO
   if (ihl > 20) data.fill(0, off + 20, off + ihl);
   data[off + 10] = 0;
   data[off + 11] = 0;
-  const ck = ~sum(data, off, off + ihl, 0) & 0xffff;
+  const ck = ~fold(sum(data, off, off + ihl, 0)) & 0xffff;
   data[off + 10] = ck >> 8;
   data[off + 11] = ck & 0xff;
   if (fragOff !== 0) return zeroFrom(data, l4, 'ip'); // a later fragment: bytes without headers

@@ -74,6 +74,8 @@ describe('redacting every sample and lab capture', () => {
   for (const file of FILES) {
     const rel = path.relative(ROOT, file);
     it(`${rel}: same findings, valid for tshark`, () => {
+      // Lab captures are regenerated while others work: one that vanished has nothing to test.
+      if (!existsSync(file)) return;
       const input = new Uint8Array(readFileSync(file));
       const { bytes, stats } = redactBytes(input, { key: KEY });
       const before = analyzeBytes(path.basename(file), input);
@@ -90,11 +92,36 @@ describe('redacting every sample and lab capture', () => {
       if (hasTshark) {
         const out = path.join(tmp, `${rel.replace(/[\\/]/g, '_')}.${after.input.format}`);
         writeFileSync(out, bytes);
-        const frames = execFileSync('tshark', ['-r', out, '-T', 'fields', '-e', 'frame.number'], {
-          encoding: 'utf8',
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
-        expect(frames.trim().split('\n').filter(Boolean).length).toBe(before.input.packets);
+        const rows = execFileSync(
+          'tshark',
+          [
+            '-r',
+            out,
+            ...['tcp', 'ip', 'udp'].flatMap((p) => ['-o', `${p}.check_checksum:TRUE`]),
+            '-T',
+            'fields',
+            '-e',
+            'frame.number',
+            '-e',
+            'ip.checksum.status',
+            '-e',
+            'tcp.checksum.status',
+            '-e',
+            'udp.checksum.status',
+          ],
+          { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 30 },
+        )
+          .split('\n')
+          .filter(Boolean);
+        expect(rows.length).toBe(before.input.packets);
+        // 0 is "bad" (1 good, 2 unverified, e.g. a packet cut by the snapshot length).
+        const bad = rows.filter((r) =>
+          r
+            .split('\t')
+            .slice(1)
+            .some((f) => f.split(',').includes('0')),
+        );
+        expect(bad.slice(0, 3)).toEqual([]);
       }
     });
   }
