@@ -191,3 +191,37 @@ describe('HPACK decoder: errors', () => {
     expect(() => d.decode(hex('82'))).toThrow(/state lost/);
   });
 });
+
+describe('HpackDecoder after a capture gap (forgetTable)', () => {
+  // Literal with incremental indexing, new name: 0x40, name, value (no Huffman).
+  const lit = (n: string, v: string) => [0x40, n.length, ...Buffer.from(n), v.length, ...Buffer.from(v)];
+
+  it('static and post-gap entries decode; entries from before the gap are unknown, not errors', () => {
+    const d = new HpackDecoder();
+    d.decode(Uint8Array.from(lit('a', '1'))); // index 62 = a: 1
+    d.forgetTable();
+    expect(d.decode(Uint8Array.from([0x88, 0xbe]))).toEqual([[':status', '200']]);
+    expect(d.unknownFields).toBe(1);
+    expect(d.broken).toBeNull();
+    // An insertion after the gap is index 62; the lost entry is now 63 and still unknown.
+    expect(d.decode(Uint8Array.from([...lit('b', '2'), 0xbe, 0xbf]))).toEqual([
+      ['b', '2'],
+      ['b', '2'],
+    ]);
+    expect(d.unknownFields).toBe(1);
+    // A literal whose name refers to a lost entry: value read, entry inserted with unknown name.
+    expect(d.decode(Uint8Array.from([0x40 | 0x3f, 1, 1, 0x33]))).toEqual([]); // name index 64
+    expect(d.unknownFields).toBe(1);
+    expect(d.decode(Uint8Array.from([0xbe, 0xbf]))).toEqual([['b', '2']]); // 62 unknown name, 63 = b: 2
+    expect(d.unknownFields).toBe(1);
+  });
+
+  it('a table size update to 0 makes the table fully known again', () => {
+    const d = new HpackDecoder();
+    d.forgetTable();
+    // Size updates to 0 (empties it), then back to 4096 (31 + 4065: 0x3f 0xe1 0x1f), then c: 3.
+    d.decode(Uint8Array.from([0x20, 0x3f, 0xe1, 0x1f, ...lit('c', '3')]));
+    expect(d.decode(Uint8Array.from([0xbe]))).toEqual([['c', '3']]);
+    expect(() => d.decode(Uint8Array.from([0xbf]))).toThrow(/beyond table/);
+  });
+});

@@ -3,6 +3,13 @@
  * direction's dynamic table. Errors throw HpackError with the byte offset in the block; after an
  * error the table state is unknown, so the decoder marks itself broken and refuses later blocks
  * (the caller reports them as undecodable rather than showing wrong headers).
+ *
+ * After a capture gap (forgetTable) the entries inserted by lost header blocks are unknown, but
+ * the table is not lost for good: entries inserted after the gap are the newest, hence indices
+ * 62.. of the real table too, and the encoder never refers to entries it has evicted. A field that
+ * refers to an entry older than the gap is unknown: it is left out of the list and counted in
+ * `unknownFields`, and the rest of the block (with its insertions) is still decoded. A size
+ * update to 0 empties the table and makes it fully known again.
  */
 import { huffmanDecodeInto } from './huffman';
 
@@ -61,24 +68,49 @@ export class DynamicTable {
   /** Newest first: entries[0] is index 62. Kept as a ring would be faster; tables are small. */
   entries: [string, string][] = [];
   private sizes: number[] = [];
+  /** Entries whose name is unknown (inserted after a gap with a reference to a lost entry). */
+  private unknownAt = new Set<[string, string]>();
   size = 0;
   maxSize: number;
+  /**
+   * Entries older than `entries` exist but are unknown (lost with a capture gap). Sizes are then a
+   * lower bound, so entries are evicted no sooner than the encoder evicts them.
+   */
+  olderUnknown = false;
   constructor(maxSize = 4096) {
     this.maxSize = maxSize;
   }
-  add(name: string, value: string, octets: number): void {
-    this.entries.unshift([name, value]);
+  add(name: string, value: string, octets: number, known = true): void {
+    const e: [string, string] = [name, value];
+    this.entries.unshift(e);
+    if (!known) this.unknownAt.add(e);
     this.sizes.unshift(octets + ENTRY_OVERHEAD);
     this.size += octets + ENTRY_OVERHEAD;
     this.evict();
   }
+  /** The entry at dynamic index i (0 = newest), or null when it is unknown (capture gap). */
+  get(i: number): [string, string] | null | undefined {
+    const e = this.entries[i];
+    if (!e) return this.olderUnknown ? null : undefined;
+    return this.unknownAt.has(e) ? null : e;
+  }
   setMax(max: number): void {
     this.maxSize = max;
     this.evict();
+    if (max === 0) this.olderUnknown = false;
+  }
+  /** A capture gap: the entries are unknown from here on (see the file comment). */
+  forget(): void {
+    this.entries = [];
+    this.sizes = [];
+    this.unknownAt.clear();
+    this.size = 0;
+    this.olderUnknown = true;
   }
   private evict(): void {
     while (this.size > this.maxSize && this.entries.length > 0) {
-      this.entries.pop();
+      const e = this.entries.pop() as [string, string];
+      this.unknownAt.delete(e);
       this.size -= this.sizes.pop() ?? 0;
     }
   }
@@ -93,6 +125,8 @@ export class HpackDecoder {
     this.allowedMax = maxTableSize;
   }
   broken: string | null = null;
+  /** Fields of the last decoded block left out because they referred to unknown entries. */
+  unknownFields = 0;
   private scratch = new Uint8Array(256);
   /** Octet lengths of the name and value last read (for table size accounting). */
   private lastOctets = 0;
@@ -106,7 +140,14 @@ export class HpackDecoder {
     return this.allowedMax;
   }
 
+  /** A capture gap: header blocks (and their table insertions) may have been lost. */
+  forgetTable(): void {
+    this.table.forget();
+    this.broken = null;
+  }
+
   decode(block: Uint8Array): HeaderList {
+    this.unknownFields = 0;
     if (this.broken) throw new HpackError(`decoder state lost earlier (${this.broken})`, 0);
     try {
       return this.decodeBlock(block);
@@ -125,7 +166,9 @@ export class HpackDecoder {
       const first = b[pos.p];
       if (first & 0x80) {
         const idx = this.readInt(b, pos, 7);
-        out.push(this.lookup(idx, start));
+        const e = this.lookup(idx, start);
+        if (e) out.push(e);
+        else this.unknownFields++;
         sawField = true;
       } else if ((first & 0xe0) === 0x20) {
         if (sawField) throw new HpackError('dynamic table size update after a header field', start);
@@ -137,32 +180,37 @@ export class HpackDecoder {
         // Literal: with incremental indexing (01xxxxxx, 6-bit index), without (0000xxxx), never (0001xxxx).
         const indexing = (first & 0xc0) === 0x40;
         const idx = this.readInt(b, pos, indexing ? 6 : 4);
-        let name: string;
+        let name: string | null;
         let nameOctets: number;
         if (idx === 0) {
           name = this.readString(b, pos);
           nameOctets = this.lastOctets;
         } else {
-          name = this.lookup(idx, start)[0];
-          nameOctets = utf8Length(name);
+          const e = this.lookup(idx, start);
+          name = e ? e[0] : null;
+          // An unknown name is at least one octet: sizes stay a lower bound.
+          nameOctets = name === null ? 1 : utf8Length(name);
         }
         const value = this.readString(b, pos);
         const valueOctets = this.lastOctets;
-        if (indexing) this.table.add(name, value, nameOctets + valueOctets);
-        out.push([name, value]);
+        if (indexing) this.table.add(name ?? '', value, nameOctets + valueOctets, name !== null);
+        if (name !== null) out.push([name, value]);
+        else this.unknownFields++;
         sawField = true;
       }
     }
     return out;
   }
 
-  private lookup(idx: number, at: number): [string, string] {
+  /** A table entry; null when it is unknown (lost with a capture gap). */
+  private lookup(idx: number, at: number): [string, string] | null {
     if (idx === 0) throw new HpackError('index 0', at);
     if (idx <= STATIC_LEN) {
       const e = STATIC_TABLE[idx - 1];
       return [e[0], e[1]];
     }
-    const e = this.table.entries[idx - STATIC_LEN - 1];
+    const e = this.table.get(idx - STATIC_LEN - 1);
+    if (e === null) return null;
     if (!e)
       throw new HpackError(
         `index ${idx} beyond table (${STATIC_LEN + this.table.entries.length} entries)`,

@@ -31,8 +31,6 @@ import { K, type FindingKind } from '../findings/kinds';
 import { DEFAULT_WINDOW as INITIAL_WINDOW, FlowWindow, MAX_WINDOW, type WindowVerdict } from './window';
 
 const SEQUENCE_MAX = 200;
-/** HpackDecoder.broken after a capture gap (header blocks may have been lost with their updates). */
-const CAPTURE_GAP = 'capture gap';
 /**
  * When did the peer receive an RST_STREAM or GOAWAY (§5.1 "closed", §6.8)? Until then it may keep
  * sending on the stream (or opening streams): those frames were in flight or already "enqueued for
@@ -214,8 +212,9 @@ export class H2Session {
     this.framesLost[dir] = true;
     const peer = other(dir);
     this.pendingOverruns = this.pendingOverruns.filter((p) => p.receiver !== dir);
-    this.hpack[dir].broken ??= CAPTURE_GAP;
     this.failBlock(dir, 'header block cut by a capture gap');
+    // Lost header blocks took their table insertions with them (hpack.ts: partly known from here).
+    this.hpack[dir].forgetTable();
     this.connWindow[peer].forget();
     for (const r of this.streams.values()) {
       r.window[peer].forget();
@@ -1010,12 +1009,23 @@ export class H2Session {
   ): void {
     let headers: HeaderList | null = given ?? null;
     if (!headers && block) {
+      const dec = this.hpack[dir];
       try {
-        headers = this.hpack[dir].decode(block);
+        headers = dec.decode(block);
+        if (dec.unknownFields > 0) {
+          // Not the peer's fault: they refer to table entries inserted by lost header blocks.
+          f.info = {
+            ...f.info,
+            error: `${dec.unknownFields} header field(s) unknown: HPACK table entries lost in a capture gap`,
+          };
+          const r = this.streams.get(pb.streamId);
+          if (r) r.s.captureGap = true;
+        }
       } catch (e) {
-        if (this.hpack[dir].broken === CAPTURE_GAP) {
-          // Not the peer's fault: the table updates of lost header blocks are unknown.
-          f.info = { ...f.info, error: 'header block not decoded: HPACK state unknown after a capture gap' };
+        if (this.framesLost[dir]) {
+          // After a gap the framing found again may be wrong, or the block refers to lost state:
+          // not reported as the peer's HPACK error.
+          f.info = { ...f.info, error: 'header block not decoded after a capture gap' };
           const r = this.streams.get(pb.streamId);
           if (r) r.s.captureGap = true;
         } else {
