@@ -2,7 +2,7 @@
 import { checkOption, optionSpec, type OptionKey } from '../lib/options';
 
 export interface ParsedArgs {
-  command: 'analyze' | 'compare' | 'help' | 'version';
+  command: 'analyze' | 'compare' | 'redact' | 'help' | 'version';
   files: string[];
   json: boolean;
   /** Indented JSON; the default only when stdout is a terminal. */
@@ -14,6 +14,12 @@ export interface ParsedArgs {
   slowFactor?: number;
   slowMinS?: number;
   color: boolean;
+  /** redact: map ports >= 1024 too. */
+  mapPorts: boolean;
+  /** redact: more header names whose values are replaced. */
+  redactHeaders: string[];
+  /** redact: keep payloads (bodies, DATA, TLS application data). */
+  keepPayload: boolean;
 }
 
 export class UsageError extends Error {}
@@ -23,12 +29,16 @@ export const USAGE = `usage:
                     [--half-close-threshold S] [--slow-factor F] [--slow-min S]
                     [--fail-on warning|error] [--no-color]
   tracelens compare <a> <b> [--json] [thresholds as for analyze]
+  tracelens redact <in> <out> [--map-ports] [--redact-header NAME]... [--keep-payload]
   tracelens --help | --version
 
 Reads pcap, pcapng (optionally .gz), Go GODEBUG=http2debug=1|2 logs and nghttp -v output; the
 format is sniffed from the content. --json prints the document of the trace JSON contract
 (compact when piped; indented on a terminal or with --pretty).
---fail-on exits with status 3 when findings of that severity (or worse) exist.`;
+--fail-on exits with status 3 when findings of that severity (or worse) exist.
+redact writes <out> (pcap or pcapng as <in>, uncompressed) with addresses mapped to consistent
+pseudonyms, cookie/authorization header values replaced, payloads zeroed (lengths kept), pcapng
+comments and key logs removed, and prints what it removed.`;
 
 /** A threshold flag's value, validated by lib/options.ts (the same rules as the API and the web app). */
 function threshold(key: OptionKey, v: string | undefined): number {
@@ -48,12 +58,16 @@ export function parseArgs(argv: string[]): ParsedArgs {
     keylog: null,
     failOn: null,
     color: true,
+    mapPorts: false,
+    redactHeaders: [],
+    keepPayload: false,
   };
   if (argv.length === 0) return out;
   const [cmd, ...rest] = argv;
   if (cmd === '--help' || cmd === '-h' || cmd === 'help') return out;
   if (cmd === '--version' || cmd === '-V') return { ...out, command: 'version' };
-  if (cmd !== 'analyze' && cmd !== 'compare') throw new UsageError(`unknown command ${JSON.stringify(cmd)}`);
+  if (cmd !== 'analyze' && cmd !== 'compare' && cmd !== 'redact')
+    throw new UsageError(`unknown command ${JSON.stringify(cmd)}`);
   out.command = cmd;
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
@@ -96,6 +110,19 @@ export function parseArgs(argv: string[]): ParsedArgs {
       case '--slow-min':
         out.slowMinS = threshold('slowMinS', value());
         break;
+      case '--map-ports':
+        out.mapPorts = true;
+        break;
+      case '--keep-payload':
+        out.keepPayload = true;
+        break;
+      case '--redact-header': {
+        const v = value();
+        if (!v || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(v))
+          throw new UsageError(`--redact-header takes a header name, not ${JSON.stringify(v ?? '')}`);
+        out.redactHeaders.push(v.toLowerCase());
+        break;
+      }
       case '--help':
       case '-h':
         return { ...out, command: 'help' };
@@ -104,10 +131,15 @@ export function parseArgs(argv: string[]): ParsedArgs {
         out.files.push(a);
     }
   }
-  const want = out.command === 'compare' ? 2 : 1;
+  const redactOnly = out.mapPorts || out.keepPayload || out.redactHeaders.length > 0;
+  if (redactOnly && out.command !== 'redact')
+    throw new UsageError('--map-ports, --keep-payload and --redact-header are options of redact');
+  const want = out.command === 'analyze' ? 1 : 2;
   if (out.files.length !== want) {
     throw new UsageError(
-      `${out.command} takes ${want === 1 ? 'one file' : 'two files'}, got ${out.files.length}`,
+      out.command === 'redact'
+        ? `redact takes an input and an output file, got ${out.files.length} file${out.files.length === 1 ? '' : 's'}`
+        : `${out.command} takes ${want === 1 ? 'one file' : 'two files'}, got ${out.files.length}`,
     );
   }
   return out;

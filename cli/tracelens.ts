@@ -2,7 +2,8 @@
  * `tracelens` — the same analysis as the web app, for terminals, scripts and CI.
  * Exit status: 0 ok, 1 unreadable input, 2 usage error, 3 findings at or above --fail-on.
  */
-import { createReadStream, statSync, readFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, statSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
 import path from 'node:path';
 import { Analyzer, AnalysisError } from '../lib/analyze';
 import { writeTraceJson } from '../lib/json';
@@ -10,6 +11,8 @@ import { TOOL_VERSION, type AnalysisOptions, type Trace } from '../lib/trace';
 import { parseArgs, UsageError, USAGE, type ParsedArgs } from './args';
 import { renderTraceText } from './text';
 import { compareTraces, renderCompareText } from '../lib/compare';
+import { describeRedaction, redactStream } from '../lib/redact/index';
+import { CaptureFormatError } from '../lib/capture/types';
 
 const CHUNK = 4 << 20;
 
@@ -60,6 +63,66 @@ function optionsFrom(a: ParsedArgs): Partial<AnalysisOptions> {
   };
 }
 
+/**
+ * `tracelens redact IN OUT`: two streaming passes over IN (find, then rewrite); OUT is written as
+ * it goes and removed again if anything fails, so a half-redacted file is never left behind.
+ */
+async function redactFile(a: ParsedArgs, out: NodeJS.WritableStream): Promise<void> {
+  const [input, output] = a.files;
+  let size: number;
+  try {
+    const st = statSync(input);
+    if (st.isDirectory()) throw new AnalysisError(`${input} is a directory, not a capture`);
+    size = st.size;
+  } catch (e) {
+    if (e instanceof AnalysisError) throw e;
+    throw new AnalysisError(`cannot read ${input}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  let same = false;
+  try {
+    same = realpathSync(input) === realpathSync(output);
+  } catch {
+    // The output does not exist yet.
+  }
+  if (same) throw new AnalysisError(`${output} is the input: write the redacted capture to another file`);
+  const sink = createWriteStream(output);
+  const opened = new Promise<void>((resolve, reject) => {
+    sink.once('open', () => resolve());
+    sink.once('error', reject);
+  });
+  try {
+    await opened;
+  } catch (e) {
+    throw new AnalysisError(`cannot write ${output}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  const chunks = async function* () {
+    for await (const c of createReadStream(input, { highWaterMark: CHUNK })) {
+      const b = c as Buffer;
+      yield new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+    }
+  };
+  try {
+    const stats = await redactStream(
+      chunks,
+      async (chunk) => {
+        // once() rejects when the stream fails (a full disk) instead of waiting for ever.
+        if (!sink.write(chunk)) await once(sink, 'drain');
+      },
+      { mapPorts: a.mapPorts, redactHeaders: a.redactHeaders, keepPayload: a.keepPayload },
+      size,
+    );
+    await new Promise<void>((resolve, reject) => sink.end((e?: Error | null) => (e ? reject(e) : resolve())));
+    out.write(`tracelens: redacted ${input} -> ${output} (${stats.packets} packets)\n`);
+    for (const line of describeRedaction(stats)) out.write(`  ${line}\n`);
+    for (const w of stats.warnings.slice(0, 5)) out.write(`  note: ${w}\n`);
+  } catch (e) {
+    sink.destroy();
+    rmSync(output, { force: true });
+    if (e instanceof CaptureFormatError) throw new AnalysisError(`${input}: ${e.message}`);
+    throw e;
+  }
+}
+
 const SEVERITY_RANK = { info: 0, warning: 1, error: 2 } as const;
 
 export async function main(
@@ -86,6 +149,10 @@ export async function main(
     return 0;
   }
   try {
+    if (args.command === 'redact') {
+      await redactFile(args, out);
+      return 0;
+    }
     if (args.command === 'compare') {
       const a = await analyzeFile(args.files[0], optionsFrom(args), null);
       const b = await analyzeFile(args.files[1], optionsFrom(args), null);

@@ -46,18 +46,43 @@ export async function redactStream(
     onProgress?.(1, n);
   }
   plan.finish();
-  const pending: Uint8Array[] = [];
-  const w = new RedactWriter(plan, (out) => pending.push(out));
+  // Packets come out one by one: hand them on in batches of about 1 MiB, not thousands of writes.
+  let batch: Uint8Array[] = [];
+  let batchLen = 0;
+  const flush = async () => {
+    if (batchLen === 0) return;
+    const joined = concat(batch, batchLen);
+    batch = [];
+    batchLen = 0;
+    await write(joined);
+  };
+  const w = new RedactWriter(plan, (out) => {
+    batch.push(out);
+    batchLen += out.length;
+  });
   n = 0;
   for await (const c of chunks()) {
     w.push(c);
     n += c.length;
     onProgress?.(2, n);
-    for (const out of pending.splice(0)) await write(out);
+    if (batchLen >= BATCH) await flush();
   }
   const stats = w.finish();
-  for (const out of pending.splice(0)) await write(out);
+  await flush();
   return stats;
+}
+
+const BATCH = 1 << 20;
+
+function concat(parts: Uint8Array[], len: number): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(len);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }
 
 /** Both passes over bytes in memory (tests, small inputs). */
@@ -74,12 +99,7 @@ export function redactBytes(
   const stats = w.finish();
   let len = 0;
   for (const p of parts) len += p.length;
-  const bytes = new Uint8Array(len);
-  let o = 0;
-  for (const p of parts) {
-    bytes.set(p, o);
-    o += p.length;
-  }
+  const bytes = concat(parts, len);
   return { bytes, stats };
 }
 
