@@ -386,16 +386,29 @@ function clusterByOffset<T extends { offsetS: number }>(xs: T[]): T[][] {
   return out;
 }
 
+/** When each connection first closed (FIN or RST), for "answered before the connection ended". */
+function closeTimes(trace: Trace): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const c of trace.connections) {
+    const f = firstClose(c);
+    if (f) m.set(c.id, f.tS);
+  }
+  return m;
+}
+
 /** The slowest answer that made it (time from request to first response byte), per server. */
 function slowestAnswered(
   trace: Trace,
   serverOf: Map<string, string>,
   server: string,
+  closed: Map<string, number> = closeTimes(trace),
 ): { s: number; where: string } | null {
   let best: { s: number; where: string } | null = null;
   for (const x of trace.exchanges) {
     if (serverOf.get(x.connection) !== server || x.status == null || x.status >= 500) continue;
     if (x.requestS == null || x.responseS == null) continue;
+    // An answer that came after the connection was closed did not make it.
+    if (x.responseS > (closed.get(x.connection) ?? Infinity)) continue;
     const sent = x.requestEndS != null && x.requestEndS <= x.responseS ? x.requestEndS : x.requestS;
     const d = x.responseS - sent;
     if (!best || d > best.s)
@@ -416,12 +429,15 @@ function longestCompleted(
   trace: Trace,
   serverOf: Map<string, string>,
   server: string,
+  closed: Map<string, number> = closeTimes(trace),
 ): { s: number; where: string } | null {
   let best: { s: number; where: string } | null = null;
   for (const x of trace.exchanges) {
     if (serverOf.get(x.connection) !== server || x.outcome !== 'complete' || (x.status ?? 500) >= 500)
       continue;
     if (x.requestS == null || x.responseEndS == null) continue;
+    // A response that ended after the connection was closed did not complete in time.
+    if (x.responseEndS > (closed.get(x.connection) ?? Infinity)) continue;
     const d = x.responseEndS - x.requestS;
     if (!best || d > best.s)
       best = { s: d, where: `${x.connection} ${x.method ?? ''} ${x.path ?? ''}`.trim() };
@@ -492,6 +508,7 @@ export const detector: Detector = {
   detect(trace: Trace, opts: AnalysisOptions): Finding[] {
     const out: Finding[] = [];
     const serverOf = new Map(trace.connections.map((c) => [c.id, c.server]));
+    const closed = closeTimes(trace);
     // Seen in front of the proxy: its answers, at a shared offset after their requests. HTTP only,
     // so it works on debug logs too.
     const answers = gatewayAnswers(trace);
@@ -499,7 +516,8 @@ export const detector: Detector = {
     for (const a of answers) byServer.set(a.server, [...(byServer.get(a.server) ?? []), a]);
     for (const [server, list] of byServer)
       for (const group of clusterByOffset(list))
-        if (group.length >= 2) out.push(proxyTimeoutFinding(group, slowestAnswered(trace, serverOf, server)));
+        if (group.length >= 2)
+          out.push(proxyTimeoutFinding(group, slowestAnswered(trace, serverOf, server, closed)));
 
     if (!hasTcp(trace)) return out;
     let rowsByConn: ConnectionPackets | null = null;
@@ -559,7 +577,7 @@ export const detector: Detector = {
         const ids = [...new Set(peers.map((o) => o.c.id + (o.stream != null ? ` stream ${o.stream}` : '')))];
         strength =
           `${peers.length + 1} connections were cut at the same ${durShort(k.offsetS)} after their ${k.basis === 'tcp' ? 'start' : 'request began'} ` +
-          `(${durRange(lo, hi)}; the others: ${list(ids)}) — this is a timeout, not a network fault.`;
+          `(offsets ${lo.toFixed(2)}-${hi.toFixed(2)} s; the others: ${list(ids)}) — this is a timeout, not a network fault.`;
       } else if (round != null) {
         strength = `The cut came ${durShort(k.offsetS)} after ${from}, within 2 % of a round ${round} s: that looks like a configured timeout, not a network fault.`;
       } else {
@@ -573,8 +591,8 @@ export const detector: Detector = {
           : '';
       // The deadline lies between the longest transfer that completed and the shortest cut.
       const done = k.requireShared
-        ? slowestAnswered(trace, serverOf, k.c.server)
-        : longestCompleted(trace, serverOf, k.c.server);
+        ? slowestAnswered(trace, serverOf, k.c.server, closed)
+        : longestCompleted(trace, serverOf, k.c.server, closed);
       const boundWords = !done
         ? ''
         : done.s < lo
