@@ -301,6 +301,32 @@ describe('H2ByteParser', () => {
     expect(p.session.info.violations.map((v) => v.message)).toEqual([]);
   });
 
+  it('after a gap, 1 MiB of random bytes in 1448-byte packets is scanned and the real frames found', () => {
+    const ctx = testContext();
+    const p = new H2ByteParser(ctx, { via: 'preface' });
+    p.data('c2s', concatBytes([PREFACE_BYTES, frameBytes(4, 0, 0), frameBytes(1, 0x5, 1, REQ)]), 0, 1, 0);
+    p.data('s2c', frameBytes(4, 0, 0), 0, 2, 0.001);
+    p.gap('s2c', 9, 100, 0.002);
+    let x = 12345;
+    const noise = new Uint8Array(1 << 20).map(() => ((x = (x * 1103515245 + 12345) >>> 0) >>> 24) & 0xff);
+    const tail = concatBytes([
+      frameBytes(1, 0x4, 1, Uint8Array.from([0x88])),
+      frameBytes(0, 0x1, 1, [1, 2, 3]),
+    ]);
+    const all = concatBytes([noise, tail]);
+    const t0 = performance.now();
+    let packet = 3;
+    for (let o = 0; o < all.length; o += 1448)
+      p.data('s2c', all.subarray(o, o + 1448), 109 + o, packet++, 0.003);
+    p.end('c2s', 'capture-end', 0.004);
+    p.end('s2c', 'capture-end', 0.004);
+    expect(performance.now() - t0).toBeLessThan(2000);
+    const s1 = p.session.stream(1);
+    expect(s1?.status).toBe(200);
+    expect(s1?.dataBytes.s2c).toBe(3);
+    expect(s1?.endStream.s2c).toBe(true);
+  });
+
   it('after a gap, bytes that never form a valid header chain are not parsed as frames', () => {
     const ctx = testContext();
     const p = new H2ByteParser(ctx, { via: 'preface' });

@@ -14,15 +14,57 @@ const KNOWN_TYPE_MAX = 0x10;
 /** The fewest bytes a frame that opens a stream takes (header + 1 byte of header block). */
 const MIN_OPENING_FRAME = FRAME_HEADER_LENGTH + 1;
 
+/**
+ * A candidate frame start is confirmed by the header after it; one whose frame is longer than this
+ * is not waited for (a real frame that long after a gap is rare, and holding it costs memory).
+ */
+const RESYNC_WAIT_MAX = 1 << 18;
+
 /** Bytes held after a capture gap while looking for the next frame boundary. */
 interface Resync {
-  chunks: { bytes: Uint8Array; offset: number; packet: number; tS: number }[];
+  /** The bytes held, contiguous: buf[0, len). */
+  buf: Uint8Array;
+  len: number;
+  /** Where each delivered chunk starts in buf, with its stream offset, packet and time. */
+  marks: { at: number; offset: number; packet: number; tS: number }[];
   /** Bytes lost or skipped since the last frame boundary known (bounds the stream ids possible). */
   lost: number;
-  /** First position (in the concatenated chunks) not yet ruled out as a frame start. */
+  /** First position in buf not yet ruled out as a frame start. */
   from: number;
   gapOffset: number;
   gapS: number;
+}
+
+function newResync(lost: number, gapOffset: number, gapS: number): Resync {
+  return { buf: new Uint8Array(4096), len: 0, marks: [], lost, from: 0, gapOffset, gapS };
+}
+
+function holdBytes(r: Resync, bytes: Uint8Array, offset: number, packet: number, tS: number): void {
+  if (r.len + bytes.length > r.buf.length) {
+    const b = new Uint8Array(Math.max(r.len + bytes.length, r.buf.length * 2));
+    b.set(r.buf.subarray(0, r.len));
+    r.buf = b;
+  }
+  r.buf.set(bytes, r.len);
+  r.marks.push({ at: r.len, offset, packet, tS });
+  r.len += bytes.length;
+}
+
+/** Forgets the held bytes before `from` (they cannot start a frame any more). */
+function dropRuledOut(r: Resync): void {
+  const n = r.from;
+  if (n < 4096 || n < r.len / 2) return;
+  r.buf.copyWithin(0, n, r.len);
+  r.len -= n;
+  r.lost += n;
+  r.from = 0;
+  let k = 0;
+  while (k + 1 < r.marks.length && r.marks[k + 1].at <= n) k++;
+  const first = r.marks[k];
+  first.offset += n - first.at;
+  first.at = n;
+  r.marks = r.marks.slice(k);
+  for (const m of r.marks) m.at -= n;
 }
 
 export interface H2ByteParserOptions {
@@ -112,7 +154,7 @@ export class H2ByteParser implements AppParser {
     const st = this.dirs[dir];
     if (st.dead) return;
     if (st.resync) {
-      st.resync.chunks.push({ bytes: bytes.slice(), offset, packet, tS });
+      holdBytes(st.resync, bytes, offset, packet, tS);
       this.tryResync(dir, st, false);
       return;
     }
@@ -205,9 +247,9 @@ export class H2ByteParser implements AppParser {
     if (st.resync) {
       // Bytes held since the last gap are skipped with it: the chain they start is broken.
       const r = st.resync;
-      for (const c of r.chunks) r.lost += c.bytes.length;
-      r.lost += length;
-      r.chunks = [];
+      r.lost += r.len + length;
+      r.len = 0;
+      r.marks = [];
       r.from = 0;
       return;
     }
@@ -232,7 +274,7 @@ export class H2ByteParser implements AppParser {
     }
     st.prefaceLeft = 0;
     this.session.noteGap(dir, null);
-    st.resync = { chunks: [], lost, from: 0, gapOffset: offset, gapS: tS };
+    st.resync = newResync(lost, offset, tS);
   }
 
   acked(dir: Dir, offset: number, packet: number, tS: number): void {
@@ -281,8 +323,8 @@ export class H2ByteParser implements AppParser {
    */
   private tryResync(dir: Dir, st: DirState, atEnd: boolean): void {
     const r = st.resync as Resync;
-    const all = concatChunks(r.chunks);
-    const base = r.chunks.length ? r.chunks[0].offset : 0;
+    const all = r.buf.subarray(0, r.len);
+    const base = r.marks.length ? r.marks[0].offset - r.marks[0].at : 0;
     const fromClient = dir === 'c2s';
     const maxFrameSize = this.session.maxFrameSizeFor(dir);
     let p = r.from;
@@ -296,6 +338,7 @@ export class H2ByteParser implements AppParser {
       };
       if (!plausibleFrameHeader(all, p, lim) || all[p + 3] === T.CONTINUATION) continue;
       const next = p + FRAME_HEADER_LENGTH + ((all[p] << 16) | (all[p + 1] << 8) | all[p + 2]);
+      if (next + FRAME_HEADER_LENGTH > all.length && next - p > RESYNC_WAIT_MAX) continue;
       if (next + FRAME_HEADER_LENGTH > all.length) {
         if (atEnd && next === all.length) found = p;
         else if (!atEnd) break; // wait for the bytes that confirm or refute it
@@ -318,12 +361,7 @@ export class H2ByteParser implements AppParser {
     }
     if (found < 0) {
       r.from = p;
-      // Bytes before `from` can no longer start a frame: drop whole chunks of them.
-      while (r.chunks.length > 0 && r.chunks[0].bytes.length <= r.from) {
-        const c = r.chunks.shift() as Resync['chunks'][number];
-        r.from -= c.bytes.length;
-        r.lost += c.bytes.length;
-      }
+      dropRuledOut(r);
       return;
     }
     st.resync = null;
@@ -332,14 +370,13 @@ export class H2ByteParser implements AppParser {
     this.ctx.warn(
       `h2: ${r.lost + found} bytes missing or skipped in the ${side(dir)} direction after a capture gap at offset ${r.gapOffset} (t=${r.gapS}); parsing resumed at offset ${base + found}, the next frame boundary that validates`,
     );
-    let skip = found;
-    for (const c of r.chunks) {
-      if (skip >= c.bytes.length) {
-        skip -= c.bytes.length;
-        continue;
-      }
-      this.data(dir, c.bytes.subarray(skip), c.offset + skip, c.packet, c.tS);
-      skip = 0;
+    // Replay from there, chunk by chunk, so frames keep their packets and times.
+    for (let k = 0; k < r.marks.length; k++) {
+      const m = r.marks[k];
+      const end = k + 1 < r.marks.length ? r.marks[k + 1].at : r.len;
+      const start = Math.max(m.at, found);
+      if (start >= end) continue;
+      this.data(dir, r.buf.subarray(start, end), m.offset + (start - m.at), m.packet, m.tS);
     }
   }
 
@@ -401,17 +438,4 @@ export class H2ByteParser implements AppParser {
 
 function side(dir: Dir): string {
   return dir === 'c2s' ? 'client' : 'server';
-}
-
-function concatChunks(chunks: { bytes: Uint8Array }[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0].bytes;
-  let n = 0;
-  for (const c of chunks) n += c.bytes.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c.bytes, o);
-    o += c.bytes.length;
-  }
-  return out;
 }
