@@ -26,3 +26,24 @@ benign_summary() {
         ([.findings[] | "\(.severity) \(.kind)"] | group_by(.) | map("\(.[0]) x\(length)") | join(", ") | if . == "" then "none" else . end)'
   done
 }
+
+# benign_rate [GLOB]: findings at warning or error per 10 000 HTTP/2 streams + HTTP/1
+# exchanges, over every capture of every lab scenario (folder names matching GLOB, default all)
+# whose expected.json says "benign": true (target 0). One line per capture, then the total.
+#   bash -c 'source lab/_lib/benign.sh; benign_rate "benign-*"'
+benign_rate() {
+  local exp dir cap line units=0 bad=0
+  for exp in "$REPO_ROOT"/lab/${1:-*}/expected.json; do
+    [ "$(jq -r .benign "$exp")" = true ] || continue
+    dir=$(dirname "$exp")
+    for cap in $(jq -r '.captures | keys[]' "$exp"); do
+      line=$(node "$REPO_ROOT/bin/tracelens.mjs" analyze "$dir/$cap" --json |
+        jq -r '"\((.streams|length) + (.exchanges|length)) \([.findings[]|select(.severity!="info")]|length) \([.findings[]|select(.severity!="info")|"\(.severity) \(.kind)"]|group_by(.)|map("\(.[0]) x\(length)")|join(", "))"')
+      set -- $line
+      units=$((units + $1))
+      bad=$((bad + $2))
+      printf '%s/%s: %s streams+exchanges, %s warning/error %s\n' "$(basename "$dir")" "$cap" "$1" "$2" "${*:3}"
+    done
+  done
+  awk -v u="$units" -v b="$bad" 'BEGIN { printf "total: %d streams+exchanges, %d warning/error findings = %.2f per 10 000\n", u, b, (u ? b * 10000 / u : 0) }'
+}
