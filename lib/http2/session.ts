@@ -12,6 +12,21 @@
  *   D = DATA, R = RST_STREAM, P = PUSH_PROMISE (on the parent stream), "*" after END_STREAM.
  *   WINDOW_UPDATE and PRIORITY are left out (flow-control noise). Long sequences are cut after
  *   SEQUENCE_MAX tokens with " …".
+ *
+ * What makes a violation certain wherever the capture was taken (client side, server side or in
+ * between):
+ * - What a side did itself is in its own byte stream, in order: frames after its own END_STREAM,
+ *   RST_STREAM, GOAWAY or SETTINGS ACK are judged against them at once.
+ * - What the peer did counts from when the side is known to have it: the first TCP ACK of the
+ *   segment that carried it (AppParser.acked, via H2FrameInput.endOffset), plus time to read it,
+ *   and only once the side's backlog has drained (sentAfterReceipt); before that, frames crossed
+ *   it (RST_STREAM, GOAWAY: §5.1, §6.8 races are allowed and not reported).
+ * - Credits (WINDOW_UPDATE, raising SETTINGS) count when seen: on one path a credit the sender
+ *   used passes the capture point before the DATA that used it. Reductions count once the DATA
+ *   sender acknowledged them. Every window is a FlowWindow (window.ts).
+ * - Capture gaps (noteGap): frames of that direction may be lost, so what they could explain
+ *   (the other side's windows and frame size, unanswered SETTINGS/PING, streams open at the gap,
+ *   HPACK entries) is no longer judged; streams across the gap get H2Stream.captureGap.
  */
 import type { AppContext, H2FrameInput } from '../stream';
 import type { Dir, H2ConnectionInfo, H2Frame, H2FrameInfo, H2Stream, H2Violation, PerDir } from '../trace';
