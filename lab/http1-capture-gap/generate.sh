@@ -6,6 +6,7 @@
 #   gap-body.pcap    a segment in the middle of response 3's body (framing still known)
 #   gap-status.pcap  the first segment of response 5: its status line and headers
 #   gap-whole.pcap   the only segment of response 8 (a small response): a whole response lost
+#   gap-request.pcap the segment carrying request 10: a whole request lost (its response is seen)
 #   full.pcap        the capture as taken (every exchange complete)
 # Needs root. Takes about half a minute.
 set -euo pipefail
@@ -62,30 +63,36 @@ PY
 lab_stop_captures
 
 # Frame numbers of each response's segments (server -> client, with payload), in order.
-tshark -r full.pcap -Y 'tcp.srcport == 8080 && tcp.len > 0' -T fields -e frame.number -e tcp.payload \
+tshark -r full.pcap -Y 'tcp.len > 0' -T fields -e frame.number -e tcp.srcport -e tcp.payload \
   -o tcp.desegment_tcp_streams:FALSE >"$WORK.segs" 2>/dev/null || true
-read -r BODY STATUS WHOLE < <(python3 - "$WORK.segs" <<'PY'
+read -r BODY STATUS WHOLE REQUEST < <(python3 - "$WORK.segs" <<'PY'
 import sys
 resp = []  # per response: list of frame numbers
+reqs = []  # per request: its frame number (one segment each)
 for line in open(sys.argv[1]):
-    frame, payload = line.split("\t")
+    frame, sport, payload = line.strip().split("\t")
+    if sport != "8080":
+        reqs.append(int(frame))
+        continue
     if payload.startswith("485454502f312e31"):  # "HTTP/1.1"
         resp.append([])
     resp[-1].append(int(frame))
-assert len(resp) == 1000, len(resp)
+assert len(resp) == 1000 and len(reqs) == 1000, (len(resp), len(reqs))
 body = resp[2][1]      # response 3: its second segment (inside the body)
 status = resp[4][0]    # response 5: its first segment (status line + headers + body start)
 assert len(resp[7]) == 1
 whole = resp[7][0]     # response 8: small, one segment
-print(body, status, whole)
+request = reqs[9]      # request 10
+print(body, status, whole, request)
 PY
 )
 rm -f "$WORK.segs"
 editcap full.pcap gap-body.pcap "$BODY"
 editcap full.pcap gap-status.pcap "$STATUS"
 editcap full.pcap gap-whole.pcap "$WHOLE"
-lab_log "removed frame $BODY (gap-body), $STATUS (gap-status), $WHOLE (gap-whole)"
-for f in full gap-body gap-status gap-whole; do
+editcap full.pcap gap-request.pcap "$REQUEST"
+lab_log "removed frame $BODY (gap-body), $STATUS (gap-status), $WHOLE (gap-whole), $REQUEST (gap-request)"
+for f in full gap-body gap-status gap-whole gap-request; do
   {
     echo "== $f.pcap: tshark expert info and HTTP pairing"
     tshark -r "$f.pcap" -q -z expert,note 2>/dev/null | grep -iE 'not captured|unseen|Errors|Warns' | head -5 || true
@@ -95,5 +102,5 @@ for f in full gap-body gap-status gap-whole; do
 done
 mv observed.txt.new observed.txt
 rm -rf "$WORK"
-gzip -9f full.pcap gap-body.pcap gap-status.pcap gap-whole.pcap
+gzip -9f full.pcap gap-body.pcap gap-status.pcap gap-whole.pcap gap-request.pcap
 ls -l ./*.pcap.gz >&2

@@ -16,11 +16,12 @@ function analyze(file: string): Trace {
 const xPath = (h: [string, string][] | undefined): string | undefined =>
   h?.find(([k]) => k.toLowerCase() === 'x-path')?.[1];
 
-/** capture -> the exchange the hole touched, and what the input warning must say. */
-const CASES: Record<string, { gapped: string; status: number | null; warning: RegExp }> = {
-  'gap-body.pcap.gz': { gapped: '/big/3', status: 200, warning: /1 segment \(1,448 bytes\)/ },
-  'gap-status.pcap.gz': { gapped: '/big/5', status: null, warning: /1 segment \(1,448 bytes\)/ },
-  'gap-whole.pcap.gz': { gapped: '/small/8', status: null, warning: /1 segment \(\d+ bytes\)/ },
+/** capture -> the exchange the hole touched (its path, or for a lost request the X-Path of its response). */
+const CASES: Record<string, { gapped: [string | null, string, number | null]; warning: RegExp }> = {
+  'gap-body.pcap.gz': { gapped: ['/big/3', '/big/3', 200], warning: /1 segment \(1,448 bytes\)/ },
+  'gap-status.pcap.gz': { gapped: ['/big/5', 'none', null], warning: /1 segment \(1,448 bytes\)/ },
+  'gap-whole.pcap.gz': { gapped: ['/small/8', 'none', null], warning: /1 segment \(\d+ bytes\)/ },
+  'gap-request.pcap.gz': { gapped: [null, '/big/10', 200], warning: /client to server: 1 segment/ },
 };
 
 describe('http1-capture-gap: pairing after the hole', () => {
@@ -31,13 +32,15 @@ describe('http1-capture-gap: pairing after the hole', () => {
     expect(t.input.warnings).toEqual([]);
   });
   for (const [file, c] of Object.entries(CASES)) {
-    it(`${file}: 999 complete and right, ${c.gapped} capture-gap`, () => {
+    it(`${file}: 999 complete and right, ${c.gapped[0] ?? c.gapped[1]} capture-gap`, () => {
       const t = analyze(file);
       const complete = t.exchanges.filter((x) => x.outcome === 'complete');
       expect(complete).toHaveLength(999);
       expect(complete.filter((x) => xPath(x.response?.headers) !== x.path)).toEqual([]);
       const gapped = t.exchanges.filter((x) => x.outcome !== 'complete');
-      expect(gapped.map((x) => [x.path, x.outcome, x.status])).toEqual([[c.gapped, 'capture-gap', c.status]]);
+      expect(gapped.map((x) => [x.path, xPath(x.response?.headers) ?? 'none', x.status, x.outcome])).toEqual([
+        [...c.gapped, 'capture-gap'],
+      ]);
       expect(t.input.warnings.filter((w) => w.startsWith('capture gaps:'))).toHaveLength(1);
       expect(t.input.warnings.find((w) => w.startsWith('capture gaps:'))).toMatch(c.warning);
       expect(t.findings.filter((f) => f.severity !== 'info')).toEqual([]);

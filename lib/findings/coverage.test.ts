@@ -56,7 +56,11 @@ describe('capture.not-inspected', () => {
     expect(f.explanation).toContain('--keylog');
     expect(f.explanation).toContain('SSLKEYLOGFILE');
     expect(f.connection).toBeNull();
-    expect(f.details).toMatchObject({ reason: 'tls-no-keylog', connections: ['c1', 'c2', 'c3'] });
+    expect(f.details).toMatchObject({
+      reason: 'tls-no-keylog',
+      servers: ['api.example.com:443'],
+      connections: ['c1', 'c2', 'c3'],
+    });
     expect(checkFinding(f)).toEqual([]);
     expect(coverageSummary(t)).toBe(
       'not inspected: 3 TLS connections to api.example.com:443 were not decrypted: no TLS key log was given',
@@ -151,6 +155,19 @@ describe('capture.not-inspected', () => {
     expect(coverageSummary(t)).toBeNull();
     const log = buildTrace({ log: true, connections: [talk(0, '10.0.0.3:80', 'h2')] });
     expect(run(log).findings).toEqual([]);
+  });
+
+  it('many servers for one reason: one finding for the reason, servers by connection count', () => {
+    const servers = ['10.0.0.1:22', '10.0.0.2:22', '10.0.0.2:22', '10.0.0.3:22', '10.0.0.4:22'];
+    const t = buildTrace({ connections: servers.map((s, i) => talk(i, s, 'unknown')) });
+    const fs = run(t).findings;
+    expect(fs).toHaveLength(1);
+    expect(fs[0].title).toBe(
+      '5 connections to 4 servers carry an application protocol tracelens does not read',
+    );
+    expect(fs[0].details.servers).toEqual(['10.0.0.2:22', '10.0.0.1:22', '10.0.0.3:22', '10.0.0.4:22']);
+    expect(fs[0].explanation).toContain('4 servers (10.0.0.2:22, 10.0.0.1:22, 10.0.0.3:22 and 10.0.0.4:22)');
+    expect(checkFinding(fs[0])).toEqual([]);
   });
 });
 

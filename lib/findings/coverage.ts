@@ -27,9 +27,15 @@ type Reason =
 
 interface Group {
   reason: Reason;
+  /** How the title names the servers: one name, or "7 servers". */
   server: string;
+  /** The servers, most connections first. */
+  servers: string[];
   conns: Connection[];
 }
+
+/** Above this many servers for one reason, one finding for the reason instead of one per server. */
+const MAX_SERVER_GROUPS = 3;
 
 const num = (n: number): string => n.toLocaleString('en-US');
 /** Lower-cases the first letter (the phrases follow a colon). */
@@ -113,9 +119,22 @@ function groups(trace: Trace): Group[] {
     const key = `${reason}|${server}`;
     const g = byKey.get(key);
     if (g) g.conns.push(c);
-    else byKey.set(key, { reason, server, conns: [c] });
+    else byKey.set(key, { reason, server, servers: [server], conns: [c] });
   }
-  return [...byKey.values()];
+  // A trace with many servers for one reason (an ssh scan, a busy proxy) gets one finding for it.
+  const out: Group[] = [];
+  const byReason = new Map<Reason, Group[]>();
+  for (const g of byKey.values()) byReason.set(g.reason, [...(byReason.get(g.reason) ?? []), g]);
+  for (const [reason, gs] of byReason) {
+    if (gs.length <= MAX_SERVER_GROUPS) {
+      out.push(...gs);
+      continue;
+    }
+    gs.sort((a, b) => b.conns.length - a.conns.length);
+    const conns = gs.flatMap((g) => g.conns).sort((a, b) => a.startS - b.startS);
+    out.push({ reason, server: `${gs.length} servers`, servers: gs.map((g) => g.server), conns });
+  }
+  return out;
 }
 
 function notInspected(trace: Trace): Finding[] {
@@ -146,7 +165,7 @@ function notInspected(trace: Trace): Finding[] {
       severity: 'info',
       title: `${plural(n, kindWord)} to ${g.server} ${what}`,
       explanation:
-        `${plural(n, kindWord)} to ${g.server} (${list(named, NAMED)}${n > NAMED ? ` and ${n - NAMED} more` : ''}; ${num(bytes)} payload bytes, ${at(startS)} to ${at(endS)}) ${what}. ` +
+        `${plural(n, kindWord)} to ${g.servers.length > 1 ? `${g.server} (${list(g.servers, NAMED)})` : g.server} (${list(named, NAMED)}${n > NAMED ? ` and ${n - NAMED} more` : ''}; ${num(bytes)} payload bytes, ${at(startS)} to ${at(endS)}) ${what}. ` +
         `Why it matters: ${lc(why)} What would lift it: ${lc(fix)}`,
       connection: n === 1 ? g.conns[0].id : null,
       stream: null,
@@ -155,7 +174,7 @@ function notInspected(trace: Trace): Finding[] {
       evidence,
       details: {
         reason: g.reason,
-        server: g.server,
+        servers: g.servers,
         connections: g.conns.map((c) => c.id),
         payloadBytes: bytes,
       },

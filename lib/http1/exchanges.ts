@@ -67,6 +67,8 @@ export class Http1Parser implements AppParser {
   private c2sGapSeen = false;
   /** The server's stream lost its place: the next response pairs by the evidence (see above). */
   private s2cResync = false;
+  /** Packet of the last client bytes parsed (what came before a client-side gap). */
+  private lastC2sPacket = 0;
 
   constructor(
     private readonly ctx: AppContext,
@@ -160,6 +162,7 @@ export class Http1Parser implements AppParser {
     this.lastTs = tS;
     if (this.mode === 'switched') return this.forward(dir, bytes, offset, packet, tS);
     if (dir === 'c2s') {
+      this.lastC2sPacket = packet;
       if (this.req.awaiting) return this.hold(bytes, offset, packet, tS);
       const used = this.req.feed(bytes, offset, packet, tS);
       if (used < bytes.length && this.req.awaiting)
@@ -199,6 +202,15 @@ export class Http1Parser implements AppParser {
     if (dir === 'c2s') {
       this.c2sGapSeen = true;
       this.reqEx = null;
+      // A client-side hole is known only once the server ACKs past it, which the first packet of
+      // the response to a lost request does, after its bytes were parsed: that response, taken
+      // for an orphan, answers a request the capture lost.
+      for (let k = this.ctx.results.exchanges.length - 1; k >= 0; k--) {
+        const ex = this.ctx.results.exchanges[k];
+        if (ex.connection !== this.ctx.conn.id) continue;
+        if (ex.request !== null || ex.captureGap) break;
+        if (ex.response && ex.response.packets[0] > this.lastC2sPacket) markGap(ex, 'c2s', -1);
+      }
       return;
     }
     this.s2cResync = true;

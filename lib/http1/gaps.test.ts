@@ -218,6 +218,18 @@ describe('HTTP/1 across capture gaps', () => {
     expect(ph.status).toBe(200);
   });
 
+  it('a whole request lost, the hole known only after its response was parsed (the response ACKs it)', () => {
+    const xs = each([
+      ['c2s', GET(1)],
+      ['s2c', RESP(1)],
+      ['s2c', RESP(2)],
+      ['gap', 'c2s', GET(2).length],
+      ['c2s', GET(3)],
+      ['s2c', RESP(3)],
+    ]);
+    expect(outcomes(xs)).toEqual(['/1:complete', '(/2):capture-gap', '/3:complete']);
+  });
+
   it('a request cut in its head: the client side resynchronises at the next request line', () => {
     const xs = each(
       sequential(6, (i, req, resp) =>
