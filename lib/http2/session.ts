@@ -170,8 +170,13 @@ export class H2Session {
   private readonly lastFrameS: PerDir = { c2s: -Infinity, s2c: -Infinity };
   private readonly busySinceS: PerDir = { c2s: -Infinity, s2c: -Infinity };
   private lastS = 0;
-  /** Shortest SETTINGS->ACK or PING->ACK delay seen: an upper bound of one round trip. */
-  private ackRttS: number | null = null;
+  /**
+   * Shortest SETTINGS->ACK or PING->ACK delay seen, per direction of the SETTINGS/PING. Seen at one
+   * point, each is the path from there to the answering side and back: at the client the client's
+   * are a full round trip and the server's ~0 (a log shows the same), in between each is a part.
+   * Their sum is one round trip wherever the point is.
+   */
+  private readonly ackDelayS: PerDir<number | null> = { c2s: null, s2c: null };
 
   constructor(
     private readonly ctx: AppContext,
@@ -398,7 +403,7 @@ export class H2Session {
           const p = this.pendingSettings[peer].shift();
           if (p) {
             this.applySettingsAcked(peer, p.values);
-            this.noteRtt(tS - p.frame.tS);
+            this.noteRtt(peer, tS - p.frame.tS);
           }
           break;
         }
@@ -430,7 +435,7 @@ export class H2Session {
           const list = this.pendingPings[peer];
           const i = list.findIndex((p) => p.payload === payload);
           if (i >= 0) {
-            this.noteRtt(tS - list[i].frame.tS);
+            this.noteRtt(peer, tS - list[i].frame.tS);
             list.splice(i, 1);
           }
         } else {
@@ -498,13 +503,20 @@ export class H2Session {
     }
   }
 
-  private noteRtt(d: number): void {
-    if (d >= 0 && (this.ackRttS === null || d < this.ackRttS)) this.ackRttS = d;
+  private noteRtt(asker: Dir, d: number): void {
+    const cur = this.ackDelayS[asker];
+    if (d >= 0 && (cur === null || d < cur)) this.ackDelayS[asker] = d;
   }
 
-  /** One round trip as measured (TCP handshake, else the quickest PING/SETTINGS answer), if any. */
+  /**
+   * One round trip as measured: the TCP handshake, else the quickest SETTINGS/PING answers of both
+   * sides added up (ackDelayS); null when not measured both ways (one alone may be ~0).
+   */
   private rttS(): number | null {
-    return this.ctx.conn.handshake?.rttS ?? this.ackRttS;
+    const hs = this.ctx.conn.handshake?.rttS;
+    if (hs !== undefined && hs !== null) return hs;
+    const { c2s, s2c } = this.ackDelayS;
+    return c2s === null || s2c === null ? null : c2s + s2c;
   }
 
   private receipt(by: Dir, f: H2Frame, input: H2FrameInput): Receipt {
