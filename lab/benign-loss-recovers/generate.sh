@@ -2,10 +2,13 @@
 # benign-loss-recovers: the router between client and server drops 1 % of the TCP packets it
 # forwards, at random, each way (iptables -m statistic --mode random --probability 0.01 -j DROP:
 # this VM's kernel has no sch_netem, so `tc netem loss 1% delay 20ms` is not available, nor is
-# any other delay; the round trip stays well under a millisecond). HTTP/1.1 (curl) and
-# HTTP/2 (nghttp, h2c) downloads and uploads of a few MB from/to nginx all complete: TCP
-# recovers every loss by fast retransmission (SACK) or, rarely, a timeout. Captures:
-# client.pcap.gz (client's link), server.pcap.gz (server's link). Needs root; about a minute.
+# any other delay). HTTP/1.1 (curl) and HTTP/2 (nghttp, h2c) downloads and uploads of a few
+# MB from/to nginx all complete: TCP recovers every loss by fast retransmission (SACK) or,
+# rarely, a timeout. Two runs: "fast" on the bare sub-millisecond path, "shaped" with a
+# 100 Mbit/s token bucket (tc tbf) on both router interfaces whose queue (up to 400 ms) gives
+# the round trip the tens of milliseconds a real bottleneck has. Captures:
+# {fast,shaped}-client.pcap.gz (client's link), {fast,shaped}-server.pcap.gz (server's link).
+# Needs root; about 20 s.
 set -euo pipefail
 cd "$(dirname "$0")"
 source ../_lib/benign.sh
@@ -48,27 +51,40 @@ lab_wait_port "$SERVER_NS" "$SERVER_IP" 80
 lab_wait_port "$SERVER_NS" "$SERVER_IP" 8081
 in_mbox iptables -A FORWARD -p tcp -m statistic --mode random --probability 0.01 -j DROP
 
-lab_capture "$CLIENT_NS" c0 client.pcap 'tcp port 80 or tcp port 8081' 300
-lab_capture "$SERVER_NS" s0 server.pcap 'tcp port 80 or tcp port 8081' 300
-{
-  echo "== router: 1% random drop of forwarded TCP packets (iptables statistic)"
-  W='%{http_version} %{http_code} %{size_download} down %{size_upload} up in %{time_total}s\n'
-  echo "-- HTTP/1.1 (curl)"
-  in_client curl -sS -o /dev/null -w "$W" "http://$SERVER_IP/report.txt"
-  in_client curl -sS -o /dev/null -w "$W" "http://$SERVER_IP/catalog.json" -o /dev/null -w "$W" "http://$SERVER_IP/report.txt"
-  in_client curl -sS -o /dev/null -w "$W" -H 'content-type: text/plain' --data-binary @"$WORK/upload.txt" "http://$SERVER_IP/upload"
-  echo "-- HTTP/2 h2c (nghttp, prior knowledge)"
-  in_client nghttp -ns "http://$SERVER_IP:8081/report.txt" | grep -E '^ +[0-9]+ +\+' || true
-  URLS=()
-  for i in $(seq 1 20); do URLS+=("http://$SERVER_IP:8081/item$i.json"); done
-  in_client nghttp -ns "${URLS[@]}" "http://$SERVER_IP:8081/catalog.json" | grep -E '^ +[0-9]+ +\+' | awk '{print $5}' | sort | uniq -c | sed 's/^/streams by status: /' || true
-  in_client nghttp -ns -d "$WORK/upload.txt" "http://$SERVER_IP:8081/upload" | grep -E '^ +[0-9]+ +\+' | sed 's/^/upload: /' || true
-} | tee observed.txt
-sleep 1
-lab_stop_captures
-in_mbox iptables -vnL FORWARD | grep -E 'statistic' | awk '{print "router dropped " $1 " packets (" $2 " bytes) at random"}' | tee -a observed.txt
+# run_variant PREFIX TITLE: captures PREFIX-client.pcap / PREFIX-server.pcap of the transfers.
+run_variant() {
+  local prefix=$1 title=$2
+  in_mbox iptables -Z FORWARD
+  lab_capture "$CLIENT_NS" c0 "$prefix-client.pcap" 'tcp port 80 or tcp port 8081' 300
+  lab_capture "$SERVER_NS" s0 "$prefix-server.pcap" 'tcp port 80 or tcp port 8081' 300
+  {
+    echo "== $prefix: $title"
+    W='%{http_version} %{http_code} %{size_download} down %{size_upload} up in %{time_total}s\n'
+    echo "-- HTTP/1.1 (curl)"
+    in_client curl -sS -o /dev/null -w "$W" "http://$SERVER_IP/report.txt"
+    in_client curl -sS -o /dev/null -w "$W" "http://$SERVER_IP/catalog.json" -o /dev/null -w "$W" "http://$SERVER_IP/report.txt"
+    in_client curl -sS -o /dev/null -w "$W" -H 'content-type: text/plain' --data-binary @"$WORK/upload.txt" "http://$SERVER_IP/upload"
+    echo "-- HTTP/2 h2c (nghttp, prior knowledge)"
+    in_client nghttp -ns "http://$SERVER_IP:8081/report.txt" | grep -E '^ +[0-9]+ +\+' || true
+    local urls=() i
+    for i in $(seq 1 20); do urls+=("http://$SERVER_IP:8081/item$i.json"); done
+    in_client nghttp -ns "${urls[@]}" "http://$SERVER_IP:8081/catalog.json" | grep -E '^ +[0-9]+ +\+' | awk '{print $5}' | sort | uniq -c | sed 's/^/streams by status: /' || true
+    in_client nghttp -ns -d "$WORK/upload.txt" "http://$SERVER_IP:8081/upload" | grep -E '^ +[0-9]+ +\+' | sed 's/^/upload: /' || true
+  } | tee -a observed.txt
+  sleep 1
+  lab_stop_captures
+  in_mbox iptables -vnL FORWARD | grep -E 'statistic' | awk '{print "router dropped " $1 " packets (" $2 " bytes) at random"}' | tee -a observed.txt
+  { in_mbox tc -s qdisc show dev m0 | grep -A1 tbf | grep Sent | sed 's/^/m0 (to client):/' || true; } | tee -a observed.txt
+  { in_mbox tc -s qdisc show dev m1 | grep -A1 tbf | grep Sent | sed 's/^/m1 (to server):/' || true; } | tee -a observed.txt
+  lab_gzip_big "$prefix-client.pcap" "$prefix-server.pcap"
+}
+
+rm -f observed.txt
+run_variant fast "1% random drop of forwarded TCP packets (iptables statistic), sub-millisecond path"
+in_mbox tc qdisc add dev m0 root tbf rate 100mbit burst 64kb latency 400ms
+in_mbox tc qdisc add dev m1 root tbf rate 100mbit burst 64kb latency 400ms
+run_variant shaped "the same 1% drop, and a 100 Mbit/s bottleneck each way (tc tbf, up to 400 ms of queue)"
 in_server nginx -c "$WORK/nginx.conf" -s quit || true
 rm -rf "$WORK"
-lab_gzip_big client.pcap server.pcap
 echo "== tracelens" >>observed.txt
-benign_summary client.pcap* server.pcap* | tee -a observed.txt
+benign_summary fast-*.pcap* shaped-*.pcap* | tee -a observed.txt
