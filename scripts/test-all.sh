@@ -47,6 +47,7 @@ node tests/server/run.mjs
 
 echo "== sharing and compare browser tests"
 node tests/browser/share.mjs
+node tests/browser/redact.mjs
 node tests/browser/compare.mjs
 
 echo "== the worker's result in parts equals the CLI's analysis"

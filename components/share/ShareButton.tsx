@@ -1,12 +1,19 @@
 'use client';
-// "Share": uploads the original capture to this server (multipart: optional "keylog" first, then
-// "file") with upload progress, then shows the view link and the edit link.
-import { useState } from 'react';
+// "Share": uploads the capture to this server (multipart: optional "keylog" first, then "file")
+// with upload progress, then shows the view link and the edit link. By default the capture is
+// redacted first, in a Web Worker (lib/redact: addresses mapped, cookies and tokens replaced,
+// payloads zeroed, comments and key logs dropped), and the dialog says what was removed before
+// anything is uploaded; a key log is never sent with a redacted capture.
+import { useRef, useState } from 'react';
+import { describeRedaction, type RedactStats } from '@/lib/redact/index';
 import type { AnalysisOptions } from '@/lib/trace';
+import { redactInWorker, type RedactResult } from './redact';
 
 type State =
   | { kind: 'closed' }
   | { kind: 'ask' }
+  | { kind: 'redacting'; pass: 1 | 2; loaded: number; total: number }
+  | { kind: 'redacted'; result: RedactResult }
   | { kind: 'uploading'; loaded: number; total: number }
   | { kind: 'done'; viewUrl: string; editUrl: string }
   | { kind: 'error'; message: string };
@@ -94,16 +101,42 @@ export default function ShareButton({
 }) {
   const [state, setState] = useState<State>({ kind: 'closed' });
   const [withKeylog, setWithKeylog] = useState(false);
+  const [redact, setRedact] = useState(true);
+  const cancelRedaction = useRef<(() => void) | null>(null);
   if (!file) return null;
   const key = keylog?.() ?? null;
-  const start = () => {
-    setState({ kind: 'uploading', loaded: 0, total: file.size });
-    upload(file, withKeylog ? key : null, options, (loaded, total) =>
-      setState({ kind: 'uploading', loaded, total }),
-    ).then(
+  const send = (f: File, k: File | null) => {
+    setState({ kind: 'uploading', loaded: 0, total: f.size });
+    upload(f, k, options, (loaded, total) => setState({ kind: 'uploading', loaded, total })).then(
       (r) => setState({ kind: 'done', ...r }),
       (e: Error) => setState({ kind: 'error', message: e.message }),
     );
+  };
+  const start = () => {
+    if (!redact) {
+      send(file, withKeylog ? key : null);
+      return;
+    }
+    setState({ kind: 'redacting', pass: 1, loaded: 0, total: file.size });
+    const job = redactInWorker(file, {}, (pass, loaded, total) =>
+      setState({ kind: 'redacting', pass, loaded, total }),
+    );
+    cancelRedaction.current = job.cancel;
+    job.done.then(
+      (result) => {
+        cancelRedaction.current = null;
+        setState({ kind: 'redacted', result });
+      },
+      (e: Error) => {
+        cancelRedaction.current = null;
+        if (e.message !== 'cancelled') setState({ kind: 'error', message: `could not redact: ${e.message}` });
+      },
+    );
+  };
+  const close = () => {
+    cancelRedaction.current?.();
+    cancelRedaction.current = null;
+    setState({ kind: 'closed' });
   };
   return (
     <>
@@ -118,7 +151,7 @@ export default function ShareButton({
       {state.kind !== 'closed' && (
         <div
           className="fixed inset-0 z-50 flex items-center justify-center bg-black/40 font-sans"
-          onClick={() => state.kind !== 'uploading' && setState({ kind: 'closed' })}
+          onClick={() => state.kind !== 'uploading' && close()}
         >
           <div
             role="dialog"
@@ -136,17 +169,37 @@ export default function ShareButton({
                   bytes) will be uploaded to this server and stored there. Anyone with the view link can see
                   it and download it.
                 </p>
+                <label className="mt-3 flex items-start gap-2">
+                  <input
+                    type="checkbox"
+                    data-testid="share-redact"
+                    checked={redact}
+                    onChange={(e) => setRedact(e.currentTarget.checked)}
+                  />
+                  <span>
+                    <span className="font-medium">
+                      Redact before upload: addresses, cookies/tokens, payloads
+                    </span>
+                    <span className="block text-xs text-zinc-500">
+                      Done here, in your browser: IP and MAC addresses become consistent pseudonyms,
+                      authorization and cookie values are replaced, bodies and TLS data are zeroed (lengths
+                      kept), comments and key logs are dropped. The analysis stays the same.
+                    </span>
+                  </span>
+                </label>
                 {key && (
-                  <label className="mt-3 flex items-start gap-2">
+                  <label className={`mt-3 flex items-start gap-2 ${redact ? 'opacity-50' : ''}`}>
                     <input
                       type="checkbox"
                       data-testid="share-keylog"
-                      checked={withKeylog}
+                      checked={withKeylog && !redact}
+                      disabled={redact}
                       onChange={(e) => setWithKeylog(e.currentTarget.checked)}
                     />
                     <span>
                       also upload the TLS key log <span className="font-mono">{key.name}</span> — it decrypts
                       the TLS sessions in this capture; only share it if that is acceptable.
+                      {redact && ' (Never with a redacted capture.)'}
                     </span>
                   </label>
                 )}
@@ -154,7 +207,7 @@ export default function ShareButton({
                   <button
                     type="button"
                     className="rounded border border-zinc-300 px-3 py-1 dark:border-zinc-700"
-                    onClick={() => setState({ kind: 'closed' })}
+                    onClick={close}
                   >
                     Cancel
                   </button>
@@ -164,10 +217,40 @@ export default function ShareButton({
                     className="rounded bg-sky-700 px-3 py-1 text-white"
                     onClick={start}
                   >
-                    Upload and share
+                    {redact ? 'Redact…' : 'Upload and share'}
                   </button>
                 </div>
               </>
+            )}
+            {state.kind === 'redacting' && (
+              <div className="mt-3" data-testid="share-redacting">
+                Redacting… {state.pass === 1 ? 'reading' : 'rewriting'}{' '}
+                {state.total ? Math.round((100 * state.loaded) / state.total) : 0}%
+                <div className="mt-1 h-1 bg-zinc-200 dark:bg-zinc-800">
+                  <div
+                    className="h-1 bg-sky-600"
+                    style={{
+                      width: `${state.total ? 50 * (state.pass - 1) + (50 * state.loaded) / state.total : 0}%`,
+                    }}
+                  />
+                </div>
+                <div className="mt-3 flex justify-end">
+                  <button
+                    type="button"
+                    className="rounded border border-zinc-300 px-3 py-1 dark:border-zinc-700"
+                    onClick={close}
+                  >
+                    Cancel
+                  </button>
+                </div>
+              </div>
+            )}
+            {state.kind === 'redacted' && (
+              <RedactedSummary
+                result={state.result}
+                onCancel={close}
+                onUpload={() => send(state.result.file, null)}
+              />
             )}
             {state.kind === 'uploading' && (
               <div className="mt-3" data-testid="share-progress">
@@ -195,20 +278,75 @@ export default function ShareButton({
                 </p>
               </div>
             )}
-            {state.kind !== 'ask' && state.kind !== 'uploading' && (
-              <div className="mt-4 flex justify-end">
-                <button
-                  type="button"
-                  className="rounded border border-zinc-300 px-3 py-1 dark:border-zinc-700"
-                  onClick={() => setState({ kind: 'closed' })}
-                >
-                  Close
-                </button>
-              </div>
-            )}
+            {state.kind !== 'ask' &&
+              state.kind !== 'uploading' &&
+              state.kind !== 'redacting' &&
+              state.kind !== 'redacted' && (
+                <div className="mt-4 flex justify-end">
+                  <button
+                    type="button"
+                    className="rounded border border-zinc-300 px-3 py-1 dark:border-zinc-700"
+                    onClick={close}
+                  >
+                    Close
+                  </button>
+                </div>
+              )}
           </div>
         </div>
       )}
     </>
+  );
+}
+
+/** What redaction removed, shown before anything leaves the browser. */
+function RedactedSummary({
+  result,
+  onUpload,
+  onCancel,
+}: {
+  result: RedactResult;
+  onUpload: () => void;
+  onCancel: () => void;
+}) {
+  const s: RedactStats = result.stats;
+  return (
+    <div className="mt-3" data-testid="share-redact-summary">
+      <p>
+        Redacted copy <span className="font-mono">{result.file.name}</span> (
+        {result.file.size.toLocaleString()} bytes, {s.packets.toLocaleString()} packets) is ready. Removed:
+      </p>
+      <ul className="mt-1 list-disc pl-5 text-zinc-700 dark:text-zinc-300">
+        {describeRedaction(s).map((line) => (
+          <li key={line}>{line}</li>
+        ))}
+      </ul>
+      {s.warnings.length > 0 && (
+        <p className="mt-1 text-xs text-zinc-500">
+          {s.warnings.length} stream{s.warnings.length === 1 ? '' : 's'} could not be parsed to the end:
+          zeroed from there.
+        </p>
+      )}
+      <p className="mt-2 text-zinc-600 dark:text-zinc-400">
+        Only this copy is uploaded; the key log never is.
+      </p>
+      <div className="mt-4 flex justify-end gap-2">
+        <button
+          type="button"
+          className="rounded border border-zinc-300 px-3 py-1 dark:border-zinc-700"
+          onClick={onCancel}
+        >
+          Cancel
+        </button>
+        <button
+          type="button"
+          data-testid="share-upload-redacted"
+          className="rounded bg-sky-700 px-3 py-1 text-white"
+          onClick={onUpload}
+        >
+          Upload redacted capture
+        </button>
+      </div>
+    </div>
   );
 }

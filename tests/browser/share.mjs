@@ -25,6 +25,9 @@ await h.scenario('share-upload', async (page) => {
     'no key log checkbox without a key log',
   );
   await page.click('[data-testid=share-upload]');
+  // Redaction is on by default: the dialog says what it removed, then uploads the redacted copy.
+  await page.locator('[data-testid=share-redact-summary]').waitFor({ timeout: 30000 });
+  await page.click('[data-testid=share-upload-redacted]');
   const view = await page.locator('[data-testid=share-view-url]').inputValue({ timeout: 20000 });
   const edit = await page.locator('[data-testid=share-edit-url]').inputValue();
   assert(view.startsWith(`${h.base}/t/`) && /\/t\/[A-Za-z0-9_-]{22}$/.test(view), `view link ${view}`);
