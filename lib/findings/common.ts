@@ -227,6 +227,12 @@ export interface CutSilence {
   mode: 'alone' | 'answered';
   silenceS: number;
   silenceStartS: number;
+  /**
+   * The silence counted from the last packet that carried data (or SYN/FIN): what a program's
+   * inactivity timer (HAProxy, nginx, Node) measures, where a NAT's counts every packet (a delayed
+   * ACK after the last byte restarts a NAT timer, not a proxy's).
+   */
+  dataSilenceS: number;
   /** Last packet before the silence, and the first after it when the close answered it. */
   fromPacket: number;
   breakPacket: number | null;
@@ -300,6 +306,9 @@ export function cutSilence(
   // The handshake is not a conversation yet: a connection that never carried a byte and closes is
   // the business of connection-health checks.
   if (c.bytes.c2s + c.bytes.s2c === 0 && mode === 'alone') return null;
+  let d = j;
+  while (d > 0 && rows[d].len === 0 && !(rows[d].flags & (TCP_SYN | TCP_FIN))) d--;
+  const dataSilenceS = endOfSilence - rows[d].t;
   const requestS = outstandingAt(exchanges, streams, last.t + 1e-6);
   return {
     c,
@@ -311,6 +320,7 @@ export function cutSilence(
     mode,
     silenceS,
     silenceStartS: last.t,
+    dataSilenceS,
     fromPacket: last.n,
     breakPacket,
     outstanding: requestS != null,
@@ -318,7 +328,6 @@ export function cutSilence(
     http: exchanges.length + streams.length > 0,
   };
 }
-
 
 export interface ClassifiedCut extends CutSilence {
   /**

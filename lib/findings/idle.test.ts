@@ -327,20 +327,24 @@ describe('tcp.path-idle-timeout', () => {
     expect(p.explanation).toMatch(/no single idle timer/);
   });
 
-  it('idle keep-alive connections closed by the server (FIN) after the same 5 s: a fact, naming the program defaults', () => {
-    const tr = buildTrace(
-      {
-        connections: [0, 1, 2].map((t) => ({
-          server: '10.0.0.4:80',
-          packets: [...handshake(t), ...talk(t + 0.1), ...gracefulClose(t + 5.111, 's2c')],
-        })),
-      },
-      opts,
-    );
+  it('idle connections closed by the server (FIN) after the same 5 s of no data: a fact, naming the program defaults', () => {
+    // Connections that talked for 0, 2 and 5 s; the client's delayed ACK comes 40 ms after the
+    // last data (a program's inactivity timer does not count it); the server closes 5 s after the
+    // last data each time.
+    const conn = (t0: number, talkS: number): { server: string; packets: PktSpec[] } => {
+      const p: PktSpec[] = [...handshake(t0)];
+      for (let t = t0 + 0.1; t <= t0 + 0.1 + talkS; t += 1) p.push(...talk(t));
+      const lastData = p[p.length - 2].t;
+      p.push({ t: lastData + 0.04, dir: 'c2s' }, ...gracefulClose(lastData + 5.0, 's2c'));
+      return { server: '10.0.0.4:80', packets: p };
+    };
+    const tr = buildTrace({ connections: [conn(0, 0), conn(1, 2), conn(2, 5)] }, opts);
     const f = detector.detect(tr, opts);
     expect(f.map((x) => x.kind)).toEqual(['tcp.path-idle-timeout']);
     expect(f[0].severity).toBe('info');
+    expect(f[0].details.upperBoundS).toBeCloseTo(5, 3);
     expect(f[0].explanation).toMatch(/NATs and firewalls never send FINs/);
+    expect(f[0].explanation).toMatch(/the silence is the steadier figure/);
     expect((f[0].details.candidates as { where: string }[]).map((c) => c.where)).toContain(
       'Node.js http.Server keepAliveTimeout',
     );

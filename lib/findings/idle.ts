@@ -28,6 +28,9 @@ import {
   firstClose,
   hasTcp,
   MIN_CUT_SILENCE_S,
+  relSpread,
+  SHARED_ABS_S,
+  SHARED_REL,
   sharesOffset,
   median,
   packetsByConnection,
@@ -287,6 +290,8 @@ export interface Death {
   mode: 'alone' | 'answered' | 'dropped';
   silenceS: number;
   silenceStartS: number;
+  /** Silence since the last data-carrying packet (what a program's inactivity timer counts). */
+  dataSilenceS: number;
   fromPacket: number;
   /** The close, or the first unanswered packet. */
   closePacket: number;
@@ -324,6 +329,7 @@ export function blackHole(c: Connection, ci: number, rows: PacketRow[]): Death |
     by: d,
     mode: 'dropped',
     silenceS,
+    dataSilenceS: silenceS,
     silenceStartS: rows[j - 1].t,
     fromPacket: rows[j - 1].n,
     closePacket: tail[0].n,
@@ -354,7 +360,12 @@ export interface PathBound {
  * The longest silence on a connection (up to packet `limit`, exclusive) that both sides
  * survived: one side broke it and the other answered afterwards.
  */
-function longestSurvived(rows: PacketRow[], limit: number): { s: number; packet: number | null } {
+function longestSurvived(
+  all: PacketRow[],
+  limit: number,
+  dataOnly: boolean,
+): { s: number; packet: number | null } {
+  const rows = dataOnly ? all.filter((r) => r.len > 0 || r.flags & (TCP_SYN | TCP_FIN)) : all;
   let best = 0;
   let bestPacket: number | null = null;
   const pending: Record<'c2s' | 's2c', { s: number; packet: number | null }> = {
@@ -400,6 +411,8 @@ export function pathBounds(trace: Trace & { packets: PacketTable }, thr: number)
     rows ??= packetsByConnection(trace);
     const server = group[0].c.server;
     const dead = new Map(group.map((k) => [k.ci, k]));
+    // A FIN comes from a program, whose inactivity timer counts data, not bare ACKs.
+    const byProgram = group[0].how === 'FIN';
     let survivedS = 0;
     let survivedConn: string | null = null;
     let survivedPacket: number | null = null;
@@ -408,21 +421,26 @@ export function pathBounds(trace: Trace & { packets: PacketTable }, thr: number)
       const k = dead.get(ci);
       const close = firstClose(c);
       const limit = k ? k.fromPacket + 1 : close ? close.packet : Infinity;
-      const s = longestSurvived(rows!.rows(ci), limit);
+      const s = longestSurvived(rows!.rows(ci), limit, byProgram);
       if (s.s > survivedS) {
         survivedS = s.s;
         survivedConn = c.id;
         survivedPacket = s.packet;
       }
     });
-    const sil = group.map((k) => k.silenceS);
+    const sil = group.map((k) => (byProgram ? k.dataSilenceS : k.silenceS));
     const hiS = Math.min(...sil);
     const unprompted = group.every((k) => k.mode === 'alone');
     const shared = sil.every((x) => sharesOffset(x, hiS));
     const table = group[0].how === 'FIN' ? ENDPOINT_IDLE_TIMEOUTS : MIDDLEBOX_IDLE_TIMEOUTS;
     // (A drop or reset could be any middlebox; a FIN only a program that terminates TCP.)
-    let candidates = timeoutsBetween(survivedS, hiS, table);
-    // A timer that fired on its own fired at its value: only entries near the cut fit.
+    // A timer that fired on its own fired at its value (measured a little short when the last
+    // packet before the cut came late, e.g. a delayed ACK): only entries near the cut fit.
+    let candidates = timeoutsBetween(
+      survivedS,
+      unprompted && shared ? hiS * (1 + SHARED_REL) + SHARED_ABS_S : hiS,
+      table,
+    );
     if (unprompted && shared) candidates = candidates.filter((t) => sharesOffset(t.defaultS, hiS));
     out.push({
       server,
@@ -470,7 +488,8 @@ function boundWords(b: PathBound): string {
 
 function pathFinding(b: PathBound): Finding {
   const n = b.deaths.length;
-  const sil = b.deaths.map((k) => k.silenceS);
+  const measure = (k: Death): number => (b.how === 'FIN' ? k.dataSilenceS : k.silenceS);
+  const sil = b.deaths.map(measure);
   const lo = Math.min(...sil);
   const hi = Math.max(...sil);
   const closer = b.by === 's2c' ? `the server side (${b.server})` : 'the client side';
@@ -482,21 +501,29 @@ function pathFinding(b: PathBound): Finding {
         : `the RSTs answered the first packet sent after the silence`;
   const timer =
     b.unprompted && b.shared
-      ? ` The cuts came ${durRange(lo, hi)} after the last packet: a timer of about ${durShort(lo)} that fired on its own.`
+      ? ` The cuts came ${durRange(lo, hi)} after the last ${b.how === 'FIN' ? 'data' : 'packet'}: a timer of about ${durShort(lo)} that fired on its own.`
+      : '';
+  // Idle timer or deadline: the silence is steady where the age of the connection is not.
+  const ages = b.deaths.map((k) => k.closeS - k.c.startS);
+  const versus =
+    b.deaths.length >= 2 && relSpread(ages) > relSpread(sil)
+      ? ` Not a deadline: the time since each connection began spreads ${durRange(Math.min(...ages), Math.max(...ages))} while the silence before the cut spreads ${durRange(lo, hi)} — the silence is the steadier figure.`
       : '';
   const who =
     b.how === 'drop'
       ? `A flow that goes dark right after a silence was forgotten by a NAT or firewall that drops what it no longer knows (Linux conntrack with INVALID packets dropped, cloud NATs and firewalls); the sender retransmits into the void until its retry limit (ETIMEDOUT).`
       : b.how === 'RST'
-        ? `A reset after a silence comes from a NAT, firewall or load balancer that forgot the flow (or resets on idle), or from a peer that went away.`
+        ? b.by === 'c2s' && b.unprompted
+          ? `An unprompted RST from the client side after a silence is usually the client — or a proxy's pool of upstream connections (HAProxy, Envoy) — discarding an idle connection abortively, or a middlebox that resets on idle.`
+          : `A reset after a silence comes from a NAT, firewall or load balancer that forgot the flow (or resets on idle), or from a peer that went away.`
         : `A FIN after a fixed silence comes from a program that terminates TCP — the server, or a proxy in front of it (HAProxy timeout client / timeout http-keep-alive, nginx keepalive_timeout, Node.js keepAliveTimeout) — NATs and firewalls never send FINs. ` +
           `It is an ordinary close for idle keep-alive connections, but it cuts tunnels and long-lived quiet streams, and a client that reuses the connection just as it closes sees a reset.`;
   const evidence: Finding['evidence'] = b.deaths.slice(0, 20).map((k) => ({
     packet: k.closePacket,
     note:
       k.how === 'drop'
-        ? `${k.c.id}: first packet after ${durShort(k.silenceS)} of silence, never answered`
-        : `${k.c.id}: ${k.how} from ${side(k.by)} after ${durShort(k.silenceS)} of silence`,
+        ? `${k.c.id}: first packet after ${durShort(measure(k))} of silence, never answered`
+        : `${k.c.id}: ${k.how} from ${side(k.by)} after ${durShort(measure(k))} of silence`,
   }));
   if (b.survivedPacket != null)
     evidence.push({
@@ -513,10 +540,10 @@ function pathFinding(b: PathBound): Finding {
       : `${n} connections to ${b.server} cut after silence, but a longer silence (${durShort(b.survivedS)}) survived`,
     explanation:
       `${n} connections to ${b.server} died after ${durRange(lo, hi)} of silence (${list(
-        b.deaths.map((k) => `${k.c.id} ${durShort(k.silenceS)}`),
+        b.deaths.map((k) => `${k.c.id} ${durShort(measure(k))}`),
         8,
       )}); ` +
-      `${modeWords}.${timer} From the whole population, ${boundWords(b)}. ${who} ` +
+      `${modeWords}${b.how === 'FIN' ? " (silences counted from the last packet that carried data: bare ACKs do not restart a program's inactivity timer)" : ''}.${timer}${versus} From the whole population, ${boundWords(b)}. ${who} ` +
       `What to try: keep connections busier than that (TCP keep-alives or application heartbeats at less than ${durShort(b.hiS)}), raise the timeout, or make clients retry on a connection closed while idle.`,
     connection: null,
     stream: null,
