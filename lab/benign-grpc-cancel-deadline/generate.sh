@@ -5,7 +5,9 @@
 # (100-400 ms, sent as grpc-timeout) that fire while the server is still answering; keepalive
 # PINGs from both sides (client every 10 s, server every 20 s). Captures: client.pcap.gz on the
 # client's link, server.pcap.gz on the server's (client — router — server). Needs root; about
-# a minute.
+# a minute. Then the same mix (2000 calls, 40 in flight) against a busy server — each response
+# message costs it up to 4 ms of synchronous CPU, so its event loop lags tens of ms:
+# busy-client.pcap.gz, busy-server.pcap.gz. About two minutes in all.
 set -euo pipefail
 cd "$(dirname "$0")"
 source ../_lib/benign.sh
@@ -14,20 +16,28 @@ INFLIGHT=${INFLIGHT:-100}
 
 lab_topology grpccd
 lab_need jq
-lab_bg "$SERVER_NS" node server.cjs 0.0.0.0:50051
-SERVER_PID=$LAB_LAST_PID
-lab_wait_port "$SERVER_NS" 127.0.0.1 50051
 
-lab_capture "$CLIENT_NS" c0 client.pcap 'tcp port 50051' 300
-lab_capture "$SERVER_NS" s0 server.pcap 'tcp port 50051' 300
-{
-  echo "== client ($CALLS calls, 3 channels, $INFLIGHT in flight, keepalive 10 s -> $SERVER_IP:50051)"
-  in_client node client.cjs "$SERVER_IP:50051" "$CALLS" 3 "$INFLIGHT" 10000
-} | tee observed.txt
-sleep 1
-lab_stop_captures
-kill -TERM "$SERVER_PID" 2>/dev/null || true
-sleep 1
-lab_gzip_big client.pcap server.pcap
+# run_phase PREFIX CALLS INFLIGHT BUSY_MS: one server, one client run, PREFIX{client,server}.pcap.
+run_phase() {
+  local prefix=$1 calls=$2 inflight=$3 busy=$4 server_pid
+  lab_bg "$SERVER_NS" node server.cjs 0.0.0.0:50051 "$busy"
+  server_pid=$LAB_LAST_PID
+  lab_wait_port "$SERVER_NS" 127.0.0.1 50051
+  lab_capture "$CLIENT_NS" c0 "${prefix}client.pcap" 'tcp port 50051' 300
+  lab_capture "$SERVER_NS" s0 "${prefix}server.pcap" 'tcp port 50051' 300
+  {
+    echo "== ${prefix:-normal }client ($calls calls, 3 channels, $inflight in flight, keepalive 10 s, server busy up to $busy ms per message -> $SERVER_IP:50051)"
+    in_client node client.cjs "$SERVER_IP:50051" "$calls" 3 "$inflight" 10000
+  } | tee -a observed.txt
+  sleep 1
+  lab_stop_captures
+  kill -TERM "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  lab_gzip_big "${prefix}client.pcap" "${prefix}server.pcap"
+}
+
+rm -f observed.txt
+run_phase "" "$CALLS" "$INFLIGHT" 0
+run_phase busy- 2000 40 4
 echo "== tracelens" >>observed.txt
-benign_summary client.pcap* server.pcap* | tee -a observed.txt
+benign_summary client.pcap* server.pcap* busy-client.pcap* busy-server.pcap* | tee -a observed.txt

@@ -5,10 +5,17 @@ const path = require('node:path');
 const grpc = require('@grpc/grpc-js');
 const loader = require('@grpc/proto-loader');
 
-const [addr = '0.0.0.0:50051'] = process.argv.slice(2);
+const [addr = '0.0.0.0:50051', BUSY_MS = '0'] = process.argv.slice(2);
 const def = loader.loadSync(path.join(__dirname, 'lab.proto'), { keepCase: true });
 const { lab } = grpc.loadPackageDefinition(def);
 const payload = Buffer.alloc(64 * 1024, 'payload-');
+// A busy server: each response message costs up to BUSY_MS of synchronous CPU (rendering,
+// serialization), so the event loop lags and reads the client's RST_STREAM late — DATA already
+// scheduled keeps going out meanwhile, as on any loaded Node server.
+function busy() {
+  const until = Date.now() + Math.random() * Number(BUSY_MS);
+  while (Date.now() < until);
+}
 const stats = { get: 0, watch: 0 };
 
 const server = new grpc.Server({
@@ -34,6 +41,7 @@ server.addService(lab.Lab.service, {
     const next = () => {
       if (call.cancelled) return;
       if (seq >= r.count) return call.end();
+      busy();
       call.write({ id: r.id, seq: seq++, payload: payload.subarray(0, r.size) });
       t = setTimeout(next, r.delay_ms);
     };
