@@ -47,6 +47,8 @@ export class AnalysisError extends Error {
 export interface AnalyzeProgress {
   bytes: number;
   packets: number;
+  /** Bytes the capture reader has consumed after gzip decompression (what a size limit must count). */
+  decoded: number;
 }
 
 /** What is known while the input still streams in: counts and the first connections so far. */
@@ -116,7 +118,11 @@ export class Analyzer {
   }
 
   get progress(): AnalyzeProgress {
-    return { bytes: this.bytesIn, packets: this.mode === 'log' ? 0 : this.packets.length };
+    return {
+      bytes: this.bytesIn,
+      packets: this.mode === 'log' ? 0 : this.packets.length,
+      decoded: Math.max(this.bytesIn, this.reader?.info.bytesRead ?? 0),
+    };
   }
 
   /**

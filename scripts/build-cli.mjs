@@ -19,3 +19,15 @@ await build({
   },
 });
 console.log('built dist/tracelens.mjs');
+// The share server analyzes uploads in worker threads (lib/store/analysis-pool.ts) running this.
+await build({
+  entryPoints: [path.join(root, 'lib/store/analysis-worker.ts')],
+  outfile: path.join(root, 'dist/analysis-worker.mjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});
+console.log('built dist/analysis-worker.mjs');

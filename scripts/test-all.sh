@@ -44,6 +44,7 @@ npm run test:browser
 
 echo "== API tests against the built server"
 node tests/server/run.mjs
+node tests/server/hardening.mjs
 
 echo "== sharing and compare browser tests"
 node tests/browser/share.mjs

@@ -1,97 +1,168 @@
 /**
- * Receiving a shared capture (server-only): the bytes are streamed to a temporary file — never
- * buffered whole — while they are checksummed, counted against the size limit, and analyzed by the
- * same pipeline the browser runs, in the same single pass. Only a complete, readable capture is
- * committed to the store.
+ * Receiving a shared capture (server-only). The request thread streams the bytes to a temporary
+ * file — never buffered whole — while checksumming them and counting them against the upload
+ * limit; a worker thread (analysis-pool.ts) analyzes the file as it grows, with the same pipeline
+ * the browser runs, counting decompressed bytes and packets against their limits. Whichever limit
+ * is passed first fails the upload at once (the caller answers 413 and stops reading the body).
+ * Only a complete, readable capture is committed to the store; every failure removes its files.
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream, rmSync, writeFileSync } from 'node:fs';
+import { open, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { once } from 'node:events';
-import { Analyzer, AnalysisError } from '../analyze';
-import { stringifyTrace } from '../json';
-import { encodeColumns } from '../packets';
-import type { AnalysisOptions, Trace } from '../trace';
+import type { AnalysisOptions } from '../trace';
+import { AnalysisHandle, submit } from './analysis-pool';
+import { maxDecompressed, maxPackets, uploadLimit } from './config';
 import { newId } from './sqlite-store';
 import type { TraceStore } from './types';
 
 export class UploadError extends Error {
   constructor(
-    readonly status: 400 | 413 | 415,
+    readonly status: 400 | 413 | 415 | 500 | 503,
     message: string,
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
 }
 
-export interface IngestOptions {
+export const queueFullError = (): UploadError =>
+  new UploadError(503, 'the server is busy analyzing other uploads: try again shortly', {
+    'retry-after': '10',
+  });
+
+export interface UploadOptions {
   name: string;
-  limitBytes: number;
-  /** NSS key log text, only when the user consented to share it. */
+  /** NSS key log text, only when the user consented to share it (may also come later). */
   keylog?: string | null;
   /** Thresholds the sharer analyzed with, so viewers see the same findings. */
   options?: Partial<AnalysisOptions>;
 }
 
-export interface IngestResult {
-  id: string;
-  token: string;
-  trace: Trace;
-  bytes: number;
-}
+/** One upload in progress: `write` its bytes in order, then `finish`, or `abort`. */
+export class Upload {
+  private bytes = 0;
+  private readonly hash = createHash('sha256');
+  private keylog: string | null;
+  private failedWith: UploadError | null = null;
+  private closed = false;
+  private readonly limit = uploadLimit();
+  /** Rejects as soon as the upload fails (a limit passed in the worker): race it with reads. */
+  readonly failure: Promise<never>;
+  private rejectFailure!: (e: UploadError) => void;
 
-export async function ingest(
-  store: TraceStore,
-  source: AsyncIterable<Uint8Array>,
-  opts: IngestOptions,
-): Promise<IngestResult> {
-  const tmpRaw = path.join(store.tmpDir(), `${newId()}.upload`);
-  const out = createWriteStream(tmpRaw);
-  const hash = createHash('sha256');
-  const analyzer = new Analyzer({ name: opts.name, keylog: opts.keylog ?? undefined }, opts.options);
-  let bytes = 0;
-  let tmpKeylog: string | null = null;
-  try {
-    for await (const chunk of source) {
-      bytes += chunk.length;
-      if (bytes > opts.limitBytes) {
-        throw new UploadError(
-          413,
-          `upload larger than the limit of ${opts.limitBytes} bytes (TRACELENS_UPLOAD_LIMIT)`,
-        );
-      }
-      hash.update(chunk);
-      analyzer.push(chunk);
-      if (!out.write(chunk)) await once(out, 'drain');
-    }
-    out.end();
-    await once(out, 'finish');
-    if (bytes === 0)
-      throw new UploadError(
-        400,
-        'empty upload: send the capture file as the request body or as the multipart field "file"',
-      );
-    const trace = analyzer.finish();
-    if (opts.keylog) {
-      tmpKeylog = path.join(store.tmpDir(), `${newId()}.keylog`);
-      writeFileSync(tmpKeylog, opts.keylog);
-    }
-    const { id, token } = store.commit({
-      name: opts.name,
-      bytes,
-      sha256: hash.digest('hex'),
-      format: trace.input.format + (trace.input.compression ? `+${trace.input.compression}` : ''),
-      tmpRawPath: tmpRaw,
-      tmpKeylogPath: tmpKeylog,
-      analysisJson: stringifyTrace(trace, 0),
-      packetColumns: trace.packets ? encodeColumns(trace.packets.toColumns()) : null,
+  private constructor(
+    private readonly store: TraceStore,
+    private readonly opts: UploadOptions,
+    private readonly tmpRaw: string,
+    private readonly fh: FileHandle,
+    private readonly job: AnalysisHandle,
+  ) {
+    this.keylog = opts.keylog ?? null;
+    this.failure = new Promise<never>((_, reject) => (this.rejectFailure = reject));
+    this.failure.catch(() => undefined);
+    job.result.catch((f: { status: 413 | 415 | 500; message: string }) => {
+      if (f.message !== 'aborted') this.fail(new UploadError(f.status, f.message));
     });
-    return { id, token, trace, bytes };
-  } catch (e) {
-    out.destroy();
-    rmSync(tmpRaw, { force: true });
-    if (tmpKeylog) rmSync(tmpKeylog, { force: true });
-    if (e instanceof AnalysisError) throw new UploadError(415, e.message);
-    throw e;
+  }
+
+  /** Creates the temporary file and queues the analysis; 503 when the queue is full. */
+  static async begin(store: TraceStore, opts: UploadOptions): Promise<Upload> {
+    const tmpRaw = path.join(store.tmpDir(), `${newId()}.upload`);
+    const job = submit({
+      path: tmpRaw,
+      name: opts.name,
+      keylog: opts.keylog ?? null,
+      options: opts.options ?? {},
+      limits: { maxDecompressed: maxDecompressed(), maxPackets: maxPackets() },
+    });
+    if (!job) throw queueFullError();
+    let fh: FileHandle;
+    try {
+      // Opened (created) before anything can fail, so a failure always finds the file to remove.
+      fh = await open(tmpRaw, 'wx');
+    } catch (e) {
+      job.abort();
+      throw e;
+    }
+    return new Upload(store, opts, tmpRaw, fh, job);
+  }
+
+  private fail(e: UploadError): void {
+    if (this.failedWith) return;
+    this.failedWith = e;
+    this.rejectFailure(e);
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    if (this.failedWith) throw this.failedWith;
+    this.bytes += chunk.length;
+    if (this.bytes > this.limit) {
+      this.fail(
+        new UploadError(413, `upload larger than the limit of ${this.limit} bytes (TRACELENS_UPLOAD_LIMIT)`),
+      );
+      throw this.failedWith;
+    }
+    this.hash.update(chunk);
+    let off = 0;
+    while (off < chunk.length) off += (await this.fh.write(chunk, off, chunk.length - off)).bytesWritten;
+    this.job.setWritten(this.bytes);
+  }
+
+  /** A key log that arrived after the capture started: the analysis starts over with it. */
+  setKeylog(text: string): void {
+    this.keylog = text;
+    this.job.setKeylog(text);
+  }
+
+  async finish(): Promise<{ id: string; token: string; bytes: number }> {
+    let tmpKeylog: string | null = null;
+    try {
+      if (this.failedWith) throw this.failedWith;
+      await this.fh.sync();
+      await this.close();
+      if (this.bytes === 0)
+        throw new UploadError(
+          400,
+          'empty upload: send the capture file as the request body or as the multipart field "file"',
+        );
+      this.job.end(this.bytes);
+      const done = await Promise.race([this.job.result, this.failure]);
+      if (this.keylog) {
+        tmpKeylog = path.join(this.store.tmpDir(), `${newId()}.keylog`);
+        await writeFile(tmpKeylog, this.keylog);
+      }
+      const { id, token } = this.store.commit({
+        name: this.opts.name,
+        bytes: this.bytes,
+        sha256: this.hash.digest('hex'),
+        format: done.format,
+        tmpRawPath: this.tmpRaw,
+        tmpKeylogPath: tmpKeylog,
+        tmpAnalysisPath: done.analysisPath,
+        tmpColumnsPath: done.columnsPath,
+      });
+      return { id, token, bytes: this.bytes };
+    } catch (e) {
+      await this.abort();
+      if (tmpKeylog) await rm(tmpKeylog, { force: true });
+      if (e instanceof UploadError) throw e;
+      const f = e as { type?: string; status?: 413 | 415 | 500; message?: string };
+      if (f?.type === 'fail' && f.status) throw new UploadError(f.status, f.message ?? 'analysis failed');
+      throw e;
+    }
+  }
+
+  private async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.fh.close().catch(() => undefined);
+  }
+
+  /** Stops the analysis and removes the temporary files. Safe to call more than once. */
+  async abort(): Promise<void> {
+    this.job.abort();
+    await this.close();
+    // The job's outputs (analysis-job.ts) are named after the upload.
+    for (const f of [this.tmpRaw, `${this.tmpRaw}.json`, `${this.tmpRaw}.cols`]) await rm(f, { force: true });
   }
 }

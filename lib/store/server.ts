@@ -1,22 +1,19 @@
 /**
  * Server-side wiring of the store for the API routes: one store per process, configured from the
- * environment with working defaults (nothing to configure), upload limits and a per-client rate
- * limit, and the edit-token check.
+ * environment with working defaults (nothing to configure), a per-client upload rate limit, the
+ * edit-token check and JSON responses.
  */
 import path from 'node:path';
 import { SqliteTraceStore } from './sqlite-store';
 import type { TraceStore } from './types';
+import { rateTableSize, uploadRate } from './config';
+import { clientAddress } from './net';
 
-export const DEFAULT_UPLOAD_LIMIT = 1024 ** 3; // 1 GiB
+export { uploadLimit } from './config';
 
 export function dataDir(): string {
   // Resolved at run time against the working directory; not a build-time file dependency.
   return path.resolve(/* turbopackIgnore: true */ process.cwd(), process.env.TRACELENS_DATA_DIR || 'data');
-}
-
-export function uploadLimit(): number {
-  const v = Number(process.env.TRACELENS_UPLOAD_LIMIT);
-  return Number.isFinite(v) && v > 0 ? v : DEFAULT_UPLOAD_LIMIT;
 }
 
 const globalStore = globalThis as unknown as { __tracelensStore?: SqliteTraceStore };
@@ -33,30 +30,36 @@ export function tokenOf(req: Request): string | null {
   return new URL(req.url).searchParams.get('token');
 }
 
-/** A token bucket per client address: `TRACELENS_UPLOAD_RATE` uploads a minute (default 20). */
-const buckets = new Map<string, { tokens: number; at: number }>();
-
+/** The rate limiter's key: the client's address, forwarded headers only from trusted proxies. */
 export function clientKey(req: Request): string {
-  return req.headers.get('x-forwarded-for')?.split(',')[0].trim() || req.headers.get('x-real-ip') || 'local';
+  return clientAddress(req.headers);
 }
+
+/**
+ * A token bucket per client (`TRACELENS_UPLOAD_RATE` uploads a minute, default 20). The table is a
+ * bounded map in least-recently-used order: past its size the clients not seen longest are
+ * forgotten one by one — never all at once, which would hand every client a full bucket.
+ */
+const buckets = new Map<string, { tokens: number; at: number }>();
 
 export function takeUploadToken(
   client: string,
   now = Date.now(),
 ): { ok: true } | { ok: false; retryAfterS: number } {
-  const perMinute =
-    Number(process.env.TRACELENS_UPLOAD_RATE) > 0 ? Number(process.env.TRACELENS_UPLOAD_RATE) : 20;
+  const perMinute = uploadRate();
   const b = buckets.get(client) ?? { tokens: perMinute, at: now };
+  buckets.delete(client); // re-inserted below: most recently used last
   b.tokens = Math.min(perMinute, b.tokens + ((now - b.at) / 60000) * perMinute);
   b.at = now;
-  if (b.tokens < 1) {
-    buckets.set(client, b);
-    return { ok: false, retryAfterS: Math.ceil(((1 - b.tokens) / perMinute) * 60) };
-  }
-  b.tokens -= 1;
+  const ok = b.tokens >= 1;
+  if (ok) b.tokens -= 1;
   buckets.set(client, b);
-  if (buckets.size > 10000) buckets.clear();
-  return { ok: true };
+  const max = rateTableSize();
+  for (const oldest of buckets.keys()) {
+    if (buckets.size <= max) break;
+    buckets.delete(oldest);
+  }
+  return ok ? { ok: true } : { ok: false, retryAfterS: Math.ceil(((1 - b.tokens) / perMinute) * 60) };
 }
 
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {

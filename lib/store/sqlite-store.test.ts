@@ -1,6 +1,6 @@
 // The embedded store: schema created on first start, atomic commits, tokens, notes, restarts.
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SqliteTraceStore } from './sqlite-store';
@@ -28,10 +28,10 @@ function commitOne(store: SqliteTraceStore, body = 'bytes') {
 describe('SqliteTraceStore', () => {
   it('creates its schema on first start and reopens at the same version', () => {
     const { dir, store } = fresh();
-    expect(store.schemaVersion).toBe(1);
+    expect(store.schemaVersion).toBe(2);
     store.close();
     const again = new SqliteTraceStore(dir);
-    expect(again.schemaVersion).toBe(1);
+    expect(again.schemaVersion).toBe(2);
     again.close();
   });
 
@@ -103,5 +103,40 @@ describe('SqliteTraceStore', () => {
     const again = new SqliteTraceStore(dir);
     expect(readdirSync(again.tmpDir())).toEqual([]);
     expect(again.list()).toEqual([]);
+  });
+
+  it('sweeps trace folders no row names (a crash between the files and the row) at start', () => {
+    const { dir, store } = fresh();
+    const { id } = commitOne(store);
+    store.close();
+    const orphan = path.join(dir, 'traces', 'B'.repeat(22));
+    mkdirSync(orphan);
+    writeFileSync(path.join(orphan, 'raw'), 'x');
+    const again = new SqliteTraceStore(dir);
+    expect(existsSync(orphan)).toBe(false);
+    expect(readdirSync(path.join(dir, 'traces'))).toEqual([id]);
+    expect(again.rawPath(id)).not.toBeNull();
+  });
+
+  it('leaves nothing behind when a commit fails before its row', () => {
+    const { dir, store } = fresh();
+    const tmp = path.join(store.tmpDir(), 'y.upload');
+    writeFileSync(tmp, 'bytes');
+    rmSync(path.join(dir, 'traces'), { recursive: true });
+    writeFileSync(path.join(dir, 'traces'), 'not a folder');
+    expect(() =>
+      store.commit({
+        name: 'a.pcap',
+        bytes: 5,
+        sha256: 'ab'.repeat(32),
+        format: 'pcap',
+        tmpRawPath: tmp,
+        tmpKeylogPath: null,
+        analysisJson: '{}',
+        packetColumns: null,
+      }),
+    ).toThrow();
+    expect(readdirSync(store.tmpDir())).toEqual([]);
+    expect(store.list()).toEqual([]);
   });
 });

@@ -2,9 +2,12 @@
  * The embedded TraceStore: SQLite (better-sqlite3, WAL) for metadata, annotations and the cached
  * analysis; raw captures as files under <dataDir>/traces. Created on first start with no setup.
  *
- * Atomicity: an upload is written to <dataDir>/tmp, fsynced and checksummed while it arrives; only
- * then is it renamed into <dataDir>/traces and its row inserted, so a trace is listed only when its
- * file is complete. Leftovers in tmp (a server killed mid-upload) are removed at start.
+ * Atomicity: an upload is written to <dataDir>/tmp, fsynced and checksummed while it arrives. A
+ * commit gathers a trace's files in a staging folder under tmp, moves that folder into
+ * <dataDir>/traces with one rename (the folder appears whole or not at all), and only then inserts
+ * the row: a trace is listed only when all its files are in place. A crash before the rename leaves
+ * only tmp (emptied at start); a crash between the rename and the row — or between a delete's row
+ * and its files — leaves a folder no row names, which the start-up sweep removes.
  */
 import Database from 'better-sqlite3';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -55,6 +58,9 @@ const MIGRATIONS: string[] = [
      version INTEGER NOT NULL DEFAULT 1
    );
    CREATE INDEX annotations_by_trace ON annotations(trace_id, created_at);`,
+  // The analysis of a large capture is 100+ MB of JSON: as a row it took seconds to insert and to
+  // read, on the request thread. It is a file beside the raw capture now (old rows keep theirs).
+  `ALTER TABLE traces ADD COLUMN analysis_in_file INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export const newId = (): string => randomBytes(16).toString('base64url');
@@ -71,6 +77,7 @@ interface TraceRow {
   has_keylog: number;
   token_hash: string;
   analysis_json: string;
+  analysis_in_file: number;
 }
 interface AnnotationRow {
   id: string;
@@ -106,6 +113,7 @@ function annotationOf(r: AnnotationRow): Annotation {
   };
 }
 
+/** fsync a file or, on Linux, a directory (so a rename into it survives a power cut). */
 function fsyncFile(p: string): void {
   const fd = openSync(p, 'r');
   try {
@@ -132,6 +140,19 @@ export class SqliteTraceStore implements TraceStore {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
+    this.sweepOrphans();
+  }
+
+  /** Folders under traces/ that no row names: a commit or a delete cut short by a crash. */
+  private sweepOrphans(): void {
+    const ids = new Set(this.db.prepare('SELECT id FROM traces').pluck().all() as string[]);
+    for (const f of readdirSync(this.tracesDir)) {
+      if (ids.has(f)) continue;
+      rmSync(path.join(this.tracesDir, f), { recursive: true, force: true });
+      console.error(
+        `tracelens: removed ${f} from ${this.tracesDir}: no trace row (interrupted commit or delete)`,
+      );
+    }
   }
 
   private migrate(): void {
@@ -155,33 +176,50 @@ export class SqliteTraceStore implements TraceStore {
   commit(t: NewTrace): { id: string; token: string } {
     const id = newId();
     const token = newToken();
-    fsyncFile(t.tmpRawPath);
-    const dir = path.join(this.tracesDir, id);
-    mkdirSync(dir);
-    if (t.packetColumns) {
-      const colsTmp = path.join(this.tmp, `${id}.cols`);
-      writeFileSync(colsTmp, t.packetColumns);
-      fsyncFile(colsTmp);
-      renameSync(colsTmp, path.join(dir, 'packets.cols'));
+    const stage = path.join(this.tmp, `${id}.stage`);
+    mkdirSync(stage);
+    try {
+      fsyncFile(t.tmpRawPath);
+      renameSync(t.tmpRawPath, path.join(stage, 'raw'));
+      const cols = path.join(stage, 'packets.cols');
+      if (t.tmpColumnsPath) renameSync(t.tmpColumnsPath, cols);
+      else if (t.packetColumns) writeFileSync(cols, t.packetColumns);
+      if (existsSync(cols)) fsyncFile(cols);
+      const analysis = path.join(stage, 'analysis.json');
+      if (t.tmpAnalysisPath) renameSync(t.tmpAnalysisPath, analysis);
+      else writeFileSync(analysis, t.analysisJson ?? '');
+      fsyncFile(analysis);
+      if (t.tmpKeylogPath) {
+        fsyncFile(t.tmpKeylogPath);
+        renameSync(t.tmpKeylogPath, path.join(stage, 'keylog.txt'));
+      }
+      fsyncFile(stage);
+      renameSync(stage, path.join(this.tracesDir, id));
+      fsyncFile(this.tracesDir);
+    } catch (e) {
+      rmSync(stage, { recursive: true, force: true });
+      throw e;
     }
-    if (t.tmpKeylogPath) renameSync(t.tmpKeylogPath, path.join(dir, 'keylog.txt'));
-    renameSync(t.tmpRawPath, path.join(dir, 'raw'));
-    this.db
-      .prepare(
-        `INSERT INTO traces (id, name, created_at, bytes, sha256, format, has_keylog, token_hash, analysis_json)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        id,
-        t.name,
-        new Date().toISOString(),
-        t.bytes,
-        t.sha256,
-        t.format,
-        t.tmpKeylogPath ? 1 : 0,
-        hashToken(token),
-        t.analysisJson,
-      );
+    try {
+      this.db
+        .prepare(
+          `INSERT INTO traces (id, name, created_at, bytes, sha256, format, has_keylog, token_hash, analysis_json, analysis_in_file)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', 1)`,
+        )
+        .run(
+          id,
+          t.name,
+          new Date().toISOString(),
+          t.bytes,
+          t.sha256,
+          t.format,
+          t.tmpKeylogPath ? 1 : 0,
+          hashToken(token),
+        );
+    } catch (e) {
+      rmSync(path.join(this.tracesDir, id), { recursive: true, force: true });
+      throw e;
+    }
     return { id, token };
   }
 
@@ -192,7 +230,18 @@ export class SqliteTraceStore implements TraceStore {
 
   get(id: string): StoredTrace | null {
     const r = this.row(id);
-    return r ? { meta: metaOf(r), analysisJson: r.analysis_json } : null;
+    if (!r) return null;
+    const analysisJson = r.analysis_in_file
+      ? readFileSync(path.join(this.tracesDir, id, 'analysis.json'), 'utf8')
+      : r.analysis_json;
+    return { meta: metaOf(r), analysisJson };
+  }
+
+  analysisPath(id: string): string | null {
+    if (!ID_PATTERN.test(id)) return null;
+    const r = this.db.prepare('SELECT analysis_in_file FROM traces WHERE id = ?').get(id) as
+      Pick<TraceRow, 'analysis_in_file'> | undefined;
+    return r?.analysis_in_file ? path.join(this.tracesDir, id, 'analysis.json') : null;
   }
 
   meta(id: string): TraceMeta | null {

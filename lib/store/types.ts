@@ -31,8 +31,12 @@ export interface NewTrace {
   /** Path of the completed temporary raw file, to be moved into place atomically. */
   tmpRawPath: string;
   tmpKeylogPath: string | null;
-  analysisJson: string;
-  packetColumns: Uint8Array | null;
+  /** The Trace JSON: as text, or a temporary file (written off the request thread) to move in. */
+  analysisJson?: string;
+  tmpAnalysisPath?: string;
+  /** The packet columns: as bytes, or a temporary file to move in; null for logs. */
+  packetColumns?: Uint8Array | null;
+  tmpColumnsPath?: string | null;
 }
 
 export interface TraceStore {
@@ -41,6 +45,11 @@ export interface TraceStore {
   /** Moves the raw file into place and records the trace; returns its id and edit token. */
   commit(t: NewTrace): { id: string; token: string };
   get(id: string): StoredTrace | null;
+  /**
+   * The Trace JSON as a file, for streaming it; null when the trace is unknown or its analysis is
+   * kept in the database (rows from before analyses were files).
+   */
+  analysisPath(id: string): string | null;
   meta(id: string): TraceMeta | null;
   rawPath(id: string): string | null;
   packetColumns(id: string): Uint8Array | null;

@@ -1,87 +1,14 @@
 #!/usr/bin/env node
 // Sharing against the real built server (`npm run build` first): next start on a free loopback
 // port with a temporary data directory. Prints "N passed, N failed" last; exits non-zero on failure.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { Server, assert, finish, root, sleep, test } from './harness.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const shared = path.resolve(root, '../shared/captures/real');
 const capture = readFileSync(path.join(shared, 'zeek-http-pipelined-requests.pcap'));
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-class Server {
-  constructor(dataDir, env = {}) {
-    this.dataDir = dataDir;
-    this.env = env;
-  }
-  async start() {
-    this.port = await freePort();
-    this.base = `http://127.0.0.1:${this.port}`;
-    this.proc = spawn(
-      process.execPath,
-      [
-        path.join(root, 'node_modules/next/dist/bin/next'),
-        'start',
-        '-p',
-        String(this.port),
-        '-H',
-        '127.0.0.1',
-      ],
-      {
-        cwd: root,
-        env: { ...process.env, TRACELENS_DATA_DIR: this.dataDir, TRACELENS_UPLOAD_RATE: '1000', ...this.env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    this.log = '';
-    this.proc.stdout.on('data', (d) => (this.log += d));
-    this.proc.stderr.on('data', (d) => (this.log += d));
-    for (let i = 0; i < 150; i++) {
-      try {
-        const r = await fetch(`${this.base}/`);
-        if (r.status < 500) return;
-      } catch {
-        /* not up yet */
-      }
-      await sleep(200);
-    }
-    throw new Error(`server did not start:\n${this.log}`);
-  }
-  async stop(signal = 'SIGTERM') {
-    if (!this.proc || this.proc.exitCode !== null) return;
-    this.proc.kill(signal);
-    await new Promise((r) => this.proc.on('exit', r));
-  }
-}
-
-const results = [];
-async function test(name, fn) {
-  try {
-    await fn();
-    results.push([name, true]);
-    console.log(`ok   ${name}`);
-  } catch (e) {
-    results.push([name, false]);
-    console.log(`FAIL ${name}\n     ${e?.stack ?? e}`);
-  }
-}
-function assert(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
 
 async function upload(base, body = capture, name = 'pipelined.pcap') {
   const r = await fetch(`${base}/api/traces?name=${encodeURIComponent(name)}`, {
@@ -220,7 +147,7 @@ await test('a server killed during an upload lists no partial trace after restar
   assert(readdirSync(path.join(dataDir, 'tmp')).length === 0, 'tmp cleaned');
 });
 
-await test("uploads keep the sharer's thresholds, and links use the client's host", async () => {
+await test("uploads keep the sharer's thresholds, and links use the Host, not a client's X-Forwarded-*", async () => {
   const r = await fetch(`${server.base}/api/traces?name=t.pcap&idleThresholdS=3`, {
     method: 'POST',
     body: capture,
@@ -232,7 +159,9 @@ await test("uploads keep the sharer's thresholds, and links use the client's hos
   });
   const body = await r.json();
   assert(r.status === 201, `status ${r.status} ${JSON.stringify(body)}`);
-  assert(body.viewUrl === `https://traces.example.test/t/${body.id}`, `viewUrl ${body.viewUrl}`);
+  // No proxy is trusted here: a forged X-Forwarded-Host must not redirect the edit link (hardening.mjs
+  // covers trusted proxies and TRACELENS_PUBLIC_URL).
+  assert(body.viewUrl === `${server.base}/t/${body.id}`, `viewUrl ${body.viewUrl}`);
   const doc = await (await fetch(`${server.base}/api/traces/${body.id}`)).json();
   assert(doc.trace.options.idleThresholdS === 3, `options ${JSON.stringify(doc.trace.options)}`);
   const bad = await fetch(`${server.base}/api/traces?idleThresholdS=-1`, {
@@ -252,7 +181,4 @@ await test('ids are validated and security headers are set', async () => {
 });
 
 await server.stop();
-const passed = results.filter(([, ok]) => ok).length;
-const failed = results.length - passed;
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();

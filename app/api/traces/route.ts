@@ -1,8 +1,12 @@
-// POST /api/traces — share a capture: raw body, or multipart with field "file" (and optionally
-// "keylog", sent before "file", only when the user consented). 201 { id, viewUrl, editUrl }.
+// POST /api/traces — share a capture: raw body, or multipart with the part "file" and optionally
+// "keylog" (a field or a file part, before or after "file"; sent only when the user consented).
+// 201 { id, viewUrl, editUrl }. Limits (lib/store/config.ts) answer 413 as soon as they are passed.
 import { Readable } from 'node:stream';
 import Busboy from 'busboy';
-import { ingest, UploadError } from '@/lib/store/ingest';
+import { poolFull } from '@/lib/store/analysis-pool';
+import { queueFullError, Upload, UploadError } from '@/lib/store/ingest';
+import { maxKeylog } from '@/lib/store/config';
+import { originOf } from '@/lib/store/net';
 import type { AnalysisOptions } from '@/lib/trace';
 import { parseOptions } from '@/lib/options';
 import { clientKey, errorJson, getStore, json, takeUploadToken, uploadLimit } from '@/lib/store/server';
@@ -10,21 +14,10 @@ import { clientKey, errorJson, getStore, json, takeUploadToken, uploadLimit } fr
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-const MAX_KEYLOG = 16 * 1024 * 1024;
-
 function safeName(n: string | null | undefined): string {
   const base = (n ?? '').split(/[\\/]/).pop() ?? '';
   const clean = base.replace(/[^\w.+-]/g, '_').slice(0, 200);
   return clean || 'capture';
-}
-
-async function* webChunks(body: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
-  const reader = body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return;
-    if (value) yield value;
-  }
 }
 
 /** Analysis thresholds from the query (?idleThresholdS=3&...), validated by lib/options.ts. */
@@ -34,66 +27,130 @@ function optionsOf(req: Request): Partial<AnalysisOptions> | { error: string } {
   return r.errors.length ? { error: r.errors.map((e) => e.message).join('; ') } : r.values;
 }
 
-/** The origin the client used (Host / X-Forwarded-* headers), so the links work where it is. */
-function originOf(req: Request): string {
-  const url = new URL(req.url);
-  const host = (req.headers.get('x-forwarded-host') ?? req.headers.get('host') ?? '').split(',')[0].trim();
-  const proto = (req.headers.get('x-forwarded-proto') ?? url.protocol.replace(/:$/, '')).split(',')[0].trim();
-  if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/.test(host) || !/^https?$/.test(proto))
-    return url.origin;
-  return `${proto}://${host}`;
+const keylogTooLarge = (max: number) =>
+  new UploadError(
+    413,
+    `the key log is larger than ${max} bytes, the limit of this server (TRACELENS_MAX_KEYLOG)`,
+  );
+
+/** A raw body: the capture itself; the name from ?name= or X-File-Name. */
+async function fromBody(
+  req: Request,
+  body: ReadableStream<Uint8Array>,
+  options: Partial<AnalysisOptions>,
+): Promise<{ id: string; token: string }> {
+  const name = safeName(new URL(req.url).searchParams.get('name') ?? req.headers.get('x-file-name'));
+  const up = await Upload.begin(getStore(), { name, options });
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      // Raced with the upload's failure: a limit passed in the worker ends the request at once,
+      // even while the client is still sending.
+      const r = await Promise.race([reader.read(), up.failure]);
+      if (r.done) break;
+      await up.write(r.value);
+    }
+    return await up.finish();
+  } catch (e) {
+    reader.cancel().catch(() => undefined);
+    await up.abort();
+    throw e;
+  }
 }
 
 function fromMultipart(
   req: Request,
+  body: ReadableStream<Uint8Array>,
   options: Partial<AnalysisOptions>,
-): Promise<{ name: string; result: Awaited<ReturnType<typeof ingest>> }> {
+): Promise<{ id: string; token: string }> {
   const limit = uploadLimit();
+  const maxKey = maxKeylog();
   return new Promise((resolve, reject) => {
-    let keylog: string | null = null;
-    let sawFile = false;
     let bb: Busboy.Busboy;
     try {
       bb = Busboy({
         headers: Object.fromEntries(req.headers),
-        limits: { files: 1, fieldSize: MAX_KEYLOG, fileSize: limit + 1 },
+        // "file" and "keylog" (as files or fields); anything else is skipped, within these bounds.
+        limits: { files: 4, fields: 16, parts: 20, fieldSize: maxKey, fileSize: limit + 1 },
       });
     } catch {
       reject(new UploadError(400, 'malformed multipart request'));
       return;
     }
-    bb.on('field', (name, value) => {
-      if (name === 'keylog') keylog = value;
+    const source = Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>);
+    let keylog: string | null = null;
+    let up: Upload | null = null;
+    let sawFile = false;
+    let fileDone: Promise<void> = Promise.resolve();
+    let failed = false;
+    const fail = (e: unknown) => {
+      if (failed) return;
+      failed = true;
+      source.unpipe(bb);
+      source.destroy();
+      void up?.abort();
+      reject(e);
+    };
+    const setKeylog = (text: string) => {
+      keylog = text;
+      up?.setKeylog(text);
+    };
+    bb.on('field', (name, value, info) => {
+      if (name !== 'keylog' || failed) return;
+      if (info.valueTruncated) fail(keylogTooLarge(maxKey));
+      else setKeylog(value);
     });
     bb.on('file', (field, stream, info) => {
-      if (field === 'keylog') {
-        const parts: Buffer[] = [];
-        stream.on('data', (d: Buffer) => parts.push(d));
-        stream.on('end', () => (keylog = Buffer.concat(parts).toString('utf8')));
-        return;
-      }
-      if (field !== 'file') {
+      if (failed || (field !== 'file' && field !== 'keylog') || (field === 'file' && sawFile)) {
         stream.resume();
         return;
       }
-      sawFile = true;
-      const name = safeName(info.filename);
-      ingest(getStore(), stream as AsyncIterable<Uint8Array>, { name, limitBytes: limit, keylog, options })
-        .then((result) => resolve({ name, result }))
-        .catch((e) => {
-          stream.resume();
-          reject(e);
+      if (field === 'keylog') {
+        // Held in memory to hand to the analysis, so it is capped as it arrives.
+        const parts: Buffer[] = [];
+        let size = 0;
+        stream.on('data', (d: Buffer) => {
+          size += d.length;
+          if (size > maxKey) {
+            fail(keylogTooLarge(maxKey));
+            stream.resume();
+          } else parts.push(d);
         });
+        stream.on('end', () => {
+          if (!failed) setKeylog(Buffer.concat(parts).toString('utf8'));
+        });
+        return;
+      }
+      sawFile = true;
+      fileDone = (async () => {
+        const u = await Upload.begin(getStore(), { name: safeName(info.filename), keylog, options });
+        up = u;
+        if (failed) {
+          await u.abort();
+          return;
+        }
+        // The key log may have been read while the file was being opened.
+        if (keylog !== null) u.setKeylog(keylog);
+        u.failure.catch(fail);
+        for await (const chunk of stream as AsyncIterable<Buffer>) {
+          if (failed) break;
+          await u.write(chunk);
+        }
+      })().catch(fail);
     });
     bb.on('close', () => {
-      if (!sawFile) reject(new UploadError(400, 'multipart upload without a "file" field'));
+      void fileDone.then(() => {
+        if (failed) return;
+        if (!up) {
+          fail(new UploadError(400, 'multipart upload without a "file" part'));
+          return;
+        }
+        up.finish().then(resolve, fail);
+      });
     });
-    bb.on('error', () => reject(new UploadError(400, 'malformed multipart request')));
-    if (!req.body) {
-      reject(new UploadError(400, 'empty upload'));
-      return;
-    }
-    Readable.fromWeb(req.body as import('node:stream/web').ReadableStream<Uint8Array>).pipe(bb);
+    bb.on('error', () => fail(new UploadError(400, 'malformed multipart request')));
+    source.on('error', () => fail(new UploadError(400, 'the upload was cut short')));
+    source.pipe(bb);
   });
 }
 
@@ -106,26 +163,37 @@ export async function POST(req: Request): Promise<Response> {
   const declared = Number(req.headers.get('content-length'));
   const limit = uploadLimit();
   if (Number.isFinite(declared) && declared > limit + 64 * 1024) {
-    return errorJson(413, `upload of ${declared} bytes is larger than the limit of ${limit} bytes`);
+    return errorJson(413, `upload of ${declared} bytes is larger than the limit of ${limit} bytes`, {
+      connection: 'close',
+    });
   }
+  const started = Date.now();
+  let name = '';
   try {
     const options = optionsOf(req);
     if ('error' in options) return errorJson(400, options.error);
+    if (poolFull()) throw queueFullError();
+    if (!req.body) return errorJson(400, 'empty upload: send the capture as the request body');
     const type = req.headers.get('content-type') ?? '';
-    let id: string;
-    let token: string;
-    if (type.startsWith('multipart/form-data')) {
-      const { result } = await fromMultipart(req, options);
-      ({ id, token } = result);
-    } else {
-      if (!req.body) return errorJson(400, 'empty upload: send the capture as the request body');
-      const name = safeName(new URL(req.url).searchParams.get('name') ?? req.headers.get('x-file-name'));
-      ({ id, token } = await ingest(getStore(), webChunks(req.body), { name, limitBytes: limit, options }));
-    }
+    name = type.startsWith('multipart/form-data')
+      ? '(multipart)'
+      : (new URL(req.url).searchParams.get('name') ?? '');
+    const { id, token } = type.startsWith('multipart/form-data')
+      ? await fromMultipart(req, req.body, options)
+      : await fromBody(req, req.body, options);
     const origin = originOf(req);
     return json({ id, viewUrl: `${origin}/t/${id}`, editUrl: `${origin}/t/${id}?token=${token}` }, 201);
   } catch (e) {
-    if (e instanceof UploadError) return errorJson(e.status, e.message);
+    if (e instanceof UploadError && e.status !== 500) {
+      // The body may still be arriving: close the connection rather than read it to the end.
+      const close: Record<string, string> = e.status === 413 ? { connection: 'close' } : {};
+      return errorJson(e.status, e.message, { ...e.headers, ...close });
+    }
+    // One line for the operator; the client gets no internals.
+    const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    console.error(
+      `tracelens: upload ${JSON.stringify(name)} from ${clientKey(req)} failed after ${Date.now() - started} ms: ${what.replace(/\s+/g, ' ')}`,
+    );
     return errorJson(500, 'the upload could not be stored');
   }
 }

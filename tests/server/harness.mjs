@@ -1,0 +1,127 @@
+// The built server for API tests (`npm run build` first): `next start` on a free loopback port
+// with a temporary data directory, plus a tiny test runner. TRACELENS_TEST_ROOT runs another
+// checkout's build (to show that a test fails on an older version).
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const serverRoot = process.env.TRACELENS_TEST_ROOT
+  ? path.resolve(process.env.TRACELENS_TEST_ROOT)
+  : root;
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export async function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+/** Resident memory (bytes) of a process and all its descendants, from /proc. */
+export function treeRss(pid) {
+  let total = 0;
+  const seen = new Set();
+  const walk = (p) => {
+    if (seen.has(p)) return;
+    seen.add(p);
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+      if (m) total += Number(m[1]) * 1024;
+      for (const t of readFileSync(`/proc/${p}/task/${p}/children`, 'utf8').split(/\s+/).filter(Boolean))
+        walk(Number(t));
+    } catch {
+      /* gone */
+    }
+  };
+  walk(pid);
+  return total;
+}
+
+export class Server {
+  constructor(dataDir, env = {}) {
+    this.dataDir = dataDir;
+    this.env = env;
+  }
+  async start() {
+    this.port = await freePort();
+    this.base = `http://127.0.0.1:${this.port}`;
+    this.proc = spawn(
+      process.execPath,
+      [
+        path.join(serverRoot, 'node_modules/next/dist/bin/next'),
+        'start',
+        '-p',
+        String(this.port),
+        '-H',
+        '127.0.0.1',
+      ],
+      {
+        cwd: serverRoot,
+        env: { ...process.env, TRACELENS_DATA_DIR: this.dataDir, TRACELENS_UPLOAD_RATE: '1000', ...this.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    this.log = '';
+    this.proc.stdout.on('data', (d) => (this.log += d));
+    this.proc.stderr.on('data', (d) => (this.log += d));
+    for (let i = 0; i < 150; i++) {
+      try {
+        const r = await fetch(`${this.base}/`);
+        if (r.status < 500) return;
+      } catch {
+        /* not up yet */
+      }
+      await sleep(200);
+    }
+    throw new Error(`server did not start:\n${this.log}`);
+  }
+  /** Samples the server's memory every 50 ms until the returned function is called: peak bytes. */
+  sampleRss() {
+    let peak = treeRss(this.proc.pid);
+    const t = setInterval(() => (peak = Math.max(peak, treeRss(this.proc.pid))), 50);
+    return () => {
+      clearInterval(t);
+      return Math.max(peak, treeRss(this.proc.pid));
+    };
+  }
+  async stop(signal = 'SIGTERM') {
+    if (!this.proc || this.proc.exitCode !== null) return;
+    this.proc.kill(signal);
+    await new Promise((r) => this.proc.on('exit', r));
+  }
+}
+
+const results = [];
+/** Runs one test; `only` (comma-separated substrings in TEST_ONLY) picks a subset. */
+export async function test(name, fn) {
+  const only = process.env.TEST_ONLY?.split(',').filter(Boolean);
+  if (only && !only.some((o) => name.includes(o))) return;
+  const t0 = Date.now();
+  try {
+    await fn();
+    results.push([name, true]);
+    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    results.push([name, false]);
+    console.log(
+      `FAIL ${name}\n     ${e?.stack ?? e}${e?.cause ? `\n     cause: ${e.cause?.stack ?? e.cause}` : ''}`,
+    );
+  }
+}
+
+export function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+/** Prints "N passed, N failed" and exits non-zero on failure. */
+export function finish() {
+  const passed = results.filter(([, ok]) => ok).length;
+  const failed = results.length - passed;
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
