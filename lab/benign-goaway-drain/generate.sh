@@ -7,6 +7,9 @@
 #                  `nginx -s reload` while Node http2 clients have requests in flight: the old
 #                  worker sends GOAWAY, finishes its streams and closes; clients open a new
 #                  connection to the new worker.
+#  node.pcap.gz  — a Node http2 server that drains each connection with session.close() after
+#                  150 requests, then shuts down with server.close() + session.close() while
+#                  requests are in flight; the same Node http2 clients.
 # Needs root; about a minute.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -20,10 +23,8 @@ GRPC_PID=$LAB_LAST_PID
 lab_wait_port "$SERVER_NS" 127.0.0.1 50051
 lab_capture "$CLIENT_NS" c0 grpc.pcap 'tcp port 50051' 120
 {
-  echo "== grpc-js client, 2 channels, 24 calls in flight, 15 s; server max_connection_age 4 s, tryShutdown at 15.3 s"
-  (sleep 15.3 && kill -USR2 "$GRPC_PID") &
-  in_client node grpc-client.cjs "$SERVER_IP:50051" 15000 24
-  wait
+  echo "== grpc-js client, 2 channels, 24 calls in flight, 15 s; server max_connection_age 4 s, tryShutdown when the client stops starting calls"
+  in_client node grpc-client.cjs "$SERVER_IP:50051" 15000 24 "$GRPC_PID"
 } | tee observed.txt
 lab_stop_captures
 
@@ -64,6 +65,18 @@ lab_capture "$CLIENT_NS" c0 nginx.pcap 'tcp port 8081' 120
 lab_stop_captures
 in_mbox nginx -c "$WORK/nginx.conf" -s quit || true
 rm -rf "$WORK"
-lab_gzip_big grpc.pcap nginx.pcap
+
+# --- Node http2: session.close() at a per-connection limit, then server.close() ---
+lab_bg "$SERVER_NS" node h2-server.cjs 8443 150
+H2_PID=$LAB_LAST_PID
+lab_wait_port "$SERVER_NS" 127.0.0.1 8443
+lab_capture "$CLIENT_NS" c0 node.pcap 'tcp port 8443' 120
+{
+  echo "== 4 Node http2 clients -> Node http2 server $SERVER_IP:8443 for 15 s; session.close() after 150 streams; server.close() + session.close() when the clients stop sending"
+  in_client node h2-client.cjs "http://$SERVER_IP:8443" 4 15000 "$H2_PID"
+} | tee -a observed.txt
+lab_stop_captures
+
+lab_gzip_big grpc.pcap nginx.pcap node.pcap
 echo "== tracelens" >>observed.txt
-benign_summary grpc.pcap* nginx.pcap* | tee -a observed.txt
+benign_summary grpc.pcap* nginx.pcap* node.pcap* | tee -a observed.txt

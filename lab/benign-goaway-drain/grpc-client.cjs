@@ -6,7 +6,7 @@ const path = require('node:path');
 const grpc = require('@grpc/grpc-js');
 const loader = require('@grpc/proto-loader');
 
-const [target, RUN_MS = '20000', CONCURRENCY = '12'] = process.argv.slice(2);
+const [target, RUN_MS = '20000', CONCURRENCY = '12', DRAIN_PID] = process.argv.slice(2);
 const def = loader.loadSync(path.join(__dirname, 'lab.proto'), { keepCase: true });
 const { lab } = grpc.loadPackageDefinition(def);
 const clients = [0, 1].map(
@@ -19,6 +19,7 @@ const clients = [0, 1].map(
 let seed = 7;
 const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000;
 const outcome = {};
+let drainSent = false;
 const note = (k, code) =>
   (outcome[`${k} ${grpc.status[code]}`] = (outcome[`${k} ${grpc.status[code]}`] || 0) + 1);
 
@@ -52,6 +53,12 @@ function one(i) {
   await Promise.all(
     Array.from({ length: Number(CONCURRENCY) }, async () => {
       while (Date.now() - t0 < Number(RUN_MS)) await one(i++);
+      // The first worker to stop tells the server to drain (SIGUSR2 -> tryShutdown()) while the
+      // others' calls are still in flight; no new call starts after that.
+      if (DRAIN_PID && !drainSent) {
+        drainSent = true;
+        process.kill(Number(DRAIN_PID), 'SIGUSR2');
+      }
     }),
   );
   for (const c of clients) c.close();

@@ -3,7 +3,11 @@
 // requests (those in flight finish on it) and a new session is opened for the next ones.
 'use strict';
 const http2 = require('node:http2');
-const [url, CLIENTS = '4', RUN_MS = '20000'] = process.argv.slice(2);
+const [url, CLIENTS = '4', RUN_MS = '20000', DRAIN_PID] = process.argv.slice(2);
+// With DRAIN_PID, the server is told to shut down gracefully (SIGUSR2) the moment the clients stop
+// sending new requests, so its drain starts with requests in flight and none after it.
+let drainSent = false;
+const T0 = Date.now();
 const stats = { ok: 0, failed: 0, retried: 0, goaways: 0, sessions: 0 };
 
 function client() {
@@ -18,7 +22,7 @@ function client() {
     s.on('error', (e) => console.error(`session error: ${e.message}`));
     return s;
   };
-  const t0 = Date.now();
+  const t0 = T0;
   return new Promise((resolve) => {
     let inflight = 0;
     // A request that crossed the GOAWAY (above its last-stream-id, so REFUSED_STREAM: never
@@ -46,6 +50,10 @@ function client() {
     };
     const tick = () => {
       if (Date.now() - t0 >= Number(RUN_MS)) {
+        if (DRAIN_PID && !drainSent) {
+          drainSent = true;
+          process.kill(Number(DRAIN_PID), 'SIGUSR2');
+        }
         const wait = setInterval(() => {
           if (inflight === 0) {
             clearInterval(wait);
