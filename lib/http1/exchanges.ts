@@ -69,6 +69,11 @@ export class Http1Parser implements AppParser {
   private s2cResync = false;
   /** Packet of the last client bytes parsed (what came before a client-side gap). */
   private lastC2sPacket = 0;
+  /** Packet (and time) of the last server bytes parsed: the one whose ACK may reveal a client-side hole. */
+  private lastS2cPacket = 0;
+  private lastS2cTs = Number.NaN;
+  /** A client-side hole between messages came after this packet: whole requests may be in it. */
+  private c2sHoleAfter = -1;
 
   constructor(
     private readonly ctx: AppContext,
@@ -169,6 +174,8 @@ export class Http1Parser implements AppParser {
         this.hold(bytes.subarray(used), offset + used, packet, tS);
       return;
     }
+    this.lastS2cPacket = packet;
+    this.lastS2cTs = tS;
     const used = this.resp.feed(bytes, offset, packet, tS);
     // A switch happened inside this chunk: the rest belongs to the next protocol.
     if (this.isSwitched() && used < bytes.length)
@@ -202,6 +209,7 @@ export class Http1Parser implements AppParser {
     if (dir === 'c2s') {
       this.c2sGapSeen = true;
       this.reqEx = null;
+      if (!cut) this.c2sHoleAfter = this.lastC2sPacket;
       // A client-side hole is known only once the server ACKs past it, which the first packet of
       // the response to a lost request does, after its bytes were parsed: that response, taken
       // for an orphan, answers a request the capture lost.
@@ -209,8 +217,14 @@ export class Http1Parser implements AppParser {
         const ex = this.ctx.results.exchanges[k];
         if (ex.connection !== this.ctx.conn.id) continue;
         if (ex.request !== null || ex.captureGap) break;
-        if (ex.response && ex.response.packets[0] > this.lastC2sPacket) markGap(ex, 'c2s', -1);
+        // (Its head may still be arriving: then only the message in progress knows where it began.)
+        const m = ex.response ?? (ex === this.respEx ? this.respMsg : null);
+        if (m && m.packets[0] > this.lastC2sPacket) markGap(ex, 'c2s', -1);
       }
+      // The same response, when the server's side was itself resynchronising, was paired with an
+      // older request whose own response the capture lost: without pipelining it answers the lost one.
+      // (Reported at that packet's time: the hole was found by its ACK, not by a later one.)
+      if (!cut && !this.pipelined && tS === this.lastS2cTs) this.unpairLatest();
       return;
     }
     this.s2cResync = true;
@@ -228,6 +242,55 @@ export class Http1Parser implements AppParser {
   }
 
   /**
+   * The response that began in the server packet just parsed was taken as the answer to a request
+   * sent before a client-side hole now found; it answers a request lost in that hole. Move it to a
+   * placeholder exchange; the request keeps a lost response (its answer was in a server-side hole).
+   */
+  private unpairLatest(): void {
+    const xs = this.ctx.results.exchanges;
+    let ex: Http1Exchange | null = null;
+    for (let k = xs.length - 1; k >= 0; k--) {
+      if (xs[k].connection !== this.ctx.conn.id) continue;
+      ex = xs[k];
+      break;
+    }
+    const m = ex?.response ?? (ex && this.respEx === ex ? this.respMsg : null);
+    if (
+      !ex?.request ||
+      !m ||
+      m.packets[0] !== this.lastS2cPacket ||
+      ex.request.packets[0] > this.lastC2sPacket
+    )
+      return;
+    if (m.packets[0] <= this.lastC2sPacket) return;
+    const ph = this.newExchange();
+    ph.version = ex.version;
+    ph.status = ex.status;
+    ph.reason = ex.reason;
+    ph.response = ex.response;
+    ph.responseS = ex.responseS;
+    ph.responseEndS = ex.responseEndS;
+    ph.interim = ex.interim;
+    ph.contentType = ex.contentType;
+    ph.jsonKeys = ex.jsonKeys;
+    ex.status = null;
+    ex.reason = null;
+    ex.response = null;
+    ex.responseS = null;
+    ex.responseEndS = null;
+    ex.interim = [];
+    ex.contentType = null;
+    ex.jsonKeys = null;
+    this.ctx.results.exchanges.push(ph);
+    markGap(ph, 'c2s', -1);
+    markGap(ex, 's2c', -1);
+    const at = this.outstanding.indexOf(ex);
+    if (at >= 0) this.outstanding.splice(at, 1, ph);
+    if (this.respEx === ex) this.respEx = ph;
+    if (this.lastAnswered === ex) this.lastAnswered = ph;
+  }
+
+  /**
    * The first response after the server's stream lost its place: which outstanding request does it
    * answer? Without pipelining, the last one sent before it began; the ones before had their
    * responses in the gap. With pipelining, order is all there is: the oldest.
@@ -240,6 +303,10 @@ export class Http1Parser implements AppParser {
       const r = this.outstanding[j].request;
       if (r && r.packets[0] < packet) k = j;
     }
+    // A client-side hole after that request and before this response may hold a later request,
+    // the one this response answers (response start packets then place it as a lost request's).
+    const r = k >= 0 ? this.outstanding[k].request : null;
+    if (r && this.c2sHoleAfter >= r.packets[0] && this.c2sHoleAfter < packet) k++;
     for (const ex of this.outstanding.splice(0, Math.max(0, k))) markGap(ex, 's2c', -1);
   }
 

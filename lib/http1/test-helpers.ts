@@ -8,8 +8,17 @@ import type { Http1ParserOptions } from './exchanges';
 
 export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-/** Bytes of a direction; its end; or `length` bytes of a direction never captured. */
-export type Step = [Dir, string | Uint8Array] | ['end', Dir] | ['gap', Dir, number];
+/**
+ * Bytes of a direction (optionally with the number of the packet that carried them, when it is
+ * not the step's: bytes held back by reassembly keep their packet's number); its end; or
+ * `length` bytes of a direction never captured.
+ */
+export type Step =
+  | [Dir, string | Uint8Array]
+  | [Dir, string | Uint8Array, number]
+  | ['end', Dir]
+  | ['gap', Dir, number]
+  | ['gap', Dir, number, number];
 
 /** Feed steps; `split` bytes per data() call (0 = whole). Returns exchanges and warnings. */
 export function run(
@@ -39,16 +48,18 @@ export function run(
       continue;
     }
     if (s[0] === 'gap') {
-      p.gap(s[1], off[s[1]], s[2], packet);
+      // Reported at the time of packet s[3] when given (the packet whose ACK revealed the hole).
+      p.gap(s[1], off[s[1]], s[2], s[3] ?? packet);
       off[s[1]] += s[2];
       continue;
     }
     const dir = s[0];
     const b = typeof s[1] === 'string' ? enc(s[1]) : s[1];
+    const pk = (s[2] as number | undefined) ?? packet;
     const step = split > 0 ? split : Math.max(1, b.length);
     for (let i = 0; i < b.length; i += step) {
       const part = b.slice(i, i + step);
-      p.data(dir, part, off[dir], packet, packet);
+      p.data(dir, part, off[dir], pk, pk);
       off[dir] += part.length;
     }
   }
