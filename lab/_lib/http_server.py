@@ -5,6 +5,7 @@ scenarios: GET /<anything> answers a small JSON body; GET /slow?ms=N waits N ms 
 of its own), like many application servers behind a NAT."""
 import argparse
 import json
+import socket
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
@@ -40,9 +41,19 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
+class DualStackServer(ThreadingHTTPServer):
+    """Listens on :: with IPV6_V6ONLY off: IPv6 clients and IPv4 ones (as ::ffff:a.b.c.d)."""
+
+    address_family = socket.AF_INET6
+    daemon_threads = True
+
+    def server_bind(self):
+        self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        super().server_bind()
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=8080)
     a = ap.parse_args()
-    ThreadingHTTPServer.daemon_threads = True
-    ThreadingHTTPServer(("0.0.0.0", a.port), Handler).serve_forever()
+    DualStackServer(("::", a.port), Handler).serve_forever()

@@ -247,7 +247,7 @@ lab_cleanup() {
 }
 
 # lab_conntrack_nat TIMEOUT_S ACTION: the middlebox masquerades the client behind its server-side
-# address (iptables -t nat POSTROUTING MASQUERADE), forgets established TCP flows idle for
+# address (iptables and ip6tables -t nat POSTROUTING MASQUERADE), forgets established TCP flows idle for
 # TIMEOUT_S (nf_conntrack_tcp_timeout_established), does not pick up mid-stream flows it has
 # forgotten (nf_conntrack_tcp_loose=0, so their packets are conntrack state INVALID), and does
 # ACTION to those packets in FORWARD: "reject" (RST to the sender, from the middlebox),
@@ -257,13 +257,17 @@ lab_conntrack_nat() {
   lab_need iptables conntrack
   in_mbox sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_established="$timeout" \
     net.netfilter.nf_conntrack_tcp_loose=0
-  in_mbox iptables -t nat -A POSTROUTING -o m1 -j MASQUERADE
-  case "$action" in
-    reject) in_mbox iptables -A FORWARD -m conntrack --ctstate INVALID -p tcp -j REJECT --reject-with tcp-reset ;;
-    drop) in_mbox iptables -A FORWARD -m conntrack --ctstate INVALID -j DROP ;;
-    none) ;;
-    *) lab_log "lab_conntrack_nat: unknown action $action"; return 1 ;;
-  esac
+  local ipt
+  # The same for IPv4 and IPv6 (one conntrack table and one set of timeouts for both).
+  for ipt in iptables ip6tables; do
+    in_mbox $ipt -t nat -A POSTROUTING -o m1 -j MASQUERADE
+    case "$action" in
+      reject) in_mbox $ipt -A FORWARD -m conntrack --ctstate INVALID -p tcp -j REJECT --reject-with tcp-reset ;;
+      drop) in_mbox $ipt -A FORWARD -m conntrack --ctstate INVALID -j DROP ;;
+      none) ;;
+      *) lab_log "lab_conntrack_nat: unknown action $action"; return 1 ;;
+    esac
+  done
 }
 
 # lab_conntrack_dump LABEL FILE: appends `conntrack -L` of the middlebox (TCP flows) to FILE.
