@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_OPTIONS } from '../trace';
-import { detector, roundOffset, sharesOffset } from './deadline';
+import { detector, grpcTimeoutS, roundOffset, sharesOffset } from './deadline';
 import {
   buildTrace,
   checkFinding,
@@ -661,5 +661,57 @@ describe('http.proxy-timeout', () => {
     expect(f[0].kind).toBe('http.proxy-timeout');
     expect(f[0].title).toMatch(/grpc-status 4 DEADLINE_EXCEEDED/);
     expect(f[0].evidence.every((e) => e.frame != null)).toBe(true);
+  });
+});
+
+describe('tcp.deadline-cut: RST_STREAM(CANCEL) that is not somebody else’s timer', () => {
+  /** Streams started at `starts`, each cancelled by the client at `cutAt[i]`. */
+  function cancels(starts: number[], cutAt: number[], timeout: string | null = null) {
+    resetFrames();
+    const streams = starts.map((t, i) => {
+      const rst = frame({
+        type: 'RST_STREAM',
+        dir: 'c2s',
+        tS: cutAt[i],
+        stream: 2 * i + 1,
+        info: { errorCode: 8 },
+      });
+      return stream({
+        id: 2 * i + 1,
+        requestHeaders: timeout ? [['grpc-timeout', timeout]] : null,
+        frames: [
+          frame({
+            type: 'HEADERS',
+            dir: 'c2s',
+            tS: t,
+            stream: 2 * i + 1,
+            flags: ['END_HEADERS', 'END_STREAM'],
+          }),
+          frame({ type: 'HEADERS', dir: 's2c', tS: t + 0.01, stream: 2 * i + 1, flags: ['END_HEADERS'] }),
+          rst,
+        ],
+        reset: { by: 'c2s', errorCode: 8, errorName: 'CANCEL', frame: rst.number },
+      });
+    });
+    const packets: PktSpec[] = [...handshake(0), { t: 0.1, dir: 'c2s', len: 100 }];
+    return buildTrace({ connections: [{ packets, protocol: 'h2' }], streams });
+  }
+
+  it('cancels 2.5 s after their start, at different moments, are a timer', () => {
+    expect(detector.detect(cancels([1, 2, 3], [3.5, 4.5, 5.51]), opts)).toHaveLength(3);
+  });
+
+  it('cancels that land at one moment while their starts spread are one event (a stalled client), not a timer', () => {
+    const f = detector.detect(cancels([9.98, 10.02, 10.05], [10.797, 10.81, 10.819]), opts);
+    expect(f).toEqual([]);
+  });
+
+  it('a client cancelling at the deadline it announced in grpc-timeout is its own deadline', () => {
+    expect(detector.detect(cancels([1, 2, 3], [3.5, 4.5, 5.51], '2500m'), opts)).toEqual([]);
+    // cut before the announced deadline: someone else's timer
+    expect(detector.detect(cancels([1, 2, 3], [3.5, 4.5, 5.51], '10S'), opts)).toHaveLength(3);
+    expect(grpcTimeoutS('250m')).toBeCloseTo(0.25, 6);
+    expect(grpcTimeoutS('5M')).toBe(300);
+    expect(grpcTimeoutS('x')).toBeNull();
   });
 });

@@ -31,6 +31,7 @@ import {
   classifyCuts,
   firstClose,
   hasTcp,
+  headerValue,
   median,
   SHARED_ABS_S,
   SHARED_REL,
@@ -171,6 +172,11 @@ function h2Cuts(
       const rf = s.frames.find((f) => f.number === s.reset?.frame);
       const tS = rf?.tS ?? s.endS;
       if (ended && rf && s.responseEndS != null && s.responseEndS <= tS) continue;
+      // A client cancelling at (or after) the deadline it announced in grpc-timeout is its own
+      // deadline doing its job, known to both sides: not a cut by someone else's timer.
+      const announced = grpcTimeoutS(headerValue(s.requestHeaders, 'grpc-timeout'));
+      if (s.reset.by === 'c2s' && announced != null && tS - s.startS >= announced * (1 - SHARED_REL))
+        continue;
       out.push({
         c,
         stream: s.id,
@@ -284,6 +290,14 @@ function byConnection<T extends { connection: string }>(xs: T[]): Map<string, T[
     else m.set(x.connection, [x]);
   }
   return m;
+}
+
+/** A gRPC `grpc-timeout` value ("200m", "1S", "5M") in seconds, or null. */
+export function grpcTimeoutS(v: string | null): number | null {
+  const m = v ? /^(\d{1,8})([HMSmun])$/.exec(v.trim()) : null;
+  if (!m) return null;
+  const unit: Record<string, number> = { H: 3600, M: 60, S: 1, m: 1e-3, u: 1e-6, n: 1e-9 };
+  return Number(m[1]) * unit[m[2]];
 }
 
 /** HTTP statuses a proxy answers with when its upstream took too long or went away. */
@@ -559,7 +573,20 @@ export const detector: Detector = {
     });
 
     for (const k of cuts) {
-      const peers = cuts.filter((o) => o !== k && sharesOffset(o.offsetS, k.offsetS));
+      let peers = cuts.filter((o) => o !== k && sharesOffset(o.offsetS, k.offsetS));
+      // A shared offset shows a per-request timer only when the offset is steadier than the
+      // moment of the cuts: cuts that all land at one moment (a stalled process waking up, one
+      // close ending several streams) while their starts spread are one event, not a timer.
+      let oneEvent = '';
+      if (peers.length) {
+        const group = [k, ...peers];
+        const offSpread = Math.max(...group.map((o) => o.offsetS)) - Math.min(...group.map((o) => o.offsetS));
+        const cutSpread = Math.max(...group.map((o) => o.cutS)) - Math.min(...group.map((o) => o.cutS));
+        if (cutSpread <= offSpread) {
+          oneEvent = ` ${group.length} cuts landed within ${dur(cutSpread)} of each other while their offsets spread ${dur(offSpread)}: one event at one moment, not a per-request timer.`;
+          peers = [];
+        }
+      }
       const round = roundOffset(k.offsetS);
       if (k.requireStrong && peers.length === 0 && round == null) continue;
       if (k.requireShared && !peers.some((o) => o.cutBy === k.cutBy)) continue;
@@ -581,7 +608,7 @@ export const detector: Detector = {
       } else if (round != null) {
         strength = `The cut came ${durShort(k.offsetS)} after ${from}, within 2 % of a round ${round} s: that looks like a configured timeout, not a network fault.`;
       } else {
-        strength = `Only one cut at this offset is visible, so it may be a timeout or an application decision; look for other connections cut at ${durShort(k.offsetS)}.`;
+        strength = `Only one cut at this offset is visible, so it may be a timeout or an application decision; look for other connections cut at ${durShort(k.offsetS)}.${oneEvent}`;
       }
       // Idle timer or deadline: when the cut also ended a silence, say how the two readings compare.
       const v = k.how !== 'RST_STREAM' ? classifiedById.get(k.c.id) : undefined;

@@ -366,3 +366,23 @@ describe('tcp.path-idle-timeout', () => {
     expect(p.explanation).toMatch(/never answered: the path dropped it/);
   });
 });
+
+describe('tcp.idle-gap-no-keepalive: the path bound', () => {
+  it('an idle gap on a path whose timeout is bounded says so', () => {
+    const conn = (t0: number, silence: number, forgets: boolean) => {
+      const p: PktSpec[] = [...handshake(t0), ...talk(t0 + 0.1)];
+      const back = t0 + 0.111 + silence;
+      if (forgets) p.push({ t: back, dir: 'c2s', len: 60 }, { t: back + 0.0002, dir: 's2c', flags: 'R' });
+      else p.push(...talk(back), ...gracefulClose(back + 0.1));
+      return { packets: p };
+    };
+    const tr = buildTrace({ connections: [conn(0, 40, false), conn(1, 60, true), conn(2, 70, true)] }, opts);
+    const gaps = detector.detect(tr, opts).filter((x) => x.kind === 'tcp.idle-gap-no-keepalive');
+    expect(gaps).toHaveLength(3);
+    for (const g of gaps)
+      expect(g.explanation).toMatch(/the path forgets flows idle between 40 s .* and 60 s/);
+    expect(gaps.filter((g) => /at least as long as the shortest that died/.test(g.explanation))).toHaveLength(
+      2,
+    );
+  });
+});

@@ -87,7 +87,7 @@ function gapIsEligible(c: Connection, g: IdleGap, thr: number): boolean {
   return true;
 }
 
-function idleGapFinding(c: Connection, g: IdleGap): Finding {
+function idleGapFinding(c: Connection, g: IdleGap, path: PathBound | undefined): Finding {
   const gapWords = g.untilCaptureEnd
     ? `${connName(c)} carried nothing from ${at(g.startS)} on and was still silent when the capture ended ${dur(g.durationS)} later`
     : `${connName(c)} carried nothing for ${dur(g.durationS)}, from ${at(g.startS)} to ${at(g.endS)}, although it was still open`;
@@ -95,6 +95,9 @@ function idleGapFinding(c: Connection, g: IdleGap): Finding {
     `${gapWords}, and no TCP keep-alive was sent in that time. ` +
     `Why it matters: NATs, firewalls and load balancers forget flows that stay quiet longer than their idle timeout; ` +
     `the next packet on a forgotten flow is dropped or answered with an RST, and the application sees a hang or ECONNRESET long after the real cause. ` +
+    (path
+      ? `Across the capture (see the path idle-timeout finding), ${boundWords(path)}${path.consistent && g.durationS >= path.hiS ? `. This silence is at least as long as the shortest that died there` : ''}. `
+      : '') +
     `${timeoutSentence(g.durationS)} ${keepaliveFix()}`;
   const evidence: Finding['evidence'] = [{ packet: g.fromPacket, note: 'last packet before the silence' }];
   if (g.toPacket != null)
@@ -578,7 +581,7 @@ function rstAfterIdleFindings(
   trace.connections.forEach((c, ci) => {
     const b = boundOf.get(ci);
     const pathWords = b
-      ? `Across the capture, ${b.deaths.length} connections to ${b.server} were cut after a silence: ${boundWords(b)} (see the path idle-timeout finding).`
+      ? `Across the capture, ${b.deaths.length} connections to ${b.server} were cut after a silence (see the path idle-timeout finding): ${boundWords(b)}.`
       : '';
     let x = longSilenceRst(trace, c, thr);
     // A reset that cut a waiting request where nothing moved since it began is the deadline
@@ -698,8 +701,12 @@ export const detector: Detector = {
     const bounds = pathBounds(trace, thr);
     out.push(...rstAfterIdleFindings(trace, thr, bounds));
     for (const b of bounds) out.push(pathFinding(b));
+    // The path's bound (from resets and drops: middleboxes) for every connection to that server.
+    const pathOf = new Map<string, PathBound>();
+    for (const b of bounds) if (b.how !== 'FIN' && !pathOf.has(b.server)) pathOf.set(b.server, b);
     for (const [ci, c] of trace.connections.entries()) {
-      for (const g of c.idleGaps) if (gapIsEligible(c, g, thr)) out.push(idleGapFinding(c, g));
+      for (const g of c.idleGaps)
+        if (gapIsEligible(c, g, thr)) out.push(idleGapFinding(c, g, pathOf.get(c.server)));
       const hasKa = c.keepalivePackets.c2s.length + c.keepalivePackets.s2c.length > 0;
       if (hasKa) rows ??= packetsByConnection(trace);
       const ka = hasKa && rows ? keepaliveFinding(trace, c, rows.rows(ci)) : null;
