@@ -8,6 +8,9 @@
 #   gap-whole.pcap   the only segment of response 8 (a small response): a whole response lost
 #   gap-request.pcap the segment carrying request 10: a whole request lost (its response is seen)
 #   full.pcap        the capture as taken (every exchange complete)
+#   lossy.pcap       the same traffic captured at the same time by a second tcpdump whose filter
+#                    drops every packet whose IP ID ends in 6 zero bits (~1 in 64, both directions,
+#                    requests, responses and ACKs alike): real capture loss from a real capturer
 # Needs root. Takes about half a minute.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -48,6 +51,8 @@ lab_bg "$SERVER_NS" nginx -c "$WORK/nginx.conf" -e "$WORK/error.log"
 lab_wait_port "$CLIENT_NS" "$SERVER_IP" 8080
 
 lab_capture "$CLIENT_NS" c0 full.pcap 'tcp port 8080' 120
+# ip[5] is the low byte of the IPv4 identification; SYN/FIN/RST are kept so the connection is whole.
+lab_capture "$CLIENT_NS" c0 lossy.pcap 'tcp port 8080 and ((ip[5] & 0x3f) != 0 or (tcp[tcpflags] & (tcp-syn|tcp-fin|tcp-rst)) != 0)' 120
 in_client python3 - "$SERVER_IP" <<'PY'
 import sys, requests
 host = sys.argv[1]
@@ -92,7 +97,7 @@ editcap full.pcap gap-status.pcap "$STATUS"
 editcap full.pcap gap-whole.pcap "$WHOLE"
 editcap full.pcap gap-request.pcap "$REQUEST"
 lab_log "removed frame $BODY (gap-body), $STATUS (gap-status), $WHOLE (gap-whole), $REQUEST (gap-request)"
-for f in full gap-body gap-status gap-whole gap-request; do
+for f in full gap-body gap-status gap-whole gap-request lossy; do
   {
     echo "== $f.pcap: tshark expert info and HTTP pairing"
     tshark -r "$f.pcap" -q -z expert,note 2>/dev/null | grep -iE 'not captured|unseen|Errors|Warns' | head -5 || true
@@ -102,5 +107,5 @@ for f in full gap-body gap-status gap-whole gap-request; do
 done
 mv observed.txt.new observed.txt
 rm -rf "$WORK"
-gzip -9f full.pcap gap-body.pcap gap-status.pcap gap-whole.pcap gap-request.pcap
+gzip -9f full.pcap gap-body.pcap gap-status.pcap gap-whole.pcap gap-request.pcap lossy.pcap
 ls -l ./*.pcap.gz >&2
