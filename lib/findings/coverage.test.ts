@@ -3,7 +3,7 @@ import { A_ACKED_UNSEEN, A_LOST_SEGMENT, A_TRUNCATED } from '../packets';
 import type { Connection, TlsInfo, Trace } from '../trace';
 import { coverageSummary, detector } from './coverage';
 import { K } from './kinds';
-import { buildTrace, checkFinding, exchange, handshake, type ConnSpec } from './testing';
+import { buildTrace, checkFinding, exchange, handshake, stream, type ConnSpec } from './testing';
 
 const tls = (sni: string | null, decryption: TlsInfo['decryption']): TlsInfo => ({
   sni,
@@ -212,7 +212,27 @@ describe('capture.gap', () => {
     expect(f.evidence.map((e) => e.packet)).toEqual([5, 6]);
     expect(f.startS).toBe(0.2);
     expect(f.explanation).toContain('1 HTTP/1 exchange (GET /a on c1)');
-    expect(f.details).toMatchObject({ segments: 1, bytes: 1448, exchanges: 1 });
+    expect(f.details).toMatchObject({ segments: 1, bytes: 1448, exchanges: 1, streams: 0 });
     expect(checkFinding(f)).toEqual([]);
+  });
+
+  it('names the HTTP/2 streams the HTTP/2 layer marked', () => {
+    const t = buildTrace({
+      connections: [
+        {
+          server: '10.0.0.3:80',
+          protocol: 'h2',
+          packets: [...handshake(0), { t: 0.2, dir: 's2c', len: 1448, a: A_LOST_SEGMENT }],
+        },
+      ],
+    });
+    t.connections[0].analysis.s2c.missingBytes = 1448;
+    t.streams = [
+      stream({ connection: 'c1', id: 3, frames: [], captureGap: true }),
+      stream({ connection: 'c1', id: 5, frames: [] }),
+    ];
+    const f = run(t).findings[0];
+    expect(f.explanation).toContain('1 HTTP/2 stream (stream 3 on c1)');
+    expect(f.details).toMatchObject({ exchanges: 0, streams: 1 });
   });
 });

@@ -235,10 +235,7 @@ function captureGap(trace: Trace, loss: ConnectionLoss[]): Finding[] {
   if (!lossy.length) return [];
   const ids = new Set(lossy.map((r) => r.conn.id));
   const exchanges = trace.exchanges.filter((x) => x.captureGap && ids.has(x.connection));
-  // HTTP/2 streams say so with captureGap where the HTTP/2 layer marks them.
-  const streams = trace.streams.filter(
-    (s) => ids.has(s.connection) && (s as { captureGap?: boolean }).captureGap === true,
-  );
+  const streams = trace.streams.filter((s) => ids.has(s.connection) && s.captureGap === true);
   const segments = lossy.reduce((s, r) => s + r.c2s.segments + r.s2c.segments, 0);
   const bytes = lossy.reduce((s, r) => s + r.c2s.bytes + r.s2c.bytes, 0);
   const evidence: Finding['evidence'] = [];
@@ -274,7 +271,12 @@ function captureGap(trace: Trace, loss: ConnectionLoss[]): Finding[] {
       `${plural(exchanges.length, 'HTTP/1 exchange')} (${list(sample, 4)}${exchanges.length > 4 ? ', ...' : ''})`,
     );
   }
-  if (streams.length) touched.push(`${plural(streams.length, 'HTTP/2 stream')}`);
+  if (streams.length) {
+    const sample = streams.slice(0, 4).map((st) => `stream ${st.id} on ${st.connection}`);
+    touched.push(
+      `${plural(streams.length, 'HTTP/2 stream')} (${list(sample, 4)}${streams.length > 4 ? ', ...' : ''})`,
+    );
+  }
   const answered = trace.exchanges.filter((x) => ids.has(x.connection) && x.outcome === 'complete').length;
   return [
     {
