@@ -2,7 +2,9 @@
 // 0.2-3 s intervals, its own pings every 7 s, then a clean close (1000) answered by the server.
 'use strict';
 const WebSocket = require('ws');
-const [url, CLIENTS = '20', DURATION_S = '40'] = process.argv.slice(2);
+const [url, CLIENTS = '20', DURATION_S = '40', QUIET] = process.argv.slice(2);
+// QUIET: subscribe once, then stay silent (no messages, no client pings) until the close — an
+// idle subscription kept up by the server's heartbeat only.
 let seed = 42;
 const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000;
 const stats = { sent: 0, received: 0, closes: {} };
@@ -27,8 +29,13 @@ function client(i) {
       timer = setTimeout(send, 200 + Math.floor(rnd() * 2800));
     };
     ws.on('open', () => {
-      send();
-      pinger = setInterval(() => ws.ping(), 7000);
+      if (QUIET) {
+        ws.send(JSON.stringify({ client: i, op: 'subscribe', topic: 'alerts' }));
+        stats.sent++;
+      } else {
+        send();
+        pinger = setInterval(() => ws.ping(), 7000);
+      }
       setTimeout(
         () => {
           clearTimeout(timer);

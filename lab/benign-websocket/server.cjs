@@ -1,9 +1,9 @@
 // ws server: echoes every message with a sequence number, pushes its own updates now and then,
-// and pings each client every PING_MS (the usual ws heartbeat) — a client that misses a pong
-// would be terminated, none does here.
+// and pings each client every PING_MS (the usual ws heartbeat; Socket.IO's default is 25 s) — a
+// client that misses a pong would be terminated, none does here.
 'use strict';
 const { WebSocketServer } = require('ws');
-const [port = '8080', PING_MS = '10000'] = process.argv.slice(2);
+const [port = '8080', PING_MS = '10000', PUSH_MS = '1700'] = process.argv.slice(2);
 const wss = new WebSocketServer({ port: Number(port), perMessageDeflate: false });
 let n = 0;
 wss.on('connection', (ws) => {
@@ -13,10 +13,14 @@ wss.on('connection', (ws) => {
     n++;
     ws.send(isBinary ? data : JSON.stringify({ seq: n, echo: String(data) }), { binary: isBinary });
   });
-  const push = setInterval(
-    () => ws.send(JSON.stringify({ t: Date.now(), update: 'price', v: Math.random() })),
-    1700,
-  );
+  // PUSH_MS 0: a quiet subscription, nothing but the heartbeat crosses the wire.
+  const push =
+    Number(PUSH_MS) > 0
+      ? setInterval(
+          () => ws.send(JSON.stringify({ t: Date.now(), update: 'price', v: Math.random() })),
+          Number(PUSH_MS),
+        )
+      : null;
   ws.on('close', () => clearInterval(push));
 });
 const heartbeat = setInterval(() => {
