@@ -12,6 +12,7 @@ LINK_COMMON=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$LINK_COMMON/../_lib/netns.sh"
 trap lab_cleanup EXIT
 trap 'exit 130' INT TERM
+lab_need ip ethtool tcpdump tshark curl nghttp nghttpd python3 gzip
 
 # tld_ns NAME...: fresh namespaces tld-NAME with loopback up, removed on exit.
 tld_ns() {
@@ -29,10 +30,10 @@ tld_ns() {
 # tld_link NS1 IF1 NS2 IF2 [MTU]: a veth pair between two namespaces, offloads off, up.
 tld_link() {
   ip link add "$2" netns "tld-$1" type veth peer name "$4" netns "tld-$3"
-  local pair
+  local pair mtu=${5:-1500}
   for pair in "$1 $2" "$3 $4"; do
     set -- $pair
-    in_ns "tld-$1" ip link set "$2" mtu "${5:-1500}"
+    in_ns "tld-$1" ip link set "$2" mtu "$mtu"
     in_ns "tld-$1" ethtool -K "$2" tso off gso off gro off tx off rx off >/dev/null 2>&1 || true
     in_ns "tld-$1" ip link set "$2" up
   done
@@ -86,4 +87,30 @@ tld_truth() {
   # The tree is checked with Prettier: write the file as it would.
   local prettier="$LINK_COMMON/../../node_modules/.bin/prettier"
   [ -x "$prettier" ] && "$prettier" --write "$1.tshark.json" >/dev/null || true
+}
+
+# tld_ovs NAME DIR: Open vSwitch (ovsdb-server + ovs-vswitchd, its own database and sockets in DIR)
+# inside namespace tld-NAME; its bridges use the userspace datapath (datapath_type=netdev), which
+# does GRE, ERSPAN and MPLS itself where the kernel here has no such modules. Run its tools with
+# `tld_ovs_do NAME DIR ovs-vsctl ...`. The daemons die with the namespace.
+tld_ovs() {
+  local ns="tld-$1" dir=$2
+  command -v ovs-vswitchd >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openvswitch-switch >/dev/null
+  mkdir -p "$dir"
+  ovsdb-tool create "$dir/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+  in_ns "$ns" env OVS_RUNDIR="$dir" OVS_LOGDIR="$dir" OVS_DBDIR="$dir" ovsdb-server "$dir/conf.db" \
+    --remote="punix:$dir/db.sock" --pidfile="$dir/ovsdb.pid" --detach --log-file="$dir/ovsdb.log"
+  in_ns "$ns" env OVS_RUNDIR="$dir" OVS_LOGDIR="$dir" OVS_DBDIR="$dir" ovs-vswitchd "unix:$dir/db.sock" \
+    --pidfile="$dir/vswitchd.pid" --detach --log-file="$dir/vswitchd.log"
+  tld_ovs_do "$1" "$dir" ovs-vsctl --no-wait init
+}
+tld_ovs_do() {
+  local ns="tld-$1" dir=$2
+  shift 2
+  local tool=$1
+  shift
+  case $tool in
+    ovs-vsctl) in_ns "$ns" env OVS_RUNDIR="$dir" ovs-vsctl --db="unix:$dir/db.sock" "$@" ;;
+    *) in_ns "$ns" env OVS_RUNDIR="$dir" "$tool" "$@" ;;
+  esac
 }
