@@ -269,6 +269,36 @@ export function outstandingAt(
   return oldest;
 }
 
+/** A TLS close_notify alert: a small record from a side just before its own FIN. */
+function isCloseNotify(rows: PacketRow[], i: number): boolean {
+  const r = rows[i];
+  if (r.len === 0 || r.len > 64) return false;
+  for (let k = i + 1; k < rows.length && rows[k].t - r.t <= 0.05; k++)
+    if (rows[k].dir === r.dir && rows[k].flags & TCP_FIN) return true;
+  return false;
+}
+
+/**
+ * Without parsed HTTP (TLS without keys, an unknown protocol): the client is awaiting an answer
+ * when the last payload before the silence (rows[0..j]) is its own and no server payload came
+ * after its final run of segments. Returns the start of that run (the request), or null. A TLS
+ * close_notify (a small record right before a FIN) is not a request.
+ */
+export function clientAwaiting(rows: PacketRow[], j: number, tls: boolean): number | null {
+  let i = j;
+  while (i >= 0 && (rows[i].len === 0 || rows[i].flags & TCP_RST || (tls && isCloseNotify(rows, i)))) i--;
+  if (i < 0 || rows[i].dir !== 'c2s') return null;
+  let start = i;
+  for (let k = i - 1; k >= 0; k--) {
+    if (rows[k].len === 0) continue;
+    if (rows[k].dir !== 'c2s') break;
+    start = k;
+  }
+  // A client that has only ever spoken (no server payload at all) is not known to await anything.
+  if (!rows.slice(0, start).some((r) => r.dir === 's2c' && r.len > 0)) return null;
+  return rows[start].t;
+}
+
 /**
  * The silence before connection ci's first close, when it ends one (>= MIN_CUT_SILENCE_S);
  * null when the connection did not close, or closed in the flow of the conversation.
@@ -299,6 +329,15 @@ export function cutSilence(
       breakPacket = rows[i + 1].n;
     }
   }
+  // A TLS close_notify right before the closer's FIN belongs to the close, not to the silence.
+  if (
+    mode === 'alone' &&
+    c.protocol === 'tls' &&
+    j >= 1 &&
+    rows[j].dir === close.dir &&
+    isCloseNotify(rows, j)
+  )
+    j--;
   const last = rows[j];
   const endOfSilence = mode === 'answered' ? rows[j + 1].t : closeRow.t;
   const silenceS = endOfSilence - last.t;
@@ -309,7 +348,10 @@ export function cutSilence(
   let d = j;
   while (d > 0 && rows[d].len === 0 && !(rows[d].flags & (TCP_SYN | TCP_FIN))) d--;
   const dataSilenceS = endOfSilence - rows[d].t;
-  const requestS = outstandingAt(exchanges, streams, last.t + 1e-6);
+  const requestS =
+    exchanges.length + streams.length > 0
+      ? outstandingAt(exchanges, streams, last.t + 1e-6)
+      : clientAwaiting(rows, j, c.protocol === 'tls');
   return {
     c,
     ci,

@@ -715,3 +715,48 @@ describe('tcp.deadline-cut: RST_STREAM(CANCEL) that is not somebody else’s tim
     expect(grpcTimeoutS('x')).toBeNull();
   });
 });
+
+describe('tcp.deadline-cut: TLS without keys, the client stops waiting', () => {
+  /** TLS handshake-ish payload, a request, no answer, the client's close_notify + FIN `after` s later. */
+  function tlsWait(t0: number, after: number): PktSpec[] {
+    return [
+      ...handshake(t0),
+      { t: t0 + 0.01, dir: 'c2s', len: 300 },
+      { t: t0 + 0.011, dir: 's2c', len: 1400 },
+      { t: t0 + 0.012, dir: 'c2s', len: 80 },
+      { t: t0 + 0.02, dir: 'c2s', len: 200 },
+      { t: t0 + 0.0201, dir: 's2c' },
+      { t: t0 + 0.02 + after, dir: 'c2s', len: 31 },
+      { t: t0 + 0.0201 + after, dir: 'c2s', flags: 'FA' },
+    ];
+  }
+  it('several at the same offset are cuts; one alone is not', () => {
+    const many = buildTrace({
+      connections: [0, 1, 2.5].map((t) => ({ protocol: 'tls' as const, packets: tlsWait(t, 3) })),
+    });
+    const f = detector.detect(many, opts);
+    expect(f).toHaveLength(3);
+    expect(f[0].details.basis).toBe('tcp');
+    // from the client's last run of records (its Finished and the request) to its FIN
+    expect(f[0].details.offsetS).toBeCloseTo(3.008, 3);
+    expect(f[0].title).toMatch(/after the client's last message began/);
+    const one = buildTrace({ connections: [{ protocol: 'tls', packets: tlsWait(0, 3) }] });
+    expect(detector.detect(one, opts)).toEqual([]);
+  });
+
+  it('an answered request followed by an idle close is not a wait', () => {
+    const p = (t0: number): PktSpec[] => [
+      ...handshake(t0),
+      { t: t0 + 0.01, dir: 'c2s', len: 300 },
+      { t: t0 + 0.011, dir: 's2c', len: 1400 },
+      { t: t0 + 0.02, dir: 'c2s', len: 200 },
+      { t: t0 + 0.03, dir: 's2c', len: 900 },
+      { t: t0 + 3.03, dir: 'c2s', len: 31 },
+      { t: t0 + 3.0301, dir: 'c2s', flags: 'FA' },
+    ];
+    const tr = buildTrace({
+      connections: [0, 1, 2].map((t) => ({ protocol: 'tls' as const, packets: p(t) })),
+    });
+    expect(detector.detect(tr, opts)).toEqual([]);
+  });
+});

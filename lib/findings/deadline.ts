@@ -29,6 +29,7 @@ import type {
 import type { Detector } from './types';
 import {
   classifyCuts,
+  clientAwaiting,
   firstClose,
   hasTcp,
   headerValue,
@@ -279,6 +280,44 @@ function tcpCut(
     offsetS: close.tS - c.startS,
     requireStrong: false,
     requireShared: false,
+  };
+}
+
+/**
+ * TCP only (TLS without keys, an unknown protocol): the client's last message got no answer and
+ * the client closed after waiting — behind a proxy, its upstream read timeout. Counts only when
+ * other cuts share the offset (a lone one is a client decision).
+ */
+function tcpWaitCut(
+  c: Connection,
+  rows: PacketRow[],
+  close: NonNullable<ReturnType<typeof firstClose>>,
+): Cut | null {
+  if (close.dir !== 'c2s') return null;
+  const k = rows.findIndex((r) => r.n === close.packet);
+  if (k < 1) return null;
+  const requestS = clientAwaiting(rows, k - 1, c.protocol === 'tls');
+  if (requestS == null) return null;
+  const first = rows.find((r) => r.t === requestS && r.dir === 'c2s' && r.len > 0);
+  let last = k - 1;
+  while (last > 0 && !(rows[last].dir === 'c2s' && rows[last].len > 0)) last--;
+  if (!first) return null;
+  const evidence: Finding['evidence'] = [{ packet: first.n, note: 'the client sends its request' }];
+  if (rows[last].n !== first.n) evidence.push({ packet: rows[last].n, note: 'last request segment' });
+  evidence.push({ packet: close.packet, note: `${close.how} from the client: it stopped waiting` });
+  return {
+    c,
+    stream: null,
+    basis: 'tcp',
+    startS: requestS,
+    cutS: close.tS,
+    cutBy: 'c2s',
+    how: close.how,
+    what: `after its last message got no answer for ${dur(close.tS - rows[last].t)} (no payload from the server after it): the client (or the proxy acting as one) stopped waiting`,
+    evidence,
+    offsetS: close.tS - requestS,
+    requireStrong: false,
+    requireShared: true,
   };
 }
 
@@ -564,7 +603,8 @@ export const detector: Detector = {
         found = h2Cuts(c, streams, close, goaways.length ? Math.min(...goaways) : null);
       } else if (close) {
         rowsByConn ??= packetsByConnection(trace);
-        const cut = tcpCut(c, rowsByConn.rows(ci), close);
+        const rows = rowsByConn.rows(ci);
+        const cut = tcpCut(c, rows, close) ?? tcpWaitCut(c, rows, close);
         if (cut) found.push(cut);
       }
       // A close that the silence before it explains is an idle cut, not a deadline.
@@ -590,11 +630,13 @@ export const detector: Detector = {
       const round = roundOffset(k.offsetS);
       if (k.requireStrong && peers.length === 0 && round == null) continue;
       if (k.requireShared && !peers.some((o) => o.cutBy === k.cutBy)) continue;
-      const from =
-        k.basis === 'tcp'
-          ? 'the connection began'
-          : k.basis === 'h2'
-            ? 'the stream began'
+      const tcpStart = k.basis === 'tcp' && !k.requireShared;
+      const from = tcpStart
+        ? 'the connection began'
+        : k.basis === 'h2'
+          ? 'the stream began'
+          : k.basis === 'tcp'
+            ? "the client's last message began"
             : 'the request began';
       const offs = [k, ...peers].map((o) => o.offsetS);
       const lo = Math.min(...offs);
@@ -603,7 +645,7 @@ export const detector: Detector = {
       if (peers.length > 0) {
         const ids = [...new Set(peers.map((o) => o.c.id + (o.stream != null ? ` stream ${o.stream}` : '')))];
         strength =
-          `${peers.length + 1} connections were cut at the same ${durShort(k.offsetS)} after their ${k.basis === 'tcp' ? 'start' : 'request began'} ` +
+          `${peers.length + 1} connections were cut at the same ${durShort(k.offsetS)} after their ${tcpStart ? 'start' : 'request began'} ` +
           `(offsets ${lo.toFixed(2)}-${hi.toFixed(2)} s; the others: ${list(ids)}) — this is a timeout, not a network fault.`;
       } else if (round != null) {
         strength = `The cut came ${durShort(k.offsetS)} after ${from}, within 2 % of a round ${round} s: that looks like a configured timeout, not a network fault.`;
