@@ -72,6 +72,8 @@ export class Http1Parser implements AppParser {
   /** Packet (and time) of the last server bytes parsed: the one whose ACK may reveal a client-side hole. */
   private lastS2cPacket = 0;
   private lastS2cTs = Number.NaN;
+  /** The exchange the last response was paired with by resyncPairing (null: paired by order). */
+  private resyncPaired: Http1Exchange | null = null;
   /** A client-side hole between messages came after this packet: whole requests may be in it. */
   private c2sHoleAfter = -1;
 
@@ -127,7 +129,8 @@ export class Http1Parser implements AppParser {
         start: (offset, packet, tS) => {
           this.respMsg = message(offset, packet, tS);
           this.respFinal = false;
-          if (this.s2cResync) this.resyncPairing(packet);
+          const resynced = this.s2cResync;
+          if (resynced) this.resyncPairing(packet);
           let ex: Http1Exchange | null = this.outstanding[0] ?? null;
           // After a client-side gap, a response that began before this request was sent cannot be
           // its answer: it answers a request the capture lost.
@@ -139,6 +142,7 @@ export class Http1Parser implements AppParser {
             this.outstanding.unshift(ex);
           }
           this.respEx = ex;
+          this.resyncPaired = resynced && ex.request ? ex : null;
         },
         head: (head, chunked) => this.responseHead(head, chunked),
         body: (bytes, packet) => {
@@ -247,22 +251,13 @@ export class Http1Parser implements AppParser {
    * placeholder exchange; the request keeps a lost response (its answer was in a server-side hole).
    */
   private unpairLatest(): void {
-    const xs = this.ctx.results.exchanges;
-    let ex: Http1Exchange | null = null;
-    for (let k = xs.length - 1; k >= 0; k--) {
-      if (xs[k].connection !== this.ctx.conn.id) continue;
-      ex = xs[k];
-      break;
-    }
+    // Only a pairing the server side's resynchronisation guessed: one made by order stands (a
+    // pipelining client's first request may be ACKed with the next one, lost, in one packet).
+    const ex = this.resyncPaired;
     const m = ex?.response ?? (ex && this.respEx === ex ? this.respMsg : null);
-    if (
-      !ex?.request ||
-      !m ||
-      m.packets[0] !== this.lastS2cPacket ||
-      ex.request.packets[0] > this.lastC2sPacket
-    )
-      return;
-    if (m.packets[0] <= this.lastC2sPacket) return;
+    if (!ex?.request || !m || m.packets[0] !== this.lastS2cPacket) return;
+    if (ex.request.packets[0] > this.lastC2sPacket || m.packets[0] <= this.lastC2sPacket) return;
+    this.resyncPaired = null;
     const ph = this.newExchange();
     ph.version = ex.version;
     ph.status = ex.status;

@@ -230,6 +230,17 @@ describe('HTTP/1 across capture gaps', () => {
     expect(outcomes(xs)).toEqual(['/1:complete', '(/2):capture-gap', '/3:complete']);
   });
 
+  it('a response paired by order stays paired when its own packet reveals a later lost request', () => {
+    // A pipelining client: request 2 is lost, and response 1's first packet ACKs it.
+    const r = run([
+      ['c2s', GET(1), 1],
+      ['s2c', RESP(1), 3],
+      ['gap', 'c2s', GET(2).length, 3],
+    ]);
+    expect(outcomes(r.exchanges)).toEqual(['/1:complete']);
+    expect(xPath(r.exchanges[0])).toBe('/1');
+  });
+
   it('a request cut in its head: the client side resynchronises at the next request line', () => {
     const xs = each(
       sequential(6, (i, req, resp) =>
