@@ -299,8 +299,13 @@ function tcpWaitCut(
   const requestS = clientAwaiting(rows, k - 1, c.protocol === 'tls');
   if (requestS == null) return null;
   const first = rows.find((r) => r.t === requestS && r.dir === 'c2s' && r.len > 0);
+  // The request's last segment (a TLS close_notify just before the FIN is part of the close).
   let last = k - 1;
-  while (last > 0 && !(rows[last].dir === 'c2s' && rows[last].len > 0)) last--;
+  while (
+    last > 0 &&
+    !(rows[last].dir === 'c2s' && rows[last].len > (close.tS - rows[last].t <= 0.05 ? 64 : 0))
+  )
+    last--;
   if (!first) return null;
   const evidence: Finding['evidence'] = [{ packet: first.n, note: 'the client sends its request' }];
   if (rows[last].n !== first.n) evidence.push({ packet: rows[last].n, note: 'last request segment' });
