@@ -33,6 +33,18 @@ const server = http.createServer((req, res) => {
         setTimeout(next, 2);
       };
       next();
+    } else if (url.pathname === '/etag') {
+      // Conditional GET: 304 (no body) when the client already has version "v1".
+      if (req.headers['if-none-match'] === '"v1"') {
+        res.writeHead(304, { etag: '"v1"', 'cache-control': 'max-age=60' });
+        res.end();
+      } else {
+        res.writeHead(200, { etag: '"v1"', 'content-type': 'text/plain', 'content-length': 1200 });
+        res.end(filler.subarray(0, 1200));
+      }
+    } else if (url.pathname.startsWith('/items/') && req.method === 'DELETE') {
+      res.writeHead(204);
+      res.end();
     } else if (url.pathname === '/upload' && req.method === 'POST') {
       const out = Buffer.from(JSON.stringify({ received: body.length }));
       res.writeHead(201, { 'content-type': 'application/json', 'content-length': out.length });

@@ -3,8 +3,10 @@
 # requests over reused keep-alive connections to nginx (reverse proxy on the middlebox), which
 # reuses an upstream keepalive pool to a Node origin. JSON, blobs, chunked streams, POST bodies,
 # static files, 404s; nginx closes each client connection after keepalive_requests (100) and
-# the clients reconnect. Captures: client.pcap.gz (client — nginx), server.pcap.gz (nginx —
-# origin). Needs root; about a minute.
+# the clients reconnect. Also 304s, HEADs, 204s. Then 400 requests to an HTTP/1.0 origin
+# (Python http.server: a connection per request, half the bodies delimited by the close).
+# Captures: client.pcap.gz (client — nginx), server.pcap.gz (nginx — origin), legacy.pcap
+# (client — HTTP/1.0 origin). Needs root; about a minute.
 set -euo pipefail
 cd "$(dirname "$0")"
 source ../_lib/benign.sh
@@ -46,21 +48,26 @@ CONF
 lab_topology h1ka
 lab_need nginx jq
 lab_bg "$SERVER_NS" node backend.cjs 8080
+lab_bg "$SERVER_NS" "$PY" legacy_server.py 8000
 lab_wait_port "$SERVER_NS" 127.0.0.1 8080
+lab_wait_port "$SERVER_NS" 127.0.0.1 8000
 in_mbox nginx -c "$WORK/nginx.conf"
 lab_wait_port "$MBOX_NS" "$MBOX_CLIENT_IP" 80
 
 lab_capture "$CLIENT_NS" c0 client.pcap 'tcp port 80' 300
 lab_capture "$SERVER_NS" s0 server.pcap 'tcp port 8080' 300
+lab_capture "$CLIENT_NS" c0 legacy.pcap 'tcp port 8000' 300
 {
   echo "== client ($N requests x 4 threads, requests.Session x2 + httpx.Client x2 -> nginx $MBOX_CLIENT_IP:80)"
   in_client "$PY" client.py "http://$MBOX_CLIENT_IP" "$N"
+  echo "== legacy: 400 requests to an HTTP/1.0 origin $SERVER_IP:8000 (connection per request, half the bodies close-delimited)"
+  in_client "$PY" legacy_client.py "http://$SERVER_IP:8000" 400
 } | tee observed.txt
 sleep 1
 in_mbox nginx -c "$WORK/nginx.conf" -s quit || true
 sleep 1
 lab_stop_captures
 rm -rf "$WORK"
-lab_gzip_big client.pcap server.pcap
+lab_gzip_big client.pcap server.pcap legacy.pcap
 echo "== tracelens" >>observed.txt
-benign_summary client.pcap* server.pcap* | tee -a observed.txt
+benign_summary client.pcap* server.pcap* legacy.pcap* | tee -a observed.txt
