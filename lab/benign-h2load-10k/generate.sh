@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # benign-h2load-10k: h2load -n 10000 -c 10 -m 10 against nghttpd (cleartext HTTP/2, h2c with
 # prior knowledge) serving a mix of small and medium files (JSON-like text, 60 B .. 24 KB, and
-# a 404), client — router — server. Capture: client.pcap.gz on the client's link. Needs root;
-# about 30 s.
+# a 404), client — router — server. Capture: client.pcap.gz on the client's link. Then
+# windows.pcap.gz: h2load -n 3000 -c 4 -m 20 with 16 KiB stream / 64 KiB connection receive
+# windows against nghttpd --padding=255 (padding counts against flow control, RFC 9113 §6.1).
+# Needs root; about 30 s.
 set -euo pipefail
 cd "$(dirname "$0")"
 source ../_lib/benign.sh
@@ -35,7 +37,21 @@ lab_capture "$CLIENT_NS" c0 client.pcap 'tcp port 8080' 300
   in_client h2load -n 10000 -c 10 -m 10 "${URIS[@]}" | grep -E 'finished in|requests:|status codes|traffic:'
 } | tee observed.txt
 lab_stop_captures
+
+# Flow control at work: the server pads every frame (up to 255 bytes, which counts against the
+# windows), the client advertises 16 KiB stream / 64 KiB connection windows, so the server
+# stops and waits for WINDOW_UPDATEs all the time.
+lab_bg "$SERVER_NS" nghttpd --no-tls --padding=255 -d "$WORK/htdocs" 8082
+lab_wait_port "$SERVER_NS" 127.0.0.1 8082
+PURIS=()
+for u in "${URIS[@]}"; do PURIS+=("${u/:8080/:8082}"); done
+lab_capture "$CLIENT_NS" c0 windows.pcap 'tcp port 8082' 300
+{
+  echo "== windows: h2load -n 3000 -c 4 -m 20 -w 14 -W 16 against nghttpd --padding=255"
+  in_client h2load -n 3000 -c 4 -m 20 -w 14 -W 16 "${PURIS[@]}" | grep -E 'finished in|requests:|status codes|traffic:'
+} | tee -a observed.txt
+lab_stop_captures
 rm -rf "$WORK"
-lab_gzip_big client.pcap
+lab_gzip_big client.pcap windows.pcap
 echo "== tracelens" >>observed.txt
-benign_summary client.pcap* | tee -a observed.txt
+benign_summary client.pcap* windows.pcap* | tee -a observed.txt
