@@ -661,6 +661,11 @@ describe('http.proxy-timeout', () => {
     expect(f[0].kind).toBe('http.proxy-timeout');
     expect(f[0].title).toMatch(/grpc-status 4 DEADLINE_EXCEEDED/);
     expect(f[0].evidence.every((e) => e.frame != null)).toBe(true);
+    // The same answers at the 10 s deadline the client itself announced: its own deadline.
+    for (const st of streams) st.requestHeaders = [['grpc-timeout', '10S']];
+    expect(detector.detect(buildTrace({ connections: [{ packets: [] }], streams, log: true }), opts)).toEqual(
+      [],
+    );
   });
 });
 

@@ -402,6 +402,11 @@ function gatewayAnswers(trace: Trace): GatewayAnswer[] {
     const answer = firstResponseFrame(st);
     const answerS = st.responseS ?? answer?.tS ?? null;
     if (answerS == null) continue;
+    // DEADLINE_EXCEEDED at (or after) the deadline the client announced in grpc-timeout is the
+    // client's own deadline, honoured by the server: not a timer in between.
+    const announced = grpcTimeoutS(headerValue(st.requestHeaders, 'grpc-timeout'));
+    if (!byStatus && grpc === 4 && announced != null && answerS - st.startS >= announced * (1 - SHARED_REL))
+      continue;
     const endReq = st.frames.find((f) => f.dir === 'c2s' && f.flags.includes('END_STREAM'));
     const sentS = endReq && endReq.tS <= answerS ? endReq.tS : st.startS;
     const evidence: Finding['evidence'] = [];
