@@ -131,6 +131,12 @@ export class Http1Parser implements AppParser {
           this.respFinal = false;
           const resynced = this.s2cResync;
           if (resynced) this.resyncPairing(packet);
+          // The next request was sent before this response began: the client pipelines.
+          else if (
+            this.outstanding.length > 1 &&
+            (this.outstanding[1].request?.packets[0] ?? packet) < packet
+          )
+            this.pipelined = true;
           let ex: Http1Exchange | null = this.outstanding[0] ?? null;
           // After a client-side gap, a response that began before this request was sent cannot be
           // its answer: it answers a request the capture lost.
@@ -191,6 +197,7 @@ export class Http1Parser implements AppParser {
     const p = dir === 'c2s' ? this.req : this.resp;
     if (p.stopped) return;
     const wasLost = p.lost;
+    const candidate = p.tentativeHead;
     const current = (): Http1Exchange | null => (dir === 'c2s' ? this.reqEx : this.respEx);
     const before = p.inProgress ? current() : null;
     const effect = p.gap(offset, length, tS);
@@ -235,7 +242,10 @@ export class Http1Parser implements AppParser {
     this.respMsg = null;
     this.json = null;
     this.respEx = null;
-    const lostStart = wasLost ? null : (cut ?? (this.pipelined ? this.outstanding[0] : null));
+    // Pipelining: a response that began in the gap, or whose unconfirmed start line the gap cut,
+    // answered the oldest outstanding request.
+    const lostStart =
+      cut ?? (this.pipelined && (!wasLost || candidate) ? (this.outstanding[0] ?? null) : null);
     // The cut response, or (pipelining, the parser between messages) the one that began in the
     // gap: its end is in the gap or beyond, it will not be seen.
     if (lostStart) {

@@ -458,3 +458,38 @@ describe('random losses on a client that waits for each response', () => {
     });
   }
 });
+
+describe('random losses on a pipelining client', () => {
+  // Pipelining leaves order as the only evidence: a hole wholly inside one response (its head or
+  // body, never across a message boundary) must cost that response alone.
+  for (let seed = 1; seed <= 60; seed++) {
+    it(`seed ${seed}`, () => {
+      let a = seed * 7919;
+      const r = (): number => {
+        a = (a * 1103515245 + 12345) % 2147483648;
+        return a / 2147483648;
+      };
+      const n = 20;
+      const steps: Step[] = [['c2s', Array.from({ length: n }, (_, i) => GET(i + 1)).join('')]];
+      const touched = new Set<string>();
+      for (let i = 1; i <= n; i++) {
+        const body = 'z'.repeat(1 + Math.floor(r() * 2000));
+        const resp = r() < 0.3 ? CHUNKED(i, body) : RESP(i, body);
+        if (r() < 0.25 && resp.length > 4) {
+          // A hole strictly inside the message: at least its first and last byte are captured.
+          const from = 1 + Math.floor(r() * (resp.length - 3));
+          const len = 1 + Math.floor(r() * (resp.length - 1 - from - 1));
+          steps.push(['s2c', resp.slice(0, from)], ['gap', 's2c', len], ['s2c', resp.slice(from + len)]);
+          touched.add(`/${i}`);
+        } else steps.push(['s2c', resp]);
+      }
+      steps.push(['end', 's2c']);
+      const xs = run(steps).exchanges;
+      expect(wrongPairs(xs)).toEqual([]);
+      for (const x of xs) {
+        const name = x.path ?? xPath(x) ?? '?';
+        expect(`${name}:${x.outcome}`).toBe(`${name}:${touched.has(name) ? 'capture-gap' : 'complete'}`);
+      }
+    });
+  }
+});

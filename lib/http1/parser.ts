@@ -136,6 +136,10 @@ export class Http1DirParser {
   get lost(): boolean {
     return this.state === 'resync' || this.tentative;
   }
+  /** Resynchronising, with a candidate start line being collected (not yet confirmed). */
+  get tentativeHead(): boolean {
+    return this.tentative && this.headLen > 0;
+  }
 
   /** The server declined the switch the request asked for: parse the next request. */
   resume(): void {
