@@ -16,6 +16,11 @@ export interface RedactOptions {
 }
 
 export const DEFAULT_REDACT_HEADERS = ['authorization', 'cookie', 'set-cookie', 'proxy-authorization'];
+/**
+ * Headers that name the server (often by the very address the packets had): their values get
+ * consistent same-length pseudonyms rather than filler, so streams to one host still group.
+ */
+export const MAPPED_HEADERS = ['host', ':authority'];
 
 export interface RedactStats {
   packets: number;
@@ -28,6 +33,8 @@ export interface RedactStats {
   /** Payload bytes (bodies, DATA, TLS application data, unparsed TCP/UDP payload) zeroed, per stream. */
   payloadBytesCut: number;
   sniMapped: number;
+  /** Host / :authority header values given pseudonyms. */
+  hostsMapped: number;
   /** pcapng comments, interface names/descriptions and SHB hardware/OS/application options removed. */
   commentsRemoved: number;
   optionsRemoved: number;
@@ -49,6 +56,7 @@ export function emptyStats(): RedactStats {
     headersReplaced: 0,
     payloadBytesCut: 0,
     sniMapped: 0,
+    hostsMapped: 0,
     commentsRemoved: 0,
     optionsRemoved: 0,
     secretsBlocksRemoved: 0,
@@ -61,6 +69,12 @@ export function emptyStats(): RedactStats {
 export interface WalkContext {
   edits: Record<Dir, EditList>;
   sensitive: ReadonlySet<string>;
+  /** Header names whose values get pseudonyms (MAPPED_HEADERS). */
+  mapped: ReadonlySet<string>;
+  /** Same-length pseudonym of a raw header value (letters stay letters, digits digits). */
+  mapValue(raw: Uint8Array): Uint8Array;
+  /** Keyed bytes derived from a header value, for a Huffman-coded pseudonym. */
+  valueSeed(value: Uint8Array): Uint8Array;
   keepPayload: boolean;
   /** Same-length pseudonym for a TLS server name, or null to keep names. */
   mapName: ((name: string) => string) | null;

@@ -19,6 +19,15 @@ export interface HeaderEdit {
   /** Offset of the string's bytes (after its length prefix) in the block. */
   at: number;
   bytes: Uint8Array;
+  /** A pseudonym (host, :authority) rather than filler. */
+  mapped: boolean;
+}
+
+/** How values of mapped headers get their pseudonyms (see WalkContext). */
+export interface ValueMapper {
+  mapped: ReadonlySet<string>;
+  mapValue(raw: Uint8Array): Uint8Array;
+  valueSeed(value: Uint8Array): Uint8Array;
 }
 
 export interface BlockResult {
@@ -35,7 +44,10 @@ export class HpackRedactor {
   private scratch = new Uint8Array(256);
   broken = false;
 
-  constructor(private readonly sensitive: ReadonlySet<string>) {}
+  constructor(
+    private readonly sensitive: ReadonlySet<string>,
+    private readonly names?: ValueMapper,
+  ) {}
 
   /** Walks one complete header block; `edits` rewrite values of sensitive fields. */
   block(b: Uint8Array): BlockResult {
@@ -75,12 +87,20 @@ export class HpackRedactor {
           nameOctets = name.length; // latin1 text: one char per octet
         }
         const v = this.string(b, pos);
-        if (this.sensitive.has(name.toLowerCase()) && v.end > v.start) {
+        const lower = name.toLowerCase();
+        if (this.sensitive.has(lower) && v.end > v.start) {
           const bytes = v.huffman
             ? huffmanFill(v.end - v.start, v.octets)
             : new Uint8Array(v.end - v.start).fill(FILL);
           if (!bytes) throw new Error(`no Huffman stand-in for ${name}`);
-          out.edits.push({ at: v.start, bytes });
+          out.edits.push({ at: v.start, bytes, mapped: false });
+        } else if (this.names?.mapped.has(lower) && v.end > v.start) {
+          const n = this.names;
+          const bytes = v.huffman
+            ? huffmanFill(v.end - v.start, v.octets, n.valueSeed(latin1Bytes(v.text)))
+            : n.mapValue(b.subarray(v.start, v.end));
+          if (!bytes) throw new Error(`no Huffman stand-in for ${name}`);
+          out.edits.push({ at: v.start, bytes, mapped: true });
         }
         if (indexing) this.table.add(name, v.text, nameOctets + v.octets);
         out.headers.push([name, v.text]);
@@ -132,4 +152,8 @@ export class HpackRedactor {
     if (!r.ok) throw new Error('bad Huffman string');
     return { text: latin1.decode(this.scratch.subarray(0, r.length)), octets: r.length, start, end, huffman };
   }
+}
+
+function latin1Bytes(s: string): Uint8Array {
+  return Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff);
 }

@@ -152,6 +152,7 @@ class DirWalker {
       if (lineEnd > p && b[lineEnd - 1] === CR) lineEnd--;
       if (lineEnd === p) return start + Math.min(n, e + 1); // blank line: end of the head
       let vStart = -1;
+      let mapped = false;
       if (b[p] === 0x20 || b[p] === 0x09) {
         // obs-fold: continues the previous field's value.
         if (inSensitive) vStart = p;
@@ -161,8 +162,12 @@ class DirWalker {
         if (colon > p && colon < lineEnd) {
           let name = '';
           for (let k = p; k < colon; k++) name += String.fromCharCode(b[k]);
-          if (this.ctx.sensitive.has(name.trim().toLowerCase())) {
+          const lower = name.trim().toLowerCase();
+          if (this.ctx.sensitive.has(lower)) {
             inSensitive = true;
+            vStart = colon + 1;
+          } else if (this.ctx.mapped.has(lower)) {
+            mapped = true;
             vStart = colon + 1;
           }
         }
@@ -171,7 +176,10 @@ class DirWalker {
         while (vStart < lineEnd && (b[vStart] === 0x20 || b[vStart] === 0x09)) vStart++;
         let vEnd = lineEnd;
         while (vEnd > vStart && (b[vEnd - 1] === 0x20 || b[vEnd - 1] === 0x09)) vEnd--;
-        if (vEnd > vStart) {
+        if (vEnd > vStart && mapped) {
+          this.ctx.edits[this.dir].replace(start + vStart, this.ctx.mapValue(b.slice(vStart, vEnd)));
+          this.ctx.stats.hostsMapped++;
+        } else if (vEnd > vStart) {
           this.ctx.edits[this.dir].replace(start + vStart, new Uint8Array(vEnd - vStart).fill(0x78));
           this.ctx.stats.headersReplaced++;
         }

@@ -82,7 +82,7 @@ export class H2Walker implements AppParser {
       have: 0,
       padLen: 0,
       dead: false,
-      hpack: new HpackRedactor(this.ctx.sensitive),
+      hpack: new HpackRedactor(this.ctx.sensitive, this.ctx),
       block: new Uint8Array(1024),
       blockLen: 0,
       pieces: [],
@@ -248,7 +248,8 @@ export class H2Walker implements AppParser {
       return;
     }
     for (const e of r.edits) {
-      this.ctx.stats.headersReplaced++;
+      if (e.mapped) this.ctx.stats.hostsMapped++;
+      else this.ctx.stats.headersReplaced++;
       // The value may straddle frames: write each piece where it lies in the stream.
       for (const p of pieces) {
         const s = Math.max(e.at, p.at);

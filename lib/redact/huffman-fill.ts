@@ -19,15 +19,24 @@ const SYMBOL_OF_LENGTH: number[] = (() => {
   for (let s = 0; s < 256; s++) if (pick[HUFFMAN_CODE_LENGTHS[s]] === -1) pick[HUFFMAN_CODE_LENGTHS[s]] = s;
   return pick;
 })();
+/** Per code length, the host-name characters ([a-z0-9.-]) with codes of that length. */
+const HOSTISH_OF_LENGTH: number[][] = (() => {
+  const by: number[][] = Array.from({ length: 31 }, () => []);
+  for (const c of 'abcdefghijklmnopqrstuvwxyz0123456789')
+    by[HUFFMAN_CODE_LENGTHS[c.charCodeAt(0)]].push(c.charCodeAt(0));
+  return by;
+})();
 const LENGTHS = SYMBOL_OF_LENGTH.map((s, len) => (s >= 0 ? len : -1)).filter((l) => l > 0);
 const MIN_LEN = LENGTHS[0];
 const MAX_LEN = LENGTHS[LENGTHS.length - 1];
 
 /**
  * `bytes` bytes of Huffman code for `octets` symbols, or null if no such string exists (never for
- * lengths taken from a valid literal).
+ * lengths taken from a valid literal). With `seed` (keyed bytes derived from the original value),
+ * symbols are drawn from the host-name characters of each code length, so equal values get equal
+ * pseudonyms and different values, almost surely, different ones.
  */
-export function huffmanFill(bytes: number, octets: number): Uint8Array | null {
+export function huffmanFill(bytes: number, octets: number, seed?: Uint8Array): Uint8Array | null {
   const hi = 8 * bytes;
   const lo = Math.max(0, hi - 7);
   const lens: number[] = [];
@@ -49,8 +58,14 @@ export function huffmanFill(bytes: number, octets: number): Uint8Array | null {
   if (total < lo || total > hi) return null;
   const out = new Uint8Array(bytes).fill(0xff); // padding: the most significant bits of EOS
   let pos = 0;
-  for (const len of lens) {
-    const code = HUFFMAN_CODES[SYMBOL_OF_LENGTH[len]];
+  for (let i = 0; i < lens.length; i++) {
+    const len = lens[i];
+    const choices = HOSTISH_OF_LENGTH[len];
+    const sym =
+      seed && seed.length && choices.length
+        ? choices[seed[i % seed.length] % choices.length]
+        : SYMBOL_OF_LENGTH[len];
+    const code = HUFFMAN_CODES[sym];
     for (let k = len - 1; k >= 0; k--) {
       const mask = 0x80 >> (pos & 7);
       if (Math.floor(code / 2 ** k) & 1) out[pos >> 3] |= mask;

@@ -113,6 +113,8 @@ export function describeRedaction(s: RedactStats): string[] {
     `${s.headersReplaced} header value${s.headersReplaced === 1 ? '' : 's'} replaced (cookies, tokens)`,
   );
   lines.push(`${s.payloadBytesCut.toLocaleString('en-US')} payload bytes cut (zeroed, lengths kept)`);
+  if (s.hostsMapped)
+    lines.push(`${s.hostsMapped} host name${s.hostsMapped === 1 ? '' : 's'} (Host, :authority) mapped`);
   if (s.sniMapped) lines.push(`${s.sniMapped} TLS server name${s.sniMapped === 1 ? '' : 's'} mapped`);
   lines.push(
     `${s.commentsRemoved} comment${s.commentsRemoved === 1 ? '' : 's'} and ${s.optionsRemoved} other capture option${s.optionsRemoved === 1 ? '' : 's'} removed`,

@@ -17,6 +17,10 @@ import {
   LINKTYPE_NULL,
   LINKTYPE_RAW,
 } from '../capture/link';
+import { greInner, GRE_PPP, GRE_TEB } from '../capture/gre';
+import { mplsInner } from '../capture/mpls';
+import { pppInner, pppoeSession, ETH_PPPOE_SESSION } from '../capture/pppoe';
+import { vxlanInner, VXLAN_LINUX_PORT, VXLAN_PORT } from '../capture/vxlan';
 import type { AddressMapper } from './addresses';
 import type { EditList } from './edits';
 
@@ -26,7 +30,15 @@ export interface PacketRewriteContext {
   keepPayload: boolean;
   /** The TCP stream position of this packet's payload, from the first pass, or null. */
   tcp: { edits: EditList; offset: number; covered: number } | null;
+  /**
+   * This packet is an IP fragment of a TCP datagram the first pass reassembled: its TCP payload
+   * bytes are data[at, at + length), stream bytes from `offset` on (the caller applies them), and
+   * nothing here zeroes the datagram's payload.
+   */
+  fragment: { edits: EditList; at: number; offset: number; length: number; covered: number } | null;
 }
+
+const MAX_DEPTH = 8;
 
 export type PacketOutcome = 'ip' | 'non-ip' | 'unsupported';
 
@@ -34,49 +46,74 @@ const ETH_IPV4 = 0x0800;
 const ETH_IPV6 = 0x86dd;
 const ETH_ARP = 0x0806;
 const ETH_VLAN = [0x8100, 0x88a8, 0x9100];
+const ETH_MPLS = 0x8847;
+const IPPROTO_GRE = 47;
+const IPPROTO_IPIP = 4;
+const IPPROTO_IPV6 = 41;
+const ETH_MPLS_MC = 0x8848;
 
 export function rewritePacket(data: Uint8Array, linkType: number, ctx: PacketRewriteContext): PacketOutcome {
   const n = data.length;
+  let out: PacketOutcome;
   switch (linkType) {
-    case LINKTYPE_ETHERNET: {
-      if (n < 14) return zeroFrom(data, 0, 'non-ip');
-      ctx.mapper.macAt(data, 0);
-      ctx.mapper.macAt(data, 6);
-      let off = 12;
-      let type = (data[off] << 8) | data[off + 1];
-      while (ETH_VLAN.includes(type) && off + 6 <= n) {
-        off += 4;
-        type = (data[off] << 8) | data[off + 1];
-      }
-      return byEtherType(type, data, off + 2, ctx);
-    }
+    case LINKTYPE_ETHERNET:
+      out = ether(data, 0, ctx, 0);
+      break;
     case LINKTYPE_LINUX_SLL: {
       if (n < 16) return zeroFrom(data, 0, 'non-ip');
       const alen = (data[4] << 8) | data[5];
       if (alen === 6) ctx.mapper.macAt(data, 6);
       else data.fill(0, 6, 14);
-      return byEtherType((data[14] << 8) | data[15], data, 16, ctx);
+      out = byEtherType((data[14] << 8) | data[15], data, 16, ctx, 0);
+      break;
     }
     case LINKTYPE_LINUX_SLL2: {
       if (n < 20) return zeroFrom(data, 0, 'non-ip');
       if (data[11] === 6) ctx.mapper.macAt(data, 12);
       else data.fill(0, 12, 20);
-      return byEtherType((data[0] << 8) | data[1], data, 20, ctx);
+      out = byEtherType((data[0] << 8) | data[1], data, 20, ctx, 0);
+      break;
     }
     case LINKTYPE_RAW:
     case 12:
     case 14:
     case LINKTYPE_IPV4:
     case LINKTYPE_IPV6:
-      return ip(data, 0, ctx);
+      out = ip(data, 0, ctx, 0);
+      break;
     case LINKTYPE_NULL:
     case LINKTYPE_LOOP:
       if (n < 4) return zeroFrom(data, 0, 'non-ip');
-      return ip(data, 4, ctx);
+      out = ip(data, 4, ctx, 0);
+      break;
     default:
       // A link layer we do not read may carry anything: keep nothing.
       return zeroFrom(data, 0, 'unsupported');
   }
+  const f = ctx.fragment;
+  if (f) {
+    const end = Math.min(n, f.at + f.length);
+    if (end > f.at) {
+      f.edits.apply(data, f.at, f.offset, end - f.at);
+      if (!ctx.keepPayload && f.offset + (end - f.at) > f.covered)
+        data.fill(0, f.at + Math.max(0, f.covered - f.offset), end);
+    }
+  }
+  return out;
+}
+
+function ether(data: Uint8Array, off: number, ctx: PacketRewriteContext, depth: number): PacketOutcome {
+  const n = data.length;
+  if (off + 14 > n) return zeroFrom(data, off, 'non-ip');
+  ctx.mapper.macAt(data, off);
+  ctx.mapper.macAt(data, off + 6);
+  let p = off + 12;
+  let type = (data[p] << 8) | data[p + 1];
+  while (ETH_VLAN.includes(type) && p + 6 <= n) {
+    p += 4;
+    type = (data[p] << 8) | data[p + 1];
+  }
+  return byEtherType(type, data, p + 2, ctx, depth);
 }
 
 function zeroFrom<T extends PacketOutcome>(data: Uint8Array, from: number, outcome: T): T {
@@ -84,8 +121,14 @@ function zeroFrom<T extends PacketOutcome>(data: Uint8Array, from: number, outco
   return outcome;
 }
 
-function byEtherType(type: number, data: Uint8Array, off: number, ctx: PacketRewriteContext): PacketOutcome {
-  if (type === ETH_IPV4 || type === ETH_IPV6) return ip(data, off, ctx);
+function byEtherType(
+  type: number,
+  data: Uint8Array,
+  off: number,
+  ctx: PacketRewriteContext,
+  depth: number,
+): PacketOutcome {
+  if (type === ETH_IPV4 || type === ETH_IPV6) return ip(data, off, ctx, depth);
   if (type === ETH_ARP) {
     // Ethernet/IPv4 ARP: sender and target hardware and protocol addresses.
     if (off + 28 <= data.length && data[off + 4] === 6 && data[off + 5] === 4) {
@@ -96,20 +139,29 @@ function byEtherType(type: number, data: Uint8Array, off: number, ctx: PacketRew
       return 'non-ip';
     }
   }
+  if (depth < MAX_DEPTH && type === ETH_PPPOE_SESSION) {
+    const r = pppoeSession(data, off);
+    if (r.ip !== 0) return ip(data, r.offset, ctx, depth + 1);
+  }
+  if (depth < MAX_DEPTH && (type === ETH_MPLS || type === ETH_MPLS_MC)) {
+    const m = mplsInner(data, off);
+    if (m.kind === 'ether') return ether(data, m.offset, ctx, depth + 1);
+    if (m.kind === 'ipv4' || m.kind === 'ipv6') return ip(data, m.offset, ctx, depth + 1);
+  }
   // LLDP, CDP, STP, ...: names and descriptions we do not read. Keep the link header only.
   return zeroFrom(data, off, 'non-ip');
 }
 
-function ip(data: Uint8Array, off: number, ctx: PacketRewriteContext): PacketOutcome {
+function ip(data: Uint8Array, off: number, ctx: PacketRewriteContext, depth: number): PacketOutcome {
   const n = data.length;
   if (off >= n) return 'non-ip';
   const v = data[off] >> 4;
-  if (v === 4) return ipv4(data, off, ctx);
-  if (v === 6) return ipv6(data, off, ctx);
+  if (v === 4) return ipv4(data, off, ctx, depth);
+  if (v === 6) return ipv6(data, off, ctx, depth);
   return zeroFrom(data, off, 'non-ip');
 }
 
-function ipv4(data: Uint8Array, off: number, ctx: PacketRewriteContext): PacketOutcome {
+function ipv4(data: Uint8Array, off: number, ctx: PacketRewriteContext, depth: number): PacketOutcome {
   const n = data.length;
   if (off + 20 > n) return zeroFrom(data, off, 'non-ip');
   const ihl = (data[off] & 0x0f) * 4;
@@ -131,12 +183,14 @@ function ipv4(data: Uint8Array, off: number, ctx: PacketRewriteContext): PacketO
   const ck = ~fold(sum(data, off, off + ihl, 0)) & 0xffff;
   data[off + 10] = ck >> 8;
   data[off + 11] = ck & 0xff;
-  if (fragOff !== 0) return zeroFrom(data, l4, 'ip'); // a later fragment: bytes without headers
-  l4Rewrite(data, 4, off, proto, l4, end, !more, old, ctx);
+  // A later fragment: bytes without headers. Those of a reassembled TCP datagram are rewritten by
+  // the fragment map (rewritePacket); others are zeroed.
+  if (fragOff !== 0) return ctx.fragment ? 'ip' : zeroFrom(data, l4, 'ip');
+  l4Rewrite(data, 4, off, proto, l4, end, !more, old, ctx, depth);
   return 'ip';
 }
 
-function ipv6(data: Uint8Array, off: number, ctx: PacketRewriteContext): PacketOutcome {
+function ipv6(data: Uint8Array, off: number, ctx: PacketRewriteContext, depth: number): PacketOutcome {
   const n = data.length;
   if (off + 40 > n) return zeroFrom(data, off + 8, 'non-ip');
   const payloadLen = (data[off + 4] << 8) | data[off + 5];
@@ -171,8 +225,8 @@ function ipv6(data: Uint8Array, off: number, ctx: PacketRewriteContext): PacketO
   const old = l4Start(data, off, 6, next, p, end, firstFragment);
   ctx.mapper.ipv6At(data, off + 8);
   ctx.mapper.ipv6At(data, off + 24);
-  if (!firstFragment) return zeroFrom(data, Math.min(p, n), 'ip');
-  l4Rewrite(data, 6, off, next, p, end, whole, old, ctx);
+  if (!firstFragment) return ctx.fragment ? 'ip' : zeroFrom(data, Math.min(p, n), 'ip');
+  l4Rewrite(data, 6, off, next, p, end, whole, old, ctx, depth);
   return 'ip';
 }
 
@@ -226,10 +280,15 @@ function l4Rewrite(
   whole: boolean,
   oldSum: number,
   ctx: PacketRewriteContext,
+  depth: number,
 ): void {
   const n = data.length;
   const capEnd = Math.min(end, n);
-  if (proto === 6) {
+  if (proto === 6 && ctx.fragment) {
+    // The first fragment of a reassembled TCP datagram: the header is here, the payload is the
+    // fragment map's.
+    if (ctx.mapPorts && l4 + 4 <= n) mapPorts(data, l4, ctx);
+  } else if (proto === 6) {
     if (l4 + 20 > n) return void zeroFrom(data, l4, 'ip');
     const hl = (data[l4 + 12] >> 4) * 4;
     if (ctx.mapPorts) mapPorts(data, l4, ctx);
@@ -250,8 +309,30 @@ function l4Rewrite(
     }
   } else if (proto === 17) {
     if (l4 + 8 > n) return void zeroFrom(data, l4, 'ip');
-    if (ctx.mapPorts) mapPorts(data, l4, ctx);
-    if (!ctx.keepPayload) data.fill(0, Math.min(l4 + 8, capEnd), capEnd);
+    const dst = (data[l4 + 2] << 8) | data[l4 + 3];
+    const v =
+      depth < MAX_DEPTH && (dst === VXLAN_PORT || dst === VXLAN_LINUX_PORT)
+        ? vxlanInner(data, l4 + 8, dst)
+        : null;
+    // VXLAN: the inner frame is rewritten like any other (its ports are the inner ones).
+    if (v && 'offset' in v) ether(data, v.offset, ctx, depth + 1);
+    else {
+      if (ctx.mapPorts) mapPorts(data, l4, ctx);
+      if (!ctx.keepPayload && !ctx.fragment) data.fill(0, Math.min(l4 + 8, capEnd), capEnd);
+    }
+  } else if (proto === IPPROTO_GRE && depth < MAX_DEPTH) {
+    const g = greInner(data, l4, capEnd);
+    if (g.type === GRE_TEB && 'offset' in g) ether(data, g.offset, ctx, depth + 1);
+    else if (g.type === GRE_PPP && 'offset' in g) {
+      const r = pppInner(data, g.offset, capEnd);
+      if (r.ip !== 0) ip(data, r.offset, ctx, depth + 1);
+      else data.fill(0, Math.min(g.offset, capEnd), capEnd);
+    } else if (g.type >= 0 && 'offset' in g) byEtherType(g.type, data, g.offset, ctx, depth + 1);
+    else data.fill(0, Math.min(l4, capEnd), capEnd);
+    return;
+  } else if ((proto === IPPROTO_IPIP || proto === IPPROTO_IPV6) && depth < MAX_DEPTH) {
+    ip(data, l4, ctx, depth + 1);
+    return;
   } else if (proto === 1 || proto === 58) {
     // ICMP: errors quote the offending packet's headers, NDP names addresses: keep the type,
     // code and checksum, zero the rest (the analysis reads TCP only).

@@ -10,6 +10,7 @@
  */
 import { createCaptureReader } from '../capture/reader';
 import { decodeNetwork } from '../capture/link';
+import { NetworkLayer } from '../capture/network';
 import { CaptureFormatError, type CaptureReader, type CapturedPacket } from '../capture/types';
 import { PacketTable, TCP_SYN } from '../packets';
 import type { AppParser, StreamEndReason } from '../stream';
@@ -19,6 +20,7 @@ import type { Connection, Dir } from '../trace';
 import { AddressMapper, randomKey } from './addresses';
 import {
   DEFAULT_REDACT_HEADERS,
+  MAPPED_HEADERS,
   emptyStats,
   type RedactOptions,
   type RedactStats,
@@ -26,6 +28,26 @@ import {
 } from './context';
 import { RedactDispatcher } from './dispatch';
 import { EditList } from './edits';
+
+const MAPPED: ReadonlySet<string> = new Set(MAPPED_HEADERS);
+
+/** A fragment of a reassembled TCP datagram: where its TCP payload bytes are, in packet and stream. */
+export interface FragmentPlace {
+  conn: number;
+  dir: number;
+  /** Offset in the packet's data, stream offset there, and how many payload bytes it holds. */
+  at: number;
+  offset: number;
+  length: number;
+}
+
+interface PendingFragment {
+  row: number;
+  /** Offset of the fragment's data in the datagram, in the packet, and its length. */
+  fo: number;
+  dataOffset: number;
+  dataLength: number;
+}
 
 export interface ConnEdits {
   edits: Record<Dir, EditList>;
@@ -76,6 +98,12 @@ export class RedactPlan {
   /** Per connection index and direction: last data sequence number and its stream offset. */
   private seqState: { seq: number; off: number }[][] = [];
   private readonly seg = emptySegment();
+  /** Link layers, tunnels and IP reassembly, as the analysis does them. */
+  private readonly network = new NetworkLayer();
+  /** Fragments of datagrams not complete yet, by datagram. */
+  private readonly pendingFragments = new Map<string, PendingFragment[]>();
+  /** Rows that are fragments of reassembled TCP datagrams (rare: a map, not a column). */
+  readonly fragments = new Map<number, FragmentPlace[]>();
   private t0: number | null = null;
   private stopped = false;
 
@@ -110,6 +138,9 @@ export class RedactPlan {
     return {
       edits: ce.edits,
       sensitive: this.options.sensitive,
+      mapped: MAPPED,
+      mapValue: (raw) => this.mapValue(raw),
+      valueSeed: (v) => this.mapper.keyed(0x48, v, 64),
       keepPayload: keep,
       mapName: this.options.mapSni ? (n) => this.mapName(n) : null,
       stats: this.stats,
@@ -117,6 +148,27 @@ export class RedactPlan {
         if (!keep) ce.edits[dir].zero(offset, length);
       },
     };
+  }
+
+  /**
+   * Same-length pseudonym of a header value such as `api.internal:8443` or `10.0.0.7`: letters
+   * and digits replaced by keyed ones of their class, punctuation and a trailing :port kept.
+   */
+  mapValue(raw: Uint8Array): Uint8Array {
+    const out = raw.slice();
+    const stream = this.mapper.keyed(0x48, raw, raw.length);
+    let end = raw.length;
+    const colon = raw.lastIndexOf(0x3a);
+    if (colon > 0 && colon < raw.length - 1 && raw.subarray(colon + 1).every((b) => b >= 0x30 && b <= 0x39))
+      end = colon;
+    for (let i = 0; i < end; i++) {
+      const b = raw[i];
+      const r = stream[i];
+      if (b >= 0x61 && b <= 0x7a) out[i] = 0x61 + (r % 26);
+      else if (b >= 0x41 && b <= 0x5a) out[i] = 0x41 + (r % 26);
+      else if (b >= 0x30 && b <= 0x39) out[i] = 0x30 + (r % 10);
+    }
+    return out;
   }
 
   /** Same-length pseudonym of a host name: labels keep their lengths and dots, the last label stays. */
@@ -182,13 +234,30 @@ export class RedactPlan {
     this.packetCount = row + 1;
     if (row >= this.segConn.length) this.grow();
     this.segConn[row] = -1;
-    const net = decodeNetwork(p.linkType, p.data);
+    const raw = decodeNetwork(p.linkType, p.data);
+    let key: string | null = null;
+    if (!('reason' in raw) && raw.frag) {
+      key = `${raw.vlan.join('.')}@${raw.tunnel ?? ''}|${raw.ipVersion}|${raw.src}|${raw.dst}|${raw.frag.id}|${raw.frag.next}`;
+      let list = this.pendingFragments.get(key);
+      // Datagrams that never complete are forgotten in bulk (the analysis times them out too).
+      if (!list && this.pendingFragments.size >= 65536) this.pendingFragments.clear();
+      if (!list) this.pendingFragments.set(key, (list = []));
+      if (list.length < 4096)
+        list.push({
+          row,
+          fo: raw.frag.offset,
+          dataOffset: raw.frag.dataOffset,
+          dataLength: raw.frag.dataLength,
+        });
+    }
+    const net = this.network.decode(p.linkType, p.data, tS);
     if ('reason' in net) return;
-    if (net.protocol !== 6 || (net.fragment && !net.firstFragment)) return;
-    this.tracker.segment(row, tS, net, p.data);
+    if (net.protocol !== 6 || (net.fragment && !net.reassembled)) return;
+    const buf = net.reassembled ?? p.data;
+    this.tracker.segment(row, tS, net, buf);
     const conn = this.packets.conn[row];
     if (conn < 0) return;
-    if (decodeSegment(net, p.data, this.seg) !== null) return;
+    if (decodeSegment(net, buf, this.seg) !== null) return;
     const dirIdx = this.packets.dir[row];
     const s = this.seg;
     const dataSeq = s.flags & TCP_SYN ? (s.seq + 1) >>> 0 : s.seq;
@@ -199,6 +268,28 @@ export class RedactPlan {
     const off = st.off + seqDiff(dataSeq, st.seq);
     st.seq = dataSeq;
     st.off = off;
+    if (net.reassembled) {
+      // The segment came in pieces: each fragment gets the part of the TCP payload it carries.
+      const pieces = key ? (this.pendingFragments.get(key) ?? []) : [];
+      if (key) this.pendingFragments.delete(key);
+      const payStart = net.l4Offset + s.headerLen;
+      const payEnd = net.l4Offset + net.l4Length;
+      for (const f of pieces) {
+        const a = Math.max(f.fo, payStart);
+        const b = Math.min(f.fo + f.dataLength, payEnd);
+        const place: FragmentPlace = {
+          conn,
+          dir: dirIdx,
+          at: f.dataOffset + (a - f.fo),
+          offset: off + (a - payStart),
+          length: Math.max(0, b - a),
+        };
+        const list = this.fragments.get(f.row);
+        if (list) list.push(place);
+        else this.fragments.set(f.row, [place]);
+      }
+      return;
+    }
     this.segConn[row] = conn;
     this.segDir[row] = dirIdx;
     this.segOff[row] = off;

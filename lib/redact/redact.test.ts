@@ -115,6 +115,30 @@ describe('redacting a capture full of secrets', () => {
     expect(after.connections.map((c) => c.server.split(':').pop())).toEqual(['18081', '18082']);
   });
 
+  it('gives Host and :authority consistent same-length pseudonyms (no real address in them)', () => {
+    const hostsBefore = [...allHeaders(before, 'host'), ...allHeaders(before, ':authority')];
+    const hostsAfter = [...allHeaders(after, 'host'), ...allHeaders(after, ':authority')];
+    expect(hostsBefore).toEqual([
+      '127.0.0.1:18081',
+      '127.0.0.1:18081',
+      '127.0.0.1:18082',
+      '127.0.0.1:18082',
+      '127.0.0.1:18082',
+    ]);
+    expect(hostsAfter).toHaveLength(5);
+    for (let i = 0; i < 5; i++) {
+      expect(hostsAfter[i].length).toBe(hostsBefore[i].length);
+      expect(hostsAfter[i]).not.toBe(hostsBefore[i]);
+    }
+    // One host, one pseudonym per spelling: HTTP/1's raw text keeps its shape and port.
+    expect(hostsAfter[0]).toBe(hostsAfter[1]);
+    expect(hostsAfter[0]).toMatch(/^\d+\.\d+\.\d+\.\d+:18081$/);
+    expect(new Set(hostsAfter.slice(2)).size).toBe(1);
+    expect(contains(bytes, '127.0.0.1')).toBe(false);
+    // Two HTTP/1 Host lines, and the :authority literal (later streams index the table entry).
+    expect(stats.hostsMapped).toBeGreaterThanOrEqual(3);
+  });
+
   it('drops comments, section options and the key log', () => {
     expect(stats.secretsBlocksRemoved).toBe(1);
     expect(stats.commentsRemoved).toBeGreaterThanOrEqual(1);

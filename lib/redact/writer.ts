@@ -123,7 +123,21 @@ export class RedactWriter {
       mapPorts: plan.options.mapPorts,
       keepPayload: plan.options.keepPayload,
       tcp: null,
+      fragment: null,
     };
+    const place = plan.fragments.get(row)?.[0];
+    if (place) {
+      const ce = plan.editsOf(place.conn);
+      const dir = DIRS[place.dir];
+      if (ce && dir)
+        ctx.fragment = {
+          edits: ce.edits[dir],
+          at: place.at,
+          offset: place.offset,
+          length: place.length,
+          covered: ce.covered[dir],
+        };
+    }
     const conn = plan.segConn[row];
     if (conn >= 0) {
       const ce = plan.editsOf(conn);
