@@ -13,8 +13,11 @@ Modes (--mode):
                      both anyway (§6.8: the second was declared unprocessed)
   headers-after-end  stream 1: HEADERS, DATA+END_STREAM, then another HEADERS+END_STREAM;
                      stream 3: HEADERS+END_STREAM, then DATA (§5.1 half-closed)
+  ignore-rst         answers with 1000-byte DATA frames every 50 ms for 1.5 s and keeps going after
+                     the client resets the stream (§5.1 closed)
 """
 import argparse
+import select
 import socket
 import sys
 import time
@@ -26,6 +29,7 @@ from hyperframe.frame import (
     GoAwayFrame,
     HeadersFrame,
     PingFrame,
+    RstStreamFrame,
     SettingsFrame,
 )
 
@@ -137,6 +141,34 @@ class Conn:
                 self.headers(s, False)
                 self.data(s, 100, True)
                 log("answered", s)
+        elif self.mode == "ignore-rst":
+            self.headers(sid, False)
+            for i in range(30):
+                self.data(sid, 1000, i == 29)
+                # Read (and log) what the client sends meanwhile, RST_STREAM included: and ignore it.
+                deadline = time.time() + 0.05
+                while (left := deadline - time.time()) > 0:
+                    if not select.select([self.sock], [], [], left)[0]:
+                        break
+                    chunk = self.sock.recv(65536)
+                    if not chunk:
+                        return
+                    self.buf += chunk
+                    while len(self.buf) >= 9:
+                        n = int.from_bytes(self.buf[:3], "big")
+                        if len(self.buf) < 9 + n:
+                            break
+                        f, _ = Frame.parse_frame_header(memoryview(self.buf[:9]))
+                        f.parse_body(memoryview(self.buf[9 : 9 + n]))
+                        self.buf = self.buf[9 + n :]
+                        log("recv while streaming", type(f).__name__, f.stream_id)
+                        if isinstance(f, RstStreamFrame):
+                            log("RST_STREAM", f.error_code, "on", f.stream_id, "- ignored, still sending")
+                        elif isinstance(f, PingFrame) and "ACK" not in f.flags:
+                            p = PingFrame(0)
+                            p.opaque_data = f.opaque_data
+                            p.flags.add("ACK")
+                            self.send(p)
         elif self.mode == "headers-after-end":
             if sid == 1:
                 self.headers(sid, False)
@@ -150,7 +182,7 @@ class Conn:
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=8080)
-    ap.add_argument("--mode", required=True, choices=["overrun", "goaway-answer", "headers-after-end"])
+    ap.add_argument("--mode", required=True, choices=["overrun", "goaway-answer", "headers-after-end", "ignore-rst"])
     a = ap.parse_args()
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -124,6 +124,47 @@ describe('h2.empty-data-end-stream + grpc.trailers-missing', () => {
     ]);
   });
 
+  it('gRPC streams the server declared unprocessed (above its GOAWAY last-stream-id, REFUSED_STREAM) are not missing trailers', () => {
+    const closed = { ...conn, end: 'closed' as const };
+    const g = frame({
+      type: 'GOAWAY',
+      dir: 's2c',
+      tS: 0.2,
+      stream: 0,
+      info: { lastStreamId: 1, errorCode: 0 },
+    });
+    const h = h2conn({
+      frames: [g],
+      goaway: [{ by: 's2c', lastStreamId: 1, errorCode: 0, errorName: 'NO_ERROR', frame: g.number, tS: 0.2 }],
+    });
+    const above = stream({
+      id: 3,
+      frames: [frame({ type: 'HEADERS', dir: 'c2s', tS: 0.21, stream: 3 })],
+      grpc: grpcInfo(null, null),
+    });
+    const refusedRst = frame({ type: 'RST_STREAM', dir: 's2c', tS: 0.3, stream: 5, info: { errorCode: 7 } });
+    const refused = stream({
+      id: 5,
+      frames: [frame({ type: 'HEADERS', dir: 'c2s', tS: 0.25, stream: 5 }), refusedRst],
+      grpc: grpcInfo(null, null),
+      reset: { by: 's2c', errorCode: 7, errorName: 'REFUSED_STREAM', frame: refusedRst.number },
+    });
+    const below = stream({
+      id: 1,
+      frames: [
+        grpcReq(),
+        frame({ type: 'HEADERS', dir: 's2c', tS: 0.3, flags: ['END_HEADERS'] }),
+        frame({ type: 'DATA', dir: 's2c', tS: 0.31, flags: ['END_STREAM'], length: 5 }),
+      ],
+      grpc: grpcInfo(null, null),
+    });
+    const f = detector.detect(
+      buildTrace({ connections: [closed], streams: [below, above, refused], h2: [h] }),
+      opts,
+    );
+    expect(f.filter((x) => x.kind === 'grpc.trailers-missing').map((x) => x.stream)).toEqual([1]);
+  });
+
   it('REFUSED_STREAM is explained as safe to retry', () => {
     const r = frame({ type: 'RST_STREAM', dir: 's2c', tS: 0.3, info: { errorCode: 7 } });
     const s = stream({

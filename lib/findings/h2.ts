@@ -146,6 +146,35 @@ export const H2_RULES: Partial<
   },
 };
 
+/** Rules reported once per stream: the frames after the reported one are counted in it. */
+const PER_STREAM_RULES = new Set<FindingKind>([
+  K.frameOnClosedStream,
+  K.headersAfterEndStream,
+  K.dataAfterEndStream,
+  K.goawayStreamAnswered,
+]);
+
+/** DATA/HEADERS the offending frame's sender sent on the stream after it. */
+function framesAfter(
+  trace: Trace,
+  connection: string,
+  id: number,
+  fs: H2Frame[],
+): { dir: Dir; count: number; lastS: number } | null {
+  const last = fs[fs.length - 1];
+  if (!last) return null;
+  const s = trace.streams.find((x) => x.connection === connection && x.id === id);
+  if (!s) return null;
+  let count = 0;
+  let lastS = last.tS;
+  for (const f of s.frames) {
+    if (f.number <= last.number || f.dir !== last.dir || !(isHeaders(f) || isData(f))) continue;
+    count++;
+    lastS = f.tS;
+  }
+  return { dir: last.dir, count, lastS };
+}
+
 function isGrpc(s: H2Stream): boolean {
   if (s.grpc) return true;
   const ct = headerValue(s.responseHeaders, 'content-type') ?? headerValue(s.requestHeaders, 'content-type');
@@ -169,13 +198,13 @@ const isData = (f: H2Frame): boolean => f.type === 'DATA' || f.typeId === 0;
 const endStream = (f: H2Frame): boolean => f.flags.includes('END_STREAM') || (f.flagsRaw & 1) === 1;
 
 /** Both gRPC checks: on a stream that is not gRPC (most of them) there is nothing to look at. */
-function grpcEnding(s: H2Stream, c: Connection | undefined): Finding[] {
+function grpcEnding(s: H2Stream, c: Connection | undefined, serverLastStreamId: number | null): Finding[] {
   // Frames of a stream across a capture gap may be lost (its trailers among them): not judged.
   if (!isGrpc(s) || s.captureGap) return [];
   const out: Finding[] = [];
   const e = emptyDataEnd(s, c);
   if (e) out.push(e);
-  const t = trailersMissing(s, c);
+  const t = trailersMissing(s, c, serverLastStreamId);
   if (t) out.push(t);
   return out;
 }
@@ -214,8 +243,16 @@ function emptyDataEnd(s: H2Stream, c: Connection | undefined): Finding | null {
   };
 }
 
-function trailersMissing(s: H2Stream, c: Connection | undefined): Finding | null {
+function trailersMissing(
+  s: H2Stream,
+  c: Connection | undefined,
+  serverLastStreamId: number | null,
+): Finding | null {
   if (s.grpc?.statusFrom || s.grpcStatus != null || s.grpc?.grpcStatus != null) return null;
+  // Not processed, by the server's own word: above its GOAWAY's last-stream-id (§6.8), or refused
+  // (REFUSED_STREAM, §8.7). gRPC clients retry those transparently; nothing failed.
+  if (serverLastStreamId !== null && s.id > serverLastStreamId && !s.responseHeaders) return null;
+  if (s.reset?.by === 's2c' && s.reset.errorCode === 7) return null;
   if (s.trailers && headerValue(s.trailers, 'grpc-status') != null) return null;
   const resp = s.frames.filter((f) => f.dir === 's2c');
   // grpc-status in the response headers counts only as Trailers-Only (HEADERS with END_STREAM).
@@ -283,14 +320,30 @@ export const detector: Detector = {
   detect(trace: Trace, _opts: AnalysisOptions): Finding[] {
     const out: Finding[] = [];
     const conns = new Map(trace.connections.map((c) => [c.id, c]));
+    // The lowest last-stream-id the server announced per connection (GOAWAY).
+    const serverLast = new Map<string, number>();
+    for (const h of trace.h2)
+      for (const g of h.goaway)
+        if (g.by === 's2c')
+          serverLast.set(h.connection, Math.min(serverLast.get(h.connection) ?? Infinity, g.lastStreamId));
     for (const s of trace.streams) {
       const c = conns.get(s.connection);
-      for (const g of grpcEnding(s, c)) out.push(g);
-      // RST_STREAM, one finding per frame.
+      for (const g of grpcEnding(s, c, serverLast.get(s.connection) ?? null)) out.push(g);
+      // RST_STREAM, one finding per stream and sender: later ones (a peer answering each frame
+      // that still arrives on the reset stream with STREAM_CLOSED) are folded into the first.
+      const firstRst: Partial<Record<Dir, Finding>> = {};
       for (const f of s.frames) {
         if (f.type !== 'RST_STREAM' && f.typeId !== 3) continue;
         const code = f.info?.errorCode ?? (s.reset?.frame === f.number ? s.reset.errorCode : 0);
         const name = f.info?.errorName ?? errorName(code);
+        const prev = firstRst[f.dir];
+        if (prev) {
+          const more = Number(prev.details.moreResets ?? 0) + 1;
+          prev.details.moreResets = more;
+          if (prev.evidence.length < 6) prev.evidence.push(ev(f, `RST_STREAM ${name} again`));
+          prev.endS = f.tS;
+          continue;
+        }
         out.push({
           kind: K.rstStream,
           severity: 'info',
@@ -310,6 +363,12 @@ export const detector: Detector = {
             afterS: Number((f.tS - s.startS).toFixed(6)),
           },
         });
+        firstRst[f.dir] = out[out.length - 1];
+      }
+      for (const r of Object.values(firstRst)) {
+        const more = Number(r.details.moreResets ?? 0);
+        if (more > 0)
+          r.explanation += ` It sent ${more} more RST_STREAM on this stream up to ${at(r.endS)} (typically STREAM_CLOSED answers to frames that kept arriving after the reset).`;
       }
     }
     // Frames by number, for the violations' evidence: built only when there is a violation.
@@ -347,6 +406,15 @@ export const detector: Detector = {
           evidence,
           details: { ...(v.details ?? {}), message: v.message },
         };
+        const followed =
+          v.stream !== null && PER_STREAM_RULES.has(v.kind)
+            ? framesAfter(trace, h.connection, v.stream, fs)
+            : null;
+        if (followed && followed.count > 0) {
+          vf.explanation += ` ${cap(who(c, followed.dir))} sent ${followed.count} more DATA/HEADERS frame${followed.count === 1 ? '' : 's'} on stream ${v.stream} after this one, up to ${at(followed.lastS)}.`;
+          vf.details.framesAfter = followed.count;
+          vf.endS = Math.max(vf.endS, followed.lastS);
+        }
         out.push(vf);
         vfs.push({ v, f: vf, senders: fs.map((x) => x.dir) });
       }

@@ -154,8 +154,9 @@ describe('H2ByteParser', () => {
       expect(s.method).toBe('GET');
       expect(s.endStream.c2s).toBe(true);
       expect(s.sequence).toBe('H* C C');
-      // The server never answered at all; only its missing SETTINGS ACK is a violation.
-      expect(session.info.violations.map((v) => v.kind)).toEqual(['h2.settings-unacked']);
+      // The server never answered at all, and the connection closed milliseconds later: its
+      // missing SETTINGS ACK proves nothing (it may not have read the SETTINGS yet).
+      expect(session.info.violations.map((v) => v.kind)).toEqual([]);
     }
   });
 
@@ -178,7 +179,8 @@ describe('H2ByteParser', () => {
     expect(s3.method).toBeNull();
     expect(s1.frames[1].info?.error).toMatch(/index 64 beyond table/);
     expect(ctx.warnings.length).toBe(3);
-    expect(session.info.violations.map((v) => v.kind)).toEqual(['h2.settings-unacked']);
+    // Closed milliseconds after the client's SETTINGS: an unanswered SETTINGS is not certain.
+    expect(session.info.violations.map((v) => v.kind)).toEqual([]);
   });
 
   it('records frame-size errors and keeps parsing by length', () => {

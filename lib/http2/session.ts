@@ -17,10 +17,13 @@
  * between):
  * - What a side did itself is in its own byte stream, in order: frames after its own END_STREAM,
  *   RST_STREAM, GOAWAY or SETTINGS ACK are judged against them at once.
- * - What the peer did counts from when the side is known to have it: the first TCP ACK of the
- *   segment that carried it (AppParser.acked, via H2FrameInput.endOffset), plus time to read it,
- *   and only once the side's backlog has drained (sentAfterReceipt); before that, frames crossed
- *   it (RST_STREAM, GOAWAY: §5.1, §6.8 races are allowed and not reported).
+ * - What the peer did (RST_STREAM, GOAWAY, SETTINGS, PING) counts only once the side has
+ *   provably read it: it answered, earlier in its own byte stream, something the peer sent at or
+ *   after it (a PING ACK, a SETTINGS ACK, its first frame on a stream the peer opened later) —
+ *   HTTP/2 frames are read in order, so it had read the frame by then (readProof). Before that,
+ *   frames crossed it or were already written (§5.1 "sent or enqueued", §6.8 races: allowed, not
+ *   reported). Timing cannot prove it: the peer's TCP acknowledges at once while a lagging event
+ *   loop still writes; the TCP ACK (AppParser.acked) is only quoted as context.
  * - Credits (WINDOW_UPDATE, raising SETTINGS) count when seen: on one path a credit the sender
  *   used passes the capture point before the DATA that used it. Reductions count once the DATA
  *   sender acknowledged them. Every window is a FlowWindow (window.ts).
@@ -46,31 +49,15 @@ import { K, type FindingKind } from '../findings/kinds';
 import { DEFAULT_WINDOW as INITIAL_WINDOW, FlowWindow, MAX_WINDOW, type WindowVerdict } from './window';
 
 const SEQUENCE_MAX = 200;
-/**
- * When did the peer receive an RST_STREAM or GOAWAY (§5.1 "closed", §6.8)? Until then it may keep
- * sending on the stream (or opening streams): those frames were in flight or already "enqueued for
- * sending" and are not violations. The moment is the peer's TCP acknowledgment of the segment that
- * carried the frame, when the capture shows it; its HTTP/2 layer reads the frame a moment later, so
- * frames within PROCESSING_S (or one round trip, if longer) after the acknowledgment still count as
- * enqueued before. Without a visible acknowledgment (debug logs, TLS) the peer is assumed to have it
- * one measured round trip (TCP handshake, PING or SETTINGS answer) after it was sent, or
- * UNKNOWN_RECEIPT_S when no round trip was measured: a violation must be certain.
- */
-const PROCESSING_S = 0.01;
-const UNKNOWN_RECEIPT_S = 1;
-/**
- * Bytes the peer wrote before it read the frame may still leave its socket buffer after that, as
- * fast as TCP lets them: a frame of a busy period that began before the receipt is taken as such a
- * backlog (its DATA is bounded anyway by the stream's flow-control window, which the receiver no
- * longer credits). A pause in the peer's sending longer than max(PAUSE_MIN_S, 2 round trips)
- * means its backlog had drained: what it sends after that it wrote after reading the frame.
- */
-const PAUSE_MIN_S = 0.02;
+/** A SETTINGS or PING still unanswered when the connection closed this long after it was sent. */
+const UNANSWERED_CLOSE_S = 1;
 
-/** An RST_STREAM or GOAWAY, and when its receiver is known to have it. */
+/** An RST_STREAM, GOAWAY, SETTINGS or PING, and what shows its receiver has it. */
 interface Receipt {
   /** Who sent the frame. */
   by: Dir;
+  /** Its place in its sender's frames (H2Session.framesSent at the time). */
+  seq: number;
   frame: number;
   tS: number;
   /** Stream offset past the frame in its direction (byte input), to match the peer's TCP ACK. */
@@ -104,6 +91,9 @@ interface StreamRec {
   tokens: number;
   /** One report per stream for rules that would otherwise fire on every following frame. */
   reported: Set<FindingKind>;
+  /** The opener's frame count when it opened the stream (0: unknown), and whether the peer has sent on it. */
+  openSeq: number;
+  peerSent: boolean;
 }
 
 interface PendingBlock {
@@ -120,13 +110,16 @@ interface PendingBlock {
 interface PendingSettings {
   frame: H2Frame;
   values: { id: number; value: number }[];
-  peerFramesAtSend: number;
+  receipt: Receipt;
+  /** Frames the peer sent after it had provably read the SETTINGS (see readProof). */
+  after: number;
 }
 
 interface PendingPing {
   frame: H2Frame;
   payload: string;
-  peerFramesAtSend: number;
+  receipt: Receipt;
+  after: number;
 }
 
 export class H2Session {
@@ -155,8 +148,14 @@ export class H2Session {
   };
   /** RST_STREAM/GOAWAY frames per direction still waiting for the peer's TCP acknowledgment. */
   private readonly awaitingAck: Record<Dir, Receipt[]> = { c2s: [], s2c: [] };
-  /** The peer's TCP acknowledgments of this direction's bytes are visible (byte input, not TLS). */
-  private readonly acksVisible: PerDir<boolean> = { c2s: false, s2c: false };
+  /**
+   * The latest frame of each direction its peer has provably read (its `framesSent` number), and
+   * the peer's frame that proves it: frames are read in order, so everything before it was read too.
+   */
+  private readonly readUpTo: Record<Dir, { seq: number; frame: number; tS: number; how: string }> = {
+    c2s: { seq: 0, frame: 0, tS: 0, how: '' },
+    s2c: { seq: 0, frame: 0, tS: 0, how: '' },
+  };
   /**
    * Bytes of this direction were lost from the capture (between frames, or inside a frame whose
    * end could not be found): its frames may be missing, so nothing that a lost frame of it
@@ -166,18 +165,7 @@ export class H2Session {
   private finished = false;
   private maxId = 0;
   private pendingOverruns: { receiver: Dir; v: H2Violation }[] = [];
-  /** Time of each direction's last frame, and of the first frame after its last pause. */
-  private readonly lastFrameS: PerDir = { c2s: -Infinity, s2c: -Infinity };
-  private readonly busySinceS: PerDir = { c2s: -Infinity, s2c: -Infinity };
   private lastS = 0;
-  /**
-   * Shortest SETTINGS->ACK or PING->ACK delay seen, per direction of the SETTINGS/PING. Seen at one
-   * point, each is the path from there to the answering side and back: at the client the client's
-   * are a full round trip and the server's ~0 (a log shows the same), in between each is a part.
-   * Their sum is one round trip wherever the point is.
-   */
-  private readonly ackDelayS: PerDir<number | null> = { c2s: null, s2c: null };
-
   constructor(
     private readonly ctx: AppContext,
     private readonly opts: H2SessionOptions,
@@ -296,8 +284,7 @@ export class H2Session {
       f.info = input.info;
     }
     this.framesSent[dir]++;
-    if (tS - this.lastFrameS[dir] > this.pauseS()) this.busySinceS[dir] = tS;
-    this.lastFrameS[dir] = tS;
+    if (typeId !== T.GOAWAY) this.countAfterRead(dir);
 
     // A lost SETTINGS of the receiver could have raised its limit.
     if (length > this.maxFrameSize[dir] && !this.framesLost[other(dir)]) {
@@ -352,30 +339,38 @@ export class H2Session {
       const peer = other(dir);
       // The answer may be among the peer's lost frames.
       if (this.framesLost[peer]) continue;
+      // Unanswered counts only when the peer had it and went on: it sent frames after it had
+      // read it (frames in flight or queued before do not count, nor a GOAWAY: it was closing),
+      // or the connection stayed open UNANSWERED_CLOSE_S after it before it closed.
+      const why = (p: PendingSettings | PendingPing): string | null =>
+        p.after > 0
+          ? ` although it sent ${p.after} frame${p.after === 1 ? '' : 's'} after it had it`
+          : how === 'closed' && endS - p.frame.tS >= UNANSWERED_CLOSE_S
+            ? ` in the ${ms(endS - p.frame.tS)} before the connection closed`
+            : null;
       for (const p of this.pendingSettings[dir]) {
-        const peerKeptSending = this.framesSent[peer] > p.peerFramesAtSend;
-        if (!peerKeptSending && how !== 'closed') continue;
-        this.violation(
-          K.settingsUnacked,
-          null,
-          [p.frame.number],
-          p.frame.tS,
-          `SETTINGS from the ${side(dir)} never acknowledged by the ${side(peer)}` +
-            (peerKeptSending ? ' although it kept sending frames' : ' before the connection closed'),
-          { by: dir, peerFramesAfter: this.framesSent[peer] - p.peerFramesAtSend },
-        );
+        const w = why(p);
+        if (w)
+          this.violation(
+            K.settingsUnacked,
+            null,
+            [p.frame.number],
+            p.frame.tS,
+            `SETTINGS from the ${side(dir)} never acknowledged by the ${side(peer)}${w}`,
+            { by: dir, peerFramesAfter: p.after },
+          );
       }
       for (const p of this.pendingPings[dir]) {
-        const peerKeptSending = this.framesSent[peer] > p.peerFramesAtSend;
-        if (!peerKeptSending && how !== 'closed') continue;
-        this.violation(
-          K.pingUnacked,
-          null,
-          [p.frame.number],
-          p.frame.tS,
-          `PING ${p.payload} from the ${side(dir)} never answered by the ${side(peer)}`,
-          { by: dir, payload: p.payload, peerFramesAfter: this.framesSent[peer] - p.peerFramesAtSend },
-        );
+        const w = why(p);
+        if (w)
+          this.violation(
+            K.pingUnacked,
+            null,
+            [p.frame.number],
+            p.frame.tS,
+            `PING ${p.payload} from the ${side(dir)} never answered by the ${side(peer)}${w}`,
+            { by: dir, payload: p.payload, peerFramesAfter: p.after },
+          );
       }
       const pend = this.pendingBlock[dir];
       if (pend) this.failBlock(dir, 'connection ended inside a header block');
@@ -403,7 +398,7 @@ export class H2Session {
           const p = this.pendingSettings[peer].shift();
           if (p) {
             this.applySettingsAcked(peer, p.values);
-            this.noteRtt(peer, tS - p.frame.tS);
+            this.proveRead(peer, p.receipt.seq, f, `its SETTINGS ACK (frame ${f.number})`);
           }
           break;
         }
@@ -426,7 +421,9 @@ export class H2Session {
           } else if (s.id === 5 && s.value > this.maxFrameSize[peer]) this.maxFrameSize[peer] = s.value;
           else if (s.id === 1) this.hpack[peer].setAllowedMax(Math.max(s.value, this.hpack[peer].allowed));
         }
-        this.pendingSettings[dir].push({ frame: f, values, peerFramesAtSend: this.framesSent[peer] });
+        const receipt = this.receipt(dir, f, input);
+        this.awaitReceipt(receipt);
+        this.pendingSettings[dir].push({ frame: f, values, receipt, after: 0 });
         break;
       }
       case T.PING: {
@@ -435,11 +432,16 @@ export class H2Session {
           const list = this.pendingPings[peer];
           const i = list.findIndex((p) => p.payload === payload);
           if (i >= 0) {
-            this.noteRtt(peer, tS - list[i].frame.tS);
+            this.proveRead(peer, list[i].receipt.seq, f, `its PING ACK (frame ${f.number})`);
+            // Earlier PINGs still unanswered were read before this one: answering this one is a
+            // frame sent after having them.
+            for (let k = 0; k < i; k++) list[k].after++;
             list.splice(i, 1);
           }
         } else {
-          this.pendingPings[dir].push({ frame: f, payload, peerFramesAtSend: this.framesSent[peer] });
+          const receipt = this.receipt(dir, f, input);
+          this.awaitReceipt(receipt);
+          this.pendingPings[dir].push({ frame: f, payload, receipt, after: 0 });
         }
         break;
       }
@@ -503,24 +505,23 @@ export class H2Session {
     }
   }
 
-  private noteRtt(asker: Dir, d: number): void {
-    const cur = this.ackDelayS[asker];
-    if (d >= 0 && (cur === null || d < cur)) this.ackDelayS[asker] = d;
-  }
-
-  /**
-   * One round trip as measured: the TCP handshake, else the quickest SETTINGS/PING answers of both
-   * sides added up (ackDelayS); null when not measured both ways (one alone may be ~0).
-   */
-  private rttS(): number | null {
-    const hs = this.ctx.conn.handshake?.rttS;
-    if (hs !== undefined && hs !== null) return hs;
-    const { c2s, s2c } = this.ackDelayS;
-    return c2s === null || s2c === null ? null : c2s + s2c;
+  /** A frame of `dir` (not GOAWAY): counts against the peer's SETTINGS/PING it has provably read. */
+  private countAfterRead(dir: Dir): void {
+    const peer = other(dir);
+    for (const p of this.pendingSettings[peer]) if (this.readProof(p.receipt)) p.after++;
+    for (const p of this.pendingPings[peer]) if (this.readProof(p.receipt)) p.after++;
   }
 
   private receipt(by: Dir, f: H2Frame, input: H2FrameInput): Receipt {
-    return { by, frame: f.number, tS: f.tS, endOffset: input.endOffset, receivedS: null, receivedPacket: 0 };
+    return {
+      by,
+      seq: this.framesSent[by],
+      frame: f.number,
+      tS: f.tS,
+      endOffset: input.endOffset,
+      receivedS: null,
+      receivedPacket: 0,
+    };
   }
 
   private awaitReceipt(r: Receipt): void {
@@ -529,10 +530,10 @@ export class H2Session {
 
   /**
    * The peer acknowledged `dir`'s bytes before stream offset `offset` (TCP ACK in `packet`): the
-   * RST_STREAM/GOAWAY frames of `dir` that end there have reached it.
+   * RST_STREAM/GOAWAY/SETTINGS/PING frames of `dir` that end there have reached its TCP (quoted
+   * in messages; its HTTP/2 layer may read them much later).
    */
   acked(dir: Dir, offset: number, packet: number, tS: number): void {
-    this.acksVisible[dir] = true;
     const q = this.awaitingAck[dir];
     while (q.length > 0 && (q[0].endOffset ?? 0) <= offset) {
       const r = q.shift() as Receipt;
@@ -541,43 +542,26 @@ export class H2Session {
     }
   }
 
-  /** A silence in one direction's sending that means its socket buffer had drained. */
-  private pauseS(): number {
-    return Math.max(PAUSE_MIN_S, 2 * (this.rttS() ?? 0));
+  /** `f` (from the peer of `dir`) can only have been written after it read `dir`'s frame `seq`. */
+  private proveRead(dir: Dir, seq: number, f: H2Frame, how: string): void {
+    if (seq > this.readUpTo[dir].seq) this.readUpTo[dir] = { seq, frame: f.number, tS: f.tS, how };
   }
 
   /**
-   * Whether a frame the receiver of `r` sent at `tS` was certainly sent after it had received and
-   * read `r`: returns how we know (for the message), or null when it may have been in flight or
-   * already enqueued (§5.1).
+   * Whether the receiver of `r` had provably read it before the frame being judged (which comes
+   * later in its byte stream): how we know, for the message, or null.
    */
-  private sentAfterReceipt(r: Receipt, tS: number): string | null {
-    const rtt = this.rttS();
-    const allow = Math.max(PROCESSING_S, rtt ?? 0);
-    const sender = other(r.by);
-    const to = side(sender);
-    let receivedS: number;
-    let how: string;
-    if (r.receivedS !== null) {
-      receivedS = r.receivedS + allow;
-      how =
-        `the ${to}'s TCP acknowledged it${r.receivedPacket ? ` in packet ${r.receivedPacket}` : ''} at ${fmtS(r.receivedS)} ` +
-        `(+${ms(allow)} to read it)`;
-    } else {
-      // Acknowledgments are visible but not this one (yet): the frame may have crossed it.
-      if (r.endOffset !== undefined && this.acksVisible[r.by]) return null;
-      receivedS = r.tS + (rtt === null ? UNKNOWN_RECEIPT_S : rtt + allow);
-      how =
-        rtt === null
-          ? `no TCP acknowledgment is visible and no round trip was measured: taken as received ${ms(UNKNOWN_RECEIPT_S)} after it was sent`
-          : `no TCP acknowledgment is visible: taken as received one round trip (${ms(rtt)}, +${ms(allow)} to read it) after it was sent`;
-    }
-    if (tS <= receivedS) return null;
-    // Still the backlog it was sending when the frame reached it (see PAUSE_MIN_S).
-    if (this.busySinceS[sender] <= receivedS) return null;
+  private readProof(r: Receipt): string | null {
+    const p = this.readUpTo[r.by];
+    if (p.seq < r.seq) return null;
+    const to = side(other(r.by));
+    const tcp =
+      r.receivedS !== null
+        ? ` (its TCP had acknowledged the frame${r.receivedPacket ? ` in packet ${r.receivedPacket}` : ''} at ${fmtS(r.receivedS)})`
+        : '';
     return (
-      `${how}, and this frame came ${ms(tS - receivedS)} after that, once the ${to} had paused sending ` +
-      `(from ${fmtS(this.busySinceS[sender])} on it was writing afresh, not draining what it had queued before)`
+      `the ${to} had read it${tcp}: before this frame it sent ${p.how} at ${fmtS(p.tS)}, ` +
+      `answering a frame the ${side(r.by)} sent ${p.seq === r.seq ? 'as' : 'after'} it, and frames are read in order`
     );
   }
 
@@ -647,6 +631,8 @@ export class H2Session {
         grpc: null,
         tokens: 0,
         reported: new Set(),
+        openSeq: 0,
+        peerSent: false,
       };
 
       this.streams.set(id, r);
@@ -668,6 +654,19 @@ export class H2Session {
     }
     s.frames.push(f);
     s.endS = tS;
+    // The first frame the other side sends on a stream proves it read the HEADERS (PUSH_PROMISE)
+    // that opened it, and so everything the opener sent before that (PRIORITY may name any id).
+    const opener: Dir = streamId % 2 === 1 ? 'c2s' : 's2c';
+    if (dir !== opener && !r.peerSent && typeId !== T.PRIORITY) {
+      r.peerSent = true;
+      if (r.openSeq > 0)
+        this.proveRead(
+          opener,
+          r.openSeq,
+          f,
+          `its first frame on stream ${streamId} (${f.type}, frame ${f.number})`,
+        );
+    }
     const endStreamFlag = (typeId === T.DATA || typeId === T.HEADERS) && (flagsRaw & F.END_STREAM) !== 0;
 
     if (typeId === T.DATA || typeId === T.HEADERS) {
@@ -689,6 +688,7 @@ export class H2Session {
           const pr = this.getStream(promised, tS);
           pr.s.state = 'reserved';
           pr.opened.s2c = true;
+          pr.openSeq = this.framesSent.s2c;
           // A pushed stream carries nothing from the client: its side counts as ended (§8.4).
           pr.s.endStream.c2s = true;
           if (promised > this.maxOpened.s2c) this.maxOpened.s2c = promised;
@@ -812,7 +812,7 @@ export class H2Session {
         );
         return;
       }
-      const how = s.captureGap ? null : this.sentAfterReceipt(rst, f.tS);
+      const how = s.captureGap ? null : this.readProof(rst);
       if (how)
         this.violationOnce(
           r,
@@ -884,6 +884,7 @@ export class H2Session {
       return;
     }
     r.opened[dir] = true;
+    r.openSeq = this.framesSent[dir];
     s.state = 'open';
     if (id <= this.maxOpened[dir] && !this.opts.midstream)
       this.violation(
@@ -897,7 +898,7 @@ export class H2Session {
     if (id > this.maxOpened[dir]) this.maxOpened[dir] = id;
     // §6.8: no new streams once the peer's GOAWAY has arrived; before that they crossed it.
     const g = this.goawayBy[other(dir)];
-    const how = g && id > g.lastStreamId ? this.sentAfterReceipt(g, f.tS) : null;
+    const how = g && id > g.lastStreamId ? this.readProof(g) : null;
     if (g && how)
       this.violation(
         K.goawayThenNewStream,

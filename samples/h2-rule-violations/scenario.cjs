@@ -141,7 +141,12 @@ const request = (c, headers, end = true) => {
   await nodeServer(7702, (s) => s.respond({ ':status': 200 }, { endStream: true }));
   await nodeServer(7706, (s) => {
     s.respond({ ':status': 200 }, { endStream: true });
-    s.session.goaway(http2.constants.NGHTTP2_NO_ERROR, 1);
+    const session = s.session; // the stream (and its .session) is gone 20 ms from now
+    session.goaway(http2.constants.NGHTTP2_NO_ERROR, 1);
+    // A PING after the GOAWAY (as grpc-go's graceful shutdown does; a moment later, since
+    // nghttp2 would send a PING queued now ahead of the GOAWAY): the client's PING ACK shows it
+    // has read the GOAWAY before it opens stream 3.
+    setTimeout(() => session.ping(Buffer.from('aftergoa'), () => {}), 20);
   });
   await nodeServer(7707, (s) => {
     s.respond({ ':status': 200 });
@@ -158,7 +163,11 @@ const request = (c, headers, end = true) => {
     await new Promise((res) => r.on('response', res));
     await sleep(100);
     r.close(http2.constants.NGHTTP2_CANCEL); // client resets the stream
-    await sleep(900);
+    // A keep-alive PING after the reset: the raw server's PING ACK shows on the wire that it has
+    // read the RST_STREAM (frames are read in order) before it writes on the stream again.
+    await sleep(50);
+    c.ping(Buffer.from('afterrst'), () => {});
+    await sleep(850);
   });
   log('7701: headers after end stream');
   await nodeClient(7701, async (c) => {
