@@ -13,6 +13,7 @@ import { Analyzer, AnalysisError } from '../analyze';
 import { stringifyTrace } from '../json';
 import { encodeColumns } from '../packets';
 import type { AnalysisOptions } from '../trace';
+import { summarize } from './types';
 
 export interface JobLimits {
   maxDecompressed: number;
@@ -41,6 +42,8 @@ export type FromJob =
       /** The Trace JSON and the packet columns, written beside the upload (`<path>.json`, `<path>.cols`). */
       analysisPath: string;
       columnsPath: string | null;
+      /** The shared page's summary (`<path>.summary.json`). */
+      summaryPath: string;
       format: string;
       packets: number;
     }
@@ -152,6 +155,8 @@ export class AnalysisJob {
       // Written here, off the request thread: a large capture's analysis is 100+ MB of JSON.
       const analysisPath = `${s.path}.json`;
       await writeFile(analysisPath, stringifyTrace(trace, 0));
+      const summaryPath = `${s.path}.summary.json`;
+      await writeFile(summaryPath, JSON.stringify(summarize(trace)));
       let columnsPath: string | null = null;
       if (trace.packets) {
         columnsPath = `${s.path}.cols`;
@@ -162,6 +167,7 @@ export class AnalysisJob {
         type: 'done',
         analysisPath,
         columnsPath,
+        summaryPath,
         format: trace.input.format + (trace.input.compression ? `+${trace.input.compression}` : ''),
         packets: trace.input.packets,
       });

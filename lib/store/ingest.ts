@@ -140,6 +140,7 @@ export class Upload {
         tmpKeylogPath: tmpKeylog,
         tmpAnalysisPath: done.analysisPath,
         tmpColumnsPath: done.columnsPath,
+        tmpSummaryPath: done.summaryPath,
       });
       return { id, token, bytes: this.bytes };
     } catch (e) {
@@ -163,6 +164,6 @@ export class Upload {
     this.job.abort();
     await this.close();
     // The job's outputs (analysis-job.ts) are named after the upload.
-    for (const f of [this.tmpRaw, `${this.tmpRaw}.json`, `${this.tmpRaw}.cols`]) await rm(f, { force: true });
+    for (const f of ['', '.json', '.cols', '.summary.json']) await rm(`${this.tmpRaw}${f}`, { force: true });
   }
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { SqliteTraceStore } from './sqlite-store';
 
 function fresh(): { dir: string; store: SqliteTraceStore } {
@@ -103,6 +104,36 @@ describe('SqliteTraceStore', () => {
     const again = new SqliteTraceStore(dir);
     expect(readdirSync(again.tmpDir())).toEqual([]);
     expect(again.list()).toEqual([]);
+  });
+
+  it('serves traces stored before analyses were files (analysis in the row)', () => {
+    const { dir, store } = fresh();
+    const { id } = commitOne(store);
+    store.close();
+    const trace = {
+      input: { packets: 3 },
+      connections: [{}],
+      streams: [],
+      findings: [
+        { severity: 'error', title: 'boom', kind: 'k.a' },
+        { severity: 'info', title: 'fyi', kind: 'k.b' },
+      ],
+    };
+    const db = new Database(path.join(dir, 'tracelens.sqlite'));
+    db.prepare('UPDATE traces SET analysis_in_file = 0, analysis_json = ? WHERE id = ?').run(
+      JSON.stringify(trace),
+      id,
+    );
+    db.close();
+    rmSync(path.join(dir, 'traces', id, 'analysis.json'));
+    const again = new SqliteTraceStore(dir);
+    expect(again.analysisPath(id)).toBeNull();
+    expect(JSON.parse(again.get(id)?.analysisJson ?? 'null')).toEqual(trace);
+    expect(again.summary(id)).toMatchObject({
+      connections: 1,
+      counts: { error: 1, warning: 0, info: 1 },
+      top: [{ title: 'boom' }],
+    });
   });
 
   it('sweeps trace folders no row names (a crash between the files and the row) at start', () => {

@@ -32,7 +32,10 @@ import {
   type StoredTrace,
   type TraceMeta,
   type TraceStore,
+  type TraceSummary,
+  summarize,
 } from './types';
+import type { Trace } from '../trace';
 
 /** Schema migrations, applied in order; the index + 1 is the schema version. */
 const MIGRATIONS: string[] = [
@@ -185,6 +188,7 @@ export class SqliteTraceStore implements TraceStore {
       if (t.tmpColumnsPath) renameSync(t.tmpColumnsPath, cols);
       else if (t.packetColumns) writeFileSync(cols, t.packetColumns);
       if (existsSync(cols)) fsyncFile(cols);
+      if (t.tmpSummaryPath) renameSync(t.tmpSummaryPath, path.join(stage, 'summary.json'));
       const analysis = path.join(stage, 'analysis.json');
       if (t.tmpAnalysisPath) renameSync(t.tmpAnalysisPath, analysis);
       else writeFileSync(analysis, t.analysisJson ?? '');
@@ -235,6 +239,14 @@ export class SqliteTraceStore implements TraceStore {
       ? readFileSync(path.join(this.tracesDir, id, 'analysis.json'), 'utf8')
       : r.analysis_json;
     return { meta: metaOf(r), analysisJson };
+  }
+
+  summary(id: string): TraceSummary | null {
+    if (!this.meta(id)) return null;
+    const p = path.join(this.tracesDir, id, 'summary.json');
+    if (existsSync(p)) return JSON.parse(readFileSync(p, 'utf8')) as TraceSummary;
+    const t = this.get(id);
+    return t ? summarize(JSON.parse(t.analysisJson) as Trace) : null;
   }
 
   analysisPath(id: string): string | null {

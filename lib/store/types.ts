@@ -4,6 +4,7 @@
  */
 
 import type { Annotation, AnnotationTarget } from '../annotations';
+import type { Finding, Trace } from '../trace';
 
 export interface TraceMeta {
   id: string;
@@ -16,6 +17,34 @@ export interface TraceMeta {
 }
 
 export type { Annotation, AnnotationTarget } from '../annotations';
+
+/**
+ * What the shared page renders on the server: a few hundred bytes however large the analysis, so
+ * a page view never parses a 100 MB document on the request thread.
+ */
+export interface TraceSummary {
+  input: Trace['input'];
+  connections: number;
+  streams: number;
+  counts: { error: number; warning: number; info: number };
+  /** The first findings that are not info, in report order. */
+  top: Pick<Finding, 'severity' | 'title' | 'kind'>[];
+}
+
+export function summarize(t: Pick<Trace, 'input' | 'connections' | 'streams' | 'findings'>): TraceSummary {
+  const counts = { error: 0, warning: 0, info: 0 };
+  for (const f of t.findings) counts[f.severity]++;
+  return {
+    input: t.input,
+    connections: t.connections.length,
+    streams: t.streams.length,
+    counts,
+    top: t.findings
+      .filter((f) => f.severity !== 'info')
+      .slice(0, 10)
+      .map((f) => ({ severity: f.severity, title: f.title, kind: f.kind })),
+  };
+}
 
 export interface StoredTrace {
   meta: TraceMeta;
@@ -37,6 +66,8 @@ export interface NewTrace {
   /** The packet columns: as bytes, or a temporary file to move in; null for logs. */
   packetColumns?: Uint8Array | null;
   tmpColumnsPath?: string | null;
+  /** The page's summary (`summarize`), as a temporary JSON file to move in. */
+  tmpSummaryPath?: string | null;
 }
 
 export interface TraceStore {
@@ -50,6 +81,8 @@ export interface TraceStore {
    * kept in the database (rows from before analyses were files).
    */
   analysisPath(id: string): string | null;
+  /** The page's summary: from its small file, else (older traces) made from the analysis. */
+  summary(id: string): TraceSummary | null;
   meta(id: string): TraceMeta | null;
   rawPath(id: string): string | null;
   packetColumns(id: string): Uint8Array | null;

@@ -341,6 +341,14 @@ await test('latency: other API calls stay fast while a large upload is analyzed'
   );
   assert(r.status === 201, `status ${r.status} ${r.text.slice(0, 200)}`);
   assert(lat[lat.length - 1] < 1000, `max latency ${lat[lat.length - 1].toFixed(0)} ms`);
+  // The shared page of the big trace renders from its summary, not its 128 MB analysis.
+  const t1 = Date.now();
+  const page = await fetch(`${main.base}/t/${r.body.id}`);
+  const html = await page.text();
+  const pageMs = Date.now() - t1;
+  console.log(`     its shared page: ${page.status} in ${pageMs} ms`);
+  assert(page.status === 200 && /600,000(<!-- -->)? packets/.test(html), `page ${page.status}`);
+  assert(pageMs < 1500, `page in ${pageMs} ms`);
 });
 
 await test('queue: past TRACELENS_ANALYSIS_WORKERS + TRACELENS_ANALYSIS_QUEUE, 503 with Retry-After; aborted uploads free their slot', async () => {

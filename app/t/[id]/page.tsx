@@ -1,11 +1,12 @@
 // A shared trace: the summary and findings render on the server (fast first paint, readable
-// without JavaScript); the interactive viewer then loads the analysis from the API.
+// without JavaScript) from the trace's small summary file, never the whole analysis; the
+// interactive viewer then loads the analysis from the API. The edit token never passes through
+// here: proxy.ts renders /t/<id>?token=… as /t/<id>, and the viewer reads the token in the browser.
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { getStore } from '@/lib/store/server';
 import { ID_PATTERN } from '@/lib/store/types';
-import type { Finding, Trace } from '@/lib/trace';
 import SharedTraceClient from './SharedTraceClient';
 
 export const dynamic = 'force-dynamic';
@@ -19,20 +20,15 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
   return { title: meta ? `${meta.name} — tracelens` : 'tracelens', referrer: 'no-referrer' };
 }
 
-function counts(findings: Finding[]) {
-  const c = { error: 0, warning: 0, info: 0 };
-  for (const f of findings) c[f.severity]++;
-  return c;
-}
-
 export default async function SharedTracePage({ params }: Props) {
   const { id } = await params;
   if (!ID_PATTERN.test(id)) notFound();
-  const stored = getStore().get(id);
-  if (!stored) notFound();
-  const trace = JSON.parse(stored.analysisJson) as Omit<Trace, 'packets'>;
-  const c = counts(trace.findings);
-  const top = trace.findings.filter((f) => f.severity !== 'info').slice(0, 10);
+  const store = getStore();
+  const meta = store.meta(id);
+  const summary = meta ? store.summary(id) : null;
+  if (!meta || !summary) notFound();
+  const c = summary.counts;
+  const top = summary.top;
   return (
     <main className="min-h-screen bg-white text-zinc-900 dark:bg-zinc-950 dark:text-zinc-100">
       <header
@@ -43,11 +39,11 @@ export default async function SharedTracePage({ params }: Props) {
           <Link href="/" className="font-semibold">
             tracelens
           </Link>
-          <span className="font-mono font-medium">{stored.meta.name}</span>
+          <span className="font-mono font-medium">{meta.name}</span>
           <span className="text-zinc-500">
-            {trace.input.format}, {trace.input.packets.toLocaleString()} packets,{' '}
-            {trace.input.durationS.toFixed(3)} s, {trace.connections.length} connections,{' '}
-            {trace.streams.length} HTTP/2 streams
+            {summary.input.format}, {summary.input.packets.toLocaleString()} packets,{' '}
+            {summary.input.durationS.toFixed(3)} s, {summary.connections} connections, {summary.streams}{' '}
+            HTTP/2 streams
           </span>
           <span className="text-red-600">{c.error} errors</span>
           <span className="text-amber-600">{c.warning} warnings</span>
@@ -70,7 +66,7 @@ export default async function SharedTracePage({ params }: Props) {
           </ul>
         )}
       </header>
-      <SharedTraceClient id={id} name={stored.meta.name} />
+      <SharedTraceClient id={id} name={meta.name} />
     </main>
   );
 }
