@@ -70,7 +70,7 @@ export const H2_RULES: Partial<
   [K.frameOnClosedStream]: {
     severity: 'error',
     title: 'Frame sent on a reset stream',
-    rule: 'RFC 9113 §5.1: once a stream is reset (RST_STREAM sent or received) only PRIORITY may be sent on it, and DATA/HEADERS on a stream that was never opened is sent on an implicitly closed stream. Frames the peer had already sent or enqueued before it received the RST_STREAM are allowed and ignored: only frames sent after its TCP acknowledged the RST_STREAM (plus a moment to read it), or after the sender reset the stream itself, are reported.',
+    rule: 'RFC 9113 §5.1: once a stream is reset (RST_STREAM sent or received) only PRIORITY may be sent on it, and DATA/HEADERS on a stream that was never opened is sent on an implicitly closed stream. Frames the peer had already sent or enqueued before it read the RST_STREAM are allowed and ignored (its TCP acknowledges at once, but a busy process may write for a while before it reads its socket): only frames sent after the peer provably read it — it had answered something sent after the RST_STREAM, and frames are read in order — or after the sender reset the stream itself, are reported.',
     matters:
       'The receiver will reset the stream or the whole connection with STREAM_CLOSED; often a server that keeps writing a response after the client cancelled it, wasting the connection.',
   },
@@ -133,7 +133,7 @@ export const H2_RULES: Partial<
   [K.goawayThenNewStream]: {
     severity: 'error',
     title: 'New stream opened after GOAWAY',
-    rule: 'RFC 9113 §6.8: after receiving GOAWAY a sender must not open new streams on that connection; streams above the last-stream-id were not processed and may be retried elsewhere. A stream opened before the GOAWAY arrived (it crossed it) is an allowed race: only streams opened after the peer acknowledged the GOAWAY are reported.',
+    rule: 'RFC 9113 §6.8: after receiving GOAWAY a sender must not open new streams on that connection; streams above the last-stream-id were not processed and may be retried elsewhere. A stream opened before the GOAWAY was read (it crossed it) is an allowed race: only streams opened after the opener provably read the GOAWAY (it had answered something sent after it, e.g. a PING) are reported.',
     matters:
       'The request is ignored by the peer and hangs or fails; clients must move new requests to a fresh connection after GOAWAY (common during server restarts and deploys).',
   },
