@@ -215,3 +215,26 @@ describe('redacting a capture full of secrets', () => {
     expect(auth).not.toContain('s3cr3t');
   });
 });
+
+describe('redacting damaged captures', () => {
+  it('never fails on truncated or scribbled captures other than by saying where they are broken', () => {
+    let seed = 11;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;
+    for (let i = 0; i < 300; i++) {
+      const b = FIXTURE.slice(0, i % 3 === 0 ? rnd(FIXTURE.length) : FIXTURE.length);
+      for (let k = 0; k < 1 + rnd(8); k++) if (b.length) b[rnd(b.length)] = rnd(256);
+      let out: ReturnType<typeof redactBytes> | null = null;
+      try {
+        out = redactBytes(b, { key: KEY });
+      } catch (e) {
+        expect((e as Error).name, String(e)).toBe('CaptureFormatError');
+        continue;
+      }
+      // Whatever came out is a capture the analysis reads, with no more packets than went in.
+      const t = analyzeBytes('fuzz', out.bytes);
+      expect(t.input.packets).toBe(out.stats.packets);
+      for (const s of ['s3cr3t-t0ken', 'hunter2', 'CLIENT_RANDOM'])
+        expect(contains(out.bytes, s), s).toBe(false);
+    }
+  });
+});
