@@ -415,7 +415,9 @@ export function classifyCuts(
   const cuts: ClassifiedCut[] = [];
   const ambiguous: ClassifiedCut[] = [];
   trace.connections.forEach((c, ci) => {
-    if (!firstClose(c)) return;
+    // No silence of a second anywhere on the connection (keep-alives aside): nothing to classify,
+    // and no packet rows to make (most connections of a large capture).
+    if (!firstClose(c) || c.maxIdleS < MIN_CUT_SILENCE_S) return;
     const s = cutSilence(trace, ci, rows.rows(ci), exBy.get(c.id) ?? [], stBy.get(c.id) ?? []);
     if (!s) return;
     const offsetS = s.requestS == null ? null : s.closeS - s.requestS;
