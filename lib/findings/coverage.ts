@@ -19,6 +19,8 @@ import { at, connName, list, plural } from './text';
 
 /** Connections named one by one in an explanation before the rest is summed up. */
 const NAMED = 5;
+/** Connections listed in a finding's details (the count says how many there were). */
+const MAX_LISTED = 100;
 /** Evidence packets per finding. */
 const MAX_EVIDENCE = 10;
 
@@ -38,6 +40,9 @@ interface Group {
 const MAX_SERVER_GROUPS = 3;
 
 const num = (n: number): string => n.toLocaleString('en-US');
+/** Min / max without spreading (a trace can hold more connections than a call has arguments). */
+const minOf = (xs: number[]): number => xs.reduce((a, b) => Math.min(a, b), Infinity);
+const maxOf = (xs: number[]): number => xs.reduce((a, b) => Math.max(a, b), -Infinity);
 /** Lower-cases the first letter (the phrases follow a colon). */
 const lc = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
 
@@ -124,7 +129,11 @@ function groups(trace: Trace): Group[] {
   // A trace with many servers for one reason (an ssh scan, a busy proxy) gets one finding for it.
   const out: Group[] = [];
   const byReason = new Map<Reason, Group[]>();
-  for (const g of byKey.values()) byReason.set(g.reason, [...(byReason.get(g.reason) ?? []), g]);
+  for (const g of byKey.values()) {
+    const gs = byReason.get(g.reason);
+    if (gs) gs.push(g);
+    else byReason.set(g.reason, [g]);
+  }
   for (const [reason, gs] of byReason) {
     if (gs.length <= MAX_SERVER_GROUPS) {
       out.push(...gs);
@@ -156,8 +165,8 @@ function notInspected(trace: Trace): Finding[] {
       packet: c.tls?.clientHelloPacket ?? c.firstPacket,
       note: `${c.id}${c.tls?.clientHelloPacket ? ' ClientHello' : ' first packet'}`,
     }));
-    const startS = Math.min(...g.conns.map((c) => c.startS));
-    const endS = Math.max(...g.conns.map((c) => c.endS));
+    const startS = minOf(g.conns.map((c) => c.startS));
+    const endS = maxOf(g.conns.map((c) => c.endS));
     const bytes = g.conns.reduce((s, c) => s + c.bytes.c2s + c.bytes.s2c, 0);
     const named = g.conns.slice(0, NAMED).map((c) => c.id);
     out.push({
@@ -174,8 +183,10 @@ function notInspected(trace: Trace): Finding[] {
       evidence,
       details: {
         reason: g.reason,
-        servers: g.servers,
-        connections: g.conns.map((c) => c.id),
+        servers: g.servers.slice(0, MAX_LISTED),
+        serverCount: g.servers.length,
+        connections: g.conns.slice(0, MAX_LISTED).map((c) => c.id),
+        connectionCount: n,
         payloadBytes: bytes,
       },
     });
@@ -192,8 +203,8 @@ function snaplenCut(trace: Trace, loss: ConnectionLoss[]): Finding[] {
   const nBytes = cut.reduce((s, r) => s + r.c2s.truncatedBytes + r.s2c.truncatedBytes, 0);
   const evidence = truncatedEvidence(packets);
   const snaplens = [...new Set((trace.input.interfaces ?? []).map((i) => i.snaplen).filter((s) => s > 0))];
-  const startS = Math.min(...cut.map((r) => r.conn.startS));
-  const endS = Math.max(...cut.map((r) => r.conn.endS));
+  const startS = minOf(cut.map((r) => r.conn.startS));
+  const endS = maxOf(cut.map((r) => r.conn.endS));
   return [
     {
       kind: K.notInspected,
@@ -216,7 +227,8 @@ function snaplenCut(trace: Trace, loss: ConnectionLoss[]): Finding[] {
         truncatedPackets: nPackets,
         truncatedBytes: nBytes,
         snaplen: snaplens,
-        connections: cut.map((r) => r.conn.id),
+        connections: cut.slice(0, MAX_LISTED).map((r) => r.conn.id),
+        connectionCount: cut.length,
       },
     },
   ];
@@ -251,8 +263,8 @@ function captureGap(trace: Trace, loss: ConnectionLoss[]): Finding[] {
   const times = lossy
     .flatMap((r) => [r.c2s.firstS, r.c2s.lastS, r.s2c.firstS, r.s2c.lastS])
     .filter((t) => !Number.isNaN(t));
-  const startS = times.length ? Math.min(...times) : Math.min(...lossy.map((r) => r.conn.startS));
-  const endS = times.length ? Math.max(...times) : Math.max(...lossy.map((r) => r.conn.endS));
+  const startS = times.length ? minOf(times) : minOf(lossy.map((r) => r.conn.startS));
+  const endS = times.length ? maxOf(times) : maxOf(lossy.map((r) => r.conn.endS));
   const perConn = lossy.slice(0, NAMED).map((r) => {
     const dirs = (['c2s', 's2c'] as const)
       .filter((d) => r[d].bytes > 0)
@@ -303,7 +315,8 @@ function captureGap(trace: Trace, loss: ConnectionLoss[]): Finding[] {
       details: {
         segments,
         bytes,
-        connections: lossy.map((r) => ({
+        connectionCount: lossy.length,
+        connections: lossy.slice(0, MAX_LISTED).map((r) => ({
           connection: r.conn.id,
           c2s: { segments: r.c2s.segments, bytes: r.c2s.bytes },
           s2c: { segments: r.s2c.segments, bytes: r.s2c.bytes },
