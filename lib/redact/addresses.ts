@@ -25,6 +25,7 @@
  */
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { VXLAN_LINUX_PORT, VXLAN_PORT } from '../capture/vxlan';
 
 interface Range4 {
   net: number;
@@ -219,7 +220,9 @@ export class AddressMapper {
     if (hit !== undefined) return hit;
     const h = hmac(sha256, this.key, Uint8Array.of(0x50, p >> 8, p & 0xff));
     let q = 1024 + (((h[0] << 8) | h[1]) % (65536 - 1024));
-    while (this.usedPorts.has(q)) q = q === 65535 ? 1024 : q + 1;
+    // Never onto a port the analysis reads as a tunnel (VXLAN): a plain UDP packet would turn into one.
+    while (this.usedPorts.has(q) || q === VXLAN_PORT || q === VXLAN_LINUX_PORT)
+      q = q === 65535 ? 1024 : q + 1;
     this.usedPorts.add(q);
     this.ports.set(p, q);
     return q;
