@@ -72,6 +72,8 @@ export class Http1Parser implements AppParser {
   /** Packet (and time) of the last server bytes parsed: the one whose ACK may reveal a client-side hole. */
   private lastS2cPacket = 0;
   private lastS2cTs = Number.NaN;
+  /** Orphan responses since the last request began (a client-side hole found later may explain them). */
+  private orphans: Http1Exchange[] = [];
   /** The exchange the last response was paired with by resyncPairing (null: paired by order). */
   private resyncPaired: Http1Exchange | null = null;
   /** A client-side hole between messages came after this packet: whole requests may be in it. */
@@ -89,6 +91,7 @@ export class Http1Parser implements AppParser {
         settle(ex);
         this.reqEx = ex;
         this.outstanding.push(ex);
+        this.orphans = [];
         this.ctx.results.exchanges.push(ex);
       },
       head: (head, chunked) => {
@@ -146,6 +149,7 @@ export class Http1Parser implements AppParser {
             if (this.c2sGapSeen) markGap(ex, 'c2s', -1);
             this.ctx.results.exchanges.push(ex);
             this.outstanding.unshift(ex);
+            if (!this.c2sGapSeen) this.orphans.push(ex);
           }
           this.respEx = ex;
           this.resyncPaired = resynced && ex.request ? ex : null;
@@ -224,10 +228,8 @@ export class Http1Parser implements AppParser {
       // A client-side hole is known only once the server ACKs past it, which the first packet of
       // the response to a lost request does, after its bytes were parsed: that response, taken
       // for an orphan, answers a request the capture lost.
-      for (let k = this.ctx.results.exchanges.length - 1; k >= 0; k--) {
-        const ex = this.ctx.results.exchanges[k];
-        if (ex.connection !== this.ctx.conn.id) continue;
-        if (ex.request !== null || ex.captureGap) break;
+      for (const ex of this.orphans) {
+        if (ex.captureGap) continue;
         // (Its head may still be arriving: then only the message in progress knows where it began.)
         const m = ex.response ?? (ex === this.respEx ? this.respMsg : null);
         if (m && m.packets[0] > this.lastC2sPacket) markGap(ex, 'c2s', -1);
