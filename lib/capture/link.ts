@@ -96,11 +96,12 @@ function byVersion(
   off: number,
   tunnel: string,
   depth: number,
+  limit = Infinity,
 ): NetPacket | NetDecodeFailure {
   if (off >= data.length) return fail('malformed', 'IP header cut short');
   const v = data[off] >> 4;
-  if (v === 4) return descend(withTunnel(decodeIpv4(data, off, NO_VLAN), tunnel), data, depth);
-  if (v === 6) return descend(withTunnel(decodeIpv6(data, off, NO_VLAN), tunnel), data, depth);
+  if (v === 4) return descend(withTunnel(decodeIpv4(data, off, NO_VLAN, limit), tunnel), data, depth);
+  if (v === 6) return descend(withTunnel(decodeIpv6(data, off, NO_VLAN, limit), tunnel), data, depth);
   return fail('not-ip', `IP version ${v}`);
 }
 
@@ -114,6 +115,7 @@ function ethernet(
   off: number,
   tunnel: string,
   depth: number,
+  limit = Infinity,
 ): NetPacket | NetDecodeFailure {
   const n = data.length;
   if (off + 14 > n) return fail('malformed', 'Ethernet header cut short');
@@ -127,7 +129,7 @@ function ethernet(
     p += 4;
     type = (data[p] << 8) | data[p + 1];
   }
-  return byEtherType(type, data, p + 2, vlan, tunnel, depth);
+  return byEtherType(type, data, p + 2, vlan, tunnel, depth, limit);
 }
 
 function byEtherType(
@@ -137,20 +139,22 @@ function byEtherType(
   vlan: number[],
   tunnel: string,
   depth: number,
+  limit = Infinity,
 ): NetPacket | NetDecodeFailure {
-  if (type === ETH_IPV4) return descend(withTunnel(decodeIpv4(data, off, vlan), tunnel), data, depth);
-  if (type === ETH_IPV6) return descend(withTunnel(decodeIpv6(data, off, vlan), tunnel), data, depth);
+  if (type === ETH_IPV4) return descend(withTunnel(decodeIpv4(data, off, vlan, limit), tunnel), data, depth);
+  if (type === ETH_IPV6) return descend(withTunnel(decodeIpv6(data, off, vlan, limit), tunnel), data, depth);
   if (depth >= MAX_DEPTH) return fail('malformed', `more than ${MAX_DEPTH} encapsulations`);
   if (type === ETH_PPPOE_SESSION)
-    return byPpp(pppoeSession(data, off), data, vlan, tunnel, depth + 1, 'PPPoE');
+    return byPpp(pppoeSession(data, off), data, vlan, tunnel, depth + 1, 'PPPoE', limit);
   if (type === ETH_PPPOE_DISCOVERY) return fail('not-ip', 'PPPoE discovery');
   if (type === ETH_MPLS || type === ETH_MPLS_MULTICAST) {
     const m = mplsInner(data, off);
     if (m.kind === 'none') return fail(m.malformed ? 'malformed' : 'not-ip', m.detail);
     // Labels are per hop and per direction (a VPN label is chosen by the receiving edge router), so
     // they do not key a connection; the frame's VLAN tags still do.
-    if (m.kind === 'ether') return ethernet(data, m.offset, tunnel, depth + 1);
-    const inner = m.kind === 'ipv4' ? decodeIpv4(data, m.offset, vlan) : decodeIpv6(data, m.offset, vlan);
+    if (m.kind === 'ether') return ethernet(data, m.offset, tunnel, depth + 1, limit);
+    const inner =
+      m.kind === 'ipv4' ? decodeIpv4(data, m.offset, vlan, limit) : decodeIpv6(data, m.offset, vlan, limit);
     return descend(withTunnel(inner, tunnel), data, depth + 1);
   }
   return fail('not-ip', `ethertype 0x${type.toString(16).padStart(4, '0')}`);
@@ -163,9 +167,11 @@ function byPpp(
   tunnel: string,
   depth: number,
   what: string,
+  limit = Infinity,
 ): NetPacket | NetDecodeFailure {
   if (r.ip === 0) return fail(r.malformed ? 'malformed' : 'not-ip', what ? `${what}: ${r.detail}` : r.detail);
-  const inner = r.ip === 4 ? decodeIpv4(data, r.offset, vlan) : decodeIpv6(data, r.offset, vlan);
+  const end = Math.min(limit, r.end);
+  const inner = r.ip === 4 ? decodeIpv4(data, r.offset, vlan, end) : decodeIpv6(data, r.offset, vlan, end);
   return descend(withTunnel(inner, tunnel), data, depth);
 }
 
@@ -194,6 +200,8 @@ export function descend(
   const net = r;
   const p = net.l4Offset;
   const end = Math.min(data.length, p + net.l4Length);
+  // What the outer packet says it carries bounds the inner one, as Wireshark bounds it.
+  const limit = p + net.l4Length;
   const tunnel = net.tunnel ?? NO_TUNNEL;
   switch (net.protocol) {
     case IPPROTO_UDP: {
@@ -205,22 +213,25 @@ export function descend(
       if (v.vni < 0)
         return dst === VXLAN_PORT && 'detail' in v && v.malformed ? fail('malformed', v.detail) : net;
       if (!('offset' in v)) return net;
-      return inTunnel(ethernet(data, v.offset, `vxlan ${v.vni}`, depth + 1), 'VXLAN');
+      return inTunnel(ethernet(data, v.offset, `vxlan ${v.vni}`, depth + 1, limit), 'VXLAN');
     }
     case IPPROTO_GRE: {
       if (depth >= MAX_DEPTH) return fail('malformed', `more than ${MAX_DEPTH} encapsulations`);
       const g = greInner(data, p, end);
       if (g.type < 0 || !('offset' in g))
         return fail('detail' in g && g.malformed ? 'malformed' : 'not-ip', 'detail' in g ? g.detail : 'GRE');
-      if (g.type === GRE_TEB) return inTunnel(ethernet(data, g.offset, tunnel, depth + 1), 'GRE');
+      if (g.type === GRE_TEB) return inTunnel(ethernet(data, g.offset, tunnel, depth + 1, limit), 'GRE');
       if (g.type === GRE_PPP)
-        return inTunnel(byPpp(pppInner(data, g.offset, end), data, NO_VLAN, tunnel, depth + 1, ''), 'GRE');
-      return inTunnel(byEtherType(g.type, data, g.offset, NO_VLAN, tunnel, depth + 1), 'GRE');
+        return inTunnel(
+          byPpp(pppInner(data, g.offset, end), data, NO_VLAN, tunnel, depth + 1, '', limit),
+          'GRE',
+        );
+      return inTunnel(byEtherType(g.type, data, g.offset, NO_VLAN, tunnel, depth + 1, limit), 'GRE');
     }
     case IPPROTO_IPIP:
     case IPPROTO_IPV6:
       if (depth >= MAX_DEPTH) return fail('malformed', `more than ${MAX_DEPTH} encapsulations`);
-      return byVersion(data, p, tunnel, depth + 1);
+      return byVersion(data, p, tunnel, depth + 1, limit);
     default:
       return net;
   }
@@ -249,7 +260,16 @@ function ipv4Text(data: Uint8Array, at: number): string {
   return t;
 }
 
-export function decodeIpv4(data: Uint8Array, off: number, vlan: number[]): NetPacket | NetDecodeFailure {
+/**
+ * `limit`: where the enclosing layer says this packet ends (a PPPoE length, an outer IP packet);
+ * an IP length field claiming more is cut there, as Wireshark's reported length does.
+ */
+export function decodeIpv4(
+  data: Uint8Array,
+  off: number,
+  vlan: number[],
+  limit = Infinity,
+): NetPacket | NetDecodeFailure {
   const n = data.length;
   if (off + 20 > n) return fail('malformed', 'IPv4 header cut short');
   const vihl = data[off];
@@ -259,7 +279,8 @@ export function decodeIpv4(data: Uint8Array, off: number, vlan: number[]): NetPa
   if (off + ihl > n) return fail('malformed', 'IPv4 options cut short');
   const total = (data[off + 2] << 8) | data[off + 3];
   // TSO captures show total length 0; then the packet runs to the end of the captured bytes.
-  const ipLen = total === 0 ? n - off : total;
+  let ipLen = total === 0 ? n - off : total;
+  if (off + ipLen > limit && limit - off >= ihl) ipLen = limit - off;
   if (ipLen < ihl) return fail('malformed', `IPv4 total length ${total} shorter than its header`);
   const flagsFrag = (data[off + 6] << 8) | data[off + 7];
   const fragOffset = flagsFrag & 0x1fff;
@@ -292,13 +313,19 @@ export function decodeIpv4(data: Uint8Array, off: number, vlan: number[]): NetPa
   return net;
 }
 
-export function decodeIpv6(data: Uint8Array, off: number, vlan: number[]): NetPacket | NetDecodeFailure {
+export function decodeIpv6(
+  data: Uint8Array,
+  off: number,
+  vlan: number[],
+  limit = Infinity,
+): NetPacket | NetDecodeFailure {
   const n = data.length;
   if (off + 40 > n) return fail('malformed', 'IPv6 header cut short');
   if (data[off] >> 4 !== 6) return fail('malformed', `IP version ${data[off] >> 4} where IPv6 was expected`);
   const payloadLen = (data[off + 4] << 8) | data[off + 5];
   // Jumbograms (payload length 0 with a hop-by-hop option) and TSO: take what was captured.
-  const end = payloadLen === 0 ? n : off + 40 + payloadLen;
+  let end = payloadLen === 0 ? n : off + 40 + payloadLen;
+  if (end > limit && limit >= off + 40) end = limit;
   let next = data[off + 6];
   let p = off + 40;
   let fragment = false;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeNetwork } from './link';
 import { pppInner } from './pppoe';
-import { ascii, eth, ipv4, ipv6, ok, pppoe, tcp, tcpPayloadText } from './test-packets';
+import { ascii, cat, eth, ipv4, ipv6, ok, pppoe, tcp, tcpPayloadText } from './test-packets';
 
 const ETH = 1;
 
@@ -25,6 +25,15 @@ describe('PPPoE session (0x8864)', () => {
     expect([n.ipVersion, n.src, n.protocol, n.vlan]).toEqual([6, 'fd00::1', 6, [7]]);
   });
 
+  it('the PPPoE length bounds the IP packet whatever its total length claims (as Wireshark)', () => {
+    const frame = eth(0x8864, pppoe(3, 0x0021, ipv4({ payload: tcp(1, 2) })));
+    // IPv4 total length 46: six bytes more than PPPoE carries (the frame's trailing padding).
+    frame[14 + 6 + 2 + 3] = 46;
+    const withPad = cat(frame, [0, 0, 0, 0, 0, 0]);
+    const n = ok(decodeNetwork(ETH, withPad));
+    expect(n.l4Length).toBe(20);
+  });
+
   it('discovery (0x8863) and LCP are not IP; a bad version is malformed', () => {
     expect(decodeNetwork(ETH, eth(0x8863, [0x11, 0x09, 0, 0, 0, 0]))).toEqual({
       reason: 'not-ip',
@@ -40,9 +49,13 @@ describe('PPPoE session (0x8864)', () => {
   });
 
   it('PPP: address/control bytes skipped, one-byte (compressed) protocol field honoured', () => {
-    expect(pppInner(Uint8Array.from([0xff, 0x03, 0x00, 0x21, 0x45]), 0)).toEqual({ ip: 4, offset: 4 });
-    expect(pppInner(Uint8Array.from([0x21, 0x45]), 0)).toEqual({ ip: 4, offset: 1 });
-    expect(pppInner(Uint8Array.from([0x57, 0x60]), 0)).toEqual({ ip: 6, offset: 1 });
+    expect(pppInner(Uint8Array.from([0xff, 0x03, 0x00, 0x21, 0x45]), 0)).toEqual({
+      ip: 4,
+      offset: 4,
+      end: 5,
+    });
+    expect(pppInner(Uint8Array.from([0x21, 0x45]), 0)).toEqual({ ip: 4, offset: 1, end: 2 });
+    expect(pppInner(Uint8Array.from([0x57, 0x60]), 0)).toEqual({ ip: 6, offset: 1, end: 2 });
     expect(pppInner(Uint8Array.from([0x00]), 0)).toMatchObject({ ip: 0, malformed: true });
   });
 });

@@ -11,7 +11,9 @@ const PPP_IPV4 = 0x0021;
 const PPP_IPV6 = 0x0057;
 
 /** What follows a PPP header: an IP version and where it starts, or why not. */
-export type PppInner = { ip: 4 | 6; offset: number } | { ip: 0; detail: string; malformed: boolean };
+export type PppInner =
+  | { ip: 4 | 6; offset: number; /** End of the PPP payload (PPPoE's length field bounds it). */ end: number }
+  | { ip: 0; detail: string; malformed: boolean };
 
 /**
  * The PPP protocol field at `off` (RFC 1661 §2), with the HDLC-like address/control bytes 0xff 0x03
@@ -20,27 +22,29 @@ export type PppInner = { ip: 4 | 6; offset: number } | { ip: 0; detail: string; 
  */
 export function pppInner(data: Uint8Array, off: number, end = data.length): PppInner {
   let p = off;
-  if (p + 2 <= end && data[p] === 0xff && data[p + 1] === 0x03) p += 2;
-  if (p >= end) return { ip: 0, detail: 'PPP header cut short', malformed: true };
+  const have = Math.min(end, data.length);
+  if (p + 2 <= have && data[p] === 0xff && data[p + 1] === 0x03) p += 2;
+  if (p >= have) return { ip: 0, detail: 'PPP header cut short', malformed: true };
   let proto: number;
   if (data[p] & 1) {
     proto = data[p];
     p += 1;
   } else {
-    if (p + 2 > end) return { ip: 0, detail: 'PPP header cut short', malformed: true };
+    if (p + 2 > have) return { ip: 0, detail: 'PPP header cut short', malformed: true };
     proto = (data[p] << 8) | data[p + 1];
     p += 2;
   }
-  if (proto === PPP_IPV4) return { ip: 4, offset: p };
-  if (proto === PPP_IPV6) return { ip: 6, offset: p };
+  if (proto === PPP_IPV4) return { ip: 4, offset: p, end };
+  if (proto === PPP_IPV6) return { ip: 6, offset: p, end };
   return { ip: 0, detail: `PPP protocol 0x${proto.toString(16).padStart(4, '0')}`, malformed: false };
 }
 
 /**
  * A PPPoE session header (version 1, type 1, code 0) at `off`: the PPP payload runs for the
- * header's length field (Ethernet padding after it is not PPP).
+ * header's length field (Ethernet padding after it is not PPP), and so does the IP packet in it
+ * whatever its own length field claims, as Wireshark bounds it.
  */
-export function pppoeSession(data: Uint8Array, off: number): PppInner & { session?: number } {
+export function pppoeSession(data: Uint8Array, off: number): PppInner {
   if (off + 6 > data.length) return { ip: 0, detail: 'PPPoE header cut short', malformed: true };
   if (data[off] !== 0x11)
     return { ip: 0, detail: `PPPoE version/type 0x${data[off].toString(16)}`, malformed: true };
@@ -51,6 +55,5 @@ export function pppoeSession(data: Uint8Array, off: number): PppInner & { sessio
       malformed: true,
     };
   const len = (data[off + 4] << 8) | data[off + 5];
-  const end = Math.min(data.length, off + 6 + len);
-  return pppInner(data, off + 6, end);
+  return pppInner(data, off + 6, off + 6 + len);
 }
