@@ -37,7 +37,9 @@ benign_rate() {
     [ "$(jq -r .benign "$exp")" = true ] || continue
     dir=$(dirname "$exp")
     for cap in $(jq -r '.captures | keys[]' "$exp"); do
-      line=$(node "$REPO_ROOT/bin/tracelens.mjs" analyze "$dir/$cap" --json |
+      local keylog
+      keylog=$(jq -r --arg c "$cap" '.captures[$c].keylog // empty' "$exp")
+      line=$(node "$REPO_ROOT/bin/tracelens.mjs" analyze "$dir/$cap" ${keylog:+--keylog "$dir/$keylog"} --json |
         jq -r '"\((.streams|length) + (.exchanges|length)) \([.findings[]|select(.severity!="info")]|length) \([.findings[]|select(.severity!="info")|"\(.severity) \(.kind)"]|group_by(.)|map("\(.[0]) x\(length)")|join(", "))"')
       set -- $line
       units=$((units + $1))
