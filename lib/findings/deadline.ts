@@ -6,15 +6,26 @@
  *
  * What counts as "in transfer":
  * - HTTP/1: an exchange with outcome incomplete-request or unanswered cut by the server, or
- *   incomplete-response cut by either side (a client that gave up waiting for an answer that had
- *   not started is not a cut: nothing was moving);
- * - HTTP/2: the TCP connection closed while a stream was still open; or an RST_STREAM(CANCEL)
- *   whose offset is shared with other cuts or is a round number (a gRPC deadline);
+ *   incomplete-response cut by either side; a complete request with no response byte yet,
+ *   abandoned by the client, only when other cuts by the client share its offset (one alone is a
+ *   client decision; several are a timer — a proxy's read timeout seen behind it);
+ * - HTTP/2: the TCP connection closed while a stream was still open (by the client only on a
+ *   complete, unanswered request, and only at a shared offset); or an RST_STREAM(CANCEL) whose
+ *   offset is shared with other cuts or is a round number, unless it came at the deadline the
+ *   client itself announced in grpc-timeout;
  * - TCP only (no HTTP seen on the connection): one side's payload was flowing (>= 2 segments,
- *   last one <= FLOW_GAP_S before the cut, for >= MIN_OFFSET_S) and the other side closed first.
- * Cuts sooner than MIN_OFFSET_S after the start, and RSTs right after an idle silence (the idle
- * detector's business), are ignored. Offsets are "shared" within ±5 % or ±0.25 s, "round" within
- * 2 % of a whole number of seconds.
+ *   last one <= FLOW_GAP_S before the cut, for >= MIN_OFFSET_S) and the other side closed first;
+ *   or the client's last message got no payload back and the client closed (shared offsets only).
+ * Cuts sooner than MIN_OFFSET_S after the start are ignored, and so are closes that common.ts
+ * classifyCuts calls idle cuts (the silence explains them: nothing outstanding, or a reset
+ * answering the first packet after it, or the silence steadier than the requests' ages across
+ * connections). Offsets are "shared" within ±5 % or ±0.25 s — and only when they are steadier
+ * than the moments of the cuts — "round" within 2 % of a whole number of seconds. The deadline is
+ * bounded below by the longest transfer (or wait) that completed before its connection closed.
+ *
+ * http.proxy-timeout (error), seen in front of a proxy: >= 2 answers 502/504 (or gRPC
+ * DEADLINE_EXCEEDED/UNAVAILABLE) from one server at a shared offset >= MIN_OFFSET_S after their
+ * request was complete; bounded below by the slowest success. HTTP only, so logs too.
  */
 import type {
   AnalysisOptions,

@@ -8,8 +8,21 @@
  *   after the silence ("arrived on its own", typical of "reset on idle") or it answers the first
  *   packet after the silence within RST_ANSWER_WINDOW_S ("answered", typical of a forgotten
  *   NAT/firewall flow). A TTL or IP-ID change versus the same direction's earlier packets points
- *   at a middlebox.
+ *   at a middlebox. Below the threshold the evidence decides, not the threshold (HAProxy
+ *   `timeout client 30s`, a NAT set to 20 s cut at or below it): a reset that answered the first
+ *   packet after a silence >= MIN_CUT_SILENCE_S, or unprompted resets after the same silence on
+ *   several connections to one server (a timer).
  * - tcp.keepalive-present (info): keep-alives were seen; details.intervalS = median spacing.
+ * - tcp.path-idle-timeout (info): >= 2 connections to one server died after a silence the same
+ *   way (FIN or RST from the same side with nothing outstanding, an RST answering the first packet
+ *   after it, or that packet retransmitted into a black hole): the timeout lies between the
+ *   longest silence that survived on that server's connections and the shortest that died, with
+ *   the table's defaults that fit. Resets and drops are compared with the middlebox table, FINs
+ *   (only programs send them) with the program table, their silences counted from the last data.
+ *   The related rst-after-idle and idle-gap findings repeat the bound.
+ *
+ * Which closes are idle cuts (and not deadlines) is decided once, in common.ts classifyCuts,
+ * shared with the deadline detector.
  */
 import type { AnalysisOptions, Connection, Finding, IdleGap, RstInfo, Trace } from '../trace';
 import type { Detector } from './types';
