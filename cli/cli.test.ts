@@ -30,7 +30,7 @@ describe('tracelens analyze', () => {
     expect(r.code).toBe(0);
     expect(r.out).not.toContain('nothing in this trace matches a known failure pattern');
     expect(r.out).toContain(
-      'not inspected: 1 TLS connection to localhost:7950 was not decrypted: no TLS key log was given',
+      'not inspected: 1 TLS connection to localhost:7950 was not decrypted: no TLS key log was given (pass the NSS key log with --keylog; SSLKEYLOGFILE makes programs write one)',
     );
     expect(r.out).toContain('no error or warning in the traffic that was inspected');
     const keyed = await run([

@@ -51,7 +51,7 @@ describe('capture.not-inspected', () => {
     expect(f.kind).toBe(K.notInspected);
     expect(f.severity).toBe('info');
     expect(f.title).toBe(
-      '3 TLS connections to api.example.com:443 were not decrypted: no TLS key log was given',
+      '3 TLS connections to api.example.com:443 were not decrypted: no TLS key log was given (pass the NSS key log with --keylog; SSLKEYLOGFILE makes programs write one)',
     );
     expect(f.explanation).toContain('--keylog');
     expect(f.explanation).toContain('SSLKEYLOGFILE');
@@ -63,7 +63,7 @@ describe('capture.not-inspected', () => {
     });
     expect(checkFinding(f)).toEqual([]);
     expect(coverageSummary(t)).toBe(
-      'not inspected: 3 TLS connections to api.example.com:443 were not decrypted: no TLS key log was given',
+      'not inspected: 3 TLS connections to api.example.com:443 were not decrypted: no TLS key log was given (pass the NSS key log with --keylog; SSLKEYLOGFILE makes programs write one)',
     );
   });
 
@@ -79,12 +79,12 @@ describe('capture.not-inspected', () => {
       [
         'c1',
         'tls-no-key',
-        '1 TLS connection to a.example:443 was not decrypted: the key log given has no secrets for these sessions',
+        '1 TLS connection to a.example:443 was not decrypted: the key log given has no secrets for these sessions (use the key log written during this capture)',
       ],
       [
         'c2',
         'tls-wrong-key',
-        '1 TLS connection to b.example:8443 was not decrypted: the key log has entries for these sessions but they do not decrypt them',
+        '1 TLS connection to b.example:8443 was not decrypted: the key log has entries for these sessions but they do not decrypt them (take the key log and the capture from the same run)',
       ],
     ]);
     for (const f of fs) expect(checkFinding(f)).toEqual([]);
@@ -115,7 +115,9 @@ describe('capture.not-inspected', () => {
       ['c1', 'unknown-protocol'],
       ['c2', 'one-direction'],
     ]);
-    expect(fs[1].title).toBe('1 connection to 10.0.0.6:80 was seen in one direction only');
+    expect(fs[1].title).toBe(
+      '1 connection to 10.0.0.6:80 was seen in one direction only (capture where both directions pass)',
+    );
     for (const f of fs) expect(checkFinding(f)).toEqual([]);
   });
 
@@ -142,7 +144,7 @@ describe('capture.not-inspected', () => {
     // Bytes cut by the snaplen are not capture loss: no capture.gap.
     expect(fs.map((f) => f.kind)).toEqual([K.notInspected]);
     expect(fs[0].title).toBe(
-      "2 packets on 1 connection cut by the capture's snapshot length (2,824 payload bytes not captured)",
+      "2 packets on 1 connection cut by the capture's snapshot length: 2,824 payload bytes not captured (capture with -s 0)",
     );
     expect(fs[0].explanation).toContain('snapshot length 96 bytes');
     expect(fs[0].evidence.map((e) => e.packet)).toEqual([4, 5]);
@@ -163,7 +165,7 @@ describe('capture.not-inspected', () => {
     const fs = run(t).findings;
     expect(fs).toHaveLength(1);
     expect(fs[0].title).toBe(
-      '5 connections to 4 servers carry an application protocol tracelens does not read',
+      '5 connections to 4 servers carry an application protocol tracelens does not read (only TCP was checked)',
     );
     expect(fs[0].details.servers).toEqual(['10.0.0.2:22', '10.0.0.1:22', '10.0.0.3:22', '10.0.0.4:22']);
     expect(fs[0].explanation).toContain('4 servers (10.0.0.2:22, 10.0.0.1:22, 10.0.0.3:22 and 10.0.0.4:22)');

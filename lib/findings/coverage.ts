@@ -73,42 +73,48 @@ function reasonOf(c: Connection): Reason | null {
   return null;
 }
 
-function lift(reason: Reason, n: number): { what: string; why: string; fix: string } {
+function lift(reason: Reason, n: number): { what: string; hint: string; why: string; fix: string } {
   const these = n === 1 ? 'it' : 'them';
   switch (reason) {
     case 'tls-no-keylog':
       return {
         what: 'were not decrypted: no TLS key log was given',
+        hint: 'pass the NSS key log with --keylog; SSLKEYLOGFILE makes programs write one',
         why: `The HTTP inside ${these} was not checked, so a failure there (an unanswered request, a reset stream, missing gRPC trailers) would not appear in these findings.`,
         fix: 'Pass the NSS key log with --keylog (in the app: drop it beside the capture). Programs write one when started with SSLKEYLOGFILE=/path/keys.txt (curl, Firefox, Chrome, Node with --tls-keylog, Go with a KeyLogWriter); editcap --inject-secrets can embed it in a pcapng.',
       };
     case 'tls-no-key':
       return {
         what: 'were not decrypted: the key log given has no secrets for these sessions',
+        hint: 'use the key log written during this capture',
         why: `The HTTP inside ${these} was not checked. The key log's client randoms match none of these handshakes.`,
         fix: 'Use the key log written by the process that made these connections, during the same run (SSLKEYLOGFILE must be set before the program starts; a key log from another run or host does not match).',
       };
     case 'tls-wrong-key':
       return {
         what: 'were not decrypted: the key log has entries for these sessions but they do not decrypt them',
+        hint: 'take the key log and the capture from the same run',
         why: `The HTTP inside ${these} was not checked. The secrets found for these client randoms do not open the records, so the key log does not belong to this traffic (edited, mixed up, or from a program that reuses client randoms).`,
         fix: 'Take the key log and the capture from the same run again.',
       };
     case 'tls-unsupported':
       return {
         what: 'use TLS that tracelens does not decrypt',
+        hint: 'read them in Wireshark',
         why: `The HTTP inside ${these} was not checked: tracelens decrypts TLS 1.2 and 1.3 with AES-GCM and ChaCha20-Poly1305 suites (see the connection warnings for the version or suite used here).`,
         fix: 'Read these connections in Wireshark, which decrypts more versions and suites with the same key log, or capture the traffic behind the proxy that terminates TLS.',
       };
     case 'unknown-protocol':
       return {
         what: 'carry an application protocol tracelens does not read',
+        hint: 'only TCP was checked',
         why: `Their bytes are neither HTTP/1.x, HTTP/2 nor TLS from their first byte, so only TCP facts (resets, idle gaps, retransmissions) were checked. A capture that began in the middle of an HTTP/2 or TLS connection looks like this too.`,
         fix: 'If this is HTTP, capture from before the connection opens (its first bytes decide the protocol); otherwise nothing is missing for a TCP-level analysis.',
       };
     case 'one-direction':
       return {
         what: 'were seen in one direction only',
+        hint: 'capture where both directions pass',
         why: `Not one packet came back the other way in the capture, so requests there look unanswered and data unacknowledged although the peer may have answered: this is how asymmetric routing, a capture filter on one address, or a mirror port of one link looks.`,
         fix: 'Capture where both directions pass (on the client or server host, or on both links of a multi-path route), or widen the capture filter.',
       };
@@ -172,7 +178,7 @@ function notInspected(trace: Trace): Finding[] {
     out.push({
       kind: K.notInspected,
       severity: 'info',
-      title: `${plural(n, kindWord)} to ${g.server} ${what}`,
+      title: `${plural(n, kindWord)} to ${g.server} ${what} (${l.hint})`,
       explanation:
         `${plural(n, kindWord)} to ${g.servers.length > 1 ? `${g.server} (${list(g.servers, NAMED)})` : g.server} (${list(named, NAMED)}${n > NAMED ? ` and ${n - NAMED} more` : ''}; ${num(bytes)} payload bytes, ${at(startS)} to ${at(endS)}) ${what}. ` +
         `Why it matters: ${lc(why)} What would lift it: ${lc(fix)}`,
@@ -209,7 +215,7 @@ function snaplenCut(trace: Trace, loss: ConnectionLoss[]): Finding[] {
     {
       kind: K.notInspected,
       severity: 'info',
-      title: `${plural(nPackets, 'packet')} on ${plural(cut.length, 'connection')} cut by the capture's snapshot length (${num(nBytes)} payload bytes not captured)`,
+      title: `${plural(nPackets, 'packet')} on ${plural(cut.length, 'connection')} cut by the capture's snapshot length: ${num(nBytes)} payload bytes not captured (capture with -s 0)`,
       explanation:
         `The capture kept only the first bytes of ${plural(nPackets, 'packet')}${snaplens.length ? ` (snapshot length ${snaplens.join(', ')} bytes)` : ''} on ${list(
           cut.slice(0, NAMED).map((r) => connName(r.conn)),
