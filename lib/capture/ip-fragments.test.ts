@@ -88,6 +88,30 @@ describe('IP fragment reassembly', () => {
     expect(r2.warnings().join('\n')).toMatch(/1 overlapping fragments with different bytes/);
   });
 
+  it('copies arriving just after completion are duplicates; much later, the same id is a new datagram', () => {
+    const whole = payload(48);
+    const r = new IpReassembler();
+    push(r, frag4(whole, 0, 24, true), 0);
+    expect(push(r, frag4(whole, 24, 24, false), 0.001)?.payload).toEqual(whole);
+    expect(push(r, frag4(whole, 24, 24, false), 0.002)).toBeNull(); // the mirror's second copy
+    expect([r.stats.duplicates, r.pendingDatagrams]).toEqual([1, 0]);
+    // Ten seconds on, the id has come round again: a new datagram.
+    push(r, frag4(whole, 0, 24, true), 10);
+    expect(push(r, frag4(whole, 24, 24, false), 10.001)?.payload).toEqual(whole);
+    r.finish();
+    expect(r.warnings()).toEqual([]);
+  });
+
+  it('IPv6 atomic fragments (offset 0, M clear) pass through alone, even sharing an identification', () => {
+    const r = new IpReassembler();
+    for (const seed of [1, 2, 3]) {
+      const data = ipv6({ next: 44, payload: [...ipv6Frag(6, 0, false, 0), ...payload(20, seed)] });
+      const net = ok(decodeNetwork(ETH_RAW, data));
+      expect(r.push(net, data, 0)?.payload).toEqual(payload(20, seed));
+    }
+    expect([r.stats.duplicates, r.pendingDatagrams]).toEqual([0, 0]);
+  });
+
   it('missing last fragment: never completes, counted at the end; a hole likewise', () => {
     const whole = payload(64);
     const r = new IpReassembler();

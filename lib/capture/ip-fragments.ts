@@ -14,6 +14,11 @@
  * and counted as conflicts when the bytes differ; a fragment reaching past the end is cut there
  * (too long); a second "last fragment" that disagrees on the end is ignored (multiple tails).
  *
+ * A copy of a fragment arriving just after its datagram was completed (a port mirror that sends
+ * every packet twice, a retransmitting link) is counted as a duplicate, not the start of a new
+ * datagram that would never complete: within DUPLICATE_WINDOW_S of completion and inside the
+ * datagram's length. Later, the same identification starts a new datagram (IDs wrap).
+ *
  * Bounds: a datagram's end may not pass 65,535 bytes, nor its fragments number more than
  * maxFragments; all incomplete datagrams together hold at most maxBytes (the oldest are dropped to
  * make room) and at most maxDatagrams; one whose first fragment is older than the timeout (30 s
@@ -40,6 +45,10 @@ export const DEFAULT_REASSEMBLY_LIMITS: ReassemblyLimits = {
 
 /** Largest reassembled payload: IPv4's 16-bit total length less its header, IPv6's payload length. */
 const MAX_DATAGRAM = 65535;
+/** How long after completion a fragment of the same datagram counts as a duplicate. */
+const DUPLICATE_WINDOW_S = 2;
+/** Completed datagrams remembered for that (the oldest forgotten first). */
+const MAX_COMPLETED = 16384;
 
 export interface ReassemblyStats {
   /** Fragments offered, and datagrams completed from them. */
@@ -54,6 +63,8 @@ export interface ReassemblyStats {
   multipleTails: number;
   /** Fragments not captured whole (snap length), which cannot be reassembled. */
   cutShort: number;
+  /** Copies of fragments of a datagram already completed (just before). */
+  duplicates: number;
   /** Fragments refused outright: past 65,535 bytes, or one too many for their datagram. */
   refused: number;
   /** Incomplete datagrams dropped: timed out, pushed out by the memory or count limit, at the end. */
@@ -102,6 +113,7 @@ export class IpReassembler {
     tooLong: 0,
     multipleTails: 0,
     cutShort: 0,
+    duplicates: 0,
     refused: 0,
     timedOut: 0,
     evicted: 0,
@@ -110,6 +122,8 @@ export class IpReassembler {
   };
   /** Insertion order is creation order: the oldest datagram is always first. */
   private readonly pending = new Map<string, Datagram>();
+  /** Recently completed datagrams: key -> [completion time, length]. Insertion order = time order. */
+  private readonly completed = new Map<string, [number, number]>();
   private held = 0;
 
   constructor(limits: Partial<ReassemblyLimits> = {}) {
@@ -151,12 +165,24 @@ export class IpReassembler {
       this.stats.refused++;
       return null;
     }
+    if (f.offset === 0 && !f.more) {
+      // An atomic fragment (RFC 6946: IPv6 Fragment header, offset 0, M clear) is whole by itself
+      // and processed in isolation; its identification may be shared by unrelated packets.
+      this.stats.completed++;
+      const bytes = data.slice(f.dataOffset, f.dataOffset + f.dataLength);
+      return { payload: bytes, next: f.next, fragments: 1, overlap: false, conflict: false };
+    }
     const key =
       net.ipVersion === 4
         ? `${context}|4|${net.src}|${net.dst}|${f.next}|${f.id}`
         : `${context}|6|${net.src}|${net.dst}|${f.id}`;
     let d = this.pending.get(key);
     if (!d) {
+      const done = this.completed.get(key);
+      if (done && tS - done[0] <= DUPLICATE_WINDOW_S && fragEnd <= done[1]) {
+        this.stats.duplicates++;
+        return null;
+      }
       while (this.pending.size >= this.limits.maxDatagrams) this.evictOldest();
       d = {
         firstT: tS,
@@ -196,6 +222,12 @@ export class IpReassembler {
     if (d.end < 0 || !covers(d.pieces, d.end)) return null;
     this.pending.delete(key);
     this.held -= d.held;
+    this.completed.delete(key);
+    this.completed.set(key, [tS, d.end]);
+    for (const [k, [t]] of this.completed) {
+      if (this.completed.size <= MAX_COMPLETED && tS - t <= DUPLICATE_WINDOW_S) break;
+      this.completed.delete(k);
+    }
     return this.assemble(d);
   }
 
