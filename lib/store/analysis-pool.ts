@@ -131,10 +131,20 @@ export class AnalysisHandle {
       this.release();
       return;
     }
-    this.runner = startRunner(
-      (m) => this.settle(m),
-      (message) => this.settle({ type: 'fail', status: 500, message }),
-    );
+    try {
+      this.runner = startRunner(
+        (m) => this.settle(m),
+        (message) => this.settle({ type: 'fail', status: 500, message }),
+      );
+    } catch (e) {
+      // A worker that cannot start must not keep its slot.
+      this.settle({
+        type: 'fail',
+        status: 500,
+        message: `analysis worker did not start: ${(e as Error).message}`,
+      });
+      return;
+    }
     this.runner.send({
       type: 'start',
       ...this.init,

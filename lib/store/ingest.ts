@@ -68,6 +68,9 @@ export class Upload {
   /** Creates the temporary file and queues the analysis; 503 when the queue is full. */
   static async begin(store: TraceStore, opts: UploadOptions): Promise<Upload> {
     const tmpRaw = path.join(store.tmpDir(), `${newId()}.upload`);
+    // Created before the job exists (it reads this file) and before anything can fail, so a
+    // failure always finds the file to remove.
+    const fh = await open(tmpRaw, 'wx');
     const job = submit({
       path: tmpRaw,
       name: opts.name,
@@ -75,14 +78,10 @@ export class Upload {
       options: opts.options ?? {},
       limits: { maxDecompressed: maxDecompressed(), maxPackets: maxPackets() },
     });
-    if (!job) throw queueFullError();
-    let fh: FileHandle;
-    try {
-      // Opened (created) before anything can fail, so a failure always finds the file to remove.
-      fh = await open(tmpRaw, 'wx');
-    } catch (e) {
-      job.abort();
-      throw e;
+    if (!job) {
+      await fh.close();
+      await rm(tmpRaw, { force: true });
+      throw queueFullError();
     }
     return new Upload(store, opts, tmpRaw, fh, job);
   }

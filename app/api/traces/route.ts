@@ -71,7 +71,7 @@ function fromMultipart(
       bb = Busboy({
         headers: Object.fromEntries(req.headers),
         // "file" and "keylog" (as files or fields); anything else is skipped, within these bounds.
-        limits: { files: 4, fields: 16, parts: 20, fieldSize: maxKey, fileSize: limit + 1 },
+        limits: { files: 4, fields: 4, parts: 8, fieldSize: maxKey, fileSize: limit + 1 },
       });
     } catch {
       reject(new UploadError(400, 'malformed multipart request'));
