@@ -16,7 +16,7 @@ type State =
   | { kind: 'redacted'; result: RedactResult }
   | { kind: 'uploading'; loaded: number; total: number }
   | { kind: 'done'; viewUrl: string; editUrl: string }
-  | { kind: 'error'; message: string };
+  | { kind: 'error'; message: string; back?: boolean };
 
 /** The link on the origin this page was loaded from (the server may see another host name). */
 function here(u: string): string {
@@ -129,7 +129,12 @@ export default function ShareButton({
       },
       (e: Error) => {
         cancelRedaction.current = null;
-        if (e.message !== 'cancelled') setState({ kind: 'error', message: `could not redact: ${e.message}` });
+        if (e.message !== 'cancelled')
+          setState({
+            kind: 'error',
+            message: `could not redact it (${e.message}). Untick “Redact before upload” to share it as it is.`,
+            back: true,
+          });
       },
     );
   };
@@ -165,9 +170,10 @@ export default function ShareButton({
             {state.kind === 'ask' && (
               <>
                 <p className="mt-2 text-zinc-600 dark:text-zinc-400">
-                  The capture <span className="font-mono">{file.name}</span> ({file.size.toLocaleString()}{' '}
-                  bytes) will be uploaded to this server and stored there. Anyone with the view link can see
-                  it and download it.
+                  {redact ? 'A redacted copy of the capture' : 'The capture'}{' '}
+                  <span className="font-mono">{file.name}</span> ({file.size.toLocaleString()} bytes) will be
+                  uploaded to this server and stored there. Anyone with the view link can see it and download
+                  it.
                 </p>
                 <label className="mt-3 flex items-start gap-2">
                   <input
@@ -265,8 +271,21 @@ export default function ShareButton({
             )}
             {state.kind === 'error' && (
               <p role="alert" className="mt-3 text-red-700 dark:text-red-300">
-                The upload failed: {state.message}
+                {state.back ? 'Nothing was uploaded: ' : 'The upload failed: '}
+                {state.message}
               </p>
+            )}
+            {state.kind === 'error' && state.back && (
+              <div className="mt-3">
+                <button
+                  type="button"
+                  data-testid="share-back"
+                  className="rounded border border-zinc-300 px-3 py-1 dark:border-zinc-700"
+                  onClick={() => setState({ kind: 'ask' })}
+                >
+                  Back
+                </button>
+              </div>
             )}
             {state.kind === 'done' && (
               <div className="mt-2">

@@ -41,6 +41,7 @@ await h.scenario('redact-before-share', async (page) => {
     ),
     'the dialog names what redaction does',
   );
+  await page.screenshot({ path: join(shots, 'redact-ask.png') });
   // Watch the main thread while the worker redacts.
   await page.evaluate(() => {
     window.__longest = 0;
@@ -100,6 +101,28 @@ await h.scenario('share-unredacted-when-unticked', async (page) => {
     await (await fetch(`${h.base}/api/traces/${view.split('/t/')[1]}/raw`)).arrayBuffer(),
   );
   assert(raw.equals(readFileSync(FIXTURE)), 'unticked: the original is uploaded as it is');
+});
+
+await h.scenario('redact-refuses-a-log-and-lets-you-go-back', async (page) => {
+  // A debug log is not a capture: redaction says so, nothing is uploaded, and Back offers the choice.
+  await page.goto(h.base);
+  await page.setInputFiles('[data-testid=open-file]', join(root, 'samples/logs/go-http2debug-2.log'));
+  await page.waitForSelector('[data-testid=summary]', { timeout: 20000 });
+  let uploaded = false;
+  page.on('request', (r) => {
+    if (r.url().includes('/api/traces') && r.method() === 'POST') uploaded = true;
+  });
+  await page.click('[data-testid=share]');
+  await page.click('[data-testid=share-upload]');
+  const alert = page.locator('[data-testid=share-dialog] [role=alert]');
+  await alert.waitFor({ timeout: 20000 });
+  const text = await alert.textContent();
+  assert(/Nothing was uploaded/.test(text) && /not a capture/.test(text), `says why: ${text}`);
+  assert(!uploaded, 'nothing uploaded');
+  await page.click('[data-testid=share-back]');
+  await page.locator('[data-testid=share-redact]').uncheck();
+  await page.click('[data-testid=share-upload]');
+  await page.locator('[data-testid=share-view-url]').waitFor({ timeout: 20000 });
 });
 
 await h.finish();
