@@ -18,7 +18,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Server, assert, finish, root, sleep, test } from './harness.mjs';
+import { Server, assert, finish, root, sleep, test, treeRss } from './harness.mjs';
 import { bigRecordsGzip, httpCapture, pcapHeader, zeroBomb } from './captures.mjs';
 
 const capture = readFileSync(path.join(root, '../shared/captures/real/zeek-http-pipelined-requests.pcap'));
@@ -144,13 +144,14 @@ await main.start();
 await test('bomb: 4 GiB of zeros in a 4 MB gzip is refused with 413, memory and time bounded', async () => {
   const size = Number(process.env.BOMB_BYTES) || 4 * 1024 ** 3;
   const bomb = zeroBomb(size);
+  const idle = treeRss(main.proc.pid);
   const peak = main.sampleRss();
   const t0 = Date.now();
   const r = await upload(main.base, bomb, { name: 'bomb.pcap.gz' });
   const ms = Date.now() - t0;
   const rss = peak();
   console.log(
-    `     bomb ${fmtMB(size)} in ${(bomb.length / 1e6).toFixed(1)} MB gzip: ${r.status} after ${ms} ms, server peak RSS ${fmtMB(rss)}: ${r.body?.error}`,
+    `     bomb ${fmtMB(size)} in ${(bomb.length / 1e6).toFixed(1)} MB gzip: ${r.status} after ${ms} ms, server RSS ${fmtMB(idle)} before, peak ${fmtMB(rss)}: ${r.body?.error}`,
   );
   assert(r.status === 413, `status ${r.status} ${r.text.slice(0, 200)}`);
   assert(/packets|decompress/.test(r.body?.error ?? ''), `message ${r.text}`);
