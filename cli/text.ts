@@ -103,6 +103,7 @@ function connectionRow(c: Connection): string[] {
     flags.push(`retx ${c.retransmissions.c2s + c.retransmissions.s2c}`);
   if (c.keepalives.c2s + c.keepalives.s2c) flags.push(`ka ${c.keepalives.c2s + c.keepalives.s2c}`);
   if (c.vlan.length) flags.push(`vlan ${c.vlan.join('/')}`);
+  if (c.tunnel) flags.push(c.tunnel);
   if (c.tls?.sni) flags.push(`sni ${c.tls.sni}`);
   if (c.tls?.alpnSelected) flags.push(`alpn ${c.tls.alpnSelected}`);
   if (c.upgrade) flags.push(`upgrade ${c.upgrade.protocol}`);
