@@ -256,16 +256,22 @@ function captureGap(trace: Trace, loss: ConnectionLoss[]): Finding[] {
   const streams = trace.streams.filter((s) => ids.has(s.connection) && s.captureGap === true);
   const segments = lossy.reduce((s, r) => s + r.c2s.segments + r.s2c.segments, 0);
   const bytes = lossy.reduce((s, r) => s + r.c2s.bytes + r.s2c.bytes, 0);
-  const evidence: Finding['evidence'] = [];
-  for (const r of lossy)
-    for (const dir of ['c2s', 's2c'] as const)
-      for (const p of r[dir].evidence) {
-        if (evidence.length >= MAX_EVIDENCE) break;
-        evidence.push({
-          packet: p,
-          note: `${r.conn.id}: ${dir === 'c2s' ? 'client' : 'server'} bytes not captured before or at this packet`,
-        });
-      }
+  // The first holes in capture order: the segment after each one; ACKs of bytes never seen fill
+  // in (tshark flags every ACK past a hole until the sender catches up, so they are many).
+  const after: { packet: number; note: string }[] = [];
+  const acks: { packet: number; note: string }[] = [];
+  for (const r of lossy.slice(0, MAX_EVIDENCE))
+    for (const dir of ['c2s', 's2c'] as const) {
+      const who = dir === 'c2s' ? 'client' : 'server';
+      for (const p of r[dir].evidence)
+        after.push({ packet: p, note: `${r.conn.id}: ${who} bytes missing before this segment` });
+      for (const p of r[dir].ackEvidence)
+        acks.push({ packet: p, note: `${r.conn.id}: ACK of ${who} bytes never captured` });
+    }
+  const byPacket = (a: { packet: number }, b: { packet: number }): number => a.packet - b.packet;
+  const evidence: Finding['evidence'] = [...after.sort(byPacket), ...acks.sort(byPacket)]
+    .slice(0, MAX_EVIDENCE)
+    .sort(byPacket);
   const times = lossy
     .flatMap((r) => [r.c2s.firstS, r.c2s.lastS, r.s2c.firstS, r.s2c.lastS])
     .filter((t) => !Number.isNaN(t));

@@ -50,7 +50,8 @@ describe('capture loss', () => {
     expect(loss[0].s2c).toMatchObject({ segments: 1, bytes: 1448, truncatedPackets: 0 });
     expect(loss[0].c2s).toMatchObject({ segments: 0, bytes: 0 });
     // The segment after the hole, and the client's ACK of bytes the capture never saw.
-    expect(loss[0].s2c.evidence).toEqual([6, 7]);
+    expect(loss[0].s2c.evidence).toEqual([6]);
+    expect(loss[0].s2c.ackEvidence).toEqual([7]);
     expect(loss[0].s2c.firstS).toBe(0.05);
     expect(loss[1].c2s).toMatchObject({ segments: 2, bytes: 20 });
     expect(captureLossWarning(loss)).toBe(

@@ -20,8 +20,10 @@ export interface DirLoss {
   /** Packets cut by the snapshot length, and the bytes cut from them. */
   truncatedPackets: number;
   truncatedBytes: number;
-  /** Packets showing a hole (the one after it, or an ACK for unseen data), first ones, in order. */
+  /** The segments that came after a hole (tshark: previous segment not captured), first ones. */
   evidence: number[];
+  /** The other side's ACKs of bytes never captured (tshark: ACKed unseen segment), first ones. */
+  ackEvidence: number[];
   /** Time of the first and last evidence packet (NaN when none). */
   firstS: number;
   lastS: number;
@@ -40,6 +42,7 @@ function empty(): DirLoss {
     truncatedPackets: 0,
     truncatedBytes: 0,
     evidence: [],
+    ackEvidence: [],
     firstS: Number.NaN,
     lastS: Number.NaN,
   };
@@ -88,7 +91,8 @@ export function captureLoss(
         bits & A_LOST_SEGMENT ? (di === DIR_C2S ? 'c2s' : 's2c') : di === DIR_C2S ? 's2c' : 'c2s';
       const d = r[lostDir];
       if (bits & A_LOST_SEGMENT) d.segments++;
-      if (d.evidence.length < MAX_EVIDENCE) d.evidence.push(i + 1);
+      const list = bits & A_LOST_SEGMENT ? d.evidence : d.ackEvidence;
+      if (list.length < MAX_EVIDENCE) list.push(i + 1);
       const t = packets.time[i];
       if (Number.isNaN(d.firstS)) d.firstS = t;
       d.lastS = t;
