@@ -2,6 +2,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { EvidenceRef, Finding, Severity } from '@/lib/trace';
 import { SEV_CLASS, SEV_ORDER } from '../format';
+import { K } from '@/lib/findings/kinds';
 
 const SEV_DOT: Record<Severity, string> = {
   error: 'bg-red-600',
@@ -73,8 +74,20 @@ export default function FindingsPanel(props: {
         No findings: nothing looks wrong in the traffic that was inspected.
       </div>
     );
+  // No error or warning is not "checked and fine" where content was not inspected: say what was not.
+  const blind = findings.filter((f) => f.kind === K.notInspected);
+  const quiet = !findings.some((f) => f.severity !== 'info');
   return (
     <div>
+      {blind.length > 0 && quiet && (
+        <div
+          className="border-b border-zinc-200 p-2 text-zinc-600 dark:border-zinc-800 dark:text-zinc-400"
+          data-not-inspected
+        >
+          No error or warning in the traffic that was inspected. Not inspected:{' '}
+          {blind.map((f) => f.title).join('; ')}.
+        </div>
+      )}
       {groups.map((g) => {
         const sevOpen = !collapsed.has(g.sev) || selKind?.severity === g.sev;
         return (
