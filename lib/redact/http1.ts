@@ -153,7 +153,8 @@ class DirWalker {
       if (lineEnd === p) return start + Math.min(n, e + 1); // blank line: end of the head
       let vStart = -1;
       let mapped = false;
-      if (b[p] === 0x20 || b[p] === 0x09) {
+      const fold = b[p] === 0x20 || b[p] === 0x09;
+      if (fold) {
         // obs-fold: continues the previous field's value.
         if (inSensitive) vStart = p;
       } else {
@@ -181,7 +182,7 @@ class DirWalker {
           this.ctx.stats.hostsMapped++;
         } else if (vEnd > vStart) {
           this.ctx.edits[this.dir].replace(start + vStart, new Uint8Array(vEnd - vStart).fill(0x78));
-          this.ctx.stats.headersReplaced++;
+          if (!fold) this.ctx.stats.headersReplaced++; // a folded line is the same field
         }
       }
       p = e + 1;
