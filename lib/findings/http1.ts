@@ -69,9 +69,9 @@ function unanswered(trace: Trace, conns: Map<string, Connection>, opts: Analysis
     // Seen one way only: no answer could have been captured (capture.not-inspected says so).
     if (c && c.packets.s2c === 0 && hasTcp(trace)) continue;
     if (c && c.analysis.s2c.missingBytes > 0) {
-      // Server bytes the capture missed before this request was sent may have been its response,
+      // Server bytes the capture missed after this request was sent may have been its response
       // (the HTTP/1 layer marks what it knows; this covers what it cannot, e.g. a parser stopped
-      // by a malformed message after a gap). After the last hole, the server's stream is whole.
+      // by a malformed message after a gap). A request sent after the last hole is judged as usual.
       lastLoss ??= new Map(
         captureLoss(trace.connections, trace.packets).map((r) => [
           r.conn.id,
