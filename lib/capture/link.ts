@@ -1,6 +1,9 @@
 /**
- * Link and network layer decoding: finds the IP header under the link layer and reads what the TCP
- * analysis needs. Allocates only the result object and the two address strings.
+ * Link and network layer decoding: finds the IP header under the link layer — and under the
+ * encapsulations a capture point often sees (VLAN tags, PPPoE, MPLS label stacks and Ethernet
+ * pseudowires, VXLAN, GRE/gretap/ERSPAN, PPTP, IP-in-IP) — and reads what the TCP analysis needs.
+ * Stateless: IP fragments are reassembled by lib/capture/network.ts, which calls back into
+ * `descend` with the whole datagram. Offsets index the packet's own bytes; nothing is copied.
  */
 import { greInner, GRE_PPP, GRE_TEB } from './gre';
 import { mplsInner } from './mpls';

@@ -102,7 +102,10 @@ export interface NetPacket {
   ttl: number;
   /** IPv4 identification; null for IPv6. */
   ipId: number | null;
-  /** 802.1Q / 802.1ad VLAN ids, outermost first. */
+  /**
+   * 802.1Q / 802.1ad VLAN ids, outermost first, of the innermost Ethernet frame: a tunnel's outer
+   * frame belongs to the underlay (see lib/capture/link.ts descend).
+   */
   vlan: number[];
   /** Where the L4 header starts in `data`, and the L4 length the IP header claims. */
   l4Offset: number;
