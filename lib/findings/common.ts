@@ -1,5 +1,6 @@
 /**
- * Shared, non-wording helpers for detectors: packet lookups, statistics, HTTP endpoint keys.
+ * Shared, non-wording helpers for detectors: packet lookups, statistics, HTTP endpoint keys, and
+ * the idle-or-deadline verdict on every close that ends a silence (classifyCuts).
  */
 import type { Connection, Dir, H2Frame, H2Stream, Http1Exchange, Trace } from '../trace';
 import { DIR_C2S, TCP_FIN, TCP_RST, TCP_SYN, type PacketTable } from '../packets';
@@ -181,9 +182,12 @@ export function headerValue(headers: [string, string][] | null | undefined, name
   return null;
 }
 
-/** Offsets within ±5 % or ±0.25 s of each other count as "the same" timer. */
+/**
+ * Offsets within ±5 % or ±0.1 s of each other count as "the same" timer (real timers land within
+ * milliseconds; a wider absolute slack makes everything under a second look shared).
+ */
 export const SHARED_REL = 0.05;
-export const SHARED_ABS_S = 0.25;
+export const SHARED_ABS_S = 0.1;
 
 export function sharesOffset(a: number, b: number): boolean {
   return Math.abs(a - b) <= Math.max(SHARED_REL * Math.max(a, b), SHARED_ABS_S);

@@ -711,6 +711,21 @@ describe('tcp.deadline-cut: RST_STREAM(CANCEL) that is not somebody else’s tim
     expect(f).toEqual([]);
   });
 
+  it('a few cancels at one offset among many spread over all offsets are chance, not a timer', () => {
+    // 3 streams cancelled ~0.6 s in, among 20 cancelled anywhere from 20 ms to 0.58 s.
+    const starts: number[] = [];
+    const cuts: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      starts.push(i * 0.7);
+      cuts.push(i * 0.7 + 0.02 + i * 0.029);
+    }
+    for (const [i, off] of [0.6, 0.61, 0.62].entries()) {
+      starts.push(20 + i);
+      cuts.push(20 + i + off);
+    }
+    expect(detector.detect(cancels(starts, cuts), opts)).toEqual([]);
+  });
+
   it('a client cancelling at the deadline it announced in grpc-timeout is its own deadline', () => {
     expect(detector.detect(cancels([1, 2, 3], [3.5, 4.5, 5.51], '2500m'), opts)).toEqual([]);
     // cut before the announced deadline: someone else's timer
@@ -763,5 +778,73 @@ describe('tcp.deadline-cut: TLS without keys, the client stops waiting', () => {
       connections: [0, 1, 2].map((t) => ({ protocol: 'tls' as const, packets: p(t) })),
     });
     expect(detector.detect(tr, opts)).toEqual([]);
+  });
+});
+
+describe('tcp.deadline-cut: a client half-close is not an abandoned request', () => {
+  it('clients that shut down their side after the request and then take the whole answer', () => {
+    const connections: ConnSpec[] = [0, 1].map((i) => ({
+      packets: [
+        ...handshake(i * 0.5),
+        { t: i * 0.5 + 0.1, dir: 'c2s', len: 100 },
+        { t: i * 0.5 + 3.1, dir: 'c2s', flags: 'FA' },
+        { t: i * 0.5 + 5.1, dir: 's2c', len: 300 },
+        { t: i * 0.5 + 5.101, dir: 's2c', flags: 'FA' },
+        { t: i * 0.5 + 5.102, dir: 'c2s' },
+      ],
+    }));
+    const exchanges = [0, 1].map((i) =>
+      exchange({
+        connection: `c${i + 1}`,
+        requestS: i * 0.5 + 0.1,
+        requestEndS: i * 0.5 + 0.1,
+        responseS: i * 0.5 + 5.1,
+        responseEndS: i * 0.5 + 5.1,
+      }),
+    );
+    expect(detector.detect(buildTrace({ connections, exchanges }), opts)).toEqual([]);
+  });
+});
+
+describe('tcp.deadline-cut: a client abandoning a response', () => {
+  function downloads(cutAfter: number[]) {
+    const connections: ConnSpec[] = cutAfter.map((cut, i) => {
+      const t0 = i * 0.37 + 0.1;
+      const p: PktSpec[] = [...handshake(t0 - 0.01), { t: t0, dir: 'c2s', len: 80 }];
+      for (let t = t0 + 0.1; t < t0 + cut; t += 0.2)
+        p.push({ t, dir: 's2c', len: 1400 }, { t: t + 0.0001, dir: 'c2s' });
+      p.push({ t: t0 + cut, dir: 'c2s', flags: 'FA' });
+      return { packets: p };
+    });
+    const base = buildTrace({ connections });
+    const exchanges = cutAfter.map((_c, i) =>
+      exchange({
+        connection: `c${i + 1}`,
+        requestS: i * 0.37 + 0.1,
+        requestEndS: i * 0.37 + 0.1,
+        responseS: i * 0.37 + 0.2,
+        responseEndS: null,
+        outcome: 'incomplete-response',
+        request: {
+          startS: i * 0.37 + 0.1,
+          endS: i * 0.37 + 0.1,
+          headers: [],
+          bodyBytes: 0,
+          chunked: false,
+          streamOffset: 0,
+          packets: [pkt(base, i, 3), pkt(base, i, 3)],
+        },
+      }),
+    );
+    return buildTrace({ connections, exchanges });
+  }
+
+  it('alone at an odd offset it is the client’s decision; at a round or shared offset a timer', () => {
+    expect(detector.detect(downloads([3.7]), opts)).toEqual([]);
+    const round = detector.detect(downloads([10.0]), opts);
+    expect(round).toHaveLength(1);
+    expect(round[0].details.cutBy).toBe('client');
+    expect(round[0].details.roundS).toBe(10);
+    expect(detector.detect(downloads([3.7, 3.72]), opts)).toHaveLength(2);
   });
 });

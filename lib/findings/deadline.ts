@@ -117,7 +117,10 @@ function http1Cut(
     x.outcome !== 'incomplete-request'
   ) {
     // The request was complete and no response byte had come when the connection closed (an
-    // answer arriving after the close came too late).
+    // answer arriving after the close came too late) — unless the close was the client's FIN of a
+    // legal half-close (shutdown after sending) and the whole answer then arrived and was taken.
+    if (close.dir === 'c2s' && close.how === 'FIN' && x.outcome === 'complete' && c.rst.c2s + c.rst.s2c === 0)
+      return null;
     ok = true;
     if (close.dir === 's2c') what = 'while the client was waiting for the response (none had started)';
     else {
@@ -164,7 +167,8 @@ function http1Cut(
     what: `${what}; request ${x.method ?? '?'} ${x.path ?? '?'}`,
     evidence,
     offsetS: close.tS - startS,
-    requireStrong: false,
+    // A client abandoning a response is its own decision unless it keeps to a timer's offset.
+    requireStrong: close.dir === 'c2s' && !waiting,
     requireShared: waiting,
   };
 }
@@ -236,7 +240,7 @@ function h2Cuts(
         { packet: close.packet, note: `${close.how} from ${side(close.dir)}: the cut` },
       ],
       offsetS: close.tS - s.startS,
-      requireStrong: false,
+      requireStrong: close.dir === 'c2s' && !waiting,
       requireShared: waiting,
     });
   }
@@ -289,7 +293,7 @@ function tcpCut(
       { packet: close.packet, note: `${close.how} from ${side(close.dir)}: the cut` },
     ],
     offsetS: close.tS - c.startS,
-    requireStrong: false,
+    requireStrong: close.dir === 'c2s',
     requireShared: false,
   };
 }
@@ -600,6 +604,9 @@ export const detector: Detector = {
     const stByConn = byConnection(trace.streams);
     const h2ByConn = byConnection(trace.h2);
     // Cuts that end a silence: the verdict shared with the idle detector decides whose they are.
+    // Stream cancellations per side, early ones included: a handful at one offset among hundreds
+    // spread over all offsets is chance, not a timer.
+    const strongCount = new Map<Dir, number>();
     const classifiedList = classifyCuts(trace, opts.idleThresholdS);
     const classified = new Map(classifiedList.map((k) => [k.ci, k]));
     const classifiedById = new Map(classifiedList.map((k) => [k.c.id, k]));
@@ -630,6 +637,8 @@ export const detector: Detector = {
       }
       // A close that the silence before it explains is an idle cut, not a deadline.
       if (verdict?.verdict === 'idle') found = found.filter((k) => k.how === 'RST_STREAM');
+      for (const k of found)
+        if (k.requireStrong) strongCount.set(k.cutBy, (strongCount.get(k.cutBy) ?? 0) + 1);
       cuts.push(...found.filter((k) => k.offsetS >= MIN_OFFSET_S));
     });
 
@@ -649,6 +658,10 @@ export const detector: Detector = {
         }
       }
       const round = roundOffset(k.offsetS);
+      if (k.requireStrong) {
+        const cluster = 1 + peers.filter((o) => o.requireStrong && o.cutBy === k.cutBy).length;
+        if (cluster * 2 < (strongCount.get(k.cutBy) ?? 0)) peers = peers.filter((o) => !o.requireStrong);
+      }
       if (k.requireStrong && peers.length === 0 && round == null) continue;
       if (k.requireShared && !peers.some((o) => o.cutBy === k.cutBy)) continue;
       const tcpStart = k.basis === 'tcp' && !k.requireShared;
@@ -659,6 +672,12 @@ export const detector: Detector = {
           : k.basis === 'tcp'
             ? "the client's last message began"
             : 'the request began';
+      // "5 connections", or "5 streams on 3 connections" when several share a connection.
+      const groupConns = new Set([k, ...peers].map((o) => o.c.id)).size;
+      const cutCount =
+        groupConns === peers.length + 1
+          ? plural(groupConns, 'connection')
+          : `${plural(peers.length + 1, 'stream')} on ${plural(groupConns, 'connection')}`;
       const offs = [k, ...peers].map((o) => o.offsetS);
       const lo = Math.min(...offs);
       const hi = Math.max(...offs);
@@ -666,7 +685,7 @@ export const detector: Detector = {
       if (peers.length > 0) {
         const ids = [...new Set(peers.map((o) => o.c.id + (o.stream != null ? ` stream ${o.stream}` : '')))];
         strength =
-          `${peers.length + 1} connections were cut at the same ${durShort(k.offsetS)} after their ${tcpStart ? 'start' : 'request began'} ` +
+          `${cutCount} were cut at the same ${durShort(k.offsetS)} after their ${tcpStart ? 'start' : 'request began'} ` +
           `(offsets ${lo.toFixed(2)}-${hi.toFixed(2)} s; the others: ${list(ids)}) — this is a timeout, not a network fault.`;
       } else if (round != null) {
         strength = `The cut came ${durShort(k.offsetS)} after ${from}, within 2 % of a round ${round} s: that looks like a configured timeout, not a network fault.`;
@@ -702,7 +721,7 @@ export const detector: Detector = {
       out.push({
         kind: K.deadlineCut,
         severity: 'error',
-        title: `${k.requireShared ? 'Request abandoned' : 'Transfer cut'} by the ${by} ${durShort(k.offsetS)} after ${from}${peers.length ? ` (same offset on ${plural(peers.length + 1, 'connection')})` : ''}`,
+        title: `${k.requireShared ? 'Request abandoned' : 'Transfer cut'} by the ${by} ${durShort(k.offsetS)} after ${from}${peers.length ? ` (same offset on ${cutCount})` : ''}`,
         explanation:
           `On ${connName(k.c)}, ${sender(k.c, k.cutBy)} ${k.how === 'RST_STREAM' ? 'reset the stream' : k.how === 'RST' ? 'reset the connection' : 'closed the connection (FIN)'} ` +
           `at ${at(k.cutS)}, ${dur(k.offsetS)} after ${from} at ${at(k.startS)}, ${k.what}. ${strength}${silenceWords}${boundWords} ` +

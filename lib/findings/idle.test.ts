@@ -386,3 +386,24 @@ describe('tcp.idle-gap-no-keepalive: the path bound', () => {
     );
   });
 });
+
+describe('tcp.rst-after-idle below the threshold: from the peer itself', () => {
+  it('a lone reset from the peer (same TTL) answering a ping after 20 s is not called an idle reset', () => {
+    const tr = buildTrace(
+      {
+        connections: [
+          {
+            packets: [
+              ...handshake(0),
+              ...talk(0.1),
+              { t: 20.011, dir: 's2c', len: 17 },
+              { t: 20.0112, dir: 'c2s', flags: 'R' },
+            ],
+          },
+        ],
+      },
+      opts,
+    );
+    expect(detector.detect(tr, opts).filter((x) => x.kind === 'tcp.rst-after-idle')).toEqual([]);
+  });
+});

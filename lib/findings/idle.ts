@@ -609,7 +609,10 @@ function rstAfterIdleFindings(
       const r = c.rsts.find((q) => q.packet === k.closePacket);
       if (!r) return;
       const timer = b != null && b.unprompted && b.shared && b.consistent;
-      if (k.mode !== 'answered' && !timer) return;
+      // A lone answering reset from the peer itself (TTL and IP ID continue its packets) after a
+      // short silence is as likely a pool discarding an idle connection on unexpected input (nginx
+      // upstream keepalive) as a failure; from another hop it is a middlebox that forgot the flow.
+      if (!timer && !(k.mode === 'answered' && rstOrigin(r).middlebox)) return;
       x = {
         r,
         mode: k.mode,
@@ -620,7 +623,7 @@ function rstAfterIdleFindings(
         keepaliveInside: false,
         belowThreshold:
           k.mode === 'answered'
-            ? `The silence (${dur(k.silenceS)}) is below the idle threshold (${dur(thr)}), but the reset answering the first packet after it shows the flow was forgotten during it.`
+            ? `The silence (${dur(k.silenceS)}) is below the idle threshold (${dur(thr)}), but a reset from another hop answering the first packet after it shows the flow was forgotten during it.`
             : `The silence (${dur(k.silenceS)}) is below the idle threshold (${dur(thr)}), but ${b!.deaths.length} connections were reset after the same silence: an idle timer, not a coincidence.`,
       };
     }
