@@ -19,7 +19,7 @@
  * Cuts sooner than MIN_OFFSET_S after the start are ignored, and so are closes that common.ts
  * classifyCuts calls idle cuts (the silence explains them: nothing outstanding, or a reset
  * answering the first packet after it, or the silence steadier than the requests' ages across
- * connections). Offsets are "shared" within ±5 % or ±0.25 s — and only when they are steadier
+ * connections). Offsets are "shared" within ±5 % or ±0.1 s — and only when they are steadier
  * than the moments of the cuts — "round" within 2 % of a whole number of seconds. The deadline is
  * bounded below by the longest transfer (or wait) that completed before its connection closed.
  *
