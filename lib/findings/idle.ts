@@ -10,8 +10,8 @@
  *   NAT/firewall flow). A TTL or IP-ID change versus the same direction's earlier packets points
  *   at a middlebox. Below the threshold the evidence decides, not the threshold (HAProxy
  *   `timeout client 30s`, a NAT set to 20 s cut at or below it): a reset from another hop (TTL,
- *   IP ID) answering the first packet after a silence >= MIN_CUT_SILENCE_S, or unprompted resets after the same silence on
- *   several connections to one server (a timer).
+ *   IP ID) answering the first packet after a silence >= MIN_CUT_SILENCE_S, or unprompted
+ *   resets after the same silence on several connections to one server (a timer).
  * - tcp.keepalive-present (info): keep-alives were seen; details.intervalS = median spacing.
  * - tcp.path-idle-timeout (info): >= 2 connections to one server died after a silence the same
  *   way (FIN or RST from the same side with nothing outstanding, an RST answering the first packet
