@@ -1,10 +1,11 @@
 /**
  * Link and network layer decoding: finds the IP header under the link layer — and under the
  * encapsulations a capture point often sees (VLAN tags, PPPoE, MPLS label stacks and Ethernet
- * pseudowires, VXLAN, GRE/gretap/ERSPAN, PPTP, IP-in-IP) — and reads what the TCP analysis needs.
+ * pseudowires, VXLAN, Geneve, GRE/gretap/ERSPAN, PPTP, IP-in-IP) — and reads what the TCP analysis needs.
  * Stateless: IP fragments are reassembled by lib/capture/network.ts, which calls back into
  * `descend` with the whole datagram. Offsets index the packet's own bytes; nothing is copied.
  */
+import { GENEVE_PORT, geneveInner } from './geneve';
 import { greInner, GRE_PPP, GRE_TEB } from './gre';
 import { mplsInner } from './mpls';
 import { ETH_PPPOE_DISCOVERY, ETH_PPPOE_SESSION, pppInner, pppoeSession, type PppInner } from './pppoe';
@@ -184,14 +185,15 @@ function withTunnel(net: NetPacket | NetDecodeFailure, tunnel: string): NetPacke
 }
 
 /**
- * Looks inside an IP packet that carries another network: GRE, IP-in-IP, IPv6-in-IP, VXLAN. Returns
- * the innermost packet whose upper layer is not a tunnel (or the failure that stopped the way
- * down). A fragment is returned as it is: what it carries is known only once it is reassembled
- * (lib/capture/network.ts does that and comes back here).
+ * Looks inside an IP packet that carries another network: GRE, IP-in-IP, IPv6-in-IP, VXLAN,
+ * Geneve. Returns the innermost packet whose upper layer is not a tunnel (or the failure that
+ * stopped the way down). A fragment is returned as it is: what it carries is known only once it is
+ * reassembled (lib/capture/network.ts does that and comes back here).
  *
- * Keying: the inner addresses and ports, the innermost frame's VLAN tags, and the VXLAN network
- * identifier — the same inner tuple in two VNIs is two networks — but not the outer addresses (one
- * connection may be carried between several tunnel endpoints, or mirrored from both ends), the
+ * Keying: the inner addresses and ports, the innermost frame's VLAN tags, and the VXLAN or Geneve
+ * network identifier — the same inner tuple in two VNIs is two networks — but not the outer
+ * addresses (one connection may be carried between several tunnel endpoints, or mirrored from
+ * both ends), the
  * GRE key (ikey and okey may differ per direction) or the ERSPAN session.
  */
 export function descend(
@@ -210,6 +212,16 @@ export function descend(
     case IPPROTO_UDP: {
       if (p + 8 > end) return net;
       const dst = (data[p + 2] << 8) | data[p + 3];
+      if (dst === GENEVE_PORT) {
+        if (depth >= MAX_DEPTH) return fail('malformed', `more than ${MAX_DEPTH} encapsulations`);
+        const g = geneveInner(data, p + 8, end);
+        if (!('offset' in g))
+          return g.malformed ? fail('malformed', `${g.detail}`) : fail('not-ip', g.detail);
+        const overlay = `geneve ${g.vni}`;
+        if (g.type === GRE_TEB)
+          return inTunnel(ethernet(data, g.offset, overlay, depth + 1, limit), 'Geneve');
+        return inTunnel(byEtherType(g.type, data, g.offset, NO_VLAN, overlay, depth + 1, limit), 'Geneve');
+      }
       if (dst !== VXLAN_PORT && dst !== VXLAN_LINUX_PORT) return net;
       if (depth >= MAX_DEPTH) return fail('malformed', `more than ${MAX_DEPTH} encapsulations`);
       const v = vxlanInner(data, p + 8, dst);
