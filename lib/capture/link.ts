@@ -193,8 +193,7 @@ function withTunnel(net: NetPacket | NetDecodeFailure, tunnel: string): NetPacke
  * Keying: the inner addresses and ports, the innermost frame's VLAN tags, and the VXLAN or Geneve
  * network identifier — the same inner tuple in two VNIs is two networks — but not the outer
  * addresses (one connection may be carried between several tunnel endpoints, or mirrored from
- * both ends), the
- * GRE key (ikey and okey may differ per direction) or the ERSPAN session.
+ * both ends), the GRE key (ikey and okey may differ per direction) or the ERSPAN session.
  */
 export function descend(
   r: NetPacket | NetDecodeFailure,
