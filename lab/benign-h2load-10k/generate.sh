@@ -3,8 +3,9 @@
 # prior knowledge) serving a mix of small and medium files (JSON-like text, 60 B .. 24 KB, and
 # a 404), client — router — server. Capture: client.pcap.gz on the client's link. Then
 # windows.pcap.gz: h2load -n 3000 -c 4 -m 20 with 16 KiB stream / 64 KiB connection receive
-# windows against nghttpd --padding=255 (padding counts against flow control, RFC 9113 §6.1).
-# Needs root; about 30 s.
+# windows against nghttpd --padding=255 (padding counts against flow control, RFC 9113 §6.1),
+# and continuation.pcap.gz: 1000 requests each carrying a 40 KB cookie (HEADERS +
+# CONTINUATION). Needs root; about 30 s.
 set -euo pipefail
 cd "$(dirname "$0")"
 source ../_lib/benign.sh
@@ -51,7 +52,19 @@ lab_capture "$CLIENT_NS" c0 windows.pcap 'tcp port 8082' 300
   in_client h2load -n 3000 -c 4 -m 20 -w 14 -W 16 "${PURIS[@]}" | grep -E 'finished in|requests:|status codes|traffic:'
 } | tee -a observed.txt
 lab_stop_captures
+
+# Header blocks larger than a frame: a 40 KB cookie (about 28 KB once Huffman-coded; too big
+# for the 4 KiB HPACK table, so sent as a literal every time) makes every request HEADERS +
+# CONTINUATION (RFC 9113 §6.10), ten streams per connection interleaved between (never within)
+# header blocks.
+COOKIE="session=$( (set +o pipefail; yes 'a1b2c3d4e5f6g7h8i9j0' | tr -d '\n' | head -c 40000) )"
+lab_capture "$CLIENT_NS" c0 continuation.pcap 'tcp port 8082' 300
+{
+  echo "== continuation: h2load -n 1000 -c 2 -m 10 -H 'cookie: <40 KB>' against nghttpd --padding=255"
+  in_client h2load -n 1000 -c 2 -m 10 -H "cookie: $COOKIE" "${PURIS[@]}" | grep -E 'finished in|requests:|status codes|traffic:'
+} | tee -a observed.txt
+lab_stop_captures
 rm -rf "$WORK"
-lab_gzip_big client.pcap windows.pcap
+lab_gzip_big client.pcap windows.pcap continuation.pcap
 echo "== tracelens" >>observed.txt
-benign_summary client.pcap* windows.pcap* | tee -a observed.txt
+benign_summary client.pcap* windows.pcap* continuation.pcap* | tee -a observed.txt
