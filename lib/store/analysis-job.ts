@@ -8,7 +8,7 @@
  * the rest of the body is still on its way. A key log that arrives after the capture (multipart in
  * either order) restarts the analysis from the file's first byte with the key.
  */
-import { open, writeFile, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { Analyzer, AnalysisError } from '../analyze';
 import { stringifyTrace } from '../json';
 import { encodeColumns } from '../packets';
@@ -52,6 +52,17 @@ export type FromJob =
 /** Read size; the Analyzer is fed in slices so a limit is checked every few MB of inflated data. */
 const READ = 1024 * 1024;
 const SLICE = 16 * 1024;
+
+/** Written and fsynced here, so the commit's own fsync on the request thread finds nothing to flush. */
+async function writeDurably(file: string, data: string | Uint8Array): Promise<void> {
+  const fh = await open(file, 'w');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
 
 export class AnalysisJob {
   private start: Extract<ToJob, { type: 'start' }> | null = null;
@@ -154,13 +165,13 @@ export class AnalysisJob {
       const trace = analyzer.finish();
       // Written here, off the request thread: a large capture's analysis is 100+ MB of JSON.
       const analysisPath = `${s.path}.json`;
-      await writeFile(analysisPath, stringifyTrace(trace, 0));
+      await writeDurably(analysisPath, stringifyTrace(trace, 0));
       const summaryPath = `${s.path}.summary.json`;
-      await writeFile(summaryPath, JSON.stringify(summarize(trace)));
+      await writeDurably(summaryPath, JSON.stringify(summarize(trace)));
       let columnsPath: string | null = null;
       if (trace.packets) {
         columnsPath = `${s.path}.cols`;
-        await writeFile(columnsPath, encodeColumns(trace.packets.toColumns()));
+        await writeDurably(columnsPath, encodeColumns(trace.packets.toColumns()));
       }
       this.finished = true;
       this.post({
