@@ -388,6 +388,18 @@ export interface ClassifiedCut extends CutSilence {
   why: string;
 }
 
+/** Items grouped by a key, in input order. */
+export function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const x of xs) {
+    const k = key(x);
+    const a = m.get(k);
+    if (a) a.push(x);
+    else m.set(k, [x]);
+  }
+  return m;
+}
+
 const classified = new WeakMap<Trace, { thr: number; n: number; conns: number; cuts: ClassifiedCut[] }>();
 
 function spreadWords(xs: number[]): string {
@@ -412,10 +424,8 @@ export function classifyCuts(
   const conns = trace.connections.length;
   if (hit && hit.thr === idleThresholdS && hit.n === n && hit.conns === conns) return hit.cuts;
   const rows = packetsByConnection(trace);
-  const exBy = new Map<string, Http1Exchange[]>();
-  for (const x of trace.exchanges) exBy.set(x.connection, [...(exBy.get(x.connection) ?? []), x]);
-  const stBy = new Map<string, H2Stream[]>();
-  for (const s of trace.streams) stBy.set(s.connection, [...(stBy.get(s.connection) ?? []), s]);
+  const exBy = groupBy(trace.exchanges, (x) => x.connection);
+  const stBy = groupBy(trace.streams, (x) => x.connection);
   const cuts: ClassifiedCut[] = [];
   const ambiguous: ClassifiedCut[] = [];
   trace.connections.forEach((c, ci) => {
@@ -441,8 +451,7 @@ export function classifyCuts(
   });
   // A request outstanding, but traffic after it and then a silence: which figure is steady across
   // connections to the same server — the request's age or the silence — names the timer.
-  const byServer = new Map<string, ClassifiedCut[]>();
-  for (const k of ambiguous) byServer.set(k.c.server, [...(byServer.get(k.c.server) ?? []), k]);
+  const byServer = groupBy(ambiguous, (k) => k.c.server);
   for (const group of byServer.values()) {
     const offs = group.map((k) => k.offsetS as number);
     const sil = group.map((k) => k.silenceS);

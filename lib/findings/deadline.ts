@@ -42,6 +42,7 @@ import {
   classifyCuts,
   clientAwaiting,
   firstClose,
+  groupBy,
   hasTcp,
   headerValue,
   median,
@@ -590,8 +591,7 @@ export const detector: Detector = {
     // Seen in front of the proxy: its answers, at a shared offset after their requests. HTTP only,
     // so it works on debug logs too.
     const answers = gatewayAnswers(trace);
-    const byServer = new Map<string, GatewayAnswer[]>();
-    for (const a of answers) byServer.set(a.server, [...(byServer.get(a.server) ?? []), a]);
+    const byServer = groupBy(answers, (a) => a.server);
     for (const [server, list] of byServer)
       for (const group of clusterByOffset(list))
         if (group.length >= 2)

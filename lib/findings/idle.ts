@@ -39,6 +39,7 @@ import {
 import {
   classifyCuts,
   firstClose,
+  groupBy,
   hasTcp,
   MIN_CUT_SILENCE_S,
   relSpread,
@@ -415,12 +416,8 @@ export function pathBounds(trace: Trace & { packets: PacketTable }, thr: number)
     const h = blackHole(c, ci, rows.rows(ci));
     if (h) deaths.push(h);
   });
-  const groups = new Map<string, Death[]>();
-  for (const k of deaths) {
-    // Drops have no sender: whichever side spoke into the black hole, it is the same path.
-    const key = `${k.c.server}|${k.how}|${k.how === 'drop' ? '' : k.by}`;
-    groups.set(key, [...(groups.get(key) ?? []), k]);
-  }
+  // Drops have no sender: whichever side spoke into the black hole, it is the same path.
+  const groups = groupBy(deaths, (k) => `${k.c.server}|${k.how}|${k.how === 'drop' ? '' : k.by}`);
   const out: PathBound[] = [];
   for (const group of groups.values()) {
     if (group.length < 2) continue;
