@@ -3,8 +3,8 @@
 tcp.len, per stream the endpoints and the bytes `-z follow,tcp,raw` reassembles in each direction
 (length and SHA-256), and the `-z conv,tcp` frame counts. Writes CAPTURE.tshark.json.
 
-tshark keys tcp.stream on addresses and ports only, so when a capture holds VXLAN, the follow
-digests are also computed per VNI on the capture cut to that VNI (`overlays`): the truth for
+tshark keys tcp.stream on addresses and ports only, so when a capture holds VXLAN or Geneve, the
+follow digests are also computed per VNI on the capture cut to that VNI (`overlays`): the truth for
 connections tshark merges across overlays.
 
     python3 tshark_truth.py CAPTURE [tshark options...]
@@ -64,13 +64,15 @@ for line in tshark('-Y', 'tcp', '-T', 'fields', '-e', 'frame.number', '-e', 'tcp
 count = max((s for _, s, _ in frames), default=-1) + 1
 streams = follow(None, count)
 overlays = {}
-vnis = sorted({int(v) for l in tshark('-Y', 'vxlan', '-T', 'fields', '-e', 'vxlan.vni').split() for v in l.split(',')})
-for vni in vnis:
-    with tempfile.TemporaryDirectory() as d:
-        part = os.path.join(d, 'part.pcap')
-        subprocess.run(['tshark', '-r', cap, *opts, '-Y', f'vxlan.vni == {vni}', '-w', part], check=True, capture_output=True)
-        n = len({l for l in tshark('-Y', 'tcp', '-T', 'fields', '-e', 'tcp.stream', file=part).split()})
-        overlays[f'vxlan {vni}'] = follow(part, n)
+for proto in ('vxlan', 'geneve'):
+    field = f'{proto}.vni'
+    vnis = sorted({int(v, 0) for l in tshark('-Y', proto, '-T', 'fields', '-e', field).split() for v in l.split(',')})
+    for vni in vnis:
+        with tempfile.TemporaryDirectory() as d:
+            part = os.path.join(d, 'part.pcap')
+            subprocess.run(['tshark', '-r', cap, *opts, '-Y', f'{field} == {vni}', '-w', part], check=True, capture_output=True)
+            n = len({l for l in tshark('-Y', 'tcp', '-T', 'fields', '-e', 'tcp.stream', file=part).split()})
+            overlays[f'{proto} {vni}'] = follow(part, n)
 conv = []
 for l in tshark('-q', '-z', 'conv,tcp').splitlines():
     m = re.match(r'^(\S+)\s+<->\s+(\S+)\s+(\d+)\s+\d+\s+\S*\s*(\d+)\s+\d+\s+\S*\s*(\d+)', l)
