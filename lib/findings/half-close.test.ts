@@ -225,6 +225,8 @@ describe('tcp.half-close-leak: what ss would show at the end of the capture', ()
     expect(f[0].severity).toBe('info');
     expect(f[0].details.closeWaitAtEnd).toBe(3);
     expect(f[0].details.count).toBe(0);
+    expect(f[0].title).toMatch(/^3 connections in CLOSE_WAIT when the capture ended \(0 for 5 s or longer/);
+    expect(checkFinding(f[0])).toEqual([]);
   });
 
   it('the side in CLOSE_WAIT is the one that received the FIN: a server FIN leaves the clients there', () => {
