@@ -6,7 +6,9 @@ const grpc = require('@grpc/grpc-js');
 const loader = require('@grpc/proto-loader');
 
 const [target] = process.argv.slice(2);
-const def = loader.loadSync(path.join(__dirname, '../benign-grpc-cancel-deadline/lab.proto'), { keepCase: true });
+const def = loader.loadSync(path.join(__dirname, '../benign-grpc-cancel-deadline/lab.proto'), {
+  keepCase: true,
+});
 const { lab } = grpc.loadPackageDefinition(def);
 const client = new lab.Lab(target, grpc.credentials.createInsecure());
 const t0 = Date.now();
@@ -17,7 +19,15 @@ plan.forEach((delay, i) => {
     const start = Date.now();
     client.Get({ id: i, delay_ms: delay, size: 16 }, (err) => {
       const s = ((Date.now() - start) / 1000).toFixed(3);
-      console.log(JSON.stringify({ id: i, delay_ms: delay, status: err ? grpc.status[err.code] : 'OK', details: err ? err.details : '', seconds: Number(s) }));
+      console.log(
+        JSON.stringify({
+          id: i,
+          delay_ms: delay,
+          status: err ? grpc.status[err.code] : 'OK',
+          details: err ? err.details : '',
+          seconds: Number(s),
+        }),
+      );
       if (++done === plan.length) {
         client.close();
         console.log(JSON.stringify({ total_s: (Date.now() - t0) / 1000 }));
