@@ -161,4 +161,53 @@ describe('NetworkLayer: reassembly, then tunnels, then TCP', () => {
     ]);
     expect(r.warnings.join('\n')).toMatch(/1 fragmented datagram never completed/);
   });
+
+  it('damaged tunnels and fragments never throw and never point past their bytes', () => {
+    const seeds = [
+      eth(
+        0x0800,
+        ipv4({
+          proto: 17,
+          payload: udp(1, 4789, vxlan(3, eth(0x0800, ipv4({ payload: tcp(1, 2, text(40)) })))),
+        }),
+      ),
+      ...fragments6(
+        udp(40000, 4789, vxlan(9, eth(0x0800, ipv4({ payload: tcp(5, 80, text(300)) })))),
+        200,
+        17,
+        7,
+      ),
+      ...fragments4(tcp(40000, 80, text(500)), 160),
+      eth(0x8864, cat([0x11, 0, 0, 1, 0, 42, 0, 0x21], ipv4({ payload: tcp(1, 2, text(20)) }))),
+      eth(0x8847, cat([0, 0x64, 0x01, 64], ipv4({ payload: tcp(1, 2, text(20)) }))),
+      eth(
+        0x0800,
+        ipv4({
+          proto: 47,
+          payload: cat(
+            [0xb0, 0, 0x65, 0x58],
+            new Array<number>(12).fill(0),
+            eth(0x0800, ipv4({ payload: tcp(1, 2) })),
+          ),
+        }),
+      ),
+    ];
+    let seed = 12345;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) / (1 << 24);
+    const layer = new NetworkLayer({ maxBytes: 64 * 1024 });
+    for (let i = 0; i < 3000; i++) {
+      const f = seeds[i % seeds.length].slice();
+      for (let k = 0; k < 1 + Math.floor(rand() * 4); k++)
+        f[Math.floor(rand() * f.length)] = Math.floor(rand() * 256);
+      const cut = rand() < 0.2 ? f.subarray(0, Math.floor(rand() * f.length)) : f;
+      const r = layer.decode(ETH, cut, i * 0.01);
+      if (isPacket(r)) {
+        const bytes = r.reassembled ?? cut;
+        expect(r.l4Offset).toBeLessThanOrEqual(bytes.length + 65535);
+        expect(r.l4Offset).toBeGreaterThanOrEqual(0);
+      }
+    }
+    layer.finish();
+    expect(layer.reassembler.heldBytes).toBe(0);
+  });
 });
