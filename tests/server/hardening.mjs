@@ -26,7 +26,11 @@ const tlsCapture = readFileSync(path.join(root, 'samples/tls/curl-h2.pcap'));
 const tlsKeys = readFileSync(path.join(root, 'samples/tls/curl-h2.keys'));
 const MiB = 1024 * 1024;
 const fmtMB = (b) => `${(b / MiB).toFixed(0)} MiB`;
-const newDir = () => mkdtempSync(path.join(tmpdir(), 'tracelens-hard-'));
+const dirs = [];
+const newDir = () => {
+  dirs.push(mkdtempSync(path.join(tmpdir(), 'tracelens-hard-')));
+  return dirs[dirs.length - 1];
+};
 const tmpFiles = (s) => readdirSync(path.join(s.dataDir, 'tmp'));
 
 async function upload(base, body = capture, { name = 'c.pcap', headers = {} } = {}) {
@@ -341,7 +345,8 @@ await test('latency: other API calls stay fast while a large upload is analyzed'
     `     ${(big.length / 1e6).toFixed(0)} MB upload ${r.status} in ${uploadMs} ms; GET /api/traces/<id> x${lat.length}: median ${pct(50)} ms, p95 ${pct(95)} ms, max ${lat[lat.length - 1].toFixed(0)} ms`,
   );
   assert(r.status === 201, `status ${r.status} ${r.text.slice(0, 200)}`);
-  assert(lat[lat.length - 1] < 1000, `max latency ${lat[lat.length - 1].toFixed(0)} ms`);
+  // Before the worker threads: 4.7 s. The bound leaves room for a busy 2-core machine.
+  assert(lat[lat.length - 1] < 1500, `max latency ${lat[lat.length - 1].toFixed(0)} ms`);
   // The shared page of the big trace renders from its summary, not its 128 MB analysis.
   const t1 = Date.now();
   const page = await fetch(`${main.base}/t/${r.body.id}`);
@@ -525,4 +530,6 @@ await test('/raw and /packets are revalidated, so a deleted trace is gone at onc
 
 await limited.stop();
 await main.stop();
+// The big upload alone leaves ~250 MB behind.
+for (const d of dirs) rmSync(d, { recursive: true, force: true });
 finish();
