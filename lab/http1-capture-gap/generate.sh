@@ -8,6 +8,8 @@
 #   gap-whole.pcap   the only segment of response 8 (a small response): a whole response lost
 #   gap-request.pcap the segment carrying request 10: a whole request lost (its response is seen)
 #   full.pcap        the capture as taken (every exchange complete)
+#   midstream.pcap   full.pcap from a client ACK in the middle of response 2: a capture that began
+#                    mid-connection (no handshake, the server's first bytes are the end of a body)
 #   lossy.pcap       the same traffic captured at the same time by a second tcpdump whose filter
 #                    drops every packet whose IP ID ends in 6 zero bits (~1 in 64, both directions,
 #                    requests, responses and ACKs alike): real capture loss from a real capturer
@@ -68,14 +70,19 @@ PY
 lab_stop_captures
 
 # Frame numbers of each response's segments (server -> client, with payload), in order.
-tshark -r full.pcap -Y 'tcp.len > 0' -T fields -e frame.number -e tcp.srcport -e tcp.payload \
+tshark -r full.pcap -T fields -e frame.number -e tcp.srcport -e tcp.payload \
   -o tcp.desegment_tcp_streams:FALSE >"$WORK.segs" 2>/dev/null || true
-read -r BODY STATUS WHOLE REQUEST < <(python3 - "$WORK.segs" <<'PY'
+read -r BODY STATUS WHOLE REQUEST MIDSTART < <(python3 - "$WORK.segs" <<'PY'
 import sys
 resp = []  # per response: list of frame numbers
 reqs = []  # per request: its frame number (one segment each)
+acks = []  # client packets without payload
 for line in open(sys.argv[1]):
-    frame, sport, payload = line.strip().split("\t")
+    frame, sport, payload = (line.rstrip("\n").split("\t") + ["", ""])[:3]
+    if not payload:
+        if sport != "8080":
+            acks.append(int(frame))
+        continue
     if sport != "8080":
         reqs.append(int(frame))
         continue
@@ -88,7 +95,9 @@ status = resp[4][0]    # response 5: its first segment (status line + headers + 
 assert len(resp[7]) == 1
 whole = resp[7][0]     # response 8: small, one segment
 request = reqs[9]      # request 10
-print(body, status, whole, request)
+# A client ACK between response 2's first and last segments: the capture "begins" there.
+midstart = next(a for a in acks if resp[1][0] < a < resp[1][-1])
+print(body, status, whole, request, midstart)
 PY
 )
 rm -f "$WORK.segs"
@@ -96,8 +105,9 @@ editcap full.pcap gap-body.pcap "$BODY"
 editcap full.pcap gap-status.pcap "$STATUS"
 editcap full.pcap gap-whole.pcap "$WHOLE"
 editcap full.pcap gap-request.pcap "$REQUEST"
+editcap -r full.pcap midstream.pcap "$MIDSTART-1000000"
 lab_log "removed frame $BODY (gap-body), $STATUS (gap-status), $WHOLE (gap-whole), $REQUEST (gap-request)"
-for f in full gap-body gap-status gap-whole gap-request lossy; do
+for f in full gap-body gap-status gap-whole gap-request lossy midstream; do
   {
     echo "== $f.pcap: tshark expert info and HTTP pairing"
     tshark -r "$f.pcap" -q -z expert,note 2>/dev/null | grep -iE 'not captured|unseen|Errors|Warns' | head -5 || true
@@ -107,5 +117,5 @@ for f in full gap-body gap-status gap-whole gap-request lossy; do
 done
 mv observed.txt.new observed.txt
 rm -rf "$WORK"
-gzip -9f full.pcap gap-body.pcap gap-status.pcap gap-whole.pcap gap-request.pcap lossy.pcap
+gzip -9f full.pcap gap-body.pcap gap-status.pcap gap-whole.pcap gap-request.pcap lossy.pcap midstream.pcap
 ls -l ./*.pcap.gz >&2

@@ -61,4 +61,13 @@ describe('http1-capture-gap: pairing after the hole', () => {
     expect(new Set(named).size).toBe(named.length);
     expect(t.findings.filter((f) => f.severity !== 'info')).toEqual([]);
   });
+
+  it('midstream.pcap.gz (capture begins mid-connection, in a response body): 998 pairs as tshark', () => {
+    const t = analyze('midstream.pcap.gz');
+    expect(t.connections[0].directionBasis).not.toBe('syn');
+    expect(t.exchanges.map((x) => x.outcome).filter((o) => o !== 'complete')).toEqual([]);
+    expect(t.exchanges).toHaveLength(998);
+    expect(t.exchanges.every((x) => xPath(x.response?.headers) === x.path)).toBe(true);
+    expect(t.findings).toEqual([]);
+  });
 });

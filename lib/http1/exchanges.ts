@@ -72,6 +72,10 @@ export class Http1Parser implements AppParser {
   /** Packet (and time) of the last server bytes parsed: the one whose ACK may reveal a client-side hole. */
   private lastS2cPacket = 0;
   private lastS2cTs = Number.NaN;
+  /** The capture began after this connection did (no handshake seen): its first bytes may be mid-message. */
+  private readonly midStream: boolean;
+  /** A request has begun on this connection (in the capture). */
+  private sawRequest = false;
   /** Orphan responses since the last request began (a client-side hole found later may explain them). */
   private orphans: Http1Exchange[] = [];
   /** The exchange the last response was paired with by resyncPairing (null: paired by order). */
@@ -85,6 +89,7 @@ export class Http1Parser implements AppParser {
   ) {
     this.req = new Http1DirParser('request', {
       start: (offset, packet, tS) => {
+        this.sawRequest = true;
         const ex = this.newExchange();
         ex.requestS = tS;
         ex.request = message(offset, packet, tS);
@@ -146,7 +151,9 @@ export class Http1Parser implements AppParser {
           if (ex && this.c2sGapSeen && ex.request && ex.request.packets[0] > packet) ex = null;
           if (!ex) {
             ex = this.newExchange();
-            if (this.c2sGapSeen) markGap(ex, 'c2s', -1);
+            // Before the first request of a capture that began mid-connection, a response answers a
+            // request sent before the capture started.
+            if (this.c2sGapSeen || (this.midStream && !this.sawRequest)) markGap(ex, 'c2s', -1);
             this.ctx.results.exchanges.push(ex);
             this.outstanding.unshift(ex);
             if (!this.c2sGapSeen) this.orphans.push(ex);
@@ -175,6 +182,14 @@ export class Http1Parser implements AppParser {
       },
       { requestMethod: () => this.outstanding[0]?.method ?? null },
     );
+    const basis = ctx.conn.directionBasis;
+    this.midStream = basis !== 'syn' && basis !== 'syn-ack' && basis !== 'log';
+    if (this.midStream) {
+      // Parse from the first start line on each side; the first response pairs by the evidence.
+      this.req.startLost();
+      this.resp.startLost();
+      this.s2cResync = true;
+    }
   }
 
   data(dir: Dir, bytes: Uint8Array, offset: number, packet: number, tS: number): void {

@@ -493,3 +493,27 @@ describe('random losses on a pipelining client', () => {
     });
   }
 });
+
+describe('a capture that began in the middle of a connection', () => {
+  const tail = 'x'.repeat(300); // the end of a response body, no line end
+
+  it('starts at the first start line on each side: no malformed response, every pair right', () => {
+    const steps: Step[] = [['s2c', tail], ...sequential(5)];
+    for (const split of [0, 1, 7]) {
+      const r = run(steps, split, {}, 'first-packet');
+      expect(outcomes(r.exchanges)).toEqual(['/1', '/2', '/3', '/4', '/5'].map((p) => `${p}:complete`));
+      expect(wrongPairs(r.exchanges)).toEqual([]);
+      expect(r.warnings).toEqual([]);
+    }
+  });
+
+  it('a response to a request sent before the capture began is a placeholder, not an orphan', () => {
+    const r = run([['s2c', RESP(0)], ...sequential(3)], 0, {}, 'port');
+    expect(outcomes(r.exchanges)).toEqual(['(/0):capture-gap', '/1:complete', '/2:complete', '/3:complete']);
+  });
+
+  it('with the handshake seen, bytes that are not HTTP are still malformed', () => {
+    const r = run([['s2c', tail], ...sequential(2)]);
+    expect(r.warnings.some((w) => w.includes('not an HTTP start line'))).toBe(true);
+  });
+});

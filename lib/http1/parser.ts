@@ -318,6 +318,14 @@ export class Http1DirParser {
     }
   }
 
+  /**
+   * The capture began in the middle of this connection: the first bytes may be the middle of a
+   * message, so parsing starts at the first start line found (as after a gap).
+   */
+  startLost(): void {
+    if (this.state === 'head' && !this.inMessage && this.headLen === 0) this.loseTrack();
+  }
+
   private loseTrack(): Http1GapEffect {
     this.inMessage = false;
     this.tentative = false;

@@ -2,7 +2,7 @@
 import { AppResults } from '../stream';
 import type { AppParser } from '../stream';
 import { newConnection } from '../trace';
-import type { Dir, Http1Exchange } from '../trace';
+import type { Dir, DirectionBasis, Http1Exchange } from '../trace';
 import { Http1Parser } from './exchanges';
 import type { Http1ParserOptions } from './exchanges';
 
@@ -25,6 +25,8 @@ export function run(
   steps: Step[],
   split = 0,
   opts: Http1ParserOptions = {},
+  /** How the connection's client was decided: anything but 'syn'/'syn-ack' = capture began mid-connection. */
+  basis: DirectionBasis = 'syn',
 ): { exchanges: Http1Exchange[]; warnings: string[]; parser: AppParser } {
   const results = new AppResults();
   const conn = newConnection({
@@ -33,7 +35,7 @@ export function run(
     clientPort: 1234,
     serverIp: '10.0.0.2',
     serverPort: 80,
-    directionBasis: 'syn',
+    directionBasis: basis,
     startS: 0,
     firstPacket: 1,
   });
