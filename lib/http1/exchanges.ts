@@ -11,7 +11,14 @@
  *   request only after the previous response ended); the requests before it had their responses in
  *   the gap. On a pipelining connection, responses stay in order (the one cut by the gap is dropped).
  * - after a client-side gap, a response that began before the oldest outstanding request was sent
- *   answers a request the capture lost: it gets a placeholder exchange (no method).
+ *   answers a request the capture lost: it gets a placeholder exchange (no method). Such a hole is
+ *   reported only when the server ACKs past it — in the first packet of that very response, after
+ *   its bytes were parsed — so the response first taken for an orphan (or, while the server side
+ *   was resynchronising, for the answer to an older request) is moved to the placeholder then.
+ * - pipelining is known from packet order: a request sent before the previous response began or
+ *   ended (held-back bytes keep their packet numbers, so a late-reported hole does not fake it).
+ * - a capture that began mid-connection (no handshake seen) is parsed like one after a gap: from
+ *   the first start line on each side; a response before the first request is a placeholder.
  * Every exchange a gap touched has outcome 'capture-gap' and `captureGap` (never 'unanswered').
  */
 import type { AppContext, AppParser, StreamEndReason } from '../stream';
