@@ -21,7 +21,8 @@ import path from 'node:path';
 import { Server, assert, finish, root, sleep, test, treeRss } from './harness.mjs';
 import { bigRecordsGzip, httpCapture, pcapHeader, zeroBomb } from './captures.mjs';
 
-const capture = readFileSync(path.join(root, '../shared/captures/real/zeek-http-pipelined-requests.pcap'));
+// A small real capture from the repository's samples (no external corpus needed).
+const capture = readFileSync(path.join(root, 'samples/healthy-http1/capture.pcap'));
 const tlsCapture = readFileSync(path.join(root, 'samples/tls/curl-h2.pcap'));
 const tlsKeys = readFileSync(path.join(root, 'samples/tls/curl-h2.keys'));
 const MiB = 1024 * 1024;
