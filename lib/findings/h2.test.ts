@@ -1,7 +1,17 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_OPTIONS } from '../trace';
 import { detector } from './h2';
-import { buildTrace, checkFinding, frame, grpcInfo, h2conn, handshake, resetFrames, stream } from './testing';
+import {
+  buildTrace,
+  checkFinding,
+  frame,
+  gracefulClose,
+  grpcInfo,
+  h2conn,
+  handshake,
+  resetFrames,
+  stream,
+} from './testing';
 
 const opts = DEFAULT_OPTIONS;
 beforeEach(() => resetFrames());
@@ -163,6 +173,33 @@ describe('h2.empty-data-end-stream + grpc.trailers-missing', () => {
       opts,
     );
     expect(f.filter((x) => x.kind === 'grpc.trailers-missing').map((x) => x.stream)).toEqual([1]);
+  });
+
+  it('a gRPC call whose client side closed the connection first was abandoned, not left without trailers', () => {
+    const open = () =>
+      stream({
+        frames: [grpcReq(), frame({ type: 'HEADERS', dir: 's2c', tS: 0.2, flags: ['END_HEADERS'] })],
+        grpc: grpcInfo(null, null),
+      });
+    const byClient = detector.detect(
+      buildTrace({
+        connections: [{ ...conn, packets: [...handshake(0), ...gracefulClose(0.5, 'c2s')] }],
+        streams: [open()],
+      }),
+      opts,
+    );
+    expect(byClient.filter((x) => x.kind === 'grpc.trailers-missing')).toEqual([]);
+    resetFrames();
+    const byServer = detector.detect(
+      buildTrace({
+        connections: [{ ...conn, packets: [...handshake(0), ...gracefulClose(0.5, 's2c')] }],
+        streams: [open()],
+      }),
+      opts,
+    );
+    expect(byServer.filter((x) => x.kind === 'grpc.trailers-missing').map((x) => x.details.endedBy)).toEqual([
+      'connection-close',
+    ]);
   });
 
   it('REFUSED_STREAM is explained as safe to retry', () => {

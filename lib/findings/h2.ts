@@ -243,6 +243,15 @@ function emptyDataEnd(s: H2Stream, c: Connection | undefined): Finding | null {
   };
 }
 
+/** Which side began ending the connection (its first FIN or RST), if it ended. */
+function closedFirstBy(c: Connection): Dir | null {
+  const at = (d: Dir): number => Math.min(c.firstFin?.[d]?.tS ?? Infinity, c.firstRst?.[d]?.tS ?? Infinity);
+  const a = at('c2s');
+  const b = at('s2c');
+  if (a === Infinity && b === Infinity) return null;
+  return a <= b ? 'c2s' : 's2c';
+}
+
 function trailersMissing(
   s: H2Stream,
   c: Connection | undefined,
@@ -270,6 +279,11 @@ function trailersMissing(
     endF = endFrame;
     how = `${who(c, 's2c')} ended the stream with ${endFrame.type}${endFrame.type === 'DATA' ? ` (length ${endFrame.length})` : ''} + END_STREAM`;
   } else if (c && c.end !== 'open' && !s.endStream.s2c) {
+    // The client side ending the connection first (FIN or RST: the client, its proxy, or a
+    // middlebox in its name) abandons the call, as an RST_STREAM would — nginx's grpc_pass
+    // cancels upstream calls that way. The server had no chance to send trailers: not its
+    // omission; the cut itself is the TCP detectors' (tcp.deadline-cut, tcp.rst-after-idle).
+    if (closedFirstBy(c) === 'c2s') return null;
     how = `the connection ${c.end === 'reset' ? 'was reset' : 'closed'} while the stream was still open`;
   }
   if (!how) return null;

@@ -195,11 +195,21 @@ describe('H2ByteParser', () => {
           frameBytes(4, 1, 0),
         ]),
       },
+      // The server's SETTINGS (no MAX_FRAME_SIZE): without any server frame the limit would be
+      // unknown (a one-direction capture) and the oversized DATA not judged.
+      { dir: 's2c', bytes: concatBytes([frameBytes(4, 0, 0), frameBytes(4, 1, 0)]) },
     ]);
     const kinds = session.info.violations.map((v) => v.kind);
     expect(kinds).toContain('h2.frame-size-error');
     expect(kinds.filter((k) => k === 'h2.frame-size-error').length).toBe(2);
-    expect(allFrames(ctx).map((f) => f.type)).toEqual(['SETTINGS', 'PING', 'DATA', 'SETTINGS']);
+    expect(allFrames(ctx).map((f) => `${f.dir} ${f.type}`)).toEqual([
+      'c2s SETTINGS',
+      'c2s PING',
+      'c2s DATA',
+      'c2s SETTINGS',
+      's2c SETTINGS',
+      's2c SETTINGS',
+    ]);
   });
 
   it('stops a direction at an implausible frame header', () => {

@@ -353,6 +353,30 @@ describe('H2Session violations', () => {
     expect(s.info.violations).toEqual([]);
   });
 
+  it('windows and frame sizes are not judged where the receiver SETTINGS/WINDOW_UPDATEs cannot all be seen', () => {
+    // A capture that began mid-connection: earlier WINDOW_UPDATEs and SETTINGS are unknown.
+    const m = setup({ midstream: true });
+    m.fr('c2s', 1, 0x5, 1, REQ);
+    for (let i = 0; i < 5; i++) m.fr('s2c', 0, 0, 1, new Uint8Array(20000));
+    m.s.finish(1, 'capture-end');
+    expect(m.kinds()).toEqual([]);
+    // Only the client's direction was captured: the server's SETTINGS and credits are missing.
+    const o = setup();
+    o.fr('c2s', 4, 0, 0);
+    o.fr('c2s', 1, 0x4, 1, REQ);
+    for (let i = 0; i < 5; i++) o.fr('c2s', 0, 0, 1, new Uint8Array(16384));
+    o.s.finish(1, 'capture-end');
+    expect(o.kinds()).toEqual([]);
+    // The same with the server seen: the client overran the default windows.
+    const b = setup();
+    b.fr('c2s', 4, 0, 0);
+    b.fr('s2c', 4, 0, 0);
+    b.fr('c2s', 1, 0x4, 1, REQ);
+    for (let i = 0; i < 5; i++) b.fr('c2s', 0, 0, 1, new Uint8Array(16384));
+    b.s.finish(1, 'capture-end');
+    expect(b.kinds()).toEqual(['h2.flow-control-violation', 'h2.flow-control-violation']);
+  });
+
   it('a capture gap in the receiver direction: its lost WINDOW_UPDATEs make windows unknown', () => {
     const { fr, kinds, handshake, s } = setup();
     handshake();

@@ -164,6 +164,8 @@ export class H2Session {
   private readonly framesLost: PerDir<boolean> = { c2s: false, s2c: false };
   private finished = false;
   private maxId = 0;
+  /** A SETTINGS (not ACK) of this direction was seen. */
+  private readonly settingsSeen: PerDir<boolean> = { c2s: false, s2c: false };
   private pendingOverruns: { receiver: Dir; v: H2Violation }[] = [];
   private lastS = 0;
   constructor(
@@ -180,6 +182,11 @@ export class H2Session {
       via: opts.via,
     };
     ctx.results.h2.push(this.info);
+    // Mid-connection: the windows' history (earlier WINDOW_UPDATEs, SETTINGS) is unknown.
+    if (opts.midstream) {
+      this.connWindow.c2s.forget();
+      this.connWindow.s2c.forget();
+    }
   }
 
   /** All streams of this connection, in order of first appearance. */
@@ -286,15 +293,16 @@ export class H2Session {
     this.framesSent[dir]++;
     if (typeId !== T.GOAWAY) this.countAfterRead(dir);
 
-    // A lost SETTINGS of the receiver could have raised its limit.
-    if (length > this.maxFrameSize[dir] && !this.framesLost[other(dir)]) {
+    // A lost SETTINGS of the receiver could have raised its limit; so could one sent before a
+    // capture that began mid-connection.
+    if (length > this.maxFrameSize[dir] && this.receiverSettingsKnown(dir)) {
       this.violation(
         K.frameSizeError,
         streamId || null,
         [f.number],
         tS,
         `${f.type} of ${length} bytes exceeds the peer's SETTINGS_MAX_FRAME_SIZE ${this.maxFrameSize[dir]}`,
-        { length, max: this.maxFrameSize[dir] },
+        { length, max: this.maxFrameSize[dir], by: dir },
       );
     } else if (f.info?.error && /length/.test(f.info.error)) {
       this.violation(K.frameSizeError, streamId || null, [f.number], tS, f.info.error, { length });
@@ -335,6 +343,9 @@ export class H2Session {
     if (this.finished) return;
     this.finished = true;
     this.settle();
+    this.dropUnseenReceiver();
+    // When the close began (the first FIN or RST of either side), not when it was noticed.
+    const closeS = closeStartS(this.ctx.conn) ?? endS;
     for (const dir of ['c2s', 's2c'] as Dir[]) {
       const peer = other(dir);
       // The answer may be among the peer's lost frames.
@@ -345,8 +356,8 @@ export class H2Session {
       const why = (p: PendingSettings | PendingPing): string | null =>
         p.after > 0
           ? ` although it sent ${p.after} frame${p.after === 1 ? '' : 's'} after it had it`
-          : how === 'closed' && endS - p.frame.tS >= UNANSWERED_CLOSE_S
-            ? ` in the ${ms(endS - p.frame.tS)} before the connection closed`
+          : how === 'closed' && closeS - p.frame.tS >= UNANSWERED_CLOSE_S
+            ? ` in the ${ms(closeS - p.frame.tS)} before the connection closed`
             : null;
       for (const p of this.pendingSettings[dir]) {
         const w = why(p);
@@ -403,6 +414,7 @@ export class H2Session {
           break;
         }
         const values = (info?.settings ?? []).map((s) => ({ id: s.id, value: s.value }));
+        this.settingsSeen[dir] = true;
         const rec = this.info.settings[dir];
         for (const s of values) {
           rec[settingName(s.id)] = s.value;
@@ -963,8 +975,31 @@ export class H2Session {
 
   private newWindow(sender: Dir): FlowWindow {
     const w = new FlowWindow(this.initialWindow[sender]);
-    if (this.framesLost[other(sender)]) w.forget();
+    if (!this.receiverSettingsKnown(sender)) w.forget();
     return w;
+  }
+
+  /**
+   * Whether the SETTINGS (and WINDOW_UPDATEs) that bind `sender` can all have been seen: not when
+   * frames of the receiver were lost to a gap, nor, in a capture that began mid-connection, before
+   * the receiver's SETTINGS were seen (earlier ones and the windows' history are unknown).
+   */
+  private receiverSettingsKnown(sender: Dir): boolean {
+    const receiver = other(sender);
+    return !this.framesLost[receiver] && (!this.opts.midstream || this.settingsSeen[receiver]);
+  }
+
+  /**
+   * Flow-control and frame-size verdicts on a sender whose receiver was never seen sending a frame
+   * (a capture of one direction only): its SETTINGS and WINDOW_UPDATEs may simply not be in the
+   * capture, so they are withdrawn at the end.
+   */
+  private dropUnseenReceiver(): void {
+    const silent = (by: unknown): boolean =>
+      (by === 'c2s' || by === 's2c') && this.framesSent[other(by)] === 0;
+    this.info.violations = this.info.violations.filter(
+      (v) => !((v.kind === K.flowControlViolation || v.kind === K.frameSizeError) && silent(v.details?.by)),
+    );
   }
 
   private endStream(r: StreamRec, dir: Dir, tS: number): void {
@@ -1168,6 +1203,13 @@ export class H2Session {
     if (details) v.details = details;
     this.info.violations.push(v);
   }
+}
+
+function closeStartS(c: AppContext['conn']): number | null {
+  let t: number | null = null;
+  for (const e of [c.firstFin?.c2s, c.firstFin?.s2c, c.firstRst?.c2s, c.firstRst?.s2c])
+    if (e && (t === null || e.tS < t)) t = e.tS;
+  return t;
 }
 
 function side(d: Dir): string {
