@@ -27,6 +27,9 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { VXLAN_LINUX_PORT, VXLAN_PORT } from '../capture/vxlan';
 
+/** Geneve's UDP port (RFC 8926), which the analysis decapsulates like VXLAN's. */
+const GENEVE_PORT = 6081;
+
 interface Range4 {
   net: number;
   bits: number;
@@ -220,7 +223,7 @@ export class AddressMapper {
     if (hit !== undefined) return hit;
     const h = hmac(sha256, this.key, Uint8Array.of(0x50, p >> 8, p & 0xff));
     let q = 1024 + (((h[0] << 8) | h[1]) % (65536 - 1024));
-    // Never onto a port the analysis reads as a tunnel (VXLAN): a plain UDP packet would turn into one.
+    // Never onto a port the analysis reads as a tunnel (VXLAN, Geneve): a plain UDP packet would turn into one.
     while (this.usedPorts.has(q) || q === VXLAN_PORT || q === VXLAN_LINUX_PORT)
       q = q === 65535 ? 1024 : q + 1;
     this.usedPorts.add(q);

@@ -78,8 +78,10 @@ class DirWalker {
           if (Number.isFinite(endOffset)) this.settled = Math.max(this.settled, endOffset);
         },
         malformed: (_reason, offset) => {
-          // Not a message we can read: nothing of it may stay, headers least of all.
-          const from = this.headStart >= 0 && this.headStart <= offset ? this.headStart : offset;
+          // Not a message we can read: nothing of it may stay, headers least of all — but its
+          // start line does, as protocol detection reads it (an odd request is still HTTP/1).
+          const from =
+            this.headStart >= 0 && this.headStart <= offset ? this.afterStartLine(this.headStart) : offset;
           this.lostFrom = this.lostFrom === null ? from : Math.min(this.lostFrom, from);
         },
         switched: onSwitch,
@@ -103,6 +105,14 @@ class DirWalker {
       this.tailOffset += drop;
     }
     return used;
+  }
+
+  /** Stream offset just past the line starting at `start` (when the tail holds it), else `start`. */
+  private afterStartLine(start: number): number {
+    const rel = start - this.tailOffset;
+    if (rel < 0 || rel >= this.tailLen) return start;
+    const lf = this.tail.subarray(rel, this.tailLen).indexOf(LF);
+    return lf < 0 ? start : start + lf + 1;
   }
 
   /** The direction is done (end of stream, or the rest is not ours): skipped bytes are zeroed. */

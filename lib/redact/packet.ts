@@ -48,6 +48,7 @@ const ETH_ARP = 0x0806;
 const ETH_VLAN = [0x8100, 0x88a8, 0x9100];
 const ETH_MPLS = 0x8847;
 const IPPROTO_GRE = 47;
+const GENEVE_PORT = 6081;
 const IPPROTO_IPIP = 4;
 const IPPROTO_IPV6 = 41;
 const ETH_MPLS_MC = 0x8848;
@@ -314,8 +315,11 @@ function l4Rewrite(
       depth < MAX_DEPTH && (dst === VXLAN_PORT || dst === VXLAN_LINUX_PORT)
         ? vxlanInner(data, l4 + 8, dst)
         : null;
-    // VXLAN: the inner frame is rewritten like any other (its ports are the inner ones).
+    // VXLAN, Geneve: the inner frame is rewritten like any other (its ports are the inner ones).
+    const g = depth < MAX_DEPTH && dst === GENEVE_PORT ? geneve(data, l4 + 8, capEnd) : null;
     if (v && 'offset' in v) ether(data, v.offset, ctx, depth + 1);
+    else if (g && g.type === GRE_TEB) ether(data, g.offset, ctx, depth + 1);
+    else if (g && (g.type === ETH_IPV4 || g.type === ETH_IPV6)) ip(data, g.offset, ctx, depth + 1);
     else {
       if (ctx.mapPorts) mapPorts(data, l4, ctx);
       if (!ctx.keepPayload && !ctx.fragment) data.fill(0, Math.min(l4 + 8, capEnd), capEnd);
@@ -360,6 +364,13 @@ function l4Rewrite(
   if (proto === 17 && ck === 0) ck = 0xffff;
   data[at] = ck >> 8;
   data[at + 1] = ck & 0xff;
+}
+
+/** Geneve (RFC 8926): protocol type and where the inner packet starts, or null. */
+function geneve(data: Uint8Array, off: number, end: number): { type: number; offset: number } | null {
+  if (off + 8 > end || data[off] >> 6 !== 0) return null;
+  const inner = off + 8 + (data[off] & 0x3f) * 4;
+  return inner <= end ? { type: (data[off + 2] << 8) | data[off + 3], offset: inner } : null;
 }
 
 function mapPorts(data: Uint8Array, l4: number, ctx: PacketRewriteContext): void {

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeBytes } from '../analyze';
 import { A_IP_FRAGMENT } from '../packets';
 import type { Trace } from '../trace';
+import { HAS_CORPUS, REAL_CAPTURES, ZEEK_CAPTURES } from '../../tests/shared';
 import { redactBytes } from './index';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -28,9 +29,13 @@ function captures(dir: string): string[] {
 }
 
 const ONLY = process.env.REDACT_ONLY ? new RegExp(process.env.REDACT_ONLY) : null;
-const FILES = [...captures(path.join(ROOT, 'samples')), ...captures(path.join(ROOT, 'lab'))].filter(
-  (f) => !ONLY || ONLY.test(f),
-);
+// The samples, the lab, and the real captures of the shared corpus when it is there (made by other
+// programs, odd link types and damage included).
+const FILES = [
+  ...captures(path.join(ROOT, 'samples')),
+  ...captures(path.join(ROOT, 'lab')),
+  ...(HAS_CORPUS ? [...captures(REAL_CAPTURES), ...captures(ZEEK_CAPTURES)] : []),
+].filter((f) => !ONLY || ONLY.test(f));
 
 const hasTshark = spawnSync('tshark', ['-v'], { stdio: 'ignore' }).status === 0;
 const tmp = mkdtempSync(path.join(tmpdir(), 'tracelens-redact-'));
@@ -109,7 +114,7 @@ describe('redacting every sample and lab capture', () => {
   });
 
   for (const file of FILES) {
-    const rel = path.relative(ROOT, file);
+    const rel = path.relative(path.dirname(ROOT), file);
     it(`${rel}: same findings, valid for tshark`, () => {
       // Lab captures are regenerated while others work: one that vanished has nothing to test.
       if (!existsSync(file)) return;
@@ -126,7 +131,7 @@ describe('redacting every sample and lab capture', () => {
         const plain = redactBytes(input, { key: KEY, keepPayload: true }).bytes;
         expect(essence(after)).toEqual(essence(analyzeBytes('plain', plain)));
       }
-      if (rel.startsWith('samples')) {
+      if (file.startsWith(path.join(ROOT, 'samples'))) {
         // Small enough to check the port map too: names change, conclusions do not.
         const ported = analyzeBytes('ports', redactBytes(input, { key: KEY, mapPorts: true }).bytes);
         expect(essence(ported)).toEqual(essence(after));
