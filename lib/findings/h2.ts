@@ -5,11 +5,14 @@
  *   and common — Node/nghttp2 do it — so only gRPC streams are flagged.)
  * - grpc.trailers-missing (error): a gRPC stream ended (END_STREAM from the server, RST_STREAM
  *   from the server, or the connection closed) without grpc-status in trailers or Trailers-Only.
- *   Streams the client itself cancelled are not flagged, nor streams across a capture gap
- *   (H2Stream.captureGap: the trailers may be among the lost frames).
+ *   Not flagged: calls the client side abandoned (its RST_STREAM, or its FIN/RST ending the
+ *   connection first), streams the server declared unprocessed (above its GOAWAY last-stream-id,
+ *   REFUSED_STREAM), streams across a capture gap (H2Stream.captureGap: the trailers may be
+ *   among the lost frames).
  * - one finding per H2ConnectionInfo.violations entry (kind from the violation; settings/ping
  *   unacked are warnings, the rest errors).
- * - h2.rst-stream (info): each RST_STREAM, code named, sender named, code explained.
+ * - h2.rst-stream (info): the first RST_STREAM per stream and sender, code named, sender named,
+ *   code explained; repeats (STREAM_CLOSED answers to late frames) folded into it.
  * - h2.goaway-error (warning): GOAWAY with a code other than NO_ERROR.
  */
 import type { AnalysisOptions, Connection, Dir, Finding, H2Frame, H2Stream, Trace } from '../trace';
