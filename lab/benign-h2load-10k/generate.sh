@@ -5,7 +5,7 @@
 # windows.pcap.gz: h2load -n 3000 -c 4 -m 20 with 16 KiB stream / 64 KiB connection receive
 # windows against nghttpd --padding=255 (padding counts against flow control, RFC 9113 §6.1),
 # and continuation.pcap.gz: 1000 requests each carrying a 40 KB cookie (HEADERS +
-# CONTINUATION). Needs root; about 30 s.
+# CONTINUATION), and ipv6.pcap.gz: 3000 requests over IPv6. Needs root; about 30 s.
 set -euo pipefail
 cd "$(dirname "$0")"
 source ../_lib/benign.sh
@@ -64,7 +64,17 @@ lab_capture "$CLIENT_NS" c0 continuation.pcap 'tcp port 8082' 300
   in_client h2load -n 1000 -c 2 -m 10 -H "cookie: $COOKIE" "${PURIS[@]}" | grep -E 'finished in|requests:|status codes|traffic:'
 } | tee -a observed.txt
 lab_stop_captures
+
+# The same over IPv6 (the namespaces have both families).
+V6URIS=()
+for u in "${URIS[@]}"; do V6URIS+=("${u/$SERVER_IP/[$SERVER_IP6]}"); done
+lab_capture "$CLIENT_NS" c0 ipv6.pcap 'ip6 and tcp port 8080' 300
+{
+  echo "== ipv6: h2load -n 3000 -c 4 -m 10 against nghttpd at [$SERVER_IP6]:8080"
+  in_client h2load -n 3000 -c 4 -m 10 "${V6URIS[@]}" | grep -E 'finished in|requests:|status codes|traffic:'
+} | tee -a observed.txt
+lab_stop_captures
 rm -rf "$WORK"
-lab_gzip_big client.pcap windows.pcap continuation.pcap
+lab_gzip_big client.pcap windows.pcap continuation.pcap ipv6.pcap
 echo "== tracelens" >>observed.txt
-benign_summary client.pcap* windows.pcap* continuation.pcap* | tee -a observed.txt
+benign_summary client.pcap* windows.pcap* continuation.pcap* ipv6.pcap* | tee -a observed.txt
