@@ -58,7 +58,9 @@ function bytesToString(b: Uint8Array, start: number, end: number): string {
       break;
     }
   }
-  if (!ascii) return utf8.decode(b.subarray(start, end));
+  // Long values (cookies of tens of KB) one character at a time made a string per character: the
+  // decoder is faster past a few dozen bytes and ASCII decodes the same either way.
+  if (!ascii || end - start > 64) return utf8.decode(b.subarray(start, end));
   let s = '';
   for (let i = start; i < end; i++) s += String.fromCharCode(b[i]);
   return s;
