@@ -4,8 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyzeBytes } from '../analyze';
-import { Analyzer } from '../analyze';
+import { Analyzer, analyzeBytes } from '../analyze';
 
 const DIR = path.resolve(__dirname, '../../lab/tls13-hrr');
 const HRR_RANDOM = 'cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c';
