@@ -14,13 +14,24 @@ source "$BENIGN_LIB/netns.sh"
 PY=/usr/bin/python3
 export NODE_PATH="$REPO_ROOT/node_modules"
 
+# benign_tracelens ARGS...: the tracelens CLI run from the TypeScript sources (through tsx), not
+# from dist/ — a bundle left over from an earlier build would measure stale detectors.
+benign_tracelens() {
+  (cd "$REPO_ROOT" && node --input-type=module -e "
+    import { register } from 'tsx/esm/api';
+    register();
+    const { main } = await import('./cli/tracelens.ts');
+    process.exitCode = await main(process.argv.slice(1));
+  " -- "$@")
+}
+
 # benign_summary FILE...: one line per capture: packets (tcpdump), connections, HTTP/2 streams,
 # HTTP/1 exchanges and the findings tracelens reports, grouped by severity and kind.
 benign_summary() {
   local f
   for f in "$@"; do
     [ -f "$f" ] || continue
-    node "$REPO_ROOT/bin/tracelens.mjs" analyze "$f" --json |
+    benign_tracelens analyze "$(cd "$(dirname "$f")" && pwd)/$(basename "$f")" --json |
       jq -r --arg f "$(basename "$f")" '
         "\($f): connections \(.connections|length), streams \(.streams|length), exchanges \(.exchanges|length); findings: " +
         ([.findings[] | "\(.severity) \(.kind)"] | group_by(.) | map("\(.[0]) x\(length)") | join(", ") | if . == "" then "none" else . end)'
@@ -39,7 +50,7 @@ benign_rate() {
     for cap in $(jq -r '.captures | keys[]' "$exp"); do
       local keylog
       keylog=$(jq -r --arg c "$cap" '.captures[$c].keylog // empty' "$exp")
-      line=$(node "$REPO_ROOT/bin/tracelens.mjs" analyze "$dir/$cap" ${keylog:+--keylog "$dir/$keylog"} --json |
+      line=$(benign_tracelens analyze "$dir/$cap" ${keylog:+--keylog "$dir/$keylog"} --json |
         jq -r '"\((.streams|length) + (.exchanges|length)) \([.findings[]|select(.severity!="info")]|length) \([.findings[]|select(.severity!="info")|"\(.severity) \(.kind)"]|group_by(.)|map("\(.[0]) x\(length)")|join(", "))"')
       set -- $line
       units=$((units + $1))
