@@ -94,6 +94,19 @@ function unanswered(trace: Trace, conns: Map<string, Connection>, opts: Analysis
     let how: string;
     let endS: number;
     let endedBy: string;
+    // The client hung up first, before a response could be expected: a cancel (passed on by a
+    // proxy, a user navigating away), not the server's failure. A client that waited past
+    // max(slowMinS, 1 s) gave up on a request that failed, and one whose answer went to another
+    // connection (orphan responses elsewhere) was failed by the server: both are still reported.
+    // Cuts at a shared offset are tcp.deadline-cut's.
+    if (
+      close &&
+      close.tS >= reqS &&
+      close.dir === 'c2s' &&
+      close.tS - reqS < Math.max(opts.slowMinS, 1) &&
+      !orphans.some((o) => o.connection !== x.connection)
+    )
+      continue;
     if (close && close.tS >= reqS) {
       endS = close.tS;
       endedBy = 'connection';
