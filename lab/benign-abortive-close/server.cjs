@@ -1,5 +1,5 @@
-// HTTP/1.1 origin. GET /rst answers (Connection: close) and then resets the connection
-// (socket.resetAndDestroy(): SO_LINGER 0, an RST instead of a FIN) once the response is flushed;
+// HTTP/1.1 origin. GET /rst answers, then resets the connection 20 ms after the response is
+// flushed (socket.resetAndDestroy(): SO_LINGER 0, an RST instead of keeping it alive or a FIN);
 // everything else is an ordinary keep-alive answer.
 'use strict';
 const http = require('node:http');
@@ -9,7 +9,6 @@ const server = http.createServer((req, res) => {
   res.writeHead(200, {
     'content-type': 'text/plain',
     'content-length': body.length,
-    ...(rst ? { connection: 'close' } : {}),
   });
   res.end(body, () => {
     if (rst) setTimeout(() => req.socket.resetAndDestroy(), 20);
