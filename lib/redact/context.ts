@@ -79,6 +79,11 @@ export interface WalkContext {
   /** Same-length pseudonym for a TLS server name, or null to keep names. */
   mapName: ((name: string) => string) | null;
   stats: RedactStats;
+  /**
+   * The capture began after the connection did (no handshake seen): the first bytes of each
+   * direction may be the middle of a message (as lib/http1/exchanges.ts reads it).
+   */
+  midStream(): boolean;
   /** Zero stream bytes (payload), unless payloads are kept. */
   cut(dir: Dir, offset: number, length: number): void;
 }

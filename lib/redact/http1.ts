@@ -228,6 +228,14 @@ export class Http1Walker implements AppParser {
       (kind, rest) => this.switched(kind, rest),
       () => this.methods[0] ?? null,
     );
+    if (ctx.midStream()) {
+      // As the analysis does: parse each side from its first start line; what precedes it is
+      // the tail of a message we cannot read, and is zeroed.
+      this.req.parser.startLost();
+      this.resp.parser.startLost();
+      this.req.lostFrom = 0;
+      this.resp.lostFrom = 0;
+    }
   }
 
   private responseHead(h: Http1Head): void {

@@ -47,6 +47,7 @@ function context(): WalkContext {
     keepPayload: false,
     mapName: null,
     stats: emptyStats(),
+    midStream: () => false,
     cut: (dir, offset, length) => edits[dir].zero(offset, length),
   };
 }

@@ -127,13 +127,13 @@ export class RedactPlan {
           covered: { c2s: 0, s2c: 0 },
         };
         this.byConn.set(conn, ce);
-        return new Coverage(ce, new RedactDispatcher(this.context(ce)));
+        return new Coverage(ce, new RedactDispatcher(this.context(ce, conn)));
       },
     });
     this.reader = createCaptureReader({ packet: (p) => this.onPacket(p) }, { totalBytes });
   }
 
-  private context(ce: ConnEdits): WalkContext {
+  private context(ce: ConnEdits, conn: Connection): WalkContext {
     const keep = this.options.keepPayload;
     return {
       edits: ce.edits,
@@ -144,6 +144,10 @@ export class RedactPlan {
       keepPayload: keep,
       mapName: this.options.mapSni ? (n) => this.mapName(n) : null,
       stats: this.stats,
+      midStream: () => {
+        const basis = conn.directionBasis;
+        return basis !== 'syn' && basis !== 'syn-ack' && basis !== 'log';
+      },
       cut: (dir, offset, length) => {
         if (!keep) ce.edits[dir].zero(offset, length);
       },
