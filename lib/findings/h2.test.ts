@@ -274,18 +274,20 @@ describe('violations and GOAWAY', () => {
       goaway: [{ by: 's2c', lastStreamId: 1, errorCode: 0, errorName: 'NO_ERROR', frame: g.number, tS: 0.4 }],
       violations: [
         {
-          kind: 'h2.data-after-end-stream',
+          kind: 'h2.frame-on-closed-stream',
           stream: 1,
           frames: [end.number, data.number],
           tS: 0.3,
           message: 'DATA from the server on stream 1 after it had itself ended the stream',
+          details: { rule: 'data-after-end-stream' },
         },
         {
-          kind: 'h2.goaway-stream-answered',
+          kind: 'h2.goaway-then-new-stream',
           stream: 3,
           frames: [g.number, ans.number],
           tS: 0.5,
           message: 'the server sent HEADERS on stream 3 after its own GOAWAY announced last-stream-id 1',
+          details: { rule: 'answered-above-last-stream-id' },
         },
       ],
     });
@@ -297,8 +299,8 @@ describe('violations and GOAWAY', () => {
       frames: [frame({ type: 'HEADERS', dir: 'c2s', tS: 0.15, stream: 3, flags: ['END_STREAM'] }), ans],
     });
     const f = detector.detect(buildTrace({ connections: [conn], streams: [s1, s3], h2: [h] }), opts);
-    const d = f.find((x) => x.kind === 'h2.data-after-end-stream')!;
-    const a = f.find((x) => x.kind === 'h2.goaway-stream-answered')!;
+    const d = f.find((x) => x.kind === 'h2.frame-on-closed-stream')!;
+    const a = f.find((x) => x.kind === 'h2.goaway-then-new-stream')!;
     expect(d.severity).toBe('error');
     expect(d.title).toMatch(/^DATA after the sender ended the stream \(stream 1/);
     expect(d.explanation).toMatch(/§5\.1/);

@@ -84,13 +84,6 @@ export const H2_RULES: Partial<
     matters:
       'The peer answers with a stream error STREAM_CLOSED or a connection PROTOCOL_ERROR, or drops the headers silently (trailers lost). Usually a server that writes headers or trailers twice, or a proxy that re-sends them.',
   },
-  [K.dataAfterEndStream]: {
-    severity: 'error',
-    title: 'DATA after the sender ended the stream',
-    rule: 'RFC 9113 §5.1 (half-closed): after a sender set END_STREAM it may send only WINDOW_UPDATE, PRIORITY and RST_STREAM on that stream; DATA after it is a STREAM_CLOSED error.',
-    matters:
-      'The body bytes after the end are dropped or the stream is reset: a truncated or garbled message. Usually a server that ends a body-less response (HEADERS with END_STREAM) and then writes a body anyway, or a proxy that forwards END_STREAM too early.',
-  },
   [K.streamIdRegression]: {
     severity: 'error',
     title: 'Stream id not greater than earlier ones (or wrong parity)',
@@ -140,8 +133,20 @@ export const H2_RULES: Partial<
     matters:
       'The request is ignored by the peer and hangs or fails; clients must move new requests to a fresh connection after GOAWAY (common during server restarts and deploys).',
   },
-  [K.goawayStreamAnswered]: {
-    severity: 'error',
+};
+
+/**
+ * Rules that share a contract kind with a broader one (shared/contracts/trace-json.md): the violation
+ * names its rule in `details.rule`, and the finding is worded by it.
+ */
+const H2_RULE_VARIANTS: Record<string, { title: string; rule: string; matters: string }> = {
+  'data-after-end-stream': {
+    title: 'DATA after the sender ended the stream',
+    rule: 'RFC 9113 §5.1 (half-closed): after a sender set END_STREAM it may send only WINDOW_UPDATE, PRIORITY and RST_STREAM on that stream; DATA after it is a STREAM_CLOSED error.',
+    matters:
+      'The body bytes after the end are dropped or the stream is reset: a truncated or garbled message. Usually a server that ends a body-less response (HEADERS with END_STREAM) and then writes a body anyway, or a proxy that forwards END_STREAM too early.',
+  },
+  'answered-above-last-stream-id': {
     title: 'Stream answered above the GOAWAY last-stream-id',
     rule: 'RFC 9113 §6.8: the last-stream-id of a GOAWAY tells the peer which of its streams may have been processed; streams above it were not and will not be, so the peer may retry them on another connection. Sending HEADERS or DATA on such a stream after the GOAWAY contradicts it.',
     matters:
@@ -153,8 +158,7 @@ export const H2_RULES: Partial<
 const PER_STREAM_RULES = new Set<FindingKind>([
   K.frameOnClosedStream,
   K.headersAfterEndStream,
-  K.dataAfterEndStream,
-  K.goawayStreamAnswered,
+  K.goawayThenNewStream,
 ]);
 
 /** DATA/HEADERS the offending frame's sender sent on the stream after it. */
@@ -396,7 +400,9 @@ export const detector: Detector = {
       const c = conns.get(h.connection);
       const vfs: { v: (typeof h.violations)[number]; f: Finding; senders: Dir[] }[] = [];
       for (const v of h.violations) {
-        const rule = H2_RULES[v.kind];
+        const base = H2_RULES[v.kind];
+        const variant = typeof v.details?.rule === 'string' ? H2_RULE_VARIANTS[v.details.rule] : undefined;
+        const rule = base && variant ? { ...variant, severity: base.severity } : base;
         const fs = v.frames.map((n) => frames.get(n)).filter((f): f is H2Frame => f != null);
         const evidence: Finding['evidence'] = v.frames.map((n) => {
           const f = frames.get(n);

@@ -36,11 +36,9 @@ export const K = {
   trailersMissing: 'grpc.trailers-missing',
   frameOnClosedStream: 'h2.frame-on-closed-stream',
   headersAfterEndStream: 'h2.headers-after-end-stream',
-  dataAfterEndStream: 'h2.data-after-end-stream',
   streamIdRegression: 'h2.stream-id-regression',
   flowControlViolation: 'h2.flow-control-violation',
   goawayThenNewStream: 'h2.goaway-then-new-stream',
-  goawayStreamAnswered: 'h2.goaway-stream-answered',
   frameSizeError: 'h2.frame-size-error',
   continuationInterleaved: 'h2.continuation-interleaved',
   settingsUnacked: 'h2.settings-unacked',
@@ -149,17 +147,13 @@ export const KINDS: Readonly<Record<FindingKind, KindInfo>> = {
   [K.frameOnClosedStream]: {
     severity: 'error',
     module: 'h2',
-    summary: 'a frame sent on a stream after its sender knew it was closed (reset received)',
+    summary:
+      'DATA (or another frame) sent on a stream after its sender knew it was closed: its own END_STREAM, or a reset it had provably read',
   },
   [K.headersAfterEndStream]: {
     severity: 'error',
     module: 'h2',
     summary: 'HEADERS sent on a stream after the sender ended it with END_STREAM',
-  },
-  [K.dataAfterEndStream]: {
-    severity: 'error',
-    module: 'h2',
-    summary: 'DATA sent on a stream after the sender ended it with END_STREAM',
   },
   [K.streamIdRegression]: {
     severity: 'error',
@@ -174,13 +168,8 @@ export const KINDS: Readonly<Record<FindingKind, KindInfo>> = {
   [K.goawayThenNewStream]: {
     severity: 'error',
     module: 'h2',
-    summary: 'a peer opened a stream after it had received GOAWAY',
-  },
-  [K.goawayStreamAnswered]: {
-    severity: 'error',
-    module: 'h2',
     summary:
-      'the GOAWAY sender answered a stream above its own last-stream-id (the client may retry it elsewhere)',
+      "a stream above GOAWAY's last-stream-id opened by the GOAWAY's receiver after it read it, or answered by the GOAWAY's sender",
   },
   [K.frameSizeError]: {
     severity: 'error',

@@ -76,10 +76,10 @@ describe('H2Session violations', () => {
     fr('s2c', 1, 0x5, 1, RESP);
     fr('s2c', 0, 0, 1, [1]);
     fr('s2c', 0, 0, 1, [1]); // one finding per stream and rule, not per frame
-    expect(kinds()).toEqual(['h2.data-after-end-stream']);
+    expect(kinds()).toEqual(['h2.frame-on-closed-stream']);
     fr('c2s', 1, 0x5, 3, REQ);
     fr('c2s', 0, 0, 3, [1]);
-    expect(kinds()).toEqual(['h2.data-after-end-stream', 'h2.data-after-end-stream']);
+    expect(kinds()).toEqual(['h2.frame-on-closed-stream', 'h2.frame-on-closed-stream']);
   });
 
   it('h2.frame-on-closed-stream: the resetter itself keeps sending (certain at once)', () => {
@@ -262,7 +262,7 @@ describe('H2Session violations', () => {
     fr('s2c', 1, 0x5, 1, RESP); // stream 1 is at or below last-stream-id: fine
     fr('s2c', 0, 0x1, 3, [1, 2, 3]); // stream 3 is above it
     fr('s2c', 0, 0x1, 3, [1]);
-    expect(kinds()).toEqual(['h2.goaway-stream-answered', 'h2.data-after-end-stream']);
+    expect(kinds()).toEqual(['h2.goaway-then-new-stream', 'h2.frame-on-closed-stream']);
     expect(s.info.violations[0].details).toMatchObject({ lastStreamId: 1 });
     // A stream the GOAWAY sender opened itself (push) is not the peer's to retry.
     const b = setup({ bytes: true });

@@ -801,13 +801,16 @@ export class H2Session {
     const what = `${f.type} from the ${side(dir)} on stream ${id}`;
     if (s.endStream[dir]) {
       const endFrame = lastEndStreamFrame(s, dir, f.number);
-      const kind = f.typeId === T.HEADERS ? K.headersAfterEndStream : K.dataAfterEndStream;
+      // HEADERS after END_STREAM has its own kind; any other frame is the contract's closed-stream
+      // kind, with the rule named in details.
+      const headers = f.typeId === T.HEADERS;
       this.violationOnce(
         r,
-        kind,
+        headers ? K.headersAfterEndStream : K.frameOnClosedStream,
         endFrame ? [endFrame, f.number] : [f.number],
         f.tS,
         `${what} after it had itself ended the stream with END_STREAM${endFrame ? ` (frame ${endFrame})` : ''}`,
+        headers ? undefined : { rule: 'data-after-end-stream' },
       );
       return;
     }
@@ -862,12 +865,12 @@ export class H2Session {
     if (!g || !peerInitiated || id <= g.lastStreamId) return;
     this.violationOnce(
       r,
-      K.goawayStreamAnswered,
+      K.goawayThenNewStream,
       [g.lowFrame, f.number],
       f.tS,
       `the ${side(dir)} sent ${f.type} on stream ${id} after its own GOAWAY announced last-stream-id ${g.lastStreamId} (frame ${g.lowFrame}): ` +
         `the ${side(other(dir))} was told stream ${id} was not processed and may retry it elsewhere`,
-      { lastStreamId: g.lastStreamId, afterS: round(f.tS - g.tS) },
+      { rule: 'answered-above-last-stream-id', lastStreamId: g.lastStreamId, afterS: round(f.tS - g.tS) },
     );
   }
 
