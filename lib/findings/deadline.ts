@@ -183,7 +183,8 @@ function h2Cuts(
   const out: Cut[] = [];
   for (const s of streams) {
     const first = s.frames[0];
-    if (!first) continue;
+    // A stream across a capture gap may have ended in frames the capture lost: not judged.
+    if (!first || s.captureGap) continue;
     const ended = s.endStream.c2s && s.endStream.s2c;
     if (s.reset && s.reset.errorCode === 8) {
       const rf = s.frames.find((f) => f.number === s.reset?.frame);
