@@ -106,12 +106,12 @@ export const KINDS: Readonly<Record<FindingKind, KindInfo>> = {
   [K.retransmissionBurst]: {
     severity: 'warning',
     module: 'tcp-health',
-    summary: 'a burst of retransmissions in one direction',
+    summary: 'loss in one direction that cost time (timeouts, backoff, sustained rate)',
   },
   [K.zeroWindowStall]: {
     severity: 'warning',
     module: 'tcp-health',
-    summary: 'a receiver advertised a zero window for long or often',
+    summary: 'a receiver kept a zero window for long while the sender had data waiting',
   },
   [K.unansweredRequest]: {
     severity: 'error',

@@ -5,9 +5,16 @@
  * | --- | --- | --- |
  * | tcp.connection-refused | error | the server answered the SYN with an RST (no SYN-ACK): nothing listening, or a firewall REJECT |
  * | tcp.connect-timeout | error | the SYN was sent >= 2 times (retransmitted) and never answered by anything |
- * | tcp.retransmission-burst | warning | one direction of a connection had >= 3 retransmissions within 1 s AND retransmissions are >= 5 % of its data segments (SYN retransmits excluded) |
- * | tcp.zero-window-stall | warning | a receiver advertised a zero window for >= 0.5 s at a time, or in >= 3 separate episodes |
+ * | tcp.retransmission-burst | warning | one direction's loss cost time: retransmission timeouts (a data silence >= RTO_MIN_S and >= 3 RTT before the resend, outside any zero window) totalling >= RTO_LOST_S, or BACKOFF_CHAIN timeouts in a row for the same data, or >= LOSS_MIN_RATIO of some LOSS_WINDOW_SEGMENTS consecutive data segments retransmitted; spurious retransmissions never count. info: loss repaired quickly (a shorter timeout, or >= BURST_COUNT retransmissions including a fast one) |
+ * | tcp.zero-window-stall | warning | a receiver kept a zero window >= ZERO_WINDOW_STALL_S (until it reopened or either side reset) while the sender had data waiting (window probes, or data within RESUME_S of the reopening); brief closures are pacing and never count. info: as long, with no sign of waiting data |
  * | http.slow-response | warning | time to first response byte > slowFactor x the endpoint's median and > slowMinS, with >= 3 samples of that endpoint (HTTP/1 exchanges and HTTP/2 streams) |
+ *
+ * Loss is judged by what it cost, not by how many segments were resent: a loss that fast
+ * retransmit or SACK repairs costs one round trip while data keeps flowing, which is TCP working
+ * (1 % random loss gives one every hundred segments); a retransmission timeout stalls the
+ * transfer for 200 ms or more, a backoff chain for seconds, and sustained loss keeps the sending
+ * rate low. Retransmissions with neither a timeout nor a fast retransmission are mostly tail-loss
+ * probes racing a delayed ACK (sub-millisecond paths, proxies) and stay silent.
  *
  * The TCP kinds need packet facts and stay silent on debug-log traces.
  */
@@ -17,7 +24,6 @@ import {
   A_FAST_RETRANSMISSION,
   A_KEEP_ALIVE,
   A_RETRANSMISSION,
-  A_SPURIOUS_RETRANSMISSION,
   A_ZERO_WINDOW,
   A_ZERO_WINDOW_PROBE,
 } from '../packets';
@@ -31,14 +37,24 @@ import {
   packetsByConnection,
   type PacketRow,
 } from './common';
-import { at, cap, connName, dur, durShort, fig, list, pct, sender, side, trim } from './text';
+import { at, cap, connName, dur, durShort, fig, list, pct, plural, sender, side, trim } from './text';
 import { K } from './kinds';
 
+/** Retransmissions in one direction below which quickly repaired loss is not even worth an info. */
 export const BURST_COUNT = 3;
-export const BURST_WINDOW_S = 1;
-export const BURST_MIN_RATIO = 0.05;
+/** Linux's minimum RTO (tcp_rto_min); other stacks use more. A retransmission after a silence this long (and >= 3 RTT) followed a timeout. */
+export const RTO_MIN_S = 0.2;
+/** Time a direction sat waiting on retransmission timeouts that makes its loss a risk. */
+export const RTO_LOST_S = 1;
+/** Timeouts in a row for the same data (exponential backoff) that make the loss a risk. */
+export const BACKOFF_CHAIN = 2;
+/** Sustained loss: at least LOSS_MIN_RATIO of some LOSS_WINDOW_SEGMENTS consecutive data segments retransmitted. */
+export const LOSS_WINDOW_SEGMENTS = 200;
+export const LOSS_MIN_RATIO = 0.1;
+/** A zero window at least this long, while the sender had data waiting, is a stall. */
 export const ZERO_WINDOW_STALL_S = 0.5;
-export const ZERO_WINDOW_EPISODES = 3;
+/** A sender whose data follows the window's reopening within this was waiting for it. */
+export const RESUME_S = 0.2;
 export const SLOW_MIN_SAMPLES = 3;
 
 function refused(c: Connection, rows: PacketRow[]): Finding | null {
@@ -102,125 +118,286 @@ function connectTimeout(c: Connection, rows: PacketRow[], end: number): Finding 
   };
 }
 
-const RTX_BITS = A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION;
+/** Spurious retransmissions (data the peer had already acknowledged) are proven not lost: not counted. */
+const RTX_BITS = A_RETRANSMISSION | A_FAST_RETRANSMISSION;
+/** Packets a sender puts into a closed window: Wireshark's zero-window probes, and Linux's persist probes (no data, one byte below the next), which look like keep-alives. */
+const PROBE_BITS = A_ZERO_WINDOW_PROBE | A_KEEP_ALIVE;
+
+interface Loss {
+  data: number;
+  rtx: PacketRow[];
+  fast: number;
+  /** Retransmissions sent after the sender had been silent for a retransmission timeout. */
+  rtos: { r: PacketRow; waitS: number }[];
+  /** Sum of the silences before the timeouts: time the transfer sat waiting for them. */
+  lostS: number;
+  /** Longest run of timeouts with no new data between them (the same data resent, backing off). */
+  chain: PacketRow[];
+  /** Densest LOSS_WINDOW_SEGMENTS consecutive data segments: retransmissions among them. */
+  peak: { n: number; from: PacketRow; to: PacketRow } | null;
+}
+
+/**
+ * One direction's retransmissions, sorted by what they cost. A retransmission's "wait" is the
+ * silence of the sender's data before it: a fast retransmission (dupacks, SACK) or a tail-loss
+ * probe comes within a few round trips while data keeps flowing, a retransmission timeout only
+ * after the sender sat idle for its RTO (>= 200 ms on Linux, more elsewhere). Silences while the
+ * peer's window was closed are flow control, not loss, and never count as timeouts.
+ */
+function lossOf(rows: PacketRow[], dir: Dir, rttS: number | null): Loss | null {
+  const rtoMin = Math.max(RTO_MIN_S, 3 * (rttS ?? 0));
+  const data: PacketRow[] = [];
+  const rtx: PacketRow[] = [];
+  const rtos: Loss['rtos'] = [];
+  let chain: PacketRow[] = [];
+  let run: PacketRow[] = [];
+  let lastZeroS = -Infinity;
+  let fast = 0;
+  let lostS = 0;
+  for (const r of rows) {
+    if (r.dir !== dir) {
+      if (r.analysis & A_ZERO_WINDOW) lastZeroS = r.t;
+      continue;
+    }
+    if (r.len === 0 || isSyn(r) || r.analysis & PROBE_BITS) continue;
+    const prev = data.length ? data[data.length - 1] : null;
+    data.push(r);
+    if (!(r.analysis & RTX_BITS)) {
+      run = [];
+      continue;
+    }
+    rtx.push(r);
+    if (r.analysis & A_FAST_RETRANSMISSION) fast++;
+    const waitS = prev ? r.t - prev.t : 0;
+    const rto =
+      prev !== null && !(r.analysis & A_FAST_RETRANSMISSION) && waitS >= rtoMin && lastZeroS < prev.t;
+    if (!rto) {
+      run = [];
+      continue;
+    }
+    rtos.push({ r, waitS });
+    lostS += waitS;
+    // A timeout right after a timeout, with nothing new sent between: the resent data was lost
+    // (or unanswered) again and the sender doubled its RTO.
+    run = run.length && prev === run[run.length - 1] ? [...run, r] : [r];
+    if (run.length > chain.length) chain = run;
+  }
+  if (rtx.length === 0) return null;
+  let peak: Loss['peak'] = null;
+  if (data.length >= LOSS_WINDOW_SEGMENTS) {
+    let n = 0;
+    for (let i = 0; i < data.length; i++) {
+      if (data[i].analysis & RTX_BITS) n++;
+      const j = i - LOSS_WINDOW_SEGMENTS;
+      if (j >= 0 && data[j].analysis & RTX_BITS) n--;
+      if (i >= LOSS_WINDOW_SEGMENTS - 1 && (!peak || n > peak.n))
+        peak = { n, from: data[i - LOSS_WINDOW_SEGMENTS + 1], to: data[i] };
+    }
+  }
+  return { data: data.length, rtx, fast, rtos, lostS, chain, peak };
+}
 
 function retransBurst(c: Connection, rows: PacketRow[]): Finding[] {
   const out: Finding[] = [];
   for (const dir of ['c2s', 's2c'] as Dir[]) {
-    // Most connections have no retransmission at all: count before building the row lists
-    // (two arrays per direction and connection were a tenth of the time on many-packet captures).
-    let nRtx = 0;
-    for (const r of rows) {
-      if (r.dir === dir && r.len > 0 && !isSyn(r) && !(r.analysis & A_KEEP_ALIVE) && r.analysis & RTX_BITS)
-        nRtx++;
-    }
-    if (nRtx < BURST_COUNT) continue;
-    const data = rows.filter((r) => r.dir === dir && r.len > 0 && !isSyn(r) && !(r.analysis & A_KEEP_ALIVE));
-    const rtx = data.filter(
-      (r) => r.analysis & (A_RETRANSMISSION | A_FAST_RETRANSMISSION | A_SPURIOUS_RETRANSMISSION),
-    );
-    if (rtx.length < BURST_COUNT || data.length === 0) continue;
-    const ratio = rtx.length / data.length;
-    if (ratio < BURST_MIN_RATIO) continue;
-    // Densest window of BURST_WINDOW_S.
-    let best = { i: 0, j: 0, n: 0 };
-    for (let i = 0, j = 0; i < rtx.length; i++) {
-      while (j + 1 < rtx.length && rtx[j + 1].t - rtx[i].t <= BURST_WINDOW_S) j++;
-      if (j - i + 1 > best.n) best = { i, j, n: j - i + 1 };
-    }
-    if (best.n < BURST_COUNT) continue;
-    const w = rtx.slice(best.i, best.j + 1);
-    const fast = rtx.filter((r) => r.analysis & A_FAST_RETRANSMISSION).length;
+    if (c.retransmissions[dir] === c.analysis[dir].spuriousRetransmission) continue;
+    const l = lossOf(rows, dir, c.handshake.rttS);
+    if (!l) continue;
+    const sustained = l.peak !== null && l.peak.n >= LOSS_WINDOW_SEGMENTS * LOSS_MIN_RATIO;
+    const backoff = l.chain.length >= BACKOFF_CHAIN;
+    const costly = l.lostS >= RTO_LOST_S;
+    const warn = sustained || backoff || costly;
+    // Quickly repaired loss is a fact worth an info only when something shows a segment really
+    // was lost: a timeout, or a fast retransmission (the receiver's dupacks reported a hole).
+    // Retransmissions without either are mostly tail-loss probes racing a delayed ACK.
+    if (!warn && l.rtos.length === 0 && (l.fast === 0 || l.rtx.length < BURST_COUNT)) continue;
+    const ratio = l.rtx.length / Math.max(l.data, 1);
+    const who = dir === 'c2s' ? 'client' : 'server';
+    const rtoText = l.rtos.length
+      ? `${plural(l.rtos.length, 'retransmission timeout')} (${durShort(l.lostS)} waiting${backoff ? `, ${l.chain.length} in a row` : ''})`
+      : '';
+    const rateText = `${plural(l.rtx.length, 'retransmission')} (${pct(ratio)} of ${l.data} segments${
+      sustained && l.peak ? `, ${l.peak.n} of ${LOSS_WINDOW_SEGMENTS} in a row` : ''
+    })`;
+    const title = warn
+      ? `${sustained ? 'Sustained loss' : 'Loss'} cost the ${who} ${l.lostS > 0 ? durShort(l.lostS) : 'throughput'}: ${
+          rtoText ? `${rtoText}, ` : ''
+        }${rateText}`
+      : `The ${who}'s losses were repaired quickly: ${rateText}, ${l.rtos.length ? rtoText : 'no timeout'}`;
+    const shown = warn
+      ? [...l.chain, ...l.rtos.map((x) => x.r), ...l.rtx].filter((r, i, a) => a.indexOf(r) === i)
+      : l.rtx;
+    const waitOf = new Map(l.rtos.map((x) => [x.r, x.waitS]));
+    const evidence = shown
+      .slice(0, 10)
+      .sort((a, b) => a.n - b.n)
+      .map((r) => ({
+        packet: r.n,
+        note: waitOf.has(r)
+          ? `retransmission after ${durShort(waitOf.get(r) ?? 0)} of silence: a timeout (${r.len} bytes)`
+          : `${r.analysis & A_FAST_RETRANSMISSION ? 'fast ' : ''}retransmission (${r.len} bytes)`,
+      }));
+    const first = l.rtx[0];
+    const last = l.rtx[l.rtx.length - 1];
+    const why: string[] = [];
+    if (costly || l.rtos.length)
+      why.push(
+        `${plural(l.rtos.length, 'retransmission')} came only after a retransmission timeout — ${sender(c, dir)} sat silent for ${dur(l.lostS)} in total waiting for acknowledgements that never came` +
+          `${backoff ? `, ${l.chain.length} of them in a row for the same data with nothing new between (the timer backs off, doubling each time)` : ''}`,
+      );
+    if (sustained && l.peak)
+      why.push(
+        `the loss was sustained: ${l.peak.n} of ${LOSS_WINDOW_SEGMENTS} consecutive segments between ${at(l.peak.from.t)} and ${at(l.peak.to.t)} were retransmissions (${pct(l.peak.n / LOSS_WINDOW_SEGMENTS)}), which keeps the congestion window small and throughput low`,
+      );
     out.push({
       kind: K.retransmissionBurst,
-      severity: 'warning',
-      title: `${w.length} retransmissions within ${durShort(Math.max(w[w.length - 1].t - w[0].t, 0.001))} from the ${dir === 'c2s' ? 'client' : 'server'} (${pct(ratio)} of its segments)`,
-      explanation:
-        `On ${connName(c)}, ${sender(c, dir)} retransmitted ${w.length} segments between ${at(w[0].t)} and ${at(w[w.length - 1].t)}, ` +
-        `and ${rtx.length} of its ${data.length} data segments overall (${pct(ratio)}${fast ? `, ${fast} fast retransmissions` : ''}). ` +
-        `Why it matters: each loss stalls the transfer for at least a round trip (an RTO costs 200 ms or more and halves throughput), so users see latency spikes and timeouts. ` +
-        `Usual causes: packet loss on a congested or faulty link, a policer/shaper dropping bursts, an MTU black hole (large segments lost, small ones pass), ` +
-        `or a receiver/NIC dropping under load. What to try: \`mtr\`/\`ping -M do -s 1472\` towards ${dir === 'c2s' ? c.server : c.client}, interface error counters (\`ip -s link\`, \`ethtool -S\`), ` +
-        `MSS clamping on tunnels/VPNs, and whether the capture point itself dropped packets (check for "previous segment not captured").`,
+      severity: warn ? 'warning' : 'info',
+      title,
+      explanation: warn
+        ? `On ${connName(c)}, ${sender(c, dir)} retransmitted ${l.rtx.length} of its ${l.data} data segments (${pct(ratio)}${l.fast ? `, ${l.fast} fast retransmissions` : ''}) between ${at(first.t)} and ${at(last.t)}: ${list(why)}. ` +
+          `Why it matters: a loss that fast retransmit or SACK repairs costs one round trip, but a timeout stalls the transfer for 200 ms or more and collapses the sending rate, and sustained loss keeps it low — users see latency spikes and timeouts. ` +
+          `Usual causes: packet loss on a congested or faulty link, a policer/shaper dropping bursts, an MTU black hole (large segments lost, small ones pass), ` +
+          `a receiver/NIC dropping under load, or a peer that has gone away (timeouts repeating with nothing acknowledged). What to try: \`mtr\`/\`ping -M do -s 1472\` towards ${dir === 'c2s' ? c.server : c.client}, interface error counters (\`ip -s link\`, \`ethtool -S\`), ` +
+          `\`ss -ti\` (retrans, rto) on the sender, MSS clamping on tunnels/VPNs, and whether the capture point itself dropped packets (check for "previous segment not captured").`
+        : `On ${connName(c)}, ${sender(c, dir)} retransmitted ${l.rtx.length} of its ${l.data} data segments (${pct(ratio)}${l.fast ? `, ${l.fast} fast retransmissions` : ''}) between ${at(first.t)} and ${at(last.t)}. ` +
+          `Each was sent within a few round trips of the original while data kept flowing (fast retransmit, SACK recovery or a tail-loss probe)${l.rtos.length ? `; ${rtoText} cost little time` : ', with no retransmission timeout'}, and the loss rate stayed low: TCP repaired the loss as designed. ` +
+          `Some of these may be spurious (sent before a delayed ACK arrived; the receiver then reports them with D-SACK). Worth a look only if the rate grows: check the path for loss (\`mtr\`, \`ip -s link\`).`,
       connection: c.id,
       stream: null,
-      startS: w[0].t,
-      endS: w[w.length - 1].t,
-      evidence: w.slice(0, 10).map((r) => ({ packet: r.n, note: `retransmission (${r.len} bytes)` })),
+      startS: first.t,
+      endS: last.t,
+      evidence,
       details: {
         dir,
-        inWindow: w.length,
-        windowS: BURST_WINDOW_S,
-        retransmissions: rtx.length,
-        segments: data.length,
+        retransmissions: l.rtx.length,
+        segments: l.data,
         ratio: fig(ratio, 4),
+        fast: l.fast,
+        timeouts: l.rtos.length,
+        timeoutWaitS: fig(l.lostS),
+        backoffChain: l.chain.length,
+        peakInWindow: l.peak?.n ?? 0,
+        windowSegments: LOSS_WINDOW_SEGMENTS,
       },
     });
   }
   return out;
 }
 
+interface Episode {
+  start: PacketRow;
+  endS: number;
+  /** The receiver's packet that reopened the window, or null (reset, or the capture ended). */
+  reopened: PacketRow | null;
+  reset: PacketRow | null;
+  probes: PacketRow[];
+  /** The sender's first data after the window reopened. */
+  resumed: PacketRow | null;
+}
+
+/**
+ * A zero window is flow control: a receiver that reads at its own pace closes it for milliseconds
+ * again and again, and that is by design (RFC 9293 §3.8.6). It becomes a stall when the window
+ * stays closed long (ZERO_WINDOW_STALL_S) while the sender has data waiting — it probes the
+ * window (persist timer) or sends at once when the window reopens. An episode ends when the
+ * receiver reopens the window or when either side resets the connection: a proxy that advertised
+ * zero and then reset the connection (cancelling) did not stall anything after the reset.
+ */
 function zeroWindow(c: Connection, rows: PacketRow[], end: number): Finding[] {
   const out: Finding[] = [];
   // Most connections never advertise a zero window: skip them without building row lists.
   if (!rows.some((r) => r.analysis & A_ZERO_WINDOW)) return [];
   for (const dir of ['c2s', 's2c'] as Dir[]) {
-    const mine = rows.filter((r) => r.dir === dir && !isRst(r));
-    if (!mine.some((r) => r.analysis & A_ZERO_WINDOW)) continue;
-    const episodes: { start: PacketRow; endS: number; reopened: PacketRow | null; zws: PacketRow[] }[] = [];
-    let cur: (typeof episodes)[number] | null = null;
-    for (const r of mine) {
+    if (!rows.some((r) => r.dir === dir && r.analysis & A_ZERO_WINDOW)) continue;
+    const episodes: Episode[] = [];
+    let cur: Episode | null = null;
+    let waiting: Episode | null = null; // last reopened episode, until the sender's next data
+    let lastS = rows[0].t;
+    for (const r of rows) {
+      lastS = r.t;
+      if (isRst(r)) {
+        if (cur) {
+          cur.endS = r.t;
+          cur.reset = r;
+          episodes.push(cur);
+          cur = null;
+        }
+        waiting = null;
+        continue;
+      }
+      if (r.dir !== dir) {
+        if (cur && r.analysis & PROBE_BITS) cur.probes.push(r);
+        else if (r.len > 0 && waiting) {
+          waiting.resumed = r;
+          waiting = null;
+        }
+        continue;
+      }
       if (r.analysis & A_ZERO_WINDOW) {
-        if (!cur) cur = { start: r, endS: r.t, reopened: null, zws: [r] };
-        else cur.zws.push(r);
+        if (!cur) cur = { start: r, endS: r.t, reopened: null, reset: null, probes: [], resumed: null };
       } else if (cur) {
         cur.endS = r.t;
         cur.reopened = r;
         episodes.push(cur);
+        waiting = cur;
         cur = null;
       }
     }
     if (cur) {
-      cur.endS = end;
+      // Still closed at the end: a sender that kept probing was blocked until the capture ended;
+      // without probes nothing shows it had anything to send after the last packet.
+      cur.endS = cur.probes.length ? Math.max(end, lastS) : lastS;
       episodes.push(cur);
     }
-    const longest = Math.max(...episodes.map((e) => e.endS - e.start.t));
-    if (longest < ZERO_WINDOW_STALL_S && episodes.length < ZERO_WINDOW_EPISODES) continue;
-    const probes = rows.filter((r) => r.dir !== dir && r.analysis & A_ZERO_WINDOW_PROBE);
-    const total = episodes.reduce((a, e) => a + (e.endS - e.start.t), 0);
-    const e0 = episodes.reduce((a, e) => (e.endS - e.start.t > a.endS - a.start.t ? e : a));
+    const len = (e: Episode): number => e.endS - e.start.t;
+    const blocked = (e: Episode): boolean =>
+      e.probes.length > 0 ||
+      (e.resumed !== null && e.reopened !== null && e.resumed.t - e.reopened.t <= RESUME_S);
+    const stalls = episodes.filter((e) => len(e) >= ZERO_WINDOW_STALL_S);
+    if (stalls.length === 0) continue;
+    const warn = stalls.some(blocked);
+    const longest = stalls.reduce((a, e) => (len(e) > len(a) ? e : a));
+    const total = stalls.reduce((a, e) => a + len(e), 0);
+    const probes = stalls.reduce((a, e) => a + e.probes.length, 0);
+    const brief = episodes.length - stalls.length;
+    const peer = side(dir === 'c2s' ? 's2c' : 'c2s');
     const evidence: Finding['evidence'] = [];
-    for (const e of episodes.slice(0, 5)) {
+    for (const e of stalls.slice(0, 5)) {
       evidence.push({ packet: e.start.n, note: `zero window from ${side(dir)}` });
+      for (const p of e.probes.slice(0, 2)) evidence.push({ packet: p.n, note: `window probe from ${peer}` });
       if (e.reopened)
-        evidence.push({ packet: e.reopened.n, note: `window reopens after ${durShort(e.endS - e.start.t)}` });
+        evidence.push({ packet: e.reopened.n, note: `window reopens after ${durShort(len(e))}` });
+      else if (e.reset)
+        evidence.push({ packet: e.reset.n, note: `connection reset after ${durShort(len(e))}` });
     }
-    for (const p of probes.slice(0, 5))
-      evidence.push({ packet: p.n, note: `zero-window probe from ${side(dir === 'c2s' ? 's2c' : 'c2s')}` });
     evidence.sort((a, b) => (a.packet ?? 0) - (b.packet ?? 0));
     out.push({
       kind: K.zeroWindowStall,
-      severity: 'warning',
-      title: `The ${dir === 'c2s' ? 'client' : 'server'} stopped reading: zero window for ${durShort(longest)}${episodes.length > 1 ? ` (${episodes.length} times)` : ''}`,
+      severity: warn ? 'warning' : 'info',
+      title: `The ${dir === 'c2s' ? 'client' : 'server'} stopped reading: zero window for ${durShort(len(longest))}${stalls.length > 1 ? ` (${stalls.length} times, ${durShort(total)} in all)` : ''}`,
       explanation:
-        `On ${connName(c)}, ${sender(c, dir)} advertised a zero receive window ${episodes.length} time${episodes.length > 1 ? 's' : ''}, ${dur(total)} in total; ` +
-        `the longest stall began at ${at(e0.start.t)} and lasted ${dur(e0.endS - e0.start.t)}${e0.reopened ? '' : ' (still closed when the capture ended)'}` +
-        `${probes.length ? `, while ${side(dir === 'c2s' ? 's2c' : 'c2s')} sent ${probes.length} zero-window probes` : ''}. ` +
-        `A zero window means the receiving application is not reading from its socket fast enough, so its buffer is full and the sender must wait. ` +
-        `Why it matters: the transfer stalls although the network is fine; long stalls trip read/write timeouts on the other side. ` +
-        `Usual causes: a slow or blocked consumer on ${dir === 'c2s' ? c.client : c.server} (GC pauses, CPU saturation, a blocked event loop, a downstream write that is itself stalled), ` +
-        `or a too-small receive buffer. What to try: profile the receiving process during the stall, check its CPU and event-loop lag, and apply back-pressure upstream.`,
+        `On ${connName(c)}, ${sender(c, dir)} kept its receive window at zero for ${ZERO_WINDOW_STALL_S} s or more ${stalls.length} time${stalls.length > 1 ? 's' : ''}, ${dur(total)} in total; ` +
+        `the longest began at ${at(longest.start.t)} and lasted ${dur(len(longest))}${longest.reopened ? '' : longest.reset ? ' (until the connection was reset)' : ' (still closed when the capture ended)'}` +
+        `${probes ? `, while ${peer} sent ${probes} window probes` : ''}` +
+        `${brief > 0 ? ` (besides ${brief} brief closures, ordinary flow control)` : ''}. ` +
+        (warn
+          ? `${cap(peer)} had data waiting (it probed the window or sent the moment it reopened), so the transfer stood still: the receiving application was not reading from its socket, its buffer was full and the sender had to wait. ` +
+            `Why it matters: the network is fine but nothing moves; long stalls trip read/write timeouts on the other side. ` +
+            `Usual causes: a slow or blocked consumer on ${dir === 'c2s' ? c.client : c.server} (GC pauses, CPU saturation, a blocked event loop, a downstream write that is itself stalled — a proxy whose own client stopped reading), ` +
+            `or a too-small receive buffer. What to try: profile the receiving process during the stall, check its CPU and event-loop lag, and apply back-pressure upstream.`
+          : `Nothing shows that ${peer} had more to send (no window probes, no data right after the window reopened), so this is recorded as a fact: the reader paused while the sender was idle anyway.`),
       connection: c.id,
       stream: null,
-      startS: episodes[0].start.t,
-      endS: episodes[episodes.length - 1].endS,
+      startS: stalls[0].start.t,
+      endS: stalls[stalls.length - 1].endS,
       evidence,
       details: {
         dir,
-        episodes: episodes.length,
-        longestS: fig(longest),
+        episodes: stalls.length,
+        briefEpisodes: brief,
+        longestS: fig(len(longest)),
         totalS: fig(total),
-        probes: probes.length,
+        probes,
       },
     });
   }
@@ -343,13 +520,7 @@ function slowResponses(trace: Trace, opts: AnalysisOptions): Finding[] {
 
 export const detector: Detector = {
   id: 'tcp-health',
-  kinds: [
-    K.connectionRefused,
-    K.connectTimeout,
-    K.retransmissionBurst,
-    K.zeroWindowStall,
-    K.slowResponse,
-  ],
+  kinds: [K.connectionRefused, K.connectTimeout, K.retransmissionBurst, K.zeroWindowStall, K.slowResponse],
   detect(trace: Trace, opts: AnalysisOptions): Finding[] {
     const out: Finding[] = [];
     if (hasTcp(trace)) {
@@ -357,14 +528,14 @@ export const detector: Detector = {
       const end = captureEnd(trace);
       trace.connections.forEach((c, i) => {
         // The connection's counters say whether any check below can fire: a refusal needs an RST
-        // from the server, a connect timeout a silent server, a burst BURST_COUNT retransmissions
-        // in one direction, a stall a zero window. Most connections have none of these, and their
+        // from the server, a connect timeout a silent server, a loss finding a retransmission
+        // (one timeout can cost a second), a stall a zero window. Most connections have none of these, and their
         // rows are never made.
         const a = c.analysis;
         if (
           c.rst.s2c === 0 &&
           c.packets.s2c > 0 &&
-          Math.max(c.retransmissions.c2s, c.retransmissions.s2c) < BURST_COUNT &&
+          c.retransmissions.c2s + c.retransmissions.s2c === 0 &&
           a.c2s.zeroWindow + a.s2c.zeroWindow === 0
         )
           return;
