@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # benign-port-reuse: 1000 short HTTP/1.0 exchanges from a client whose ephemeral port range is
 # only 8 ports wide (Linux picks even ports for connect(): 4 in use), so the same 4-tuple
-# (client ip:port, server ip:port) is used again and again — a new SYN about a millisecond after the previous connection on that 4-tuple closed. The
-# server closes each connection first (HTTP/1.0), so the TIME_WAIT is on its side and Linux
-# accepts the new SYN on the old 4-tuple (RFC 6191, timestamps). High-rate clients behind a
-# small port range or a NAT do this all the time. Capture: client.pcap.gz on the client's link
-# (client — router — server). Needs root; about 15 s.
+# (client ip:port, server ip:port) is used again and again — a new SYN about a millisecond
+# after the previous connection on that 4-tuple closed. The server closes each connection
+# first (HTTP/1.0), so the TIME_WAIT is on its side and Linux accepts the new SYN on the old
+# 4-tuple (RFC 6191, timestamps). High-rate clients behind a small port range or a NAT do this
+# all the time. Capture: client.pcap.gz on the client's link (client — router — server).
+# Needs root; about 15 s.
 set -euo pipefail
 cd "$(dirname "$0")"
 source ../_lib/benign.sh
