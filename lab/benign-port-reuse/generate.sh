@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source ../_lib/benign.sh
-lab_need curl jq
+lab_need tshark jq
 
 lab_topology preuse
 in_client sysctl -qw net.ipv4.ip_local_port_range="40000 40007"
