@@ -13,7 +13,7 @@ const KNOWN: Record<string, string[]> = {
   'pop3-pop3.pcap': ['tcp.connection-refused'], // every SYN to :110 answered by RST/ACK
   'ldap-simpleauth.pcap': ['tcp.rst-after-idle'], // RST after 181 s of silence, TTL 251 vs 52: a middlebox
   'tcp-retransmit-fast009.pcap': ['tcp.retransmission-burst', 'tcp.rst-after-idle'], // a fast-retransmit test; RST after 60 s
-  // Both directions stood still 0.80-3.54 s: the server's 69-byte segment resent after 2.74 s unacknowledged (a timeout), the client's next segment lost too.
+  // The connection stood still 0.80-3.54 s: the server's 69-byte segment resent after 2.74 s unacknowledged (a retransmission timeout).
   'http-connect-with-smtp.pcap': ['tcp.retransmission-burst'],
 };
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   A_FAST_RETRANSMISSION,
   A_KEEP_ALIVE,
+  A_LOST_SEGMENT,
   A_RETRANSMISSION,
   A_SPURIOUS_RETRANSMISSION,
   A_WINDOW_FULL,
@@ -146,6 +147,23 @@ describe('tcp.retransmission-burst', () => {
     );
     expect(f[0].severity).toBe('info');
     expect(f[0].details.backoffChain).toBe(1);
+  });
+
+  it('a silence is measured from the last sign of sending, also a bare ACK past data never captured', () => {
+    // The client's request at 0.2 s, then nothing captured from it for 3 s; its ACK at 3.2 s
+    // jumps past data the capture missed (sent shortly before); the resend 20 ms later is no timeout.
+    const p: PktSpec[] = [
+      ...handshake(0),
+      { t: 0.2, dir: 'c2s', len: 100 },
+      { t: 0.3, dir: 's2c', len: 50 },
+      { t: 3.2, dir: 'c2s', a: A_LOST_SEGMENT },
+      { t: 3.22, dir: 'c2s', len: 20, a: A_RETRANSMISSION },
+      ...gracefulClose(4),
+    ];
+    expect(detect(p)).toEqual([]);
+    // Without that ACK, the same resend follows 3 s of silence: a timeout that cost 3 s.
+    const f = detect(p.filter((x) => !(x.a === A_LOST_SEGMENT)));
+    expect(f.map((x) => [x.severity, x.details.timeouts])).toEqual([['warning', 1]]);
   });
 
   it('a silence while the peer advertised a zero window is flow control, not a timeout', () => {

@@ -23,6 +23,7 @@ import type { Detector } from './types';
 import {
   A_FAST_RETRANSMISSION,
   A_KEEP_ALIVE,
+  A_LOST_SEGMENT,
   A_RETRANSMISSION,
   A_ZERO_WINDOW,
   A_ZERO_WINDOW_PROBE,
@@ -152,11 +153,19 @@ function lossOf(rows: PacketRow[], dir: Dir, rttS: number | null): Loss | null {
   let chain: PacketRow[] = [];
   let run: PacketRow[] = [];
   let lastZeroS = -Infinity;
+  let unseenS = -Infinity;
   let fast = 0;
   let lostS = 0;
   for (const r of rows) {
     if (r.dir !== dir) {
       if (r.analysis & A_ZERO_WINDOW) lastZeroS = r.t;
+      continue;
+    }
+    if (r.len === 0 && r.analysis & A_LOST_SEGMENT) {
+      // A bare ACK whose sequence number jumps past data the capture never saw: that data was
+      // sent before it, so the sender's silence is known only from here.
+      unseenS = r.t;
+      run = [];
       continue;
     }
     if (r.len === 0 || isSyn(r) || r.analysis & PROBE_BITS) continue;
@@ -168,7 +177,7 @@ function lossOf(rows: PacketRow[], dir: Dir, rttS: number | null): Loss | null {
     }
     rtx.push(r);
     if (r.analysis & A_FAST_RETRANSMISSION) fast++;
-    const waitS = prev ? r.t - prev.t : 0;
+    const waitS = prev ? r.t - Math.max(prev.t, unseenS) : 0;
     const rto =
       prev !== null && !(r.analysis & A_FAST_RETRANSMISSION) && waitS >= rtoMin && lastZeroS < prev.t;
     if (!rto) {
