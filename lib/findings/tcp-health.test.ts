@@ -255,6 +255,23 @@ describe('tcp.zero-window-stall', () => {
     const f = detector.detect(buildTrace({ connections: [{ packets: p }] }), opts);
     expect(f.map((x) => [x.kind, x.severity])).toEqual([['tcp.zero-window-stall', 'info']]);
   });
+  it("data right after the reopening shows a waiting sender; 'right after' is a round trip on a long path", () => {
+    const mk = (rtt: number | null) => {
+      const p: PktSpec[] = [
+        ...handshake(0),
+        { t: 0.1, dir: 's2c', len: 1448 },
+        { t: 0.11, dir: 'c2s', a: A_ZERO_WINDOW },
+        { t: 1.5, dir: 'c2s' },
+        { t: 1.8, dir: 's2c', len: 1448 },
+        ...gracefulClose(3),
+      ];
+      const tr = buildTrace({ connections: [{ packets: p }] });
+      tr.connections[0].handshake.rttS = rtt;
+      return detector.detect(tr, opts).map((f) => f.severity);
+    };
+    expect(mk(0.2)).toEqual(['warning']);
+    expect(mk(0.001)).toEqual(['info']);
+  });
   it('a zero window ends when the connection is reset, not at the end of the capture', () => {
     // A proxy stops reading, then cancels by resetting the connection 15 ms later.
     const p: PktSpec[] = [

@@ -54,7 +54,7 @@ export const LOSS_WINDOW_SEGMENTS = 200;
 export const LOSS_MIN_RATIO = 0.1;
 /** A zero window at least this long, while the sender had data waiting, is a stall. */
 export const ZERO_WINDOW_STALL_S = 0.5;
-/** A sender whose data follows the window's reopening within this was waiting for it. */
+/** A sender whose data follows the window's reopening within this (or 2 RTT) was waiting for it. */
 export const RESUME_S = 0.2;
 export const SLOW_MIN_SAMPLES = 3;
 
@@ -233,8 +233,13 @@ function retransBurst(c: Connection, rows: PacketRow[]): Finding[] {
           rtoText ? `${rtoText}, ` : ''
         }${rateText}`
       : `The ${who}'s losses were repaired quickly: ${rateText}, ${l.rtos.length ? rtoText : 'no timeout'}`;
+    // The timeouts first, then the densest stretch of a sustained loss, then the rest.
+    const peakRtx =
+      sustained && l.peak
+        ? l.rtx.filter((r) => r.n >= (l.peak?.from.n ?? 0) && r.n <= (l.peak?.to.n ?? 0))
+        : [];
     const shown = warn
-      ? [...l.chain, ...l.rtos.map((x) => x.r), ...l.rtx].filter((r, i, a) => a.indexOf(r) === i)
+      ? [...l.chain, ...l.rtos.map((x) => x.r), ...peakRtx, ...l.rtx].filter((r, i, a) => a.indexOf(r) === i)
       : l.rtx;
     const waitOf = new Map(l.rtos.map((x) => [x.r, x.waitS]));
     const evidence = shown
@@ -359,9 +364,11 @@ function zeroWindow(c: Connection, rows: PacketRow[], end: number): Finding[] {
       episodes.push(cur);
     }
     const len = (e: Episode): number => e.endS - e.start.t;
+    // Seen near the receiver, the sender's answer to the reopening comes a round trip later.
+    const resumeS = Math.max(RESUME_S, 2 * (c.handshake.rttS ?? 0));
     const blocked = (e: Episode): boolean =>
       e.probes.length > 0 ||
-      (e.resumed !== null && e.reopened !== null && e.resumed.t - e.reopened.t <= RESUME_S);
+      (e.resumed !== null && e.reopened !== null && e.resumed.t - e.reopened.t <= resumeS);
     const stalls = episodes.filter((e) => len(e) >= ZERO_WINDOW_STALL_S);
     if (stalls.length === 0) continue;
     const warn = stalls.some(blocked);
