@@ -6,7 +6,9 @@
 #  - 8 SSE readers (requests, stream=True): an event every 2-5 s for a minute, then the server
 #    ends the stream.
 # Silences on these connections last at most 25 s, under the 30 s idle threshold.
-# Captures: client.pcap (client — nginx), server.pcap (nginx — origin). Needs root; ~1.5 min.
+# The same over HTTP/2: 4 Node http2 sessions to nginx h2c, each multiplexing a long-poll loop
+# and an SSE stream. Captures: client.pcap (client — nginx, HTTP/1.1), h2-client.pcap (client —
+# nginx, HTTP/2), server.pcap (nginx — origin). Needs root; ~1.5 min.
 set -euo pipefail
 cd "$(dirname "$0")"
 source ../_lib/benign.sh
@@ -31,6 +33,7 @@ http {
   upstream origin { server $SERVER_IP:8080; keepalive 16; }
   server {
     listen $MBOX_CLIENT_IP:80;
+    listen $MBOX_CLIENT_IP:8081 http2;
     location / {
       proxy_pass http://origin;
       proxy_http_version 1.1;
@@ -50,10 +53,16 @@ in_mbox nginx -c "$WORK/nginx.conf"
 lab_wait_port "$MBOX_NS" "$MBOX_CLIENT_IP" 80
 
 lab_capture "$CLIENT_NS" c0 client.pcap 'tcp port 80' 200
+lab_capture "$CLIENT_NS" c0 h2-client.pcap 'tcp port 8081' 200
 lab_capture "$SERVER_NS" s0 server.pcap 'tcp port 8080' 200
 {
   echo "== 20 long-poll loops (~70 s) + 8 SSE readers (60 s streams) via nginx $MBOX_CLIENT_IP:80"
+  in_client node h2-client.cjs "http://$MBOX_CLIENT_IP:8081" 4 70 >"$WORK/h2.out" &
+  H2=$!
   in_client "$PY" client.py "http://$MBOX_CLIENT_IP" 20 8 70
+  wait $H2
+  echo "== over HTTP/2 (h2c, nginx :8081): 4 Node http2 sessions, each a long-poll loop + an SSE stream"
+  cat "$WORK/h2.out"
 } | tee observed.txt
 sleep 1
 in_mbox nginx -c "$WORK/nginx.conf" -s quit || true
@@ -61,6 +70,6 @@ kill -TERM "$SERVER_PID" 2>/dev/null || true
 sleep 1
 lab_stop_captures
 rm -rf "$WORK"
-lab_gzip_big client.pcap server.pcap
+lab_gzip_big client.pcap server.pcap h2-client.pcap
 echo "== tracelens" >>observed.txt
-benign_summary client.pcap* server.pcap* | tee -a observed.txt
+benign_summary client.pcap* server.pcap* h2-client.pcap* | tee -a observed.txt
