@@ -13,7 +13,17 @@
  */
 import type { AnalysisOptions, Connection, Finding, Http1Exchange, Trace } from '../trace';
 import type { Detector } from './types';
-import { captureEnd, endpointKey, firstClose, hasTcp } from './common';
+import {
+  EndpointKeys,
+  captureEnd,
+  connIndex,
+  endpointKey,
+  firstClose,
+  hasTcp,
+  packetsByConnection,
+} from './common';
+import type { PacketRow } from './common';
+import { A_RETRANSMISSION } from '../packets';
 import { captureLoss } from '../tcp/gaps';
 import { at, connName, dur, durShort, fig, list, plural, sender } from './text';
 import { K } from './kinds';
@@ -56,15 +66,52 @@ function reqLabel(x: Http1Exchange): string {
   return `${x.method ?? '?'} ${x.path ?? '?'}`;
 }
 
+/** What the server did after a request was sent, from the connection's packets. */
+interface AfterRequest {
+  /** The server sent payload bytes (something, even if not a parsable response). */
+  serverSpoke: boolean;
+  /** The client retransmitted data (its request, or data after it) with the server silent. */
+  blackHoled: boolean;
+}
+
+function afterRequest(rows: PacketRow[], reqS: number): AfterRequest {
+  let serverSpoke = false;
+  let clientRetrans = false;
+  for (const r of rows) {
+    if (r.t < reqS) continue;
+    if (r.dir === 's2c' && r.len > 0) serverSpoke = true;
+    if (r.dir === 'c2s' && r.len > 0 && (r.analysis & A_RETRANSMISSION) !== 0) clientRetrans = true;
+  }
+  return { serverSpoke, blackHoled: clientRetrans && !serverSpoke };
+}
+
+/** Per endpoint (method + path pattern), the longest time to first response byte it took. */
+function longestAnswered(trace: Trace): Map<string, number> {
+  const out = new Map<string, number>();
+  const keys = new EndpointKeys();
+  for (const x of trace.exchanges) {
+    if (x.responseS == null || x.requestS == null) continue;
+    const key = keys.of(x.method, x.path);
+    if (key === null) continue;
+    out.set(key, Math.max(out.get(key) ?? 0, x.responseS - x.requestS));
+  }
+  return out;
+}
+
 function unanswered(trace: Trace, conns: Map<string, Connection>, opts: AnalysisOptions): Finding[] {
   const out: Finding[] = [];
   const end = captureEnd(trace);
   const orphans = trace.exchanges.filter((o) => o.outcome === 'orphan-response');
   // Per connection, the time of the last server bytes the capture missed (when any).
   let lastLoss: Map<string, number> | null = null;
+  let longest: Map<string, number> | null = null;
+  let ci: Map<string, number> | null = null;
   for (const x of trace.exchanges) {
-    if (!x.request || x.response || x.responseS != null) continue;
-    if (x.outcome !== 'unanswered' && x.outcome !== 'incomplete-request') continue;
+    // A reply with no HTTP/1 status line (HTTP/2 frames from an h2-only server, TLS on a plain
+    // port, garbage from a broken proxy) answers nothing: the request failed all the same.
+    const garbled = x.outcome === 'incomplete-response' && x.status === null && x.response !== null;
+    if (!x.request || ((x.response || x.responseS != null) && !garbled)) continue;
+    if (x.outcome !== 'unanswered' && x.outcome !== 'incomplete-request' && !garbled) continue;
     const c = conns.get(x.connection);
     // Seen one way only: no answer could have been captured (capture.not-inspected says so).
     if (c && c.packets.s2c === 0 && hasTcp(trace)) continue;
@@ -83,6 +130,10 @@ function unanswered(trace: Trace, conns: Map<string, Connection>, opts: Analysis
     }
     const reqS = x.requestS ?? x.request.startS;
     const close = c && hasTcp(trace) ? firstClose(c) : null;
+    const after: AfterRequest =
+      c && hasTcp(trace)
+        ? afterRequest(packetsByConnection(trace).rows((ci ??= connIndex(trace)).get(c.id) ?? -1), reqS)
+        : { serverSpoke: false, blackHoled: false };
     const evidence: Finding['evidence'] = [];
     if (x.request.packets.length)
       evidence.push({ packet: x.request.packets[0], note: `request ${reqLabel(x)}` });
@@ -104,6 +155,7 @@ function unanswered(trace: Trace, conns: Map<string, Connection>, opts: Analysis
       close.tS >= reqS &&
       close.dir === 'c2s' &&
       close.tS - reqS < Math.max(opts.slowMinS, 1) &&
+      !after.serverSpoke &&
       !orphans.some((o) => o.connection !== x.connection)
     )
       continue;
@@ -112,7 +164,10 @@ function unanswered(trace: Trace, conns: Map<string, Connection>, opts: Analysis
       endedBy = 'connection';
       how =
         `the connection ended first: ${c ? sender(c, close.dir) : close.dir} ${close.how === 'RST' ? 'reset it' : 'closed it (FIN)'} at ${at(close.tS)}, ` +
-        `${dur(close.tS - reqS)} after the request began${x.outcome === 'incomplete-request' ? ', before the request was even complete' : ''}`;
+        `${dur(close.tS - reqS)} after the request began${x.outcome === 'incomplete-request' ? ', before the request was even complete' : ''}` +
+        (garbled && x.responseS != null
+          ? `; what the server sent at ${at(x.responseS)} was not an HTTP/1 response (no status line) — typically an HTTP/2-only (h2c prior-knowledge or gRPC) server answering an HTTP/1.1 request with its SETTINGS and GOAWAY, TLS spoken to a plain-text port, or a broken proxy; check the upstream protocol (e.g. nginx grpc_pass instead of proxy_pass)`
+          : '');
       evidence.push({
         packet: close.packet,
         note: `${close.how} from the ${close.dir === 'c2s' ? 'client' : 'server'}`,
@@ -120,6 +175,11 @@ function unanswered(trace: Trace, conns: Map<string, Connection>, opts: Analysis
     } else {
       const waited = end - reqS;
       if (waited < Math.max(opts.slowMinS, 1)) continue;
+      // Still within what this endpoint takes when it does answer (a long-poll, a report that
+      // runs for a minute): waiting, not failed.
+      longest ??= longestAnswered(trace);
+      const key = endpointKey(x.method, x.path);
+      if (!after.blackHoled && key !== null && waited <= (longest.get(key) ?? 0) * 1.5) continue;
       endS = end;
       endedBy = 'capture';
       how = `the capture ended ${dur(waited)} after the request began with the connection still open and no response byte received`;
@@ -129,8 +189,10 @@ function unanswered(trace: Trace, conns: Map<string, Connection>, opts: Analysis
     const others = orphans.filter((o) => o.connection !== x.connection);
     out.push({
       kind: K.unansweredRequest,
-      severity: 'error',
-      title: `${reqLabel(x)} got no response (${endedBy === 'capture' ? 'capture ended' : 'connection closed'} after ${durShort(endS - reqS)})`,
+      // A request still open when the capture stopped has not failed yet: a risk, not a failure.
+      // One the client kept retransmitting into silence has failed all the same.
+      severity: endedBy === 'capture' && !after.blackHoled ? 'warning' : 'error',
+      title: `${reqLabel(x)} got no ${garbled ? 'HTTP/1 ' : ''}response (${endedBy === 'capture' ? 'capture ended' : 'connection closed'} after ${durShort(endS - reqS)})`,
       explanation:
         `The request ${reqLabel(x)} (exchange ${x.index} on ${cname}) was sent at ${at(reqS)} and no response came back: ${how}. ` +
         `Why it matters: the caller sees a timeout, "socket hang up" or ECONNRESET, and may retry a non-idempotent request. ` +

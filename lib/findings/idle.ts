@@ -53,7 +53,17 @@ import {
   type PacketRow,
 } from './common';
 import { at, cap, connName, dur, durRange, durShort, fig, list, other, sender, side } from './text';
-import { A_RETRANSMISSION, DIR_C2S, TCP_FIN, TCP_RST, TCP_SYN, type PacketTable } from '../packets';
+import {
+  A_KEEP_ALIVE,
+  A_KEEP_ALIVE_ACK,
+  A_RETRANSMISSION,
+  A_ZERO_WINDOW,
+  DIR_C2S,
+  TCP_FIN,
+  TCP_RST,
+  TCP_SYN,
+  type PacketTable,
+} from '../packets';
 import { K } from './kinds';
 
 /** An RST this soon after the first packet that ended a silence "answers" it. */
@@ -629,10 +639,42 @@ function rstAfterIdleFindings(
   return out;
 }
 
-function keepaliveFinding(trace: Trace, c: Connection, rows: PacketRow[]): Finding | null {
+/**
+ * Keep-alive-shaped packets sent while the other side advertised a zero window: Linux's persist
+ * timer probes a closed window with exactly that shape (seq = last acknowledged - 1, no payload),
+ * and tshark flags it as a keep-alive too. They are window probes, not keep-alives.
+ */
+function windowProbes(rows: PacketRow[]): Set<number> {
+  const probes = new Set<number>();
+  const closed = { c2s: false, s2c: false }; // receiver in that direction advertised zero
+  for (const r of rows) {
+    if ((r.analysis & A_KEEP_ALIVE) !== 0) {
+      const peer = r.dir === 'c2s' ? 's2c' : 'c2s';
+      if (closed[peer]) probes.add(r.n);
+      continue;
+    }
+    if ((r.analysis & A_ZERO_WINDOW) !== 0) closed[r.dir] = true;
+    else if ((r.analysis & A_KEEP_ALIVE_ACK) === 0) closed[r.dir] = false;
+  }
+  return probes;
+}
+
+function keepaliveFinding(trace: Trace, c0: Connection, rows: PacketRow[]): Finding | null {
   const p = trace.packets;
+  if (!p) return null;
+  const probes = windowProbes(rows);
+  const c: Connection =
+    probes.size === 0
+      ? c0
+      : {
+          ...c0,
+          keepalivePackets: {
+            c2s: c0.keepalivePackets.c2s.filter((n) => !probes.has(n)),
+            s2c: c0.keepalivePackets.s2c.filter((n) => !probes.has(n)),
+          },
+        };
   const total = c.keepalivePackets.c2s.length + c.keepalivePackets.s2c.length;
-  if (!p || total === 0) return null;
+  if (total === 0) return null;
   const perDir: { dir: 'c2s' | 's2c'; count: number; intervalS: number | null }[] = [];
   for (const dir of ['c2s', 's2c'] as const) {
     const nums = c.keepalivePackets[dir];

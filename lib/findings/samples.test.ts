@@ -15,6 +15,8 @@ const KNOWN: Record<string, string[]> = {
   'tcp-retransmit-fast009.pcap': ['tcp.retransmission-burst', 'tcp.rst-after-idle'], // a fast-retransmit test; RST after 60 s
   // The connection stood still 0.80-3.54 s: the server's 69-byte segment resent after 2.74 s unacknowledged (a retransmission timeout).
   'http-connect-with-smtp.pcap': ['tcp.retransmission-burst'],
+  // GET / sent to an SSH server: it answers with its banner, not HTTP/1, and closes (tshark: SSH protocol on the reply).
+  'http-http-to-ssh.pcap': ['http1.unanswered-request'],
 };
 
 describeCorpus('detectors on the Zeek test traces', () => {
