@@ -3,7 +3,8 @@
 # http2 sessions over TLS 1.3 (AES-256-GCM) and TLS 1.2 (ECDHE-RSA-AES128-GCM-SHA256) and a
 # Node https keep-alive agent (HTTP/1.1 over TLS 1.3), against nginx (self-signed certificate
 # made on the fly), client — router — server. Captures: client.pcap.gz on the client's link,
-# keys.txt (NSS key log written by the clients' 'keylog' events). Needs root; about 15 s.
+# keys.txt (NSS key log written by the clients' 'keylog' events). Then httpx.pcap.gz +
+# httpx-keys.txt: httpx (python-h2 client) HTTP/2 over TLS, SSLKEYLOGFILE. Needs root; ~20 s.
 set -euo pipefail
 cd "$(dirname "$0")"
 source ../_lib/benign.sh
@@ -52,11 +53,21 @@ lab_capture "$CLIENT_NS" c0 client.pcap 'tcp port 443' 120
 } | tee observed.txt
 sleep 1
 lab_stop_captures
+lab_capture "$CLIENT_NS" c0 httpx.pcap 'tcp port 443' 120
+{
+  echo "== httpx (python-h2) HTTP/2 over TLS, 8 threads on one client, 400 GETs -> nginx $SERVER_IP:443"
+  in_client env SSLKEYLOGFILE="$PWD/httpx-keys.txt" "$PY" httpx_client.py "https://$SERVER_IP" 400
+} | tee -a observed.txt
+sleep 1
+lab_stop_captures
 in_server nginx -c "$WORK/nginx.conf" -s quit || true
 rm -rf "$WORK"
-lab_gzip_big client.pcap
+lab_gzip_big client.pcap httpx.pcap
+chmod 644 httpx-keys.txt
 echo "== tracelens (with keys.txt)" >>observed.txt
-for f in client.pcap*; do
-  node ../../bin/tracelens.mjs analyze "$f" --keylog keys.txt --json |
+for f in client.pcap* httpx.pcap*; do
+  k=keys.txt
+  case "$f" in httpx*) k=httpx-keys.txt ;; esac
+  node ../../bin/tracelens.mjs analyze "$f" --keylog "$k" --json |
     jq -r --arg f "$f" '"\($f): connections \(.connections|length), streams \(.streams|length), exchanges \(.exchanges|length); findings: " + ([.findings[] | "\(.severity) \(.kind)"] | group_by(.) | map("\(.[0]) x\(length)") | join(", ") | if . == "" then "none" else . end)'
 done | tee -a observed.txt
