@@ -38,6 +38,7 @@ LAB_PIDS=()
 LAB_CAP_PIDS=()
 LAB_CAP_FILES=()
 LAB_CAP_LOGS=()
+LAB_TMPDIRS=()
 
 lab_log() { printf '[lab %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
@@ -243,6 +244,9 @@ lab_cleanup() {
     ip netns del "$ns" 2>/dev/null || true
   done
   LAB_NAMESPACES=()
+  # nginx prefixes (their logs were read by the generator before it exited).
+  for p in "${LAB_TMPDIRS[@]}"; do rm -rf "$p"; done
+  LAB_TMPDIRS=()
   return $rc
 }
 
@@ -277,11 +281,13 @@ lab_conntrack_dump() {
 
 # lab_nginx NS CONF [WWW_DIR]: runs nginx (foreground master) inside NS with CONF; relative paths
 # in CONF (pid, logs, root) resolve against a fresh prefix directory $LAB_NGINX_PREFIX, whose www/
-# is WWW_DIR's copy when given. The access log is $LAB_NGINX_PREFIX/access.log.
+# is WWW_DIR's copy when given. The access log is $LAB_NGINX_PREFIX/access.log; the directory is
+# removed on exit.
 lab_nginx() {
   local ns=$1 conf=$2 www=${3:-}
   lab_need nginx
   LAB_NGINX_PREFIX=$(mktemp -d /tmp/lab-nginx.XXXXXX)
+  LAB_TMPDIRS+=("$LAB_NGINX_PREFIX")
   mkdir -p "$LAB_NGINX_PREFIX/www"
   [ -n "$www" ] && cp -r "$www"/. "$LAB_NGINX_PREFIX/www/"
   cp "$conf" "$LAB_NGINX_PREFIX/nginx.conf"
