@@ -7,10 +7,11 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Server, assert, finish, root, sleep, test } from './harness.mjs';
 
-const shared = path.resolve(root, '../shared/captures/real');
-const capture = readFileSync(path.join(shared, 'zeek-http-pipelined-requests.pcap'));
+// A capture of the repository's own (34 packets), so a fresh clone runs these tests too.
+const capture = readFileSync(path.join(root, 'samples/healthy-http1/capture.pcap'));
+const PACKETS = 34;
 
-async function upload(base, body = capture, name = 'pipelined.pcap') {
+async function upload(base, body = capture, name = 'healthy-http1.pcap') {
   const r = await fetch(`${base}/api/traces?name=${encodeURIComponent(name)}`, {
     method: 'POST',
     body,
@@ -36,11 +37,11 @@ await test('upload a capture, then fetch it by its link', async () => {
   shared1 = r.body;
   const g = await fetch(`${server.base}/api/traces/${r.body.id}`);
   const doc = await g.json();
-  assert(doc.trace.tool === 'tracelens' && doc.trace.input.packets === 49, 'analysis stored');
+  assert(doc.trace.tool === 'tracelens' && doc.trace.input.packets === PACKETS, 'analysis stored');
   const raw = Buffer.from(await (await fetch(`${server.base}/api/traces/${r.body.id}/raw`)).arrayBuffer());
   assert(raw.equals(capture), 'raw bytes identical');
   const page = await (await fetch(shared1.viewUrl)).text();
-  assert(page.includes('pipelined.pcap'), 'shared page renders the summary server-side');
+  assert(page.includes('healthy-http1.pcap'), 'shared page renders the summary server-side');
   assert(
     !page.includes(new URL(shared1.editUrl).searchParams.get('token')),
     'viewer page never shows the token',
@@ -90,7 +91,7 @@ await test('20 concurrent uploads and 100 concurrent annotation writes lose noth
     Array.from({ length: 100 }, (_, i) =>
       fetch(`${server.base}/api/traces/${shared1.id}/annotations`, {
         method: 'POST',
-        body: JSON.stringify({ target: { packet: (i % 49) + 1 }, author: `w${i}`, text: `note ${i}` }),
+        body: JSON.stringify({ target: { packet: (i % PACKETS) + 1 }, author: `w${i}`, text: `note ${i}` }),
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       }).then((r) => r.status),
     ),
