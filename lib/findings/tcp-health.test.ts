@@ -10,7 +10,7 @@ import {
   A_ZERO_WINDOW_PROBE,
 } from '../packets';
 import { DEFAULT_OPTIONS } from '../trace';
-import { detector } from './tcp-health';
+import { detector, withoutForwardingCopies } from './tcp-health';
 import {
   buildTrace,
   checkFinding,
@@ -409,5 +409,24 @@ describe('tcp-health borderlines', () => {
     expect(detector.detect(mk(0.19, 0.001), opts)).toEqual([]);
     // On a 100 ms path, 250 ms is 2.5 round trips: a tail-loss probe's pace, not a timeout.
     expect(detector.detect(mk(0.25, 0.1), opts)).toEqual([]);
+  });
+
+  it('drops the second copy of each forwarded packet (tcpdump -i any on a router), and only that', () => {
+    const row = (n: number, t: number, len = 1448) => ({
+      n,
+      t,
+      dir: 's2c' as const,
+      flags: 0x18,
+      len,
+      analysis: 0,
+    });
+    const rows = [row(1, 0), row(2, 0.00004), row(3, 0.5), row(4, 0.50003), row(5, 0.6), row(6, 0.9)];
+    //           ttl 64 in, 63 out (copy)      64, 63 (copy)                 64        64 (a real resend: same TTL)
+    const ttl = new Uint8Array([64, 63, 64, 63, 64, 64]);
+    expect(withoutForwardingCopies(rows, ttl).map((r) => r.n)).toEqual([1, 3, 5, 6]);
+    // Without a hop between them (same TTL) or far apart in time, both stay.
+    expect(withoutForwardingCopies(rows, new Uint8Array(6).fill(64))).toBe(rows);
+    const late = [row(1, 0), row(2, 0.01)];
+    expect(withoutForwardingCopies(late, new Uint8Array([64, 63]))).toBe(late);
   });
 });

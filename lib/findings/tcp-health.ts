@@ -206,6 +206,32 @@ function lossOf(rows: PacketRow[], dir: Dir, rttS: number | null): Loss | null {
   return { data: data.length, rtx, fast, rtos, lostS, chain, peak };
 }
 
+/**
+ * A capture taken on a router with `tcpdump -i any` holds every forwarded packet twice: arriving on
+ * one interface and leaving on the other microseconds later with its TTL one lower. tshark flags
+ * the second copy as a retransmission; it is the same packet seen twice, not a resend. Dropped
+ * here: same direction, same flags and length as the packet just before it, TTL exactly one
+ * lower, within 2 ms.
+ */
+export function withoutForwardingCopies(rows: PacketRow[], ttl: Uint8Array): PacketRow[] {
+  let out: PacketRow[] | null = null;
+  const last: Partial<Record<Dir, PacketRow>> = {};
+  for (let k = 0; k < rows.length; k++) {
+    const r = rows[k];
+    const prev = last[r.dir];
+    last[r.dir] = r;
+    const copy =
+      prev !== undefined &&
+      r.t - prev.t <= 0.002 &&
+      r.len === prev.len &&
+      r.flags === prev.flags &&
+      ttl[r.n - 1] + 1 === ttl[prev.n - 1];
+    if (copy) out ??= rows.slice(0, k);
+    else if (out) out.push(r);
+  }
+  return out ?? rows;
+}
+
 function retransBurst(c: Connection, rows: PacketRow[]): Finding[] {
   const out: Finding[] = [];
   for (const dir of ['c2s', 's2c'] as Dir[]) {
@@ -561,7 +587,7 @@ export const detector: Detector = {
         if (ref) out.push(ref);
         const to = connectTimeout(c, r, end);
         if (to) out.push(to);
-        out.push(...retransBurst(c, r), ...zeroWindow(c, r, end));
+        out.push(...retransBurst(c, withoutForwardingCopies(r, trace.packets.ttl)), ...zeroWindow(c, r, end));
       });
     }
     out.push(...slowResponses(trace, opts));
