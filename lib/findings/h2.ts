@@ -119,6 +119,13 @@ export const H2_RULES: Partial<
     matters:
       "The receiver resets the stream or closes the connection; typically a sender that ignores the peer's SETTINGS or a proxy that re-frames without checking.",
   },
+  [K.frameOnWrongStream]: {
+    severity: 'error',
+    title: 'Frame on a stream its type forbids',
+    rule: 'RFC 9113 §6: DATA, HEADERS, PRIORITY, RST_STREAM, PUSH_PROMISE and CONTINUATION belong to a stream and must not be sent on stream 0; SETTINGS, PING and GOAWAY belong to the connection and must be sent on stream 0. Either is a connection error of type PROTOCOL_ERROR (§6.4: "If a RST_STREAM frame is received with a stream identifier of 0x0, the recipient MUST treat this as a connection error").',
+    matters:
+      'The receiver ends the whole connection with GOAWAY, failing every stream on it. Usually a proxy or client that resets a request it never forwarded (its stream id still 0), or a hand-rolled frame writer.',
+  },
   [K.continuationInterleaved]: {
     severity: 'error',
     title: 'Header block interrupted (CONTINUATION expected)',

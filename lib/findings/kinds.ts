@@ -40,6 +40,7 @@ export const K = {
   flowControlViolation: 'h2.flow-control-violation',
   goawayThenNewStream: 'h2.goaway-then-new-stream',
   frameSizeError: 'h2.frame-size-error',
+  frameOnWrongStream: 'h2.frame-on-wrong-stream',
   continuationInterleaved: 'h2.continuation-interleaved',
   settingsUnacked: 'h2.settings-unacked',
   pingUnacked: 'h2.ping-unacked',
@@ -175,6 +176,12 @@ export const KINDS: Readonly<Record<FindingKind, KindInfo>> = {
     severity: 'error',
     module: 'h2',
     summary: 'a frame larger than SETTINGS_MAX_FRAME_SIZE in force, or of a length its type forbids',
+  },
+  [K.frameOnWrongStream]: {
+    severity: 'error',
+    module: 'h2',
+    summary:
+      'a frame on a stream its type forbids: DATA, HEADERS, RST_STREAM, PRIORITY … on stream 0, or SETTINGS, PING, GOAWAY on a stream',
   },
   [K.continuationInterleaved]: {
     severity: 'error',

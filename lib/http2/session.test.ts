@@ -55,6 +55,30 @@ function setup(opts: { midstream?: boolean; bytes?: boolean } = {}) {
 }
 
 describe('H2Session violations', () => {
+  it('h2.frame-on-wrong-stream: RST_STREAM or DATA on stream 0, SETTINGS or PING on a stream', () => {
+    const { fr, kinds, handshake } = setup();
+    handshake();
+    fr('c2s', 3, 0, 0, u32(0)); // RST_STREAM(NO_ERROR) on stream 0, as HAProxy 2.6 sent it
+    expect(kinds()).toEqual(['h2.frame-on-wrong-stream']);
+    fr('s2c', 6, 0, 3, [0, 0, 0, 0, 0, 0, 0, 1]); // PING on stream 3
+    fr('c2s', 0, 0, 0, [1, 2]); // DATA on stream 0
+    expect(kinds()).toEqual([
+      'h2.frame-on-wrong-stream',
+      'h2.frame-on-wrong-stream',
+      'h2.frame-on-wrong-stream',
+    ]);
+  });
+
+  it('connection-level frames on stream 0 and stream frames on streams are fine', () => {
+    const { fr, kinds, handshake } = setup();
+    handshake();
+    fr('c2s', 6, 0, 0, [0, 0, 0, 0, 0, 0, 0, 1]);
+    fr('s2c', 6, 1, 0, [0, 0, 0, 0, 0, 0, 0, 1]);
+    fr('c2s', 1, 4 | 1, 1, REQ);
+    fr('s2c', 1, 4 | 1, 1, RESP);
+    expect(kinds()).toEqual([]);
+  });
+
   it('a clean exchange has none', () => {
     const { fr, kinds, handshake, s } = setup();
     handshake();

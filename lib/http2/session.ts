@@ -511,8 +511,15 @@ export class H2Session {
       case T.CONTINUATION:
       case T.RST_STREAM:
       case T.PRIORITY:
-        this.ctx.warn(`h2: ${f.type} frame ${f.number} on stream 0 (PROTOCOL_ERROR)`);
         f.info = { ...f.info, error: `${f.type} on stream 0` };
+        this.violation(
+          K.frameOnWrongStream,
+          0,
+          [f.number],
+          tS,
+          `the ${side(dir)} sent ${f.type} on stream 0, which only carries connection-level frames`,
+          { frameType: f.type },
+        );
         break;
     }
   }
@@ -656,6 +663,21 @@ export class H2Session {
 
   private streamFrame(f: H2Frame, input: H2FrameInput, fragment: Uint8Array | undefined): void {
     const { dir, typeId, flagsRaw, tS, streamId } = input;
+    if (typeId === T.SETTINGS || typeId === T.PING || typeId === T.GOAWAY) {
+      // Connection-level frames on a stream (§6.5, §6.7, §6.8): a connection PROTOCOL_ERROR; the
+      // frame opens no stream.
+      this.info.frames.push(f);
+      f.info = { ...f.info, error: `${f.type} on stream ${streamId}` };
+      this.violation(
+        K.frameOnWrongStream,
+        streamId,
+        [f.number],
+        tS,
+        `the ${side(dir)} sent ${f.type} on stream ${streamId}; it belongs on stream 0`,
+        { frameType: f.type },
+      );
+      return;
+    }
     const known = this.streams.has(streamId);
     const r = this.getStream(streamId, tS);
     const s = r.s;
