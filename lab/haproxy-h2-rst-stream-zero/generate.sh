@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# benign-grpc-via-haproxy: the call mix of benign-grpc-cancel-deadline (its server.cjs and
+# haproxy-h2-rst-stream-zero: the call mix of benign-grpc-cancel-deadline (its server.cjs and
 # client.cjs: unary and server-streaming calls, a quarter cancelled mid-flight, a sixth with
 # 100-400 ms deadlines, keepalive PINGs) — 2000 calls, 40 in flight — through HAProxy 2.6 in
 # HTTP/2 on both sides (`bind … proto h2`, `server … proto h2`), which relays each client
