@@ -512,6 +512,12 @@ export class H2Session {
       case T.RST_STREAM:
       case T.PRIORITY:
         f.info = { ...f.info, error: `${f.type} on stream 0` };
+        // Nine zero bytes read as a frame (DATA, length 0, no flags, stream 0) are blanked bytes —
+        // a zero-filled capture, a redacted copy whose framing was lost — not a peer's frame.
+        if (typeId === T.DATA && flagsRaw === 0 && f.length === 0) {
+          this.ctx.warn(`h2: zero-filled bytes read as frame ${f.number} (DATA on stream 0, length 0)`);
+          break;
+        }
         this.violation(
           K.frameOnWrongStream,
           0,

@@ -73,6 +73,17 @@ function badRows(rows: string[]): string[] {
     .map((r) => r.split('\t')[0]);
 }
 
+/** HTTP/2 connections whose bytes the capture did not fully hold (gaps, snaplen cuts). */
+function lostH2Framing(t: Trace): boolean {
+  return t.connections.some(
+    (c) =>
+      c.protocol === 'h2' &&
+      (c.analysis.c2s.missingBytes > 0 ||
+        c.analysis.s2c.missingBytes > 0 ||
+        (t.input.truncatedPackets ?? 0) > 0),
+  );
+}
+
 /** What must not change: everything the analysis concludes, minus names (addresses, ports). */
 export function essence(t: Trace) {
   return {
@@ -125,7 +136,18 @@ describe('redacting every sample and lab capture', () => {
       expect(after.input.format).toBe(before.input.format);
       expect(after.input.compression).toBeNull();
       expect(stats.packets).toBe(before.input.packets);
-      if (stats.secretsBlocksRemoved === 0) expect(essence(after)).toEqual(essence(before));
+      if (stats.secretsBlocksRemoved === 0 && lostH2Framing(before)) {
+        // HTTP/2 whose framing a capture gap broke (snaplen cuts, lost segments): the analysis
+        // resynchronises on the next plausible frame header, while the redactor, which cannot
+        // prove what those bytes are, zeroes the rest of that direction (safe by default). The
+        // redacted copy may then show fewer HTTP/2 streams; everything else must hold, and no
+        // stream may be invented.
+        const a = essence(after);
+        const b = essence(before);
+        expect({ ...a, streams: [] }).toEqual({ ...b, streams: [] });
+        const ids = new Set(b.streams.map((s) => `${s.id}@${s.startS}`));
+        for (const s of a.streams) expect(ids.has(`${s.id}@${s.startS}`), `stream ${s.id}`).toBe(true);
+      } else if (stats.secretsBlocksRemoved === 0) expect(essence(after)).toEqual(essence(before));
       else {
         // The original decrypts with its embedded key log; compare with the key log gone.
         const plain = redactBytes(input, { key: KEY, keepPayload: true }).bytes;
