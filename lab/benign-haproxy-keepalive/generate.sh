@@ -36,7 +36,7 @@ backend origin
 CONF
 
 lab_topology hapka
-lab_bg "$SERVER_NS" node backend.cjs 8080
+lab_bg "$SERVER_NS" node ../_lib/http1_backend.cjs 8080
 lab_wait_port "$SERVER_NS" 127.0.0.1 8080
 lab_bg "$MBOX_NS" haproxy -f "$WORK/haproxy.cfg" -db
 lab_wait_port "$MBOX_NS" "$MBOX_CLIENT_IP" 80

@@ -47,8 +47,8 @@ CONF
 
 lab_topology h1ka
 lab_need nginx jq
-lab_bg "$SERVER_NS" node backend.cjs 8080
-lab_bg "$SERVER_NS" "$PY" legacy_server.py 8000
+lab_bg "$SERVER_NS" node ../_lib/http1_backend.cjs 8080
+lab_bg "$SERVER_NS" "$PY" ../_lib/http10_server.py 8000
 lab_wait_port "$SERVER_NS" 127.0.0.1 8080
 lab_wait_port "$SERVER_NS" 127.0.0.1 8000
 in_mbox nginx -c "$WORK/nginx.conf"

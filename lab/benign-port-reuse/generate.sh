@@ -14,7 +14,7 @@ lab_need tshark jq
 
 lab_topology preuse
 in_client sysctl -qw net.ipv4.ip_local_port_range="40000 40007"
-lab_bg "$SERVER_NS" "$PY" legacy_server.py 8000
+lab_bg "$SERVER_NS" "$PY" ../_lib/http10_server.py 8000
 lab_wait_port "$SERVER_NS" 127.0.0.1 8000
 lab_capture "$CLIENT_NS" c0 client.pcap 'tcp port 8000' 120
 {

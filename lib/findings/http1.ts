@@ -106,6 +106,16 @@ function unanswered(trace: Trace, conns: Map<string, Connection>, opts: Analysis
   let lastLoss: Map<string, number> | null = null;
   let longest: Map<string, number> | null = null;
   let ci: Map<string, number> | null = null;
+  // A connection's packet rows, made once however many of its requests go unanswered.
+  const rowCache = new Map<string, PacketRow[]>();
+  const rowsOf = (id: string): PacketRow[] => {
+    let rows = rowCache.get(id);
+    if (!rows && hasTcp(trace)) {
+      rows = packetsByConnection(trace).rows((ci ??= connIndex(trace)).get(id) ?? -1);
+      rowCache.set(id, rows);
+    }
+    return rows ?? [];
+  };
   for (const x of trace.exchanges) {
     // A reply with no HTTP/1 status line (HTTP/2 frames from an h2-only server, TLS on a plain
     // port, garbage from a broken proxy) answers nothing: the request failed all the same.
@@ -131,9 +141,7 @@ function unanswered(trace: Trace, conns: Map<string, Connection>, opts: Analysis
     const reqS = x.requestS ?? x.request.startS;
     const close = c && hasTcp(trace) ? firstClose(c) : null;
     const after: AfterRequest =
-      c && hasTcp(trace)
-        ? afterRequest(packetsByConnection(trace).rows((ci ??= connIndex(trace)).get(c.id) ?? -1), reqS)
-        : { serverSpoke: false, blackHoled: false };
+      c && hasTcp(trace) ? afterRequest(rowsOf(c.id), reqS) : { serverSpoke: false, blackHoled: false };
     const evidence: Finding['evidence'] = [];
     if (x.request.packets.length)
       evidence.push({ packet: x.request.packets[0], note: `request ${reqLabel(x)}` });
