@@ -5,6 +5,7 @@ const config = [
     ignores: [
       'node_modules/**',
       '.next/**',
+      '.next-*/**',
       'dist/**',
       'data/**',
       'out/**',

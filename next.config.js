@@ -5,6 +5,9 @@
 
 /** @type {import('next').NextConfig} */
 const nextConfig = {
+  // A second build beside the default one (parallel work on one checkout) sets TRACELENS_NEXT_DIST
+  // for both `next build` and `next start`.
+  distDir: process.env.TRACELENS_NEXT_DIST || '.next',
   reactStrictMode: true,
   poweredByHeader: false,
   async headers() {
