@@ -10,6 +10,7 @@ export default defineConfig({
       'tests/unit/**/*.test.ts',
       'samples/**/*.test.ts',
       'lab/**/*.test.ts',
+      'components/**/*.test.ts',
     ],
     globalSetup: ['tests/corpus-notice.ts'],
     testTimeout: 60_000,

@@ -5,6 +5,9 @@
 import { AnalysisError, Analyzer } from '@/lib/analyze';
 import { buildIndex, traceSpan } from '@/components/timeline/model';
 import type { WorkerRequest, WorkerResponse } from './messages';
+import type { PacketQuery } from './packet-messages';
+import { PacketSession } from './packet-session';
+import { PacketTable } from '@/lib/packets';
 import { Interner, columnViews, resultParts, splitTrace } from './transfer';
 
 /**
@@ -89,7 +92,21 @@ async function* readAll(reader: ReadableStreamBYOBReader, chunkBytes: number): A
   }
 }
 
-scope.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
+/** The packet session kept after an analysis asked with `keep` (packet-session.ts). */
+let session: PacketSession | null = null;
+
+scope.onmessage = async (ev: MessageEvent<WorkerRequest | PacketQuery>) => {
+  if ('type' in ev.data) {
+    const q = ev.data;
+    try {
+      if (!session) throw new Error('no packet session: the analysis did not keep one');
+      const a = session.answer(q);
+      scope.postMessage(a.msg, a.transfer);
+    } catch (e) {
+      post({ type: 'query-error', id: q.id, message: e instanceof Error ? e.message : String(e) });
+    }
+    return;
+  }
   const { file, keylog, options } = ev.data;
   const chunkBytes = ev.data.chunkBytes ?? CHUNK;
   try {
@@ -124,6 +141,8 @@ scope.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
     const span = traceSpan(lists);
     // The timeline's index is two passes over every packet: made here, not on the main thread.
     const lanes = trace.packets ? buildIndex(trace.packets, lists.connections.length, span) : null;
+    // A kept session filters on its own copy of the columns (the originals are transferred).
+    const keptColumns = ev.data.keep && trace.packets ? trace.packets.toColumns() : null;
     const cols = trace.packets ? columnViews(trace.packets) : null;
     const columns = cols ? cols.columns : null;
     trace.packets = null;
@@ -139,7 +158,11 @@ scope.onmessage = async (ev: MessageEvent<WorkerRequest>) => {
     for (const c of lists.h2) for (const f of c.frames) shared.frame(f);
     for (const part of resultParts(lists, ev.data.partBudget)) post(part);
     post({ type: 'done' });
-    // One analysis per worker. Closing now, not when the page has taken in every part, frees this
+    if (keptColumns) {
+      session = new PacketSession({ ...head, ...lists, packets: PacketTable.fromColumns(keptColumns) }, file);
+      return;
+    }
+    // One analysis per worker (unless kept for packet queries, above). Closing now, not when the page has taken in every part, frees this
     // isolate's heap (the analysis state, 100+ MB on the 500 MB bench capture) while the page is
     // still building its copy; messages already posted are delivered all the same.
     scope.close();

@@ -7,12 +7,15 @@ import type { Trace } from '@/lib/trace';
 import type { LaneIndex } from '@/components/timeline/model';
 import type { TraceHead, WorkerRequest, WorkerResponse } from './messages';
 import { ResultAssembler } from './transfer';
+import { PacketClient } from './packet-client';
 
 export interface AnalysisResult {
   trace: Trace;
   /** The timeline's lane index for `span` (null for logs, which have no packets). */
   lanes: LaneIndex | null;
   span: { start: number; end: number };
+  /** The worker kept for packet queries (requests with `keep` on a capture); the caller closes it. */
+  packets?: PacketClient;
 }
 
 /**
@@ -96,7 +99,19 @@ export function startAnalysis(req: WorkerRequest, h: AnalysisHandlers): () => vo
         break;
       case 'done': {
         performance.mark('tl:worker-done');
-        end();
+        let session: PacketClient | undefined;
+        if (req.keep && packets) {
+          // The worker stays, answering packet queries: hand it over instead of terminating it.
+          over = true;
+          queue.length = 0;
+          const kept = new PacketClient(w);
+          session = kept;
+          w.onmessage = (ev: MessageEvent<WorkerResponse>) => {
+            const m = ev.data;
+            if ('id' in m) kept.receive(m);
+          };
+          w.onerror = (e) => kept.fail(e.message || 'The analysis worker failed');
+        } else end();
         if (!head) {
           h.error('The analysis worker sent no result');
           return;
@@ -109,7 +124,7 @@ export function startAnalysis(req: WorkerRequest, h: AnalysisHandlers): () => vo
           hook.result = { trace, lanes, span };
           hook.parts = partCount;
         }
-        h.done({ trace, lanes, span });
+        h.done({ trace, lanes, span, packets: session });
         break;
       }
       case 'error':

@@ -2,6 +2,7 @@ import type { PacketColumns } from '@/lib/packets';
 import type { AnalysisSnapshot } from '@/lib/analyze';
 import type { AnalysisOptions, H2Frame, Trace } from '@/lib/trace';
 import type { LaneIndex } from '@/components/timeline/model';
+import type { PacketAnswer } from './packet-messages';
 
 export interface WorkerRequest {
   file: File;
@@ -12,6 +13,11 @@ export interface WorkerRequest {
   chunkBytes?: number;
   /** Values per result part (default PART_BUDGET); tests make it tiny to get many parts. */
   partBudget?: number;
+  /**
+   * Keep the worker after the analysis, holding the trace, the packet columns and the file, to
+   * answer packet queries (packet-messages.ts: display filter, packet list, packet detail).
+   */
+  keep?: boolean;
 }
 
 /** The trace's lists that can be long; they travel in parts (see ResultPart). */
@@ -56,4 +62,5 @@ export type WorkerResponse =
     }
   | ResultPart
   | { type: 'done' }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  | PacketAnswer;

@@ -54,17 +54,20 @@ export function buildIndex(
   packets: PacketTable | null,
   nConn: number,
   span: { start: number; end: number },
+  /** Only these packet rows (ascending): the lanes of a display filter's matches. */
+  only?: Uint32Array,
 ): LaneIndex {
   const off = new Int32Array(nConn * K + 1);
   const hist = new Uint32Array(HIST_BINS);
   if (!packets) return { idx: new Int32Array(0), off, hist, histMax: 0 };
-  const n = packets.length;
+  const n = only ? only.length : packets.length;
   const { time, conn, dir, tcpFlags, analysis } = packets;
   const counts = new Int32Array(nConn * K);
   const dur = Math.max(span.end - span.start, 1e-9);
   let sorted = true;
   let prev = -Infinity;
-  for (let p = 0; p < n; p++) {
+  for (let q = 0; q < n; q++) {
+    const p = only ? only[q] : q;
     const t = time[p];
     if (t < prev) sorted = false;
     prev = t;
@@ -86,7 +89,8 @@ export function buildIndex(
   for (let l = 0; l < nConn * K; l++) off[l + 1] = off[l] + counts[l];
   const idx = new Int32Array(off[nConn * K]);
   const fill = off.slice(0, nConn * K);
-  for (let p = 0; p < n; p++) {
+  for (let q = 0; q < n; q++) {
+    const p = only ? only[q] : q;
     const c = conn[p];
     if (c < 0 || c >= nConn) continue;
     const base = c * K;
