@@ -6,7 +6,7 @@ import { createReadStream, createWriteStream, statSync, readFileSync, realpathSy
 import { once } from 'node:events';
 import path from 'node:path';
 import { Analyzer, AnalysisError } from '../lib/analyze';
-import { writeTraceJson } from '../lib/json';
+import { traceJsonBytes, traceJsonText } from '../lib/json';
 import { TOOL_VERSION, type AnalysisOptions, type Trace } from '../lib/trace';
 import { parseArgs, UsageError, USAGE, type ParsedArgs } from './args';
 import { renderTraceText } from './text';
@@ -168,8 +168,8 @@ export async function main(
       // size, and the indentation was a third of the CLI's time on large HTTP/2 captures),
       // indented for people.
       const indent = args.pretty || isTerminal(out) ? 2 : 0;
-      writeTraceJson(trace, (chunk) => out.write(chunk), indent);
-      out.write('\n');
+      await writeJson(out, indent === 0 ? traceJsonBytes(trace) : traceJsonText(trace, indent));
+      await writeJson(out, ['\n']);
     } else {
       out.write(renderTraceText(trace, { color: args.color && isTty(out) }));
     }
@@ -188,6 +188,26 @@ export async function main(
     if (process.env.TRACELENS_DEBUG) err.write(String((e as Error).stack) + '\n');
     return 1;
   }
+}
+
+/**
+ * Writes the document's pieces one by one, waiting for 'drain' whenever the stream's buffer is
+ * full: a pipe to a slower reader (`| jq ...`) would otherwise queue the whole document in memory.
+ * The next piece is made only when the previous one is accepted, so memory stays the same
+ * whatever the reader's speed.
+ */
+async function writeJson(out: NodeJS.WritableStream, pieces: Iterable<Uint8Array | string>): Promise<void> {
+  try {
+    for (const piece of pieces) await writeWaiting(out, piece);
+  } catch (e) {
+    // The reader went away (`| head`): nothing more to write, and nothing to report.
+    if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
+  }
+}
+
+async function writeWaiting(out: NodeJS.WritableStream, piece: Uint8Array | string): Promise<void> {
+  // once() rejects when the stream fails (EPIPE, a full disk) instead of waiting for ever.
+  if (!out.write(piece)) await once(out, 'drain');
 }
 
 function isTerminal(s: NodeJS.WritableStream): boolean {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Analyzer, AnalysisError } from './analyze';
-import { replacer, stringifyTrace, toTraceJson } from './json';
+import { replacer, stringifyTrace, toTraceJson, traceJsonBytes } from './json';
 import { newConnection, type Trace } from './trace';
 import { HAS_CORPUS, REAL_CAPTURES, SAMPLES_DIR, ZEEK_CAPTURES } from '../tests/shared';
 
@@ -48,8 +48,41 @@ describe('writeTraceJson fast path equals the replacer', () => {
       const doc = toTraceJson(trace);
       expect(stringifyTrace(trace, 2)).toBe(JSON.stringify(doc, replacer, 2));
       expect(stringifyTrace(trace, 0)).toBe(JSON.stringify(doc, replacer));
+      // Small chunks, so that values are cut across chunk boundaries too.
+      expect(bytesText(trace, 4096)).toBe(JSON.stringify(doc, replacer));
     });
   }
+});
+
+function bytesText(trace: Trace, chunkBytes?: number): string {
+  const chunks = [...traceJsonBytes(trace, chunkBytes)];
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+describe('traceJsonBytes writes what JSON.stringify writes', () => {
+  it('escapes, non-ASCII, odd numbers, undefined members and array holes', () => {
+    const trace = {
+      tool: 'tracelens',
+      version: 'é"\\\n\u0001\u007f\u2028 \ud800 lone, 😀 pair',
+      input: {
+        a: [1, -0, -5, 1e21, 123456789012345678, 0.1 + 0.2, 1 / 3, -2.5e-10, NaN, -Infinity],
+        b: [undefined, null, true, false, () => 1, 'x'],
+        c: { skipped: undefined, kept: 'k', nested: { deep: [[], {}, ''] } },
+        '\u00e9key"': 1,
+        7: 'integer-like key',
+      },
+      options: {},
+      connections: [],
+      streams: [{ id: 1, when: new Date(0), long: 'y'.repeat(10000) }],
+      exchanges: [],
+      findings: [],
+      h2: [],
+      packets: null,
+    } as unknown as Trace;
+    const expected = JSON.stringify(toTraceJson(trace), replacer);
+    expect(bytesText(trace)).toBe(expected);
+    expect(bytesText(trace, 16)).toBe(expected);
+  });
 });
 
 describe('number rule', () => {

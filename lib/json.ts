@@ -57,9 +57,14 @@ const BATCH = 256;
  * memory. The document's top level is laid out here; its arrays (streams, connections, ...) go
  * to the engine in batches wrapped as [[...batch]], whose text has the elements already indented
  * to their depth in the document: only the wrapper's brackets are cut off. `indent` 0 gives the
- * compact form (what the CLI writes to a pipe: less than half the size, and faster to parse).
+ * compact form (traceJsonBytes writes that one faster, as bytes).
  */
 export function writeTraceJson(trace: Trace, sink: (chunk: string) => void, indent = 2): void {
+  for (const piece of traceJsonText(trace, indent)) sink(piece);
+}
+
+/** The pieces writeTraceJson writes, one at a time, so that a writer can wait between them. */
+export function* traceJsonText(trace: Trace, indent = 2): Generator<string, void, undefined> {
   const gap = ' '.repeat(Math.max(0, Math.min(10, Math.floor(indent))));
   const doc = toTraceJson(trace);
   const nl1 = gap ? '\n' + gap : '';
@@ -80,7 +85,7 @@ export function writeTraceJson(trace: Trace, sink: (chunk: string) => void, inde
         const t = exact ? JSON.stringify(batch, null, gap) : JSON.stringify(batch, replacer, gap);
         buf += (i > 0 ? ',' : '') + t.slice(cutHead, t.length - cutTail);
         if (buf.length >= 1 << 20) {
-          sink(buf);
+          yield buf;
           buf = '';
         }
       }
@@ -94,7 +99,247 @@ export function writeTraceJson(trace: Trace, sink: (chunk: string) => void, inde
     first = false;
   }
   buf += first ? '}' : (gap ? '\n' : '') + '}';
-  sink(buf);
+  yield buf;
+}
+
+/** Bytes per chunk traceJsonBytes hands out. */
+const CHUNK_BYTES = 1 << 20;
+const Q = 0x22; // "
+const BACKSLASH = 0x5c;
+const ASCII = new TextEncoder();
+/** Bytes of `"key":` per object key: a document has a few dozen distinct keys, written millions of times. */
+const KEY_BYTES = new Map<string, Uint8Array>();
+const KEY_CACHE_MAX = 4096;
+const NULL_BYTES = ASCII.encode('null');
+const TRUE_BYTES = ASCII.encode('true');
+const FALSE_BYTES = ASCII.encode('false');
+/** Bytes of header lists already written, by array identity (see JsonByteWriter.pairList). */
+const PAIR_LIST_BYTES = new WeakMap<object, Uint8Array>();
+
+/**
+ * The compact document (exactly JSON.stringify(toTraceJson(trace), replacer)) as UTF-8 bytes, in
+ * fresh chunks of about 1 MB that the caller may keep (a stream's write queue does). Written by
+ * hand rather than by JSON.stringify: the engine's text then had to be flattened and encoded to
+ * UTF-8 again for the write, and the two together took longer than the whole HTTP/2 analysis of a
+ * request-heavy capture. Plain ASCII strings (nearly all: ids, header names, paths) are copied
+ * byte by byte; anything needing an escape or UTF-8 goes through JSON.stringify and TextEncoder;
+ * header lists shared by HPACK are written once. Key order, omitted undefined members, null in
+ * arrays and the number rule are JSON.stringify's; lib/json.test.ts compares the two on every
+ * sample and corpus capture.
+ */
+export function* traceJsonBytes(
+  trace: Trace,
+  chunkBytes = CHUNK_BYTES,
+): Generator<Uint8Array, void, undefined> {
+  const w = new JsonByteWriter(chunkBytes);
+  const doc = toTraceJson(trace);
+  w.byte(0x7b);
+  let first = true;
+  for (const key of Object.keys(doc)) {
+    const v = doc[key];
+    if (!hasJsonForm(v)) continue;
+    if (!first) w.byte(0x2c);
+    first = false;
+    w.key(key);
+    if (Array.isArray(v)) {
+      w.byte(0x5b);
+      for (let i = 0; i < v.length; i++) {
+        if (i > 0) w.byte(0x2c);
+        w.value(v[i]);
+        if (w.full()) yield* w.take();
+      }
+      w.byte(0x5d);
+    } else w.value(v);
+    if (w.full()) yield* w.take();
+  }
+  w.byte(0x7d);
+  yield* w.take(true);
+}
+
+function hasJsonForm(v: unknown): boolean {
+  return v !== undefined && typeof v !== 'function' && typeof v !== 'symbol';
+}
+
+function isStringPair(v: unknown): boolean {
+  return Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string';
+}
+
+class JsonByteWriter {
+  private buf: Uint8Array;
+  private pos = 0;
+  private done: Uint8Array[] = [];
+
+  constructor(private readonly size: number) {
+    this.buf = new Uint8Array(size);
+  }
+
+  full(): boolean {
+    return this.done.length > 0;
+  }
+
+  /** The finished chunks (and with `all`, the one being filled). */
+  *take(all = false): Generator<Uint8Array, void, undefined> {
+    if (all && this.pos > 0) {
+      this.done.push(this.buf.subarray(0, this.pos));
+      this.pos = 0;
+    }
+    const out = this.done;
+    this.done = [];
+    yield* out;
+  }
+
+  /** Room for `n` more bytes: a full chunk is set aside and a new one started. */
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    if (this.pos > 0) this.done.push(this.buf.subarray(0, this.pos));
+    this.buf = new Uint8Array(Math.max(this.size, n));
+    this.pos = 0;
+  }
+
+  byte(b: number): void {
+    if (this.pos >= this.buf.length) this.room(1);
+    this.buf[this.pos++] = b;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.room(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  key(k: string): void {
+    let b = KEY_BYTES.get(k);
+    if (!b) {
+      b = ASCII.encode(JSON.stringify(k) + ':');
+      if (KEY_BYTES.size < KEY_CACHE_MAX) KEY_BYTES.set(k, b);
+    }
+    this.bytes(b);
+  }
+
+  string(s: string): void {
+    const n = s.length;
+    // Room for the plain path: every char one byte, plus the quotes.
+    this.room(n + 2);
+    const buf = this.buf;
+    let p = this.pos;
+    buf[p++] = Q;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || c > 0x7e || c === Q || c === BACKSLASH) return this.escapedString(s);
+      buf[p++] = c;
+    }
+    buf[p++] = Q;
+    this.pos = p;
+  }
+
+  /** A string with escapes or non-ASCII: JSON.stringify's escaping, then UTF-8 (at most 3 bytes a UTF-16 unit). */
+  private escapedString(s: string): void {
+    const t = JSON.stringify(s);
+    this.room(t.length * 3);
+    const r = ASCII.encodeInto(t, this.buf.subarray(this.pos));
+    this.pos += r.written;
+  }
+
+  number(v: number): void {
+    if (!Number.isFinite(v)) return this.bytes(NULL_BYTES);
+    if (Number.isInteger(v) && v >= 0 && v < 1e15) {
+      // Digits written directly: integers (packet and frame numbers, lengths) are most numbers.
+      this.room(16);
+      const buf = this.buf;
+      if (v < 10) {
+        buf[this.pos++] = 0x30 + v;
+        return;
+      }
+      let digits = 1;
+      for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
+      const end = this.pos + digits;
+      let p = end;
+      for (let x = v; p > end - digits; x = Math.floor(x / 10)) buf[--p] = 0x30 + (x % 10);
+      this.pos = end;
+      return;
+    }
+    // The number rule of the document (replacer above): non-integers rounded to 1 ns.
+    const t = String(Number.isInteger(v) ? v : Math.round(v * 1e9) / 1e9);
+    this.room(t.length);
+    for (let i = 0; i < t.length; i++) this.buf[this.pos++] = t.charCodeAt(i);
+  }
+
+  /** Any JSON value, as JSON.stringify(v, replacer) writes it. */
+  value(v: unknown): void {
+    switch (typeof v) {
+      case 'string':
+        return this.string(v);
+      case 'number':
+        return this.number(v);
+      case 'boolean':
+        return this.bytes(v ? TRUE_BYTES : FALSE_BYTES);
+      case 'object':
+        if (v === null) return this.bytes(NULL_BYTES);
+        if (Array.isArray(v)) return this.array(v);
+        if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return this.viaEngine(v);
+        return this.object(v as Record<string, unknown>);
+      case 'bigint':
+        // JSON.stringify throws on BigInt; so does this, with the engine's message.
+        JSON.stringify(v);
+        return;
+      default:
+        // undefined, functions and symbols: null inside arrays (objects leave them out).
+        return this.bytes(NULL_BYTES);
+    }
+  }
+
+  private array(a: readonly unknown[]): void {
+    if (a.length > 0 && isStringPair(a[0])) return this.pairList(a);
+    this.byte(0x5b);
+    for (let i = 0; i < a.length; i++) {
+      if (i > 0) this.byte(0x2c);
+      this.value(a[i]);
+    }
+    this.byte(0x5d);
+  }
+
+  /**
+   * A list of string pairs (a header list): its bytes are kept by identity, since HPACK shares
+   * one array per distinct list (lib/http2/hpack.ts internHeaderList) and a stream's request and
+   * response headers also appear on the frames that carried them.
+   */
+  private pairList(a: readonly unknown[]): void {
+    const known = PAIR_LIST_BYTES.get(a);
+    if (known) return this.bytes(known);
+    const startBuf = this.buf;
+    const start = this.pos;
+    let pairs = true;
+    this.byte(0x5b);
+    for (let i = 0; i < a.length; i++) {
+      if (i > 0) this.byte(0x2c);
+      const e = a[i];
+      if (pairs && !isStringPair(e)) pairs = false;
+      this.value(e);
+    }
+    this.byte(0x5d);
+    // Kept only when every element was a pair of strings and the text did not straddle chunks.
+    if (pairs && this.buf === startBuf) PAIR_LIST_BYTES.set(a, this.buf.slice(start, this.pos));
+  }
+
+  private object(o: Record<string, unknown>): void {
+    this.byte(0x7b);
+    let first = true;
+    for (const k of Object.keys(o)) {
+      const v = o[k];
+      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+      if (!first) this.byte(0x2c);
+      first = false;
+      this.key(k);
+      this.value(v);
+    }
+    this.byte(0x7d);
+  }
+
+  /** Objects with toJSON (none in a Trace today): the engine's own text. */
+  private viaEngine(v: unknown): void {
+    const t = JSON.stringify(v, replacer);
+    this.bytes(ASCII.encode(t));
+  }
 }
 
 /** Serializes with finite numbers only (NaN/Infinity become null) and rounded times (1 ns). */

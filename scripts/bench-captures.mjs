@@ -290,3 +290,100 @@ export function makeSmallPackets(count = 1_000_000) {
   closeSync(fd);
   return { file };
 }
+
+/** Makes network namespace `name` with loopback up at MTU 1500, segmentation offloads on or off. */
+function makeNs(name, offloads) {
+  try {
+    execFileSync('ip', ['netns', 'add', name]);
+    execFileSync('ip', ['netns', 'exec', name, 'ip', 'link', 'set', 'lo', 'mtu', '1500', 'up']);
+    const k = offloads ? 'on' : 'off';
+    execFileSync('ip', ['netns', 'exec', name, 'ethtool', '-K', 'lo', 'tso', k, 'gso', k, 'gro', k], {
+      stdio: 'ignore',
+    });
+    return true;
+  } catch (e) {
+    console.error(`  cannot make network namespace ${name} (needs root): ${e.message}`);
+    spawnSync('ip', ['netns', 'del', name]);
+    return false;
+  }
+}
+
+/**
+ * The request-heavy h2c shape of issue #16: h2load against nghttpd in a network namespace (lo MTU
+ * 1500), 80,800 streams over 72 connections, responses of 2 to 200 KB (mostly small: a web page's
+ * mix of API answers, scripts and images). `offloads: true` leaves TSO/GSO/GRO on, as a capture on
+ * a host usually has them (tcpdump sees up to 64 KiB per packet); `false` gives the packet sizes of
+ * a capture taken on the wire (about 1.4 KB each, about 5x more packets).
+ */
+export async function makeH2Requests({ offloads = true, streams = 80800, connections = 72 } = {}) {
+  const file = path.join(benchDir, `h2-requests-${streams}-${offloads ? 'offload' : 'nooffload'}.pcap`);
+  if (existsSync(file)) return { file, port: 8080 };
+  if (
+    !ensureApt([
+      ['nghttpd', 'nghttp2-server'],
+      ['h2load', 'nghttp2-client'],
+      ['tcpdump', 'tcpdump'],
+      ['ethtool', 'ethtool'],
+      ['ip', 'iproute2'],
+    ])
+  )
+    return null;
+  const netns = `speed-h2req-${process.pid}`;
+  if (!makeNs(netns, offloads)) return null;
+  const port = 8080;
+  const docroot = path.join(benchDir, 'www-mix');
+  mkdirSync(docroot, { recursive: true });
+  // 200 URIs cycled round-robin by h2load: 70% 2 KB, 20% 4 KB, 6% 8 KB, 3% 32 KB, one 100 KB and
+  // one 200 KB (mean about 5 KB, like the issue's capture: 386 MB for 80,800 streams).
+  const sizes = [
+    ...Array(140).fill(2000),
+    ...Array(40).fill(4000),
+    ...Array(12).fill(8000),
+    ...Array(6).fill(32000),
+    100000,
+    200000,
+  ];
+  const uris = [];
+  for (const size of new Set(sizes)) writeFileSync(path.join(docroot, `o${size}`), Buffer.alloc(size, 'x'));
+  // Interleaved, so each connection sees the mix rather than runs of one size.
+  for (let i = 0; i < sizes.length; i++)
+    uris.push(`http://127.0.0.1:${port}/o${sizes[(i * 37) % sizes.length]}?i=${i}`);
+  const uriFile = path.join(benchDir, 'h2-requests-uris.txt');
+  writeFileSync(uriFile, uris.join('\n') + '\n');
+  const server = spawn(...inNs(netns, 'nghttpd', ['--no-tls', '-d', docroot, String(port)]), {
+    stdio: 'ignore',
+  });
+  await sleep(500);
+  let dropped = NaN;
+  try {
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      dropped = await withTcpdump(
+        file,
+        port,
+        async () => {
+          execFileSync(
+            ...inNs(netns, 'h2load', [
+              '-n',
+              String(streams),
+              '-c',
+              String(connections),
+              '-m',
+              '4',
+              '-i',
+              uriFile,
+            ]),
+            { stdio: 'ignore' },
+          );
+        },
+        netns,
+      );
+      if (dropped === 0) break;
+      if (attempt < 3) unlinkSync(file);
+    }
+  } finally {
+    server.kill();
+    await sleep(200);
+    spawnSync('ip', ['netns', 'del', netns]);
+  }
+  return { file, port, dropped };
+}

@@ -160,6 +160,10 @@ export class HpackDecoder {
   }
 
   private decodeBlock(b: Uint8Array): HeaderList {
+    return internHeaderList(this.decodeFields(b));
+  }
+
+  private decodeFields(b: Uint8Array): HeaderList {
     const out: HeaderList = [];
     const pos = { p: 0 };
     let sawField = false;
@@ -207,10 +211,8 @@ export class HpackDecoder {
   /** A table entry; null when it is unknown (lost with a capture gap). */
   private lookup(idx: number, at: number): [string, string] | null {
     if (idx === 0) throw new HpackError('index 0', at);
-    if (idx <= STATIC_LEN) {
-      const e = STATIC_TABLE[idx - 1];
-      return [e[0], e[1]];
-    }
+    // The entry itself, not a copy: decoded header lists are never modified (see internHeaderList).
+    if (idx <= STATIC_LEN) return STATIC_TABLE[idx - 1] as [string, string];
     const e = this.table.get(idx - STATIC_LEN - 1);
     if (e === null) return null;
     if (!e)
@@ -218,7 +220,7 @@ export class HpackDecoder {
         `index ${idx} beyond table (${STATIC_LEN + this.table.entries.length} entries)`,
         at,
       );
-    return [e[0], e[1]];
+    return e;
   }
 
   /** RFC 7541 §5.1 prefixed integer. */
@@ -266,6 +268,33 @@ export class HpackDecoder {
     pos.p = end;
     return s;
   }
+}
+
+/** Distinct header lists kept for sharing; past this the table starts over (memory stays bounded). */
+const INTERN_MAX = 8192;
+let interned = new Map<string, HeaderList>();
+
+/**
+ * One shared array per distinct decoded header list. A request-heavy capture repeats a handful of
+ * lists (the same client, the same paths, the same server answers) tens of thousands of times:
+ * shared, they cost one array each instead of one array per pair per stream, and the JSON writer
+ * serializes each once (lib/json.ts caches by identity). Callers must therefore never modify a
+ * decoded list or its pairs (nothing does: they are facts read off the wire). Identical content
+ * gives an identical document whether or not two lists share an array.
+ */
+export function internHeaderList(list: HeaderList): HeaderList {
+  if (list.length === 0) return list;
+  let key = '';
+  // Lengths make the key unambiguous whatever bytes the strings hold.
+  for (let i = 0; i < list.length; i++) {
+    const [name, value] = list[i];
+    key += name.length + ':' + name + value.length + ':' + value;
+  }
+  const known = interned.get(key);
+  if (known) return known;
+  if (interned.size >= INTERN_MAX) interned = new Map();
+  interned.set(key, list);
+  return list;
 }
 
 function utf8Length(s: string): number {
