@@ -9,6 +9,8 @@ import { HAS_CORPUS, LAB_DIR, REAL_CAPTURES, SAMPLES_DIR, ZEEK_CAPTURES } from '
 import type { Trace } from '../trace';
 import { toTraceColumns } from './columns';
 import { TraceDocument } from './reader';
+import { decodeArrow, encodeArrow } from './arrow';
+import { decodeBinary, encodeBinary } from './binary';
 
 function inputsUnder(dir: string, depth = 0): string[] {
   if (!existsSync(dir) || depth > 3) return [];
@@ -51,8 +53,23 @@ describe('Trace -> columns -> Trace JSON is the original JSON', () => {
       const trace = analyzeFile(file);
       if (!trace) return;
       const want = stringifyTrace(trace, 0);
-      const doc = new TraceDocument(toTraceColumns(trace));
-      expect(stringifyTrace(doc.toTrace(), 0)).toBe(want);
+      const cols = toTraceColumns(trace);
+      expect(stringifyTrace(new TraceDocument(cols).toTrace(), 0)).toBe(want);
+      // Through the Arrow IPC file, and through the format it was measured against.
+      const fromArrow = new TraceDocument(decodeArrow(encodeArrow(cols))).toTrace();
+      expect(stringifyTrace(fromArrow, 0)).toBe(want);
+      expect(stringifyTrace(new TraceDocument(decodeBinary(encodeBinary(cols))).toTrace(), 0)).toBe(want);
+      // The packet columns come back too, equal.
+      if (trace.packets) {
+        const p = fromArrow.packets!;
+        expect(p.length).toBe(trace.packets.length);
+        expect(Array.from(p.time.subarray(0, p.length))).toEqual(
+          Array.from(trace.packets.time.subarray(0, p.length)),
+        );
+        expect(Array.from(p.conn.subarray(0, p.length))).toEqual(
+          Array.from(trace.packets.conn.subarray(0, p.length)),
+        );
+      }
     });
   }
 });
