@@ -142,7 +142,14 @@ export function decodeBinary(buf: Uint8Array): TraceColumns {
   const tables: Record<string, ColumnTable> = {};
   for (const [name, t] of Object.entries(dir.tables)) {
     const columns: Record<string, Column> = {};
-    for (const [c, v] of Object.entries(t.columns)) columns[c] = view(TYPES[v.type], v.at, t.length);
+    for (const [c, v] of Object.entries(t.columns)) {
+      const ctor = TYPES[v.type] as unknown as {
+        new (x: ArrayBufferLike, o: number, l: number): Column;
+        BYTES_PER_ELEMENT: number;
+      };
+      if (!ctor) throw new DocumentError(`column ${name}.${c} has an unknown type`);
+      columns[c] = view(ctor, v.at, t.length);
+    }
     tables[name] = { length: t.length, columns };
   }
   return { head: dir.head, strings, tables };
