@@ -8,7 +8,7 @@ export async function register(): Promise<void> {
     const { installPeerStamp } = await import('./lib/store/net');
     installPeerStamp();
     const { getStore } = await import('./lib/store/server');
-    getStore();
+    await getStore();
   } catch (e) {
     console.error(`tracelens: could not open the trace store at start: ${(e as Error).message}`);
   }

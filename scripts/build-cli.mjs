@@ -31,3 +31,18 @@ await build({
   logLevel: 'warning',
 });
 console.log('built dist/analysis-worker.mjs');
+// The scaled share server's queue worker process (lib/store/job-queue.ts), run on any machine that
+// reaches its PostgreSQL and object store: `node dist/tracelens-worker.mjs`. Its npm dependencies
+// (pg, the AWS SDK) are loaded from node_modules, as the app's are.
+await build({
+  entryPoints: [path.join(root, 'lib/store/worker-main.ts')],
+  outfile: path.join(root, 'dist/tracelens-worker.mjs'),
+  bundle: true,
+  packages: 'external',
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});
+console.log('built dist/tracelens-worker.mjs');

@@ -58,3 +58,57 @@ export function publicUrl(): string | null {
     return null;
   }
 }
+
+/** Where replicas keep what they share: PostgreSQL for rows, an S3-compatible store for bytes. */
+export interface ScaleSettings {
+  databaseUrl: string;
+  s3: {
+    endpoint: string | undefined;
+    bucket: string;
+    region: string;
+    accessKeyId: string | undefined;
+    secretAccessKey: string | undefined;
+  };
+}
+
+/**
+ * The scaled backend's settings, or null for the embedded one. Rows and bytes go together: a
+ * replica that kept either on its own disk would not be stateless, so one without the other is a
+ * configuration error, said at start.
+ */
+export function scaleSettings(): ScaleSettings | null {
+  const databaseUrl = process.env.TRACELENS_DATABASE_URL?.trim();
+  const endpoint = process.env.TRACELENS_S3_ENDPOINT?.trim() || undefined;
+  const bucket = process.env.TRACELENS_S3_BUCKET?.trim();
+  if (!databaseUrl && !bucket && !endpoint) return null;
+  if (!databaseUrl || !bucket)
+    throw new Error(
+      'TRACELENS_DATABASE_URL and TRACELENS_S3_BUCKET go together (PostgreSQL for rows, S3 for bytes); set both, or neither for SQLite + files',
+    );
+  return {
+    databaseUrl,
+    s3: {
+      endpoint,
+      bucket,
+      region: process.env.TRACELENS_S3_REGION?.trim() || 'us-east-1',
+      accessKeyId: process.env.AWS_ACCESS_KEY_ID,
+      secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY,
+    },
+  };
+}
+
+/** A worker that has not renewed its claim on a job for this long is presumed dead. */
+export const jobLeaseS = (): number => positive('TRACELENS_JOB_LEASE_S', 30);
+/** Attempts at one upload's analysis before it is failed (each crash of a worker costs one). */
+export const jobAttempts = (): number => Math.floor(positive('TRACELENS_JOB_ATTEMPTS', 3));
+/**
+ * Analyses a replica runs from the queue itself (0: only separate worker processes,
+ * `node dist/tracelens-worker.mjs`, take jobs).
+ */
+export const queueWorkersInApp = (): number => {
+  const raw = process.env.TRACELENS_QUEUE_WORKERS;
+  if (raw !== undefined && raw.trim() !== '' && Number(raw) === 0) return 0;
+  return Math.floor(positive('TRACELENS_QUEUE_WORKERS', analysisWorkers()));
+};
+/** Uploads cut short (replica gone) are swept after this long without a heartbeat. */
+export const staleUploadS = (): number => positive('TRACELENS_STALE_UPLOAD_S', 300);

@@ -1,5 +1,5 @@
 /**
- * Receiving a shared capture (server-only). The request thread streams the bytes to a temporary
+ * Receiving a shared capture into the embedded store (server-only). The request thread streams the bytes to a temporary
  * file — never buffered whole — while checksumming them and counting them against the upload
  * limit; a worker thread (analysis-pool.ts) analyzes the file as it grows, with the same pipeline
  * the browser runs, counting decompressed bytes and packets against their limits. Whichever limit
@@ -9,11 +9,10 @@
 import { createHash } from 'node:crypto';
 import { open, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { AnalysisOptions } from '../trace';
 import { AnalysisHandle, submit } from './analysis-pool';
 import { maxDecompressed, maxPackets, uploadLimit } from './config';
-import { newId } from './sqlite-store';
-import type { TraceStore } from './types';
+import type { SqliteTraceStore } from './sqlite-store';
+import { newId, type IngestSession, type UploadOptions } from './types';
 
 export class UploadError extends Error {
   constructor(
@@ -30,16 +29,10 @@ export const queueFullError = (): UploadError =>
     'retry-after': '10',
   });
 
-export interface UploadOptions {
-  name: string;
-  /** NSS key log text, only when the user consented to share it (may also come later). */
-  keylog?: string | null;
-  /** Thresholds the sharer analyzed with, so viewers see the same findings. */
-  options?: Partial<AnalysisOptions>;
-}
+export type { UploadOptions } from './types';
 
 /** One upload in progress: `write` its bytes in order, then `finish`, or `abort`. */
-export class Upload {
+export class Upload implements IngestSession {
   private bytes = 0;
   private readonly hash = createHash('sha256');
   private keylog: string | null;
@@ -51,7 +44,7 @@ export class Upload {
   private rejectFailure!: (e: UploadError) => void;
 
   private constructor(
-    private readonly store: TraceStore,
+    private readonly store: SqliteTraceStore,
     private readonly opts: UploadOptions,
     private readonly tmpRaw: string,
     private readonly fh: FileHandle,
@@ -66,7 +59,7 @@ export class Upload {
   }
 
   /** Creates the temporary file and queues the analysis; 503 when the queue is full. */
-  static async begin(store: TraceStore, opts: UploadOptions): Promise<Upload> {
+  static async begin(store: SqliteTraceStore, opts: UploadOptions): Promise<Upload> {
     const tmpRaw = path.join(store.tmpDir(), `${newId()}.upload`);
     // Created before the job exists (it reads this file) and before anything can fail, so a
     // failure always finds the file to remove.

@@ -1,12 +1,12 @@
 /**
  * Server-side wiring of the store for the API routes: one store per process, configured from the
- * environment with working defaults (nothing to configure), a per-client upload rate limit, the
- * edit-token check and JSON responses.
+ * environment with working defaults (nothing to configure), the edit-token check and JSON
+ * responses.
  */
 import path from 'node:path';
 import { SqliteTraceStore } from './sqlite-store';
 import type { TraceStore } from './types';
-import { rateTableSize, uploadRate } from './config';
+import { scaleSettings } from './config';
 import { clientAddress } from './net';
 
 export { uploadLimit } from './config';
@@ -16,11 +16,31 @@ export function dataDir(): string {
   return path.resolve(/* turbopackIgnore: true */ process.cwd(), process.env.TRACELENS_DATA_DIR || 'data');
 }
 
-const globalStore = globalThis as unknown as { __tracelensStore?: SqliteTraceStore };
+const globalStore = globalThis as unknown as { __tracelensStore?: Promise<TraceStore> };
 
-export function getStore(): TraceStore {
-  if (!globalStore.__tracelensStore) globalStore.__tracelensStore = new SqliteTraceStore(dataDir());
+/**
+ * The process's store, opened once: PostgreSQL + S3 when `TRACELENS_DATABASE_URL` is set (both
+ * together: replicas share nothing else), else SQLite + files under the data directory.
+ */
+export function getStore(): Promise<TraceStore> {
+  if (!globalStore.__tracelensStore) {
+    const opening = openStore();
+    globalStore.__tracelensStore = opening;
+    // A failed open (database down) is retried by the next request, not remembered.
+    opening.catch(() => {
+      if (globalStore.__tracelensStore === opening) globalStore.__tracelensStore = undefined;
+    });
+  }
   return globalStore.__tracelensStore;
+}
+
+async function openStore(): Promise<TraceStore> {
+  const scaled = scaleSettings();
+  if (scaled) {
+    const { PgTraceStore } = await import('./pg-store');
+    return PgTraceStore.open(scaled);
+  }
+  return new SqliteTraceStore(dataDir());
 }
 
 /** The edit token from `Authorization: Bearer <token>` or `?token=`. */
@@ -35,32 +55,8 @@ export function clientKey(req: Request): string {
   return clientAddress(req.headers);
 }
 
-/**
- * A token bucket per client (`TRACELENS_UPLOAD_RATE` uploads a minute, default 20). The table is a
- * bounded map in least-recently-used order: past its size the clients not seen longest are
- * forgotten one by one — never all at once, which would hand every client a full bucket.
- */
-const buckets = new Map<string, { tokens: number; at: number }>();
-
-export function takeUploadToken(
-  client: string,
-  now = Date.now(),
-): { ok: true } | { ok: false; retryAfterS: number } {
-  const perMinute = uploadRate();
-  const b = buckets.get(client) ?? { tokens: perMinute, at: now };
-  buckets.delete(client); // re-inserted below: most recently used last
-  b.tokens = Math.min(perMinute, b.tokens + ((now - b.at) / 60000) * perMinute);
-  b.at = now;
-  const ok = b.tokens >= 1;
-  if (ok) b.tokens -= 1;
-  buckets.set(client, b);
-  const max = rateTableSize();
-  for (const oldest of buckets.keys()) {
-    if (buckets.size <= max) break;
-    buckets.delete(oldest);
-  }
-  return ok ? { ok: true } : { ok: false, retryAfterS: Math.ceil(((1 - b.tokens) / perMinute) * 60) };
-}
+/** The embedded store's limiter (this process's memory); the API asks the store (`takeUploadToken`). */
+export { takeUploadTokenInMemory as takeUploadToken } from './rate-memory';
 
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {

@@ -10,7 +10,6 @@
  * and its files — leaves a folder no row names, which the start-up sweep removes.
  */
 import Database from 'better-sqlite3';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
@@ -22,20 +21,34 @@ import {
   openSync,
   fsyncSync,
   closeSync,
+  createReadStream,
+  statSync,
 } from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import {
   ID_PATTERN,
   type Annotation,
   type AnnotationTarget,
+  type ByteRange,
+  type IngestSession,
   type NewTrace,
+  type ObjectBody,
   type StoredTrace,
   type TraceMeta,
   type TraceStore,
   type TraceSummary,
+  type UploadOptions,
+  hashToken,
+  newId,
+  newToken,
   summarize,
+  tokenMatches,
 } from './types';
 import type { Trace } from '../trace';
+import { poolFull } from './analysis-pool';
+import { Upload } from './ingest';
+import { takeUploadTokenInMemory } from './rate-memory';
 
 /** Schema migrations, applied in order; the index + 1 is the schema version. */
 const MIGRATIONS: string[] = [
@@ -66,9 +79,7 @@ const MIGRATIONS: string[] = [
   `ALTER TABLE traces ADD COLUMN analysis_in_file INTEGER NOT NULL DEFAULT 0;`,
 ];
 
-export const newId = (): string => randomBytes(16).toString('base64url');
-const newToken = (): string => randomBytes(32).toString('base64url');
-const hashToken = (t: string): string => createHash('sha256').update(t).digest('hex');
+export { newId } from './types';
 
 interface TraceRow {
   id: string;
@@ -232,6 +243,21 @@ export class SqliteTraceStore implements TraceStore {
     return (this.db.prepare('SELECT * FROM traces WHERE id = ?').get(id) as TraceRow | undefined) ?? null;
   }
 
+  readonly backend = 'sqlite+files' as const;
+
+  beginUpload(opts: UploadOptions): Promise<IngestSession> {
+    return Upload.begin(this, opts);
+  }
+
+  async busy(): Promise<boolean> {
+    return poolFull();
+  }
+
+  async takeUploadToken(client: string, now = Date.now()) {
+    return takeUploadTokenInMemory(client, now);
+  }
+
+  /** The trace with its whole analysis as text (tests and tools; the API streams `analysis`). */
   get(id: string): StoredTrace | null {
     const r = this.row(id);
     if (!r) return null;
@@ -241,22 +267,36 @@ export class SqliteTraceStore implements TraceStore {
     return { meta: metaOf(r), analysisJson };
   }
 
-  summary(id: string): TraceSummary | null {
-    if (!this.meta(id)) return null;
+  async summary(id: string): Promise<TraceSummary | null> {
+    if (!this.metaSync(id)) return null;
     const p = path.join(this.tracesDir, id, 'summary.json');
     if (existsSync(p)) return JSON.parse(readFileSync(p, 'utf8')) as TraceSummary;
     const t = this.get(id);
     return t ? summarize(JSON.parse(t.analysisJson) as Trace) : null;
   }
 
-  analysisPath(id: string): string | null {
-    if (!ID_PATTERN.test(id)) return null;
-    const r = this.db.prepare('SELECT analysis_in_file FROM traces WHERE id = ?').get(id) as
-      Pick<TraceRow, 'analysis_in_file'> | undefined;
-    return r?.analysis_in_file ? path.join(this.tracesDir, id, 'analysis.json') : null;
+  async analysis(id: string): Promise<ObjectBody | null> {
+    const r = this.row(id);
+    if (!r) return null;
+    if (!r.analysis_in_file) {
+      // Rows from before analyses were files keep theirs in the row.
+      const bytes = Buffer.from(r.analysis_json);
+      return { stream: Readable.from([bytes]), size: bytes.length, start: 0, totalSize: bytes.length };
+    }
+    return this.file(path.join(this.tracesDir, id, 'analysis.json'));
   }
 
-  meta(id: string): TraceMeta | null {
+  private file(p: string, range?: ByteRange): ObjectBody | null {
+    if (!existsSync(p)) return null;
+    const totalSize = statSync(p).size;
+    const start = range ? Math.min(range.start, totalSize) : 0;
+    const end = range ? Math.min(range.end ?? totalSize - 1, totalSize - 1) : totalSize - 1;
+    const size = Math.max(0, end - start + 1);
+    const stream = size > 0 ? createReadStream(p, { start, end }) : Readable.from([]);
+    return { stream, size, start, totalSize };
+  }
+
+  private metaSync(id: string): TraceMeta | null {
     if (!ID_PATTERN.test(id)) return null;
     const r = this.db
       .prepare('SELECT id, name, created_at, bytes, sha256, format, has_keylog FROM traces WHERE id = ?')
@@ -264,35 +304,47 @@ export class SqliteTraceStore implements TraceStore {
     return r ? metaOf(r) : null;
   }
 
+  async meta(id: string): Promise<TraceMeta | null> {
+    return this.metaSync(id);
+  }
+
+  /** The raw file's path (tests and tools; the API streams `raw`). */
   rawPath(id: string): string | null {
-    if (!this.meta(id)) return null;
+    if (!this.metaSync(id)) return null;
     const p = path.join(this.tracesDir, id, 'raw');
     return existsSync(p) ? p : null;
   }
 
-  packetColumns(id: string): Uint8Array | null {
-    if (!this.meta(id)) return null;
+  async raw(id: string, range?: ByteRange): Promise<ObjectBody | null> {
+    const p = this.rawPath(id);
+    return p ? this.file(p, range) : null;
+  }
+
+  async packetColumns(id: string): Promise<Uint8Array | null> {
+    if (!this.metaSync(id)) return null;
     const p = path.join(this.tracesDir, id, 'packets.cols');
     return existsSync(p) ? new Uint8Array(readFileSync(p)) : null;
   }
 
-  checkToken(id: string, token: string | null): boolean {
-    if (!token) return false;
-    const r = this.row(id);
-    if (!r) return false;
-    const a = Buffer.from(hashToken(token), 'hex');
-    const b = Buffer.from(r.token_hash, 'hex');
-    return a.length === b.length && timingSafeEqual(a, b);
+  async keylog(id: string): Promise<string | null> {
+    if (!this.metaSync(id)) return null;
+    const p = path.join(this.tracesDir, id, 'keylog.txt');
+    return existsSync(p) ? readFileSync(p, 'utf8') : null;
   }
 
-  deleteTrace(id: string): boolean {
+  async checkToken(id: string, token: string | null): Promise<boolean> {
+    const r = this.row(id);
+    return r ? tokenMatches(token, r.token_hash) : false;
+  }
+
+  async deleteTrace(id: string): Promise<boolean> {
     if (!ID_PATTERN.test(id)) return false;
     const changes = this.db.prepare('DELETE FROM traces WHERE id = ?').run(id).changes;
     if (changes) rmSync(path.join(this.tracesDir, id), { recursive: true, force: true });
     return changes > 0;
   }
 
-  list(limit = 100): TraceMeta[] {
+  async list(limit = 100): Promise<TraceMeta[]> {
     const rows = this.db
       .prepare(
         'SELECT id, name, created_at, bytes, sha256, format, has_keylog FROM traces ORDER BY created_at DESC LIMIT ?',
@@ -301,7 +353,7 @@ export class SqliteTraceStore implements TraceStore {
     return rows.map(metaOf);
   }
 
-  annotations(id: string): Annotation[] {
+  async annotations(id: string): Promise<Annotation[]> {
     if (!ID_PATTERN.test(id)) return [];
     const rows = this.db
       .prepare('SELECT * FROM annotations WHERE trace_id = ? ORDER BY rowid')
@@ -309,7 +361,10 @@ export class SqliteTraceStore implements TraceStore {
     return rows.map(annotationOf);
   }
 
-  addAnnotation(id: string, a: { target: AnnotationTarget; author: string; text: string }): Annotation {
+  async addAnnotation(
+    id: string,
+    a: { target: AnnotationTarget; author: string; text: string },
+  ): Promise<Annotation> {
     const now = new Date().toISOString();
     const aid = newId();
     this.db
@@ -328,11 +383,11 @@ export class SqliteTraceStore implements TraceStore {
     };
   }
 
-  updateAnnotation(
+  async updateAnnotation(
     id: string,
     aid: string,
     patch: { text?: string; author?: string; target?: AnnotationTarget; ifVersion?: number },
-  ): Annotation | null | 'conflict' {
+  ): Promise<Annotation | null | 'conflict'> {
     if (!ID_PATTERN.test(aid)) return null;
     return this.db.transaction((): Annotation | null | 'conflict' => {
       const r = this.db.prepare('SELECT * FROM annotations WHERE id = ? AND trace_id = ?').get(aid, id) as
@@ -357,12 +412,12 @@ export class SqliteTraceStore implements TraceStore {
     })();
   }
 
-  deleteAnnotation(id: string, aid: string): boolean {
+  async deleteAnnotation(id: string, aid: string): Promise<boolean> {
     if (!ID_PATTERN.test(aid)) return false;
     return this.db.prepare('DELETE FROM annotations WHERE id = ? AND trace_id = ?').run(aid, id).changes > 0;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.db.close();
   }
 }

@@ -1,10 +1,13 @@
 /**
  * Persistence of shared traces (server-only). The embedded default is SQLite (metadata,
- * annotations, cached analysis) plus raw files in a data directory; see sqlite-store.ts.
+ * annotations) plus files in a data directory (sqlite-store.ts); at scale, PostgreSQL plus an
+ * S3-compatible object store (pg-store.ts).
  */
 
 import type { Annotation, AnnotationTarget } from '../annotations';
-import type { Finding, Trace } from '../trace';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { AnalysisOptions, Finding, Trace } from '../trace';
 
 export interface TraceMeta {
   id: string;
@@ -70,36 +73,91 @@ export interface NewTrace {
   tmpSummaryPath?: string | null;
 }
 
+/** Stored bytes being read: a stream of `size` bytes, `start` of `totalSize` (a range or all). */
+export interface ObjectBody {
+  stream: Readable;
+  size: number;
+  start: number;
+  totalSize: number;
+}
+
+/** A byte range asked for (inclusive `end`, as in HTTP Range); absent: the whole object. */
+export interface ByteRange {
+  start: number;
+  end?: number;
+}
+
+/** An upload in progress (ingest.ts for the embedded store, queued-upload.ts for the queue). */
+export interface IngestSession {
+  /** Rejects as soon as the upload fails (a limit passed): race it with reads. */
+  readonly failure: Promise<never>;
+  write(chunk: Uint8Array): Promise<void>;
+  /** A key log that arrived after the capture started. */
+  setKeylog(text: string): void;
+  finish(): Promise<{ id: string; token: string; bytes: number }>;
+  /** Stops and removes what was stored so far. Safe to call more than once. */
+  abort(): Promise<void>;
+}
+
+export interface UploadOptions {
+  name: string;
+  /** NSS key log text, only when the user consented to share it (may also come later). */
+  keylog?: string | null;
+  /** Thresholds the sharer analyzed with, so viewers see the same findings. */
+  options?: Partial<AnalysisOptions>;
+}
+
+/**
+ * What the API needs of a store. Two backends: SQLite + files (the embedded default,
+ * sqlite-store.ts) and PostgreSQL + S3 (pg-store.ts: stateless replicas, analysis as queued jobs).
+ */
 export interface TraceStore {
-  /** Where uploads are written while they arrive (same file system as the data, for rename). */
-  tmpDir(): string;
-  /** Moves the raw file into place and records the trace; returns its id and edit token. */
-  commit(t: NewTrace): { id: string; token: string };
-  get(id: string): StoredTrace | null;
-  /**
-   * The Trace JSON as a file, for streaming it; null when the trace is unknown or its analysis is
-   * kept in the database (rows from before analyses were files).
-   */
-  analysisPath(id: string): string | null;
-  /** The page's summary: from its small file, else (older traces) made from the analysis. */
-  summary(id: string): TraceSummary | null;
-  meta(id: string): TraceMeta | null;
-  rawPath(id: string): string | null;
-  packetColumns(id: string): Uint8Array | null;
-  checkToken(id: string, token: string | null): boolean;
-  deleteTrace(id: string): boolean;
-  list(limit?: number): TraceMeta[];
-  annotations(id: string): Annotation[];
-  addAnnotation(id: string, a: { target: AnnotationTarget; author: string; text: string }): Annotation;
+  readonly backend: 'sqlite+files' | 'postgres+s3';
+  /** Starts receiving an upload; throws UploadError(503) when the analysis queue is full. */
+  beginUpload(opts: UploadOptions): Promise<IngestSession>;
+  /** True when a new upload would be refused with 503 (analysis queue full). */
+  busy(): Promise<boolean>;
+  /** A token bucket per client (`TRACELENS_UPLOAD_RATE` a minute). */
+  takeUploadToken(client: string, now?: number): Promise<{ ok: true } | { ok: false; retryAfterS: number }>;
+  meta(id: string): Promise<TraceMeta | null>;
+  /** The page's summary: from its small object, else (older traces) made from the analysis. */
+  summary(id: string): Promise<TraceSummary | null>;
+  /** The Trace JSON document (contract), streamed. */
+  analysis(id: string): Promise<ObjectBody | null>;
+  /** The capture as uploaded, whole or a byte range. */
+  raw(id: string, range?: ByteRange): Promise<ObjectBody | null>;
+  packetColumns(id: string): Promise<Uint8Array | null>;
+  /** The key log, when it was shared with the capture. */
+  keylog(id: string): Promise<string | null>;
+  checkToken(id: string, token: string | null): Promise<boolean>;
+  deleteTrace(id: string): Promise<boolean>;
+  list(limit?: number): Promise<TraceMeta[]>;
+  annotations(id: string): Promise<Annotation[]>;
+  addAnnotation(
+    id: string,
+    a: { target: AnnotationTarget; author: string; text: string },
+  ): Promise<Annotation>;
   /** null when the note does not exist; 'conflict' when `ifVersion` is stale. */
   updateAnnotation(
     id: string,
     aid: string,
     patch: { text?: string; author?: string; target?: AnnotationTarget; ifVersion?: number },
-  ): Annotation | null | 'conflict';
-  deleteAnnotation(id: string, aid: string): boolean;
-  close(): void;
+  ): Promise<Annotation | null | 'conflict'>;
+  deleteAnnotation(id: string, aid: string): Promise<boolean>;
+  close(): Promise<void>;
 }
 
 /** Ids are 128 random bits in base64url (22 characters); anything else is rejected before use. */
 export const ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
+
+export const newId = (): string => randomBytes(16).toString('base64url');
+export const newToken = (): string => randomBytes(32).toString('base64url');
+export const hashToken = (t: string): string => createHash('sha256').update(t).digest('hex');
+
+/** Compares a token with a stored hash in constant time. */
+export function tokenMatches(token: string | null, storedHash: string): boolean {
+  if (!token) return false;
+  const a = Buffer.from(hashToken(token), 'hex');
+  const b = Buffer.from(storedHash, 'hex');
+  return a.length === b.length && timingSafeEqual(a, b);
+}

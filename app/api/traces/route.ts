@@ -3,13 +3,13 @@
 // 201 { id, viewUrl, editUrl }. Limits (lib/store/config.ts) answer 413 as soon as they are passed.
 import { Readable } from 'node:stream';
 import Busboy from 'busboy';
-import { poolFull } from '@/lib/store/analysis-pool';
-import { queueFullError, Upload, UploadError } from '@/lib/store/ingest';
+import { queueFullError, UploadError } from '@/lib/store/ingest';
 import { maxKeylog } from '@/lib/store/config';
 import { originOf } from '@/lib/store/net';
 import type { AnalysisOptions } from '@/lib/trace';
 import { parseOptions } from '@/lib/options';
-import { clientKey, errorJson, getStore, json, takeUploadToken, uploadLimit } from '@/lib/store/server';
+import { clientKey, errorJson, getStore, json, uploadLimit } from '@/lib/store/server';
+import type { IngestSession } from '@/lib/store/types';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -40,7 +40,7 @@ async function fromBody(
   options: Partial<AnalysisOptions>,
 ): Promise<{ id: string; token: string }> {
   const name = safeName(new URL(req.url).searchParams.get('name') ?? req.headers.get('x-file-name'));
-  const up = await Upload.begin(getStore(), { name, options });
+  const up = await (await getStore()).beginUpload({ name, options });
   const reader = body.getReader();
   try {
     for (;;) {
@@ -79,7 +79,7 @@ function fromMultipart(
     }
     const source = Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>);
     let keylog: string | null = null;
-    let up: Upload | null = null;
+    let up: IngestSession | null = null;
     let sawFile = false;
     let fileDone: Promise<void> = Promise.resolve();
     let failed = false;
@@ -123,7 +123,8 @@ function fromMultipart(
       }
       sawFile = true;
       fileDone = (async () => {
-        const u = await Upload.begin(getStore(), { name: safeName(info.filename), keylog, options });
+        const store = await getStore();
+        const u = await store.beginUpload({ name: safeName(info.filename), keylog, options });
         up = u;
         if (failed) {
           await u.abort();
@@ -155,7 +156,14 @@ function fromMultipart(
 }
 
 export async function POST(req: Request): Promise<Response> {
-  const rate = takeUploadToken(clientKey(req));
+  let store;
+  try {
+    store = await getStore();
+  } catch (e) {
+    console.error(`tracelens: the trace store is unavailable: ${(e as Error).message}`);
+    return errorJson(503, 'the trace store is unavailable: try again shortly', { 'retry-after': '10' });
+  }
+  const rate = await store.takeUploadToken(clientKey(req));
   if (!rate.ok)
     return errorJson(429, `too many uploads: try again in ${rate.retryAfterS} s`, {
       'retry-after': String(rate.retryAfterS),
@@ -172,7 +180,7 @@ export async function POST(req: Request): Promise<Response> {
   try {
     const options = optionsOf(req);
     if ('error' in options) return errorJson(400, options.error);
-    if (poolFull()) throw queueFullError();
+    if (await store.busy()) throw queueFullError();
     if (!req.body) return errorJson(400, 'empty upload: send the capture as the request body');
     const type = req.headers.get('content-type') ?? '';
     name = type.startsWith('multipart/form-data')

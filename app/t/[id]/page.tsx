@@ -16,16 +16,16 @@ type Props = { params: Promise<{ id: string }> };
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const { id } = await params;
-  const meta = ID_PATTERN.test(id) ? getStore().meta(id) : null;
+  const meta = ID_PATTERN.test(id) ? await (await getStore()).meta(id) : null;
   return { title: meta ? `${meta.name} — tracelens` : 'tracelens', referrer: 'no-referrer' };
 }
 
 export default async function SharedTracePage({ params }: Props) {
   const { id } = await params;
   if (!ID_PATTERN.test(id)) notFound();
-  const store = getStore();
-  const meta = store.meta(id);
-  const summary = meta ? store.summary(id) : null;
+  const store = await getStore();
+  const meta = await store.meta(id);
+  const summary = meta ? await store.summary(id) : null;
   if (!meta || !summary) notFound();
   const c = summary.counts;
   const top = summary.top;

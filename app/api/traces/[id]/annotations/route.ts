@@ -10,16 +10,17 @@ type Ctx = { params: Promise<{ id: string }> };
 
 export async function GET(_req: Request, ctx: Ctx): Promise<Response> {
   const { id } = await ctx.params;
-  const store = getStore();
-  if (!ID_PATTERN.test(id) || !store.meta(id)) return errorJson(404, 'no such trace');
-  return json(store.annotations(id));
+  const store = await getStore();
+  if (!ID_PATTERN.test(id) || !(await store.meta(id))) return errorJson(404, 'no such trace');
+  return json(await store.annotations(id));
 }
 
 export async function POST(req: Request, ctx: Ctx): Promise<Response> {
   const { id } = await ctx.params;
-  const store = getStore();
-  if (!ID_PATTERN.test(id) || !store.meta(id)) return errorJson(404, 'no such trace');
-  if (!store.checkToken(id, tokenOf(req))) return errorJson(403, "adding notes needs the edit link's token");
+  const store = await getStore();
+  if (!ID_PATTERN.test(id) || !(await store.meta(id))) return errorJson(404, 'no such trace');
+  if (!(await store.checkToken(id, tokenOf(req))))
+    return errorJson(403, "adding notes needs the edit link's token");
   let body: unknown;
   try {
     body = await req.json();
@@ -30,5 +31,5 @@ export async function POST(req: Request, ctx: Ctx): Promise<Response> {
   if ('error' in parsed) return errorJson(400, parsed.error);
   const { target, author, text } = parsed;
   if (!target || text === undefined) return errorJson(400, 'target and text are required');
-  return json(store.addAnnotation(id, { target, author: author ?? 'anonymous', text }), 201);
+  return json(await store.addAnnotation(id, { target, author: author ?? 'anonymous', text }), 201);
 }

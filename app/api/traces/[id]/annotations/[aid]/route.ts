@@ -11,9 +11,10 @@ type Ctx = { params: Promise<{ id: string; aid: string }> };
 
 export async function PATCH(req: Request, ctx: Ctx): Promise<Response> {
   const { id, aid } = await ctx.params;
-  const store = getStore();
-  if (!ID_PATTERN.test(id) || !store.meta(id)) return errorJson(404, 'no such trace');
-  if (!store.checkToken(id, tokenOf(req))) return errorJson(403, "editing notes needs the edit link's token");
+  const store = await getStore();
+  if (!ID_PATTERN.test(id) || !(await store.meta(id))) return errorJson(404, 'no such trace');
+  if (!(await store.checkToken(id, tokenOf(req))))
+    return errorJson(403, "editing notes needs the edit link's token");
   let body: unknown;
   try {
     body = await req.json();
@@ -22,7 +23,7 @@ export async function PATCH(req: Request, ctx: Ctx): Promise<Response> {
   }
   const parsed = parseAnnotationInput(body, false);
   if ('error' in parsed) return errorJson(400, parsed.error);
-  const r = store.updateAnnotation(id, aid, parsed);
+  const r = await store.updateAnnotation(id, aid, parsed);
   if (r === null) return errorJson(404, 'no such note');
   if (r === 'conflict')
     return errorJson(409, 'the note was changed by someone else; reload it and edit again');
@@ -31,10 +32,10 @@ export async function PATCH(req: Request, ctx: Ctx): Promise<Response> {
 
 export async function DELETE(req: Request, ctx: Ctx): Promise<Response> {
   const { id, aid } = await ctx.params;
-  const store = getStore();
-  if (!ID_PATTERN.test(id) || !store.meta(id)) return errorJson(404, 'no such trace');
-  if (!store.checkToken(id, tokenOf(req)))
+  const store = await getStore();
+  if (!ID_PATTERN.test(id) || !(await store.meta(id))) return errorJson(404, 'no such trace');
+  if (!(await store.checkToken(id, tokenOf(req))))
     return errorJson(403, "deleting notes needs the edit link's token");
-  if (!store.deleteAnnotation(id, aid)) return errorJson(404, 'no such note');
+  if (!(await store.deleteAnnotation(id, aid))) return errorJson(404, 'no such note');
   return json({ deleted: aid });
 }
