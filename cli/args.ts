@@ -30,6 +30,7 @@ export const USAGE = `usage:
                     [--fail-on warning|error] [--no-color]
   tracelens compare <a> <b> [--json] [thresholds as for analyze]
   tracelens redact <in> <out> [--map-ports] [--redact-header NAME]... [--keep-payload]
+  tracelens correlate <a> <b> [<c>...] [--json] [--keylog FILE]  (captures/logs of one path)
   tracelens --help | --version
 
 Reads pcap, pcapng (optionally .gz), Go GODEBUG=http2debug=1|2 logs and nghttp -v output; the

@@ -13,6 +13,7 @@ import { renderTraceText } from './text';
 import { compareTraces, renderCompareText } from '../lib/compare';
 import { describeRedaction, redactStream } from '../lib/redact/index';
 import { CaptureFormatError } from '../lib/capture/types';
+import { runCorrelate } from './correlate';
 
 const CHUNK = 4 << 20;
 
@@ -130,6 +131,7 @@ export async function main(
   out: NodeJS.WritableStream = process.stdout,
   err: NodeJS.WritableStream = process.stderr,
 ): Promise<number> {
+  if (argv[0] === 'correlate') return runCorrelate(argv.slice(1), out, err);
   let args: ParsedArgs;
   try {
     args = parseArgs(argv);

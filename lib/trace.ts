@@ -349,6 +349,8 @@ export interface EvidenceRef {
   line?: number;
   /** Optional short label shown beside the reference ("RST from server", ...). */
   note?: string;
+  /** Correlation of several inputs (lib/correlate): index of the input the number belongs to. */
+  input?: number;
 }
 
 export interface Finding {

@@ -46,6 +46,14 @@ export const K = {
   pingUnacked: 'h2.ping-unacked',
   rstStream: 'h2.rst-stream',
   goawayError: 'h2.goaway-error',
+  // Several vantage points (lib/correlate): what one point saw and another did not
+  pathInjectedRst: 'path.injected-rst',
+  pathLoss: 'path.loss',
+  pathNat: 'path.nat',
+  pathMssClamp: 'path.mss-clamp',
+  pathLogFrameNotOnWire: 'path.log-frame-not-on-wire',
+  pathLogFinIgnored: 'path.log-fin-ignored',
+  pathLogDeadlineEarly: 'path.log-deadline-early',
   // What the capture does not let us see
   captureGap: 'capture.gap',
   notInspected: 'capture.not-inspected',
@@ -54,7 +62,16 @@ export const K = {
 export type FindingKind = (typeof K)[keyof typeof K];
 
 /** The detector modules (file names in lib/findings/) a kind can belong to. */
-export type KindModule = 'idle' | 'deadline' | 'half-close' | 'http1' | 'h2' | 'tcp-health' | 'coverage';
+export type KindModule =
+  | 'idle'
+  | 'deadline'
+  | 'half-close'
+  | 'http1'
+  | 'h2'
+  | 'tcp-health'
+  | 'coverage'
+  /** Not a detector of one trace: lib/correlate compares several inputs. */
+  | 'correlate';
 
 export interface KindInfo {
   severity: Severity;
@@ -207,6 +224,41 @@ export const KINDS: Readonly<Record<FindingKind, KindInfo>> = {
     severity: 'warning',
     module: 'h2',
     summary: 'GOAWAY with an error code',
+  },
+  [K.pathInjectedRst]: {
+    severity: 'error',
+    module: 'correlate',
+    summary: 'an RST seen at one point that the endpoint watched by another point never sent',
+  },
+  [K.pathLoss]: {
+    severity: 'warning',
+    module: 'correlate',
+    summary: 'packets that passed one point and never reached the next, per direction',
+  },
+  [K.pathNat]: {
+    severity: 'info',
+    module: 'correlate',
+    summary: 'addresses or ports rewritten between two points, with the mapping table',
+  },
+  [K.pathMssClamp]: {
+    severity: 'info',
+    module: 'correlate',
+    summary: 'the MSS option of SYNs lowered between two points',
+  },
+  [K.pathLogFrameNotOnWire]: {
+    severity: 'warning',
+    module: 'correlate',
+    summary: 'a frame a program logged that the capture never carried (or carried much later)',
+  },
+  [K.pathLogFinIgnored]: {
+    severity: 'warning',
+    module: 'correlate',
+    summary: "the peer's FIN reached the program's host, and the program's log shows it went on as if open",
+  },
+  [K.pathLogDeadlineEarly]: {
+    severity: 'error',
+    module: 'correlate',
+    summary: 'a program gave up on a stream (deadline, cancel) while its response was already on the wire',
   },
   [K.captureGap]: {
     severity: 'info',

@@ -1,0 +1,798 @@
+/**
+ * `correlate(inputs)`: several captures (and debug logs) of the same traffic lined up — matched
+ * connections, clock offsets, a fate for every packet, and the findings only two points together
+ * can prove (see README.md). Linear in packets: hash joins and typed-array columns.
+ */
+import { K, type FindingKind } from '../findings/kinds';
+import { DIR_C2S, TCP_FIN, TCP_RST, TCP_SYN } from '../packets';
+import { TOOL_VERSION, type Finding } from '../trace';
+import { estimateOffset, round9, type OneWaySamples } from './clock';
+import type { LoadedInput } from './input';
+import { correlateLogs } from './logs';
+import { buildSide, matchPackets, resolveDeferred, type CaptureSide, type PacketPairMatch } from './match';
+import { pairRequests, requestsOf } from './requests';
+import {
+  FATE,
+  type ConnectionMatch,
+  type CorrelateInputSummary,
+  type CorrelationDoc,
+  type FateCounts,
+  type NatMapping,
+  type PairDetail,
+} from './types';
+
+/** The finding kinds only a correlation of several inputs emits (module `correlate` in the registry). */
+export const CORRELATION_KINDS: readonly FindingKind[] = [
+  K.pathInjectedRst,
+  K.pathLoss,
+  K.pathNat,
+  K.pathMssClamp,
+  K.pathLogFrameNotOnWire,
+  K.pathLogFinIgnored,
+  K.pathLogDeadlineEarly,
+];
+
+/** Extra one-way delay (beyond the path's minimum) that makes a delivered packet "delayed". */
+export const DELAYED_EXTRA_S = 0.05;
+/** Slack at the edges of a capture's time window before a missing packet counts as lost/injected. */
+const WINDOW_SLACK_S = 0.005;
+/** A repeated packet pairs with a copy at most this far from where the path's minimum delay puts it. */
+const DEFERRED_MAX_GAP_S = 1;
+/** Findings listed one by one per pair before they are summed up. */
+const MAX_RST_FINDINGS = 20;
+const MAX_EVIDENCE = 20;
+
+export function emptyFates(): FateCounts {
+  return { delivered: 0, lost: 0, injected: 0, rewritten: 0, delayed: 0, reordered: 0, notObserved: 0 };
+}
+
+function addFates(into: FateCounts, f: FateCounts): void {
+  for (const k of Object.keys(into) as (keyof FateCounts)[]) into[k] += f[k];
+}
+
+/** Seconds between two [sec, ns] epochs. */
+function epochDiff(a: [number, number], b: [number, number]): number {
+  return b[0] - a[0] + (b[1] - a[1]) / 1e9;
+}
+
+function fmt(t: number): string {
+  return t.toFixed(3);
+}
+
+export function correlate(inputs: LoadedInput[]): CorrelationDoc {
+  const notes: string[] = [];
+  const epoch0 = inputs.find((x) => x.trace.input.startEpoch)?.trace.input.startEpoch ?? null;
+  const sides: (CaptureSide | null)[] = inputs.map((inp, k) => {
+    const tr = inp.trace;
+    if (!tr.packets || !inp.extras) return null;
+    const ep = tr.input.startEpoch ?? null;
+    const shift = epoch0 && ep ? epochDiff(epoch0, ep) : 0;
+    return buildSide(k, inp.name, tr.packets, inp.extras, tr.connections, shift);
+  });
+
+  const pairs: PairDetail[] = [];
+  const matches: ConnectionMatch[] = [];
+  const findings: Finding[] = [];
+  const fates = emptyFates();
+  const pairOffsets = new Map<string, { offsetS: number; uncertaintyS: number | null }>();
+
+  for (let a = 0; a < inputs.length; a++)
+    for (let b = a + 1; b < inputs.length; b++) {
+      const A = sides[a];
+      const B = sides[b];
+      if (!A || !B) continue;
+      const r = correlatePair(A, B, inputs, notes);
+      pairs.push(r.detail);
+      matches.push(...r.matches);
+      findings.push(...r.findings);
+      addFates(fates, r.detail.fates);
+      if (r.detail.offsetS !== null)
+        pairOffsets.set(`${a},${b}`, {
+          offsetS: r.detail.offsetS,
+          uncertaintyS: r.detail.offsetUncertaintyS,
+        });
+    }
+
+  // Debug logs against the captures (frames the program logged vs frames on the wire).
+  const logResult = correlateLogs(inputs, sides, pairOffsets);
+  findings.push(...logResult.findings);
+  notes.push(...logResult.notes);
+
+  // Offsets of every input against A, through other inputs when A saw nothing in common with it.
+  const offsets: ({ offsetS: number; uncertaintyS: number | null } | null)[] = inputs.map((_, k) =>
+    k === 0 ? { offsetS: 0, uncertaintyS: 0 } : null,
+  );
+  for (let round = 0; round < inputs.length; round++)
+    for (const [key, o] of pairOffsets) {
+      const [a, b] = key.split(',').map(Number);
+      const oa = offsets[a];
+      const ob = offsets[b];
+      const sumUnc = (u: number | null, v: number | null): number | null =>
+        u === null || v === null ? null : u + v;
+      if (oa && !ob)
+        offsets[b] = {
+          offsetS: round9(oa.offsetS + o.offsetS),
+          uncertaintyS: sumUnc(oa.uncertaintyS, o.uncertaintyS),
+        };
+      else if (ob && !oa)
+        offsets[a] = {
+          offsetS: round9(ob.offsetS - o.offsetS),
+          uncertaintyS: sumUnc(ob.uncertaintyS, o.uncertaintyS),
+        };
+    }
+
+  const summaries: CorrelateInputSummary[] = inputs.map((inp, k) => {
+    const tr = inp.trace;
+    const side = sides[k];
+    const shift = side ? side.epochShiftS : 0;
+    const off = offsets[k];
+    const toBase = round9(shift - (off?.offsetS ?? 0));
+    return {
+      name: inp.name,
+      format: tr.input.format,
+      kind: tr.packets ? 'capture' : 'log',
+      packets: tr.input.packets,
+      connections: tr.connections.length,
+      durationS: tr.input.durationS,
+      start: tr.input.start,
+      offsetS: off ? off.offsetS : null,
+      offsetUncertaintyS: off ? off.uncertaintyS : null,
+      toTimeBaseS: toBase,
+      windowS: [toBase, round9(toBase + tr.input.durationS)],
+      warnings: tr.input.warnings.slice(0, 20),
+    };
+  });
+  for (let k = 1; k < inputs.length; k++)
+    if (!offsets[k])
+      notes.push(
+        `${inputs[k].name}: nothing matched with the other inputs; its clock is taken as is (file timestamps), not estimated`,
+      );
+
+  findings.sort((x, y) => x.startS - y.startS);
+  return {
+    tool: 'tracelens',
+    version: TOOL_VERSION,
+    command: 'correlate',
+    timeBase: `seconds on ${inputs[0]?.name ?? 'input A'}'s clock since its first packet`,
+    inputs: summaries,
+    offsetS: summaries[1]?.offsetS ?? null,
+    offsetUncertaintyS: summaries[1]?.offsetUncertaintyS ?? null,
+    matches,
+    fates,
+    pairs,
+    findings,
+    notes,
+  };
+}
+
+interface PairResult {
+  detail: PairDetail;
+  matches: ConnectionMatch[];
+  findings: Finding[];
+}
+
+const INITIAL_TTLS = [32, 64, 128, 255];
+function hopsFrom(ttl: number): number {
+  for (const i of INITIAL_TTLS) if (ttl <= i) return i - ttl;
+  return 0;
+}
+
+function median(v: number[]): number | null {
+  if (v.length === 0) return null;
+  const s = [...v].sort((x, y) => x - y);
+  return s[s.length >> 1];
+}
+
+function correlatePair(A: CaptureSide, B: CaptureSide, inputs: LoadedInput[], notes: string[]): PairResult {
+  const ta = A.table;
+  const tb = B.table;
+  const m = matchPackets(A, B);
+  const tA = (i: number): number => ta.time[i] + A.epochShiftS;
+  const tB = (j: number): number => tb.time[j] + B.epochShiftS;
+
+  // Which point is nearer the client, per connection pair: TTL first (routers decrement it on the
+  // way), else the handshake (SYN → SYN-ACK spans the round trip only near the client).
+  const nearA = new Map<number, boolean>();
+  const hopsOf = new Map<number, number | null>();
+  for (const p of m.pairs) {
+    let va = 0;
+    let vb = 0;
+    const hops = new Map<number, number>();
+    for (let r = A.connStart[p.ca]; r < A.connStart[p.ca + 1]; r++) {
+      const i = A.connRows[r];
+      const j = m.peerA[i];
+      if (j < 0) continue;
+      const c2s = ta.dir[i] === DIR_C2S;
+      const diff = ta.ttl[i] - tb.ttl[j];
+      if (diff !== 0) {
+        if (diff > 0 === c2s) va++;
+        else vb++;
+        hops.set(Math.abs(diff), (hops.get(Math.abs(diff)) ?? 0) + 1);
+      }
+    }
+    let near: boolean;
+    if (va !== vb) near = va > vb;
+    else {
+      const hsA = A.connections[p.ca].handshake;
+      const hsB = B.connections[p.cb].handshake;
+      const span = (s: CaptureSide, h: typeof hsA): number | null =>
+        h.syn !== null && h.synAck !== null ? s.table.time[h.synAck - 1] - s.table.time[h.syn - 1] : null;
+      const sa = span(A, hsA);
+      const sb = span(B, hsB);
+      near = sa !== null && sb !== null ? sa >= sb : true;
+    }
+    nearA.set(p.ca, near);
+    let best: number | null = null;
+    let bestN = 0;
+    for (const [h, n] of hops)
+      if (n > bestN) {
+        best = h;
+        bestN = n;
+      }
+    hopsOf.set(p.ca, va === 0 && vb === 0 ? 0 : best);
+  }
+
+  // Does a packet of A travel toward B? (c2s from the point nearer the client, or s2c from the other.)
+  const aToB = (ca: number, i: number): boolean => (ta.dir[i] === DIR_C2S) === (nearA.get(ca) ?? true);
+
+  // Clock offset from matched packets.
+  const packetSamples = (): OneWaySamples => {
+    const samples: OneWaySamples = { forward: { t: [], d: [] }, backward: { t: [], d: [] } };
+    for (const p of m.pairs)
+      for (let r = A.connStart[p.ca]; r < A.connStart[p.ca + 1]; r++) {
+        const i = A.connRows[r];
+        const j = m.peerA[i];
+        if (j < 0) continue;
+        if (aToB(p.ca, i)) {
+          samples.forward.t.push(tA(i));
+          samples.forward.d.push(tB(j) - tA(i));
+        } else {
+          samples.backward.t.push(tA(i));
+          samples.backward.d.push(tA(i) - tB(j));
+        }
+      }
+    return samples;
+  };
+  let est = estimateOffset(packetSamples());
+  // Packets whose key repeats unequally (a copy lost, a resend in the same TSval tick): nearest in
+  // time, now that the clocks are known; then the offset again with them.
+  if (est.offsetS !== null && m.pairs.some((p) => p.deferred.length > 0)) {
+    const th = est.offsetS;
+    const fwd = est.minForwardS ?? 0;
+    const back = est.minBackwardS ?? 0;
+    for (const p of m.pairs)
+      resolveDeferred(
+        p,
+        m.peerA,
+        m.peerB,
+        (i) => (aToB(p.ca, i) ? tA(i) + th + fwd : tA(i) + th - back),
+        tB,
+        DEFERRED_MAX_GAP_S,
+      );
+    est = estimateOffset(packetSamples());
+  }
+  let offsetFrom: PairDetail['offsetFrom'] = est.offsetS !== null ? 'packets' : null;
+
+  // Connections no packet matched: a terminating proxy's two sides, matched by their requests.
+  const matches: ConnectionMatch[] = [];
+  const matchedA = new Set(m.pairs.map((p) => A.connections[p.ca].id));
+  const matchedB = new Set(m.pairs.map((p) => B.connections[p.cb].id));
+  const proxied: PairDetail['proxied'] = [];
+  const reqPairs = pairRequests(
+    requestsOf(inputs[A.index].trace, matchedA),
+    requestsOf(inputs[B.index].trace, matchedB),
+  );
+  if (reqPairs.length > 0) {
+    // Time to first byte is longer nearer the client (it includes the far side's wait).
+    let va = 0;
+    let vb = 0;
+    // Only answers both points saw alike: a proxy's own 502/504 is not the upstream's answer.
+    const sameAnswer = (rp: (typeof reqPairs)[number]): boolean =>
+      rp.a.responseS !== null && rp.b.responseS !== null && rp.a.status === rp.b.status;
+    for (const rp of reqPairs) {
+      if (!sameAnswer(rp)) continue;
+      const da = (rp.a.responseS as number) - rp.a.requestS;
+      const db = (rp.b.responseS as number) - rp.b.requestS;
+      if (da > db) va++;
+      else if (db > da) vb++;
+    }
+    const reqNearA = va >= vb;
+    if (est.offsetS === null) {
+      const s: OneWaySamples = { forward: { t: [], d: [] }, backward: { t: [], d: [] } };
+      for (const rp of reqPairs) {
+        const ar = rp.a.requestS + A.epochShiftS;
+        const br = rp.b.requestS + B.epochShiftS;
+        // A → B: d = t_B - t_A; B → A: d = t_A - t_B.
+        const sample = (toB: boolean, ta: number, tb: number): void => {
+          const bucket = toB ? s.forward : s.backward;
+          bucket.t.push(ta);
+          bucket.d.push(toB ? tb - ta : ta - tb);
+        };
+        // The request travels from the near point to the far one; the response back.
+        sample(reqNearA, ar, br);
+        if (sameAnswer(rp))
+          sample(
+            !reqNearA,
+            (rp.a.responseS as number) + A.epochShiftS,
+            (rp.b.responseS as number) + B.epochShiftS,
+          );
+      }
+      est = estimateOffset(s);
+      if (est.offsetS !== null) offsetFrom = 'requests';
+    }
+    // Did the far point's answer come after the near point's (clock offset removed)?
+    const farLater = (nearIsA: boolean, nearS: number, farS: number): boolean => {
+      const th = est.offsetS ?? 0;
+      const nearOnA = nearIsA ? nearS + A.epochShiftS : nearS + B.epochShiftS - th;
+      const farOnA = nearIsA ? farS + B.epochShiftS - th : farS + A.epochShiftS;
+      return farOnA > nearOnA;
+    };
+    for (const rp of reqPairs) {
+      const [near, far] = reqNearA ? [rp.a, rp.b] : [rp.b, rp.a];
+      if (near.status === far.status) continue;
+      proxied.push({
+        request: rp.a.key,
+        a: rp.a.connection,
+        b: rp.b.connection,
+        statusA: rp.a.status,
+        statusB: rp.b.status,
+        requestS: round9(rp.a.requestS + A.epochShiftS),
+        answeredByProxy:
+          near.status !== null &&
+          near.responseS !== null &&
+          (far.status === null ||
+            far.responseS === null ||
+            farLater(near === rp.a, near.responseS, far.responseS)),
+        nearAnswerAfterS: near.responseS !== null ? round9(near.responseS - near.requestS) : null,
+      });
+    }
+    const byConn = new Map<string, number>();
+    for (const rp of reqPairs) {
+      const k = `${rp.a.connection}\u0000${rp.b.connection}`;
+      byConn.set(k, (byConn.get(k) ?? 0) + 1);
+    }
+    const connA = new Map(A.connections.map((c) => [c.id, c]));
+    const connB = new Map(B.connections.map((c) => [c.id, c]));
+    for (const [k, n] of byConn) {
+      const [ia, ib] = k.split('\u0000');
+      const ca = connA.get(ia);
+      const cb = connB.get(ib);
+      if (!ca || !cb) continue;
+      matches.push({
+        a: ia,
+        b: ib,
+        inputs: [A.index, B.index],
+        via: 'request',
+        matched: n,
+        aClient: ca.client,
+        aServer: ca.server,
+        bClient: cb.client,
+        bServer: cb.server,
+        nearClient: reqNearA ? 'a' : 'b',
+        hops: null,
+        seqDelta: null,
+        mss: null,
+      });
+    }
+  }
+  const theta = est.offsetS ?? 0;
+  const minF = est.minForwardS ?? 0;
+  const minB = est.minBackwardS ?? 0;
+
+  // Windows of each capture on A's clock.
+  const winA: [number, number] = [tA(0), tA(Math.max(0, ta.length - 1))];
+  const winB: [number, number] = [tB(0) - theta, tB(Math.max(0, tb.length - 1)) - theta];
+  const inside = (w: [number, number], t: number): boolean =>
+    t > w[0] + WINDOW_SLACK_S && t < w[1] - WINDOW_SLACK_S;
+
+  const fateA = new Uint8Array(ta.length);
+  const fateB = new Uint8Array(tb.length);
+  const delayA = new Int32Array(ta.length).fill(-1);
+  const delayB = new Int32Array(tb.length).fill(-1);
+  const counts = emptyFates();
+  const nat: NatMapping[] = [];
+  const mssChanges: { p: PacketPairMatch; a: number; b: number; rowA: number; rowB: number }[] = [];
+
+  for (const p of m.pairs) {
+    const ca = A.connections[p.ca];
+    const cb = B.connections[p.cb];
+    const bClient = p.flip ? cb.server : cb.client;
+    const bServer = p.flip ? cb.client : cb.server;
+    const rewrittenAddr = ca.client !== bClient || ca.server !== bServer;
+    if (rewrittenAddr)
+      nat.push({ a: ca.id, b: cb.id, aClient: ca.client, aServer: ca.server, bClient, bServer });
+    let mss: { a: number; b: number } | null = null;
+    const near = nearA.get(p.ca) ?? true;
+    // Sender order → receiver order, per direction of travel, for reordering.
+    const maxPeer = [-1, -1];
+    for (let r = A.connStart[p.ca]; r < A.connStart[p.ca + 1]; r++) {
+      const i = A.connRows[r];
+      const j = m.peerA[i];
+      const toB = aToB(p.ca, i);
+      if (j >= 0) {
+        const delay = toB ? tB(j) - theta - tA(i) : tA(i) - (tB(j) - theta);
+        delayA[i] = delayB[j] = Math.round(delay * 1e6);
+        let fate: number = FATE.delivered;
+        counts.delivered++;
+        const mssA = i < A.extras.length ? A.extras.mss[i] : 0;
+        const mssB = j < B.extras.length ? B.extras.mss[j] : 0;
+        if (ta.tcpFlags[i] & TCP_SYN && mssA !== mssB) {
+          mss = { a: mssA, b: mssB };
+          mssChanges.push({ p, a: mssA, b: mssB, rowA: i, rowB: j });
+        }
+        if (rewrittenAddr || ta.window[i] !== tb.window[j] || mssA !== mssB) {
+          fate = FATE.rewritten;
+          counts.rewritten++;
+        }
+        const minDir = toB ? minF : minB;
+        if (delay > minDir + Math.max(DELAYED_EXTRA_S, 2 * minDir)) {
+          fate = FATE.delayed;
+          counts.delayed++;
+        }
+        // Reordering: in the sender's order, the receiver's rows must grow.
+        if (toB) {
+          const d = ta.dir[i] === DIR_C2S ? 0 : 1;
+          if (j < maxPeer[d]) {
+            fate = FATE.reordered;
+            counts.reordered++;
+          } else maxPeer[d] = j;
+        }
+        fateA[i] = fateB[j] = fate;
+      } else {
+        const t = tA(i);
+        if (!inside(winB, toB ? t + minF : t - minB)) {
+          fateA[i] = FATE.notObserved;
+          counts.notObserved++;
+        } else if (toB) {
+          fateA[i] = FATE.lost;
+          counts.lost++;
+        } else {
+          fateA[i] = FATE.injected;
+          counts.injected++;
+        }
+      }
+    }
+    // Reordering B → A, in B's (the sender's) order.
+    const maxPeerB = [-1, -1];
+    for (let r = B.connStart[p.cb]; r < B.connStart[p.cb + 1]; r++) {
+      const j = B.connRows[r];
+      const i = m.peerB[j];
+      if (i >= 0) {
+        if (!aToB(p.ca, i)) {
+          const d = ta.dir[i] === DIR_C2S ? 0 : 1;
+          if (i < maxPeerB[d] && fateA[i] !== FATE.reordered) {
+            fateA[i] = fateB[j] = FATE.reordered;
+            counts.reordered++;
+          } else if (i > maxPeerB[d]) maxPeerB[d] = i;
+        }
+        continue;
+      }
+      // Unmatched in B: does it travel toward A? (B's c2s, corrected for flip, from the point nearer the client.)
+      const bC2s = (tb.dir[j] === DIR_C2S) !== p.flip;
+      const towardA = bC2s === !near;
+      const t = tB(j) - theta;
+      if (!inside(winA, towardA ? t + minB : t - minF)) {
+        fateB[j] = FATE.notObserved;
+        counts.notObserved++;
+      } else if (towardA) {
+        fateB[j] = FATE.lost;
+        counts.lost++;
+      } else {
+        fateB[j] = FATE.injected;
+        counts.injected++;
+      }
+    }
+    matches.push({
+      a: ca.id,
+      b: cb.id,
+      inputs: [A.index, B.index],
+      via: 'packets',
+      matched: p.matched,
+      aClient: ca.client,
+      aServer: ca.server,
+      bClient,
+      bServer,
+      nearClient: near ? 'a' : 'b',
+      hops: hopsOf.get(p.ca) ?? null,
+      seqDelta: { c2s: p.seqDelta[0] | 0, s2c: p.seqDelta[1] | 0 },
+      mss,
+    });
+  }
+
+  const names: [string, string] = [A.name, B.name];
+  const findings: Finding[] = [];
+  findings.push(...injectedRsts(A, B, m.pairs, fateA, fateB, nearA, theta, names));
+  const loss = lossFindings(A, B, m.pairs, fateA, fateB, nearA, theta, names, findings);
+  if (nat.length > 0) findings.push(natFinding(A, B, nat, names, winA));
+  if (mssChanges.length > 0) findings.push(mssFinding(A, B, mssChanges, names, theta));
+  if (m.pairs.length === 0 && matches.length === 0)
+    notes.push(`${A.name} and ${B.name}: no connection in common (no shared packets, no shared requests)`);
+
+  const columns = (fate: Uint8Array, peer: Int32Array, delay: Int32Array): PairDetail['columns'][0] => ({
+    fate: Array.from(fate),
+    peer: Array.from(peer, (v) => v + 1),
+    delayUs: Array.from(delay),
+  });
+  return {
+    detail: {
+      inputs: [A.index, B.index],
+      offsetS: est.offsetS,
+      offsetUncertaintyS: est.uncertaintyS,
+      driftPpm: est.driftPpm,
+      minDelayS: { forward: est.minForwardS, backward: est.minBackwardS },
+      offsetFrom,
+      fates: counts,
+      loss,
+      nat,
+      proxied,
+      columns: [columns(fateA, m.peerA, delayA), columns(fateB, m.peerB, delayB)],
+    },
+    matches,
+    findings,
+  };
+}
+
+function roleOf(c2s: boolean): { from: string; to: string } {
+  return c2s ? { from: 'client', to: 'server' } : { from: 'server', to: 'client' };
+}
+
+function injectedRsts(
+  A: CaptureSide,
+  B: CaptureSide,
+  pairs: PacketPairMatch[],
+  fateA: Uint8Array,
+  fateB: Uint8Array,
+  nearA: Map<number, boolean>,
+  theta: number,
+  names: [string, string],
+): Finding[] {
+  const out: Finding[] = [];
+  let extra = 0;
+  for (const p of pairs) {
+    for (const [side, other, conn, otherConn, fate, shift, flip] of [
+      [A, B, p.ca, p.cb, fateA, 0, false],
+      [B, A, p.cb, p.ca, fateB, theta, p.flip],
+    ] as const) {
+      const t = side.table;
+      for (let r = side.connStart[conn]; r < side.connStart[conn + 1]; r++) {
+        const i = side.connRows[r];
+        if (fate[i] !== FATE.injected || !(t.tcpFlags[i] & TCP_RST)) continue;
+        if (out.length >= MAX_RST_FINDINGS) {
+          extra++;
+          continue;
+        }
+        const c2s = (t.dir[i] === DIR_C2S) !== flip;
+        const role = roleOf(c2s);
+        // Genuine packets of the claimed sender, as this point saw them.
+        const genuine: number[] = [];
+        for (let q = side.connStart[conn]; q < side.connStart[conn + 1]; q++) {
+          const k = side.connRows[q];
+          if (k !== i && t.dir[k] === t.dir[i] && fate[k] !== FATE.injected && t.ttl[k] > 0)
+            genuine.push(t.ttl[k]);
+        }
+        const gTtl = median(genuine);
+        const hopsRst = hopsFrom(t.ttl[i]);
+        const hopsReal = gTtl !== null ? hopsFrom(gTtl) : null;
+        const here = names[side === A ? 0 : 1];
+        const there = names[side === A ? 1 : 0];
+        const tS = t.time[i] + side.epochShiftS - shift;
+        const localS = t.time[i];
+        const near = nearA.get(p.ca) ?? true;
+        const hereIsNearClient = (side === A) === near;
+        const sideName = hereIsNearClient ? 'client' : 'server';
+        // The other point's last packets of this connection before the RST reached this one.
+        const ot = other.table;
+        const otherShift = other === A ? 0 : theta;
+        let lastOther = -1;
+        for (let q = other.connStart[otherConn]; q < other.connStart[otherConn + 1]; q++) {
+          const k = other.connRows[q];
+          if (ot.time[k] + other.epochShiftS - otherShift <= tS) lastOther = k;
+        }
+        const otherRsts: number[] = [];
+        for (let q = other.connStart[otherConn]; q < other.connStart[otherConn + 1]; q++) {
+          const k = other.connRows[q];
+          if (ot.tcpFlags[k] & TCP_RST) otherRsts.push(k + 1);
+        }
+        const ttlNote =
+          gTtl !== null && hopsReal !== null
+            ? `TTL ${t.ttl[i]} vs ${gTtl} on the ${role.from}'s real packets puts its sender ${hopsRst} hop${hopsRst === 1 ? '' : 's'} from ${here}, the ${role.from} ${hopsReal}`
+            : `TTL ${t.ttl[i]}`;
+        const hopText =
+          hopsReal !== null && hopsRst < hopsReal
+            ? `a box between ${here} and ${there}, ${hopsRst} hop${hopsRst === 1 ? '' : 's'} from ${here}`
+            : `a box between ${here} and ${there}`;
+        const sideInput = side.index;
+        const evidence: Finding['evidence'] = [{ packet: i + 1, input: sideInput, note: `RST at ${here}` }];
+        if (lastOther >= 0)
+          evidence.push({
+            packet: lastOther + 1,
+            input: other.index,
+            note: `last packet at ${there} before it`,
+          });
+        out.push({
+          kind: K.pathInjectedRst,
+          severity: 'error',
+          title: `RST that reached the ${sideName} side at ${fmt(localS)} s (${here}) was never sent by the ${role.from}: ${there} shows no such RST`,
+          explanation:
+            `${here} saw an RST from the ${role.from} (${c2s ? side.connections[conn].client : side.connections[conn].server}) on connection ${side.connections[conn].id} at ${fmt(localS)} s; ` +
+            `${there}, which watches the path nearer the ${role.from}, never saw it pass (${otherRsts.length ? `its RSTs on this connection are other packets: ${otherRsts.slice(0, 5).join(', ')}` : 'no RST at all on this connection'}). ` +
+            `${ttlNote}: it was made by ${hopText} — a NAT or firewall that lost the connection's state (idle timeout, conntrack table full, failover), ` +
+            `an IPS, or a load balancer. The ${role.to} believes the ${role.from} hung up; the ${role.from} never did. ` +
+            `What to try: find that box's idle timeout and keep the connection busy below it (TCP keep-alive, application pings), or look at its logs at that moment.`,
+          connection: null,
+          stream: null,
+          startS: round9(tS),
+          endS: round9(tS),
+          evidence,
+          details: {
+            observedAt: [here],
+            missingAt: [there],
+            connections: { [here]: side.connections[conn].id, [there]: other.connections[otherConn].id },
+            claimedSender: role.from,
+            ttl: t.ttl[i],
+            senderTtl: gTtl,
+            hopsFromObserver: hopsRst,
+            senderHopsFromObserver: hopsReal,
+          },
+        });
+      }
+    }
+  }
+  if (extra > 0 && out.length > 0) out[out.length - 1].details.moreNotListed = extra;
+  return out;
+}
+
+function lossFindings(
+  A: CaptureSide,
+  B: CaptureSide,
+  pairs: PacketPairMatch[],
+  fateA: Uint8Array,
+  fateB: Uint8Array,
+  nearA: Map<number, boolean>,
+  theta: number,
+  names: [string, string],
+  findings: Finding[],
+): PairDetail['loss'] {
+  const loss: PairDetail['loss'] = [];
+  for (const [side, other, fate, shift] of [
+    [A, B, fateA, 0],
+    [B, A, fateB, theta],
+  ] as const) {
+    const t = side.table;
+    // Split by direction of the connection (client → server or back) as the engineer thinks of it.
+    const groups = new Map<string, { rows: number[]; retrans: number; conns: Set<string> }>();
+    for (const p of pairs) {
+      const conn = side === A ? p.ca : p.cb;
+      const flip = side === A ? false : p.flip;
+      // Resends: the same sequence number sent again on this connection and direction.
+      const seen = new Map<string, number>();
+      for (let r = side.connStart[conn]; r < side.connStart[conn + 1]; r++) {
+        const i = side.connRows[r];
+        if (t.payloadLen[i] > 0 || t.tcpFlags[i] & (TCP_SYN | TCP_FIN)) {
+          const k = `${t.dir[i]}:${t.seq[i]}`;
+          seen.set(k, (seen.get(k) ?? 0) + 1);
+        }
+      }
+      for (let r = side.connStart[conn]; r < side.connStart[conn + 1]; r++) {
+        const i = side.connRows[r];
+        if (fate[i] !== FATE.lost) continue;
+        const c2s = (t.dir[i] === DIR_C2S) !== flip;
+        const g = c2s ? 'c2s' : 's2c';
+        let e = groups.get(g);
+        if (!e) groups.set(g, (e = { rows: [], retrans: 0, conns: new Set() }));
+        e.rows.push(i);
+        e.conns.add(side.connections[conn].id);
+        if ((seen.get(`${t.dir[i]}:${t.seq[i]}`) ?? 0) > 1) e.retrans++;
+      }
+      void nearA;
+    }
+    const here = names[side === A ? 0 : 1];
+    const there = names[side === A ? 1 : 0];
+    for (const [g, e] of groups) {
+      const role = roleOf(g === 'c2s');
+      loss.push({ from: side.index, to: other.index, packets: e.rows.length, retransmitted: e.retrans });
+      const t0 = t.time[e.rows[0]] + side.epochShiftS - shift;
+      const t1 = t.time[e.rows[e.rows.length - 1]] + side.epochShiftS - shift;
+      const n = e.rows.length;
+      findings.push({
+        kind: K.pathLoss,
+        severity: 'warning',
+        title: `${n} packet${n === 1 ? '' : 's'} ${role.from} → ${role.to} lost between ${here} and ${there}, ${e.retrans} of them sent again`,
+        explanation:
+          `${here} saw ${n} packet${n === 1 ? '' : 's'} travelling from the ${role.from} toward ${there} that ${there} never saw, while it was capturing (${e.conns.size} connection${e.conns.size === 1 ? '' : 's'}). ` +
+          `They were dropped on the path between the two points — by a congested link or queue, a policer, or a firewall/NAT that no longer recognised the connection (then usually answered by an RST or followed by silence). ` +
+          `${e.retrans} were retransmitted by the ${role.from}, costing at least one retransmission timeout each time. ` +
+          `What to try: check the interface and queue drop counters of the boxes between the points, and the firewall/NAT state tables if the drops end connections.`,
+        connection: null,
+        stream: null,
+        startS: round9(t0),
+        endS: round9(t1),
+        evidence: e.rows
+          .slice(0, MAX_EVIDENCE)
+          .map((i) => ({ packet: i + 1, input: side.index, note: `not at ${there}` })),
+        details: {
+          observedAt: [here],
+          missingAt: [there],
+          direction: `${role.from}-to-${role.to}`,
+          packets: n,
+          retransmitted: e.retrans,
+          connections: [...e.conns],
+        },
+      });
+    }
+  }
+  return loss;
+}
+
+function natFinding(
+  A: CaptureSide,
+  B: CaptureSide,
+  nat: NatMapping[],
+  names: [string, string],
+  winA: [number, number],
+): Finding {
+  const ports = nat.filter((r) => r.aClient.replace(/.*:/, '') !== r.bClient.replace(/.*:/, '')).length;
+  const servers = nat.filter((r) => r.aServer !== r.bServer).length;
+  const first = nat[0];
+  return {
+    kind: K.pathNat,
+    severity: 'info',
+    title: `NAT between ${names[0]} and ${names[1]}: ${nat.length} connection${nat.length === 1 ? '' : 's'} rewritten (${first.aClient} → ${first.bClient}${nat.length > 1 ? ', …' : ''})`,
+    explanation:
+      `The same connections carry other addresses at the two points: a box between them rewrites them (source NAT / masquerade${servers ? ', destination NAT or a load balancer' : ''}). ` +
+      `${ports} of ${nat.length} also had their client port changed. Everything the server side logs names the NAT's address, not the client's; the table in details.mapping gives the correspondence. ` +
+      `A NAT keeps per-connection state: when it forgets an idle connection, later packets are dropped or answered by the NAT itself.`,
+    connection: null,
+    stream: null,
+    startS: round9(winA[0]),
+    endS: round9(winA[1]),
+    evidence: [],
+    details: {
+      observedAt: [names[0], names[1]],
+      missingAt: [],
+      mapping: nat.slice(0, 200),
+      connections: nat.length,
+      portsRewritten: ports,
+      serversRewritten: servers,
+      inputs: [A.index, B.index],
+    },
+  };
+}
+
+function mssFinding(
+  A: CaptureSide,
+  B: CaptureSide,
+  changes: { p: PacketPairMatch; a: number; b: number; rowA: number; rowB: number }[],
+  names: [string, string],
+  theta: number,
+): Finding {
+  const c = changes[0];
+  const conns = new Set(changes.map((x) => A.connections[x.p.ca].id));
+  const t0 = A.table.time[c.rowA] + A.epochShiftS;
+  const t1 = B.table.time[changes[changes.length - 1].rowB] + B.epochShiftS - theta;
+  return {
+    kind: K.pathMssClamp,
+    severity: 'info',
+    title: `MSS ${c.a} in ${names[0]} became ${c.b} in ${names[1]} on ${changes.length} SYN${changes.length === 1 ? '' : 's'}`,
+    explanation:
+      `A box between the two points rewrites the MSS option of SYNs (MSS clamping: iptables TCPMSS, a router's "ip tcp adjust-mss", a VPN or PPPoE gateway). ` +
+      `It lowers the largest segment the peers send to fit a smaller MTU on the way; it is how such paths avoid black holes, and it is a fact, not a fault. ` +
+      `If large transfers stall while small ones work, compare the clamp with the path's real MTU.`,
+    connection: null,
+    stream: null,
+    startS: round9(Math.min(t0, t1)),
+    endS: round9(Math.max(t0, t1)),
+    evidence: changes.slice(0, MAX_EVIDENCE).flatMap((x) => [
+      { packet: x.rowA + 1, input: A.index, note: `MSS ${x.a}` },
+      { packet: x.rowB + 1, input: B.index, note: `MSS ${x.b}` },
+    ]),
+    details: {
+      observedAt: [names[0], names[1]],
+      missingAt: [],
+      changes: changes
+        .slice(0, 200)
+        .map((x) => ({ a: A.connections[x.p.ca].id, b: B.connections[x.p.cb].id, mssA: x.a, mssB: x.b })),
+      connections: conns.size,
+    },
+  };
+}
