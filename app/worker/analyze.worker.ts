@@ -9,6 +9,8 @@ import type { PacketQuery } from './packet-messages';
 import { PacketSession } from './packet-session';
 import { PacketTable } from '@/lib/packets';
 import { Interner, columnViews, resultParts, splitTrace } from './transfer';
+import { isFollowQuery } from './follow-messages';
+import { FollowSession } from './follow-session';
 
 /**
  * Bytes per chunk pushed to the Analyzer. The RING chunks in flight are memory the renderer holds
@@ -94,8 +96,21 @@ async function* readAll(reader: ReadableStreamBYOBReader, chunkBytes: number): A
 
 /** The packet session kept after an analysis asked with `keep` (packet-session.ts). */
 let session: PacketSession | null = null;
+/** Follow stream and I/O graphs, kept beside the packet session (follow-session.ts). */
+let follow: FollowSession | null = null;
 
 scope.onmessage = async (ev: MessageEvent<WorkerRequest | PacketQuery>) => {
+  if (isFollowQuery(ev.data)) {
+    const q = ev.data;
+    try {
+      if (!follow) throw new Error('no packet session: the analysis did not keep one');
+      const a = await follow.answer(q);
+      scope.postMessage(a.msg, a.transfer);
+    } catch (e) {
+      post({ type: 'query-error', id: q.id, message: e instanceof Error ? e.message : String(e) });
+    }
+    return;
+  }
   if ('type' in ev.data) {
     const q = ev.data;
     try {
@@ -160,6 +175,11 @@ scope.onmessage = async (ev: MessageEvent<WorkerRequest | PacketQuery>) => {
     post({ type: 'done' });
     if (keptColumns) {
       session = new PacketSession({ ...head, ...lists, packets: PacketTable.fromColumns(keptColumns) }, file);
+      follow = new FollowSession(
+        { ...head, ...lists, packets: PacketTable.fromColumns(keptColumns) },
+        file,
+        keylogText,
+      );
       return;
     }
     // One analysis per worker (unless kept for packet queries, above). Closing now, not when the page has taken in every part, frees this
