@@ -103,39 +103,48 @@ class Strings {
   }
 }
 
+/** One column while it is built: values, and validity once a null occurred. */
+class ColumnBuf {
+  readonly values: number[] = [];
+  valid: number[] | null = null;
+  push(v: number | null): void {
+    if (v === null) {
+      if (!this.valid) this.valid = new Array<number>(this.values.length).fill(1);
+      this.values.push(0);
+      this.valid.push(0);
+    } else {
+      this.values.push(v);
+      this.valid?.push(1);
+    }
+  }
+}
+
 class TableBuilder {
   length = 0;
-  readonly cols = new Map<string, number[]>();
-  private readonly valid = new Map<string, number[]>();
+  readonly cols = new Map<string, ColumnBuf>();
   private extra: number[] | null = null;
 
   constructor(columns: string[] = []) {
-    for (const c of columns) this.cols.set(c, []);
+    for (const c of columns) this.cols.set(c, new ColumnBuf());
   }
 
-  num(name: string, v: number | null): void {
-    const col = this.cols.get(name);
-    if (!col) throw new Error(`no column ${name}`);
-    let valid = this.valid.get(name);
-    if (v === null && !valid) {
-      valid = new Array<number>(col.length).fill(1);
-      this.valid.set(name, valid);
-    }
-    col.push(v ?? 0);
-    valid?.push(v === null ? 0 : 1);
+  col(name: string): ColumnBuf {
+    const c = this.cols.get(name);
+    if (!c) throw new Error(`no column ${name}`);
+    return c;
   }
 
   /** The row's `$extra` (JSON text id), -1 none: the column exists only once a row needed it. */
   setExtra(row: number, id: number): void {
-    if (!this.extra) this.extra = new Array<number>(this.length + 1).fill(-1);
-    while (this.extra.length <= row) this.extra.push(-1);
+    if (!this.extra) this.extra = [];
+    while (this.extra.length < row) this.extra.push(-1);
     this.extra[row] = id;
   }
 
   finish(): ColumnTable {
     const columns: Record<string, Column> = {};
-    for (const [k, v] of this.cols) columns[k] = narrow(v);
-    for (const [k, v] of this.valid) columns[`${k}.valid`] = Uint8Array.from(v);
+    for (const [k, v] of this.cols) columns[k] = narrow(v.values);
+    for (const [k, v] of this.cols) if (v.valid) columns[`${k}.valid`] = Uint8Array.from(v.valid);
     if (this.extra) {
       while (this.extra.length < this.length) this.extra.push(-1);
       columns[EXTRA] = narrow(this.extra);
@@ -191,70 +200,149 @@ function fits(kind: FieldKind, v: unknown): boolean {
   return v === null || isPlainObject(v);
 }
 
+/** A layout bound to one table's columns: the per-row work is array pushes, no name lookups. */
+interface Compiled {
+  layout: Layout;
+  shape: ColumnBuf;
+  fields: CompiledField[];
+  /** The keys and id of the last shape seen: rows of one table nearly always share it. */
+  lastKeys: string[];
+  lastShape: number;
+}
+
+interface CompiledField {
+  key: string;
+  kind: FieldKind;
+  a: ColumnBuf;
+  b: ColumnBuf | null;
+  side: TableBuilder | null;
+  sub: Compiled | null;
+}
+
 /** Builds the columns of a trace; one instance per document. */
 class DocumentBuilder {
   readonly strings = new Strings();
   readonly tables = new Map<string, TableBuilder>();
   private readonly headerIds = new Map<string, number>();
+  private readonly headerIdentity = new Map<object, number>();
   private readonly fieldIds = new Map<string, number>();
+  private readonly jsonIdentity = new Map<object, number>();
   private readonly shapes = new Map<string, number>();
+  private readonly compiled = new Map<string, Compiled>();
+  private readonly lists: ColumnBuf[];
+  private readonly items: ColumnBuf;
+  private readonly fieldName: ColumnBuf;
+  private readonly fieldValue: ColumnBuf;
 
   constructor() {
     for (const [name, layout] of Object.entries(LAYOUTS))
       this.tables.set(name, new TableBuilder(layoutColumns(layout)));
-    this.tables.set(HEADER_LISTS, new TableBuilder(['fields.start', 'fields.count']));
-    this.tables.set(HEADER_FIELDS, new TableBuilder(['name', 'value']));
-    this.tables.set(HEADER_LIST_ITEMS, new TableBuilder(['value']));
+    const lists = new TableBuilder(['fields.start', 'fields.count']);
+    const fields = new TableBuilder(['name', 'value']);
+    const items = new TableBuilder(['value']);
+    this.tables.set(HEADER_LISTS, lists);
+    this.tables.set(HEADER_FIELDS, fields);
+    this.tables.set(HEADER_LIST_ITEMS, items);
+    this.lists = [lists.col('fields.start'), lists.col('fields.count')];
+    this.items = items.col('value');
+    this.fieldName = fields.col('name');
+    this.fieldValue = fields.col('value');
   }
 
-  private side(name: string): TableBuilder {
-    let t = this.tables.get(name);
-    if (!t) {
-      t = new TableBuilder(['value']);
-      this.tables.set(name, t);
+  private compile(table: string, layout: Layout, prefix: string): Compiled {
+    const key = `${table}/${prefix}`;
+    let c = this.compiled.get(key);
+    if (c) return c;
+    const t = this.tables.get(table)!;
+    const fields: CompiledField[] = [];
+    for (const [k, kind] of Object.entries(layout)) {
+      const name = prefix + k;
+      const f: CompiledField = { key: k, kind, a: null!, b: null, side: null, sub: null };
+      if (typeof kind === 'string') {
+        if (kind === 'nums') {
+          f.a = t.col(`${name}.start`);
+          f.b = t.col(`${name}.count`);
+          const sideName = `${table}.${name}`;
+          let side = this.tables.get(sideName);
+          if (!side) {
+            side = new TableBuilder(['value']);
+            this.tables.set(sideName, side);
+          }
+          f.side = side;
+        } else f.a = t.col(name);
+      } else if ('rows' in kind) {
+        f.a = t.col(`${name}.start`);
+        f.b = t.col(`${name}.count`);
+        f.side = this.tables.get(kind.rows)!;
+      } else {
+        f.a = t.col(name);
+        f.sub = this.compile(table, kind.obj, `${name}.`);
+      }
+      fields.push(f);
     }
-    return t;
+    const empty = this.strings.id('');
+    this.shapes.set('', empty);
+    c = { layout, shape: t.col(prefix + SHAPE), fields, lastKeys: [], lastShape: empty };
+    this.compiled.set(key, c);
+    return c;
   }
 
   private json(v: unknown): number {
-    // Non-finite numbers and the 1 ns rounding as the document writes them (lib/json.ts).
-    return this.strings.id(JSON.stringify(v, replacer) ?? 'null');
-  }
-
-  headerList(h: [string, string][]): number {
-    let key = '';
-    for (const [n, v] of h) key += `${n}\u0000${v}\u0001`;
-    let id = this.headerIds.get(key);
-    if (id !== undefined) return id;
-    const lists = this.tables.get(HEADER_LISTS)!;
-    const items = this.tables.get(HEADER_LIST_ITEMS)!;
-    const fields = this.tables.get(HEADER_FIELDS)!;
-    id = lists.length++;
-    this.headerIds.set(key, id);
-    lists.num('fields.start', items.length);
-    lists.num('fields.count', h.length);
-    for (const [n, v] of h) {
-      const fk = `${n}\u0000${v}`;
-      let f = this.fieldIds.get(fk);
-      if (f === undefined) {
-        f = fields.length++;
-        this.fieldIds.set(fk, f);
-        fields.num('name', this.strings.id(n));
-        fields.num('value', this.strings.id(v));
-      }
-      items.num('value', f);
-      items.length++;
+    const isObj = typeof v === 'object' && v !== null;
+    if (isObj) {
+      const known = this.jsonIdentity.get(v);
+      if (known !== undefined) return known;
     }
+    // Non-finite numbers and the 1 ns rounding as the document writes them (lib/json.ts): the
+    // replacer only when the text has a number that is not an integer (a digit before . or e).
+    let text = JSON.stringify(v) ?? 'null';
+    if (/\d[.eE]/.test(text)) text = JSON.stringify(v, replacer) ?? 'null';
+    const id = this.strings.id(text);
+    // Frozen values (flag lists) cannot change under the cache; others are cached per document
+    // build only, during which the trace does not change.
+    if (isObj) this.jsonIdentity.set(v, id);
     return id;
   }
 
-  private shape(keys: string[]): number {
+  headerList(h: [string, string][]): number {
+    const known = this.headerIdentity.get(h);
+    if (known !== undefined) return known;
+    let key = '';
+    for (const [n, v] of h) key += `${n}\u0000${v}\u0001`;
+    let id = this.headerIds.get(key);
+    if (id === undefined) {
+      const lists = this.tables.get(HEADER_LISTS)!;
+      id = lists.length++;
+      this.headerIds.set(key, id);
+      this.lists[0].push(this.items.values.length);
+      this.lists[1].push(h.length);
+      for (const [n, v] of h) {
+        const fk = `${n}\u0000${v}`;
+        let f = this.fieldIds.get(fk);
+        if (f === undefined) {
+          f = this.fieldIds.size;
+          this.fieldIds.set(fk, f);
+          this.fieldName.push(this.strings.id(n));
+          this.fieldValue.push(this.strings.id(v));
+        }
+        this.items.push(f);
+      }
+      this.tables.get(HEADER_FIELDS)!.length = this.fieldIds.size;
+      this.tables.get(HEADER_LIST_ITEMS)!.length = this.items.values.length;
+    }
+    this.headerIdentity.set(h, id);
+    return id;
+  }
+
+  private shape(c: Compiled, keys: string[]): number {
     const text = keys.join('\n');
     let id = this.shapes.get(text);
     if (id === undefined) {
       id = this.strings.id(text);
       this.shapes.set(text, id);
     }
+    c.lastKeys = keys;
+    c.lastShape = id;
     return id;
   }
 
@@ -262,91 +350,100 @@ class DocumentBuilder {
   row(table: TableName, rec: Record<string, unknown>): number {
     const t = this.tables.get(table)!;
     const r = t.length;
-    const extra = this.fields(t, table, LAYOUTS[table], '', rec);
+    const extra = this.fields(table, this.compile(table, LAYOUTS[table], ''), rec);
     t.length++;
     if (extra) t.setExtra(r, this.json(extra));
     return r;
   }
 
-  /** Writes a record's fields into `t`'s columns (prefixed); returns the values kept aside. */
-  private fields(
-    t: TableBuilder,
-    table: string,
-    layout: Layout,
-    prefix: string,
-    rec: Record<string, unknown>,
-  ): Record<string, unknown> | null {
-    const keys: string[] = [];
+  /** Writes a record's fields into its columns; returns the values kept aside (extra). */
+  private fields(table: string, c: Compiled, rec: Record<string, unknown>): Record<string, unknown> | null {
+    // The row's keys, compared on the way with the last shape's; an array is made only on a change.
+    const last = c.lastKeys;
+    let keys: string[] | null = null;
+    let n = 0;
     let extra: Record<string, unknown> | null = null;
-    for (const k of Object.keys(rec)) {
+    const layout = c.layout;
+    for (const k in rec) {
       const v = rec[k];
       if (v === undefined) continue; // JSON leaves it out
-      keys.push(k);
+      if (keys) keys.push(k);
+      else if (last[n] !== k) {
+        keys = last.slice(0, n);
+        keys.push(k);
+      }
+      n++;
       const kind = layout[k];
       if (kind === undefined || !fits(kind, v)) (extra ??= {})[k] = v;
     }
-    t.num(prefix + SHAPE, this.shape(keys));
-    for (const [key, kind] of Object.entries(layout)) {
-      const name = prefix + key;
-      const v = extra && key in extra ? undefined : rec[key];
+    if (!keys && n !== last.length) keys = last.slice(0, n);
+    c.shape.push(keys ? this.shape(c, keys) : c.lastShape);
+    for (const f of c.fields) {
+      const v = extra && f.key in extra ? undefined : rec[f.key];
       // A nested record with something its layout does not foresee is kept whole in extra.
-      if (!this.value(t, table, name, kind, v)) (extra ??= {})[key] = v;
+      if (!this.value(table, f, v)) (extra ??= {})[f.key] = v;
     }
     return extra;
   }
 
-  private value(t: TableBuilder, table: string, name: string, kind: FieldKind, v: unknown): boolean {
+  private value(table: string, f: CompiledField, v: unknown): boolean {
+    const kind = f.kind;
     if (typeof kind === 'string') {
       switch (kind) {
         case 'num':
-          t.num(name, v === undefined ? 0 : (v as number | null));
+          f.a.push(v === undefined ? 0 : (v as number | null));
           return true;
         case 'str':
-          t.num(name, typeof v === 'string' ? this.strings.id(v) : -1);
+          f.a.push(typeof v === 'string' ? this.strings.id(v) : -1);
           return true;
         case 'bool':
-          t.num(name, v === true ? 1 : v === false ? 0 : 2);
+          f.a.push(v === true ? 1 : v === false ? 0 : 2);
           return true;
         case 'json':
-          t.num(name, v === undefined ? -1 : this.json(v));
+          f.a.push(v === undefined ? -1 : this.json(v));
           return true;
         case 'headers':
-          t.num(name, Array.isArray(v) ? this.headerList(v as [string, string][]) : -1);
+          f.a.push(Array.isArray(v) ? this.headerList(v as [string, string][]) : -1);
           return true;
         case 'nums': {
-          const side = this.side(`${table}.${name}`);
-          t.num(`${name}.start`, side.length);
-          t.num(`${name}.count`, Array.isArray(v) ? v.length : -1);
-          if (Array.isArray(v))
-            for (const x of v as number[]) {
-              side.num('value', x);
-              side.length++;
-            }
+          const side = f.side!;
+          const col = side.cols.get('value')!;
+          f.a.push(side.length);
+          f.b!.push(Array.isArray(v) ? v.length : -1);
+          if (Array.isArray(v)) {
+            for (const x of v as number[]) col.push(x);
+            side.length += v.length;
+          }
           return true;
         }
       }
     }
     if ('rows' in kind) {
-      const child = this.tables.get(kind.rows)!;
+      const child = f.side!;
       const list = Array.isArray(v) ? (v as Record<string, unknown>[]) : [];
-      t.num(`${name}.start`, child.length);
-      t.num(`${name}.count`, list.length);
-      // Children are appended after the parent's own columns are all written: tables differ.
+      f.a.push(child.length);
+      f.b!.push(list.length);
       for (const x of list) this.row(kind.rows, x);
       return true;
     }
-    const present = isPlainObject(v);
-    t.num(name, present ? 1 : 0);
-    const sub = present
-      ? this.fields(t, table, kind.obj, `${name}.`, v)
-      : this.blank(t, kind.obj, `${name}.`);
-    return sub === null;
+    const sub = f.sub!;
+    if (isPlainObject(v)) {
+      f.a.push(1);
+      return this.fields(table, sub, v) === null;
+    }
+    f.a.push(0);
+    this.blank(sub);
+    return true;
   }
 
   /** Default values for every column of an absent nested record. */
-  private blank(t: TableBuilder, layout: Layout, prefix: string): null {
-    for (const c of layoutColumns(layout, prefix)) t.num(c, c.endsWith('.count') ? -1 : 0);
-    return null;
+  private blank(c: Compiled): void {
+    c.shape.push(0);
+    for (const f of c.fields) {
+      f.a.push(0);
+      if (f.b) f.b.push(-1);
+      if (f.sub) this.blank(f.sub);
+    }
   }
 
   finish(head: string, packets: PacketColumns | null): TraceColumns {
@@ -361,10 +458,6 @@ class DocumentBuilder {
   }
 }
 
-/**
- * The Trace as columns. `packets` adds the per-packet table (PacketTable.columnViews(): views, not
- * copies, so the caller must not let the table grow afterwards).
- */
 export function toTraceColumns(trace: Trace, opts: { packets?: boolean } = {}): TraceColumns {
   const doc = toTraceJson(trace);
   const b = new DocumentBuilder();

@@ -54,6 +54,15 @@ export class DocumentError extends Error {
 
 const MAX_CACHED_JSON = 100_000;
 
+interface CompiledReader {
+  table: string;
+  prefix: string;
+  length: number;
+  shape: Column;
+  extra: Column | null;
+  fields: Map<string, (i: number) => unknown>;
+}
+
 export class TraceDocument {
   readonly head: TraceHead;
   readonly connections: Rows<Connection>;
@@ -67,6 +76,7 @@ export class TraceDocument {
   private readonly json = new Map<number, unknown>();
   private readonly headerLists = new Map<number, [string, string][]>();
   private readonly pairs = new Map<number, [string, string]>();
+  private readonly readers = new Map<string, CompiledReader>();
 
   constructor(readonly columns: TraceColumns) {
     try {
@@ -218,76 +228,103 @@ export class TraceDocument {
   }
 
   private record(table: TableName, i: number): unknown {
-    const t = this.table(table);
-    if (!(i >= 0 && i < t.length)) throw new DocumentError(`${table} row ${i} out of range`);
-    const x = t.columns[EXTRA]?.[i] ?? -1;
+    const c = this.compiled(table, LAYOUTS[table], '');
+    if (!(i >= 0 && i < c.length)) throw new DocumentError(`${table} row ${i} out of range`);
+    const x = c.extra ? c.extra[i] : -1;
     const extra = x >= 0 ? (this.parsed(x) as Record<string, unknown>) : null;
-    return this.fields(t, table, LAYOUTS[table], '', i, extra);
+    return this.fields(c, i, extra);
   }
 
   private fields(
-    t: ColumnTable,
-    table: string,
-    layout: Layout,
-    prefix: string,
+    c: CompiledReader,
     i: number,
     extra: Record<string, unknown> | null,
   ): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const k of this.shape(this.col(t, prefix + SHAPE, table)[i])) {
+    for (const k of this.shape(c.shape[i])) {
       if (extra && k in extra) {
         out[k] = extra[k];
         continue;
       }
-      const kind = layout[k];
-      if (kind === undefined) throw new DocumentError(`${table} row ${i}: unknown field ${prefix}${k}`);
-      out[k] = this.value(t, table, prefix + k, kind, i);
+      const read = c.fields.get(k);
+      if (read === undefined) throw new DocumentError(`${c.table} row ${i}: unknown field ${c.prefix}${k}`);
+      out[k] = read(i);
     }
     return out;
   }
 
-  private value(t: ColumnTable, table: string, name: string, kind: FieldKind, i: number): unknown {
+  /** A layout bound to one table's columns: a reader per field, columns looked up once. */
+  private compiled(table: string, layout: Layout, prefix: string): CompiledReader {
+    const key = `${table}/${prefix}`;
+    let c = this.readers.get(key);
+    if (c) return c;
+    const t = this.table(table);
+    const fields = new Map<string, (i: number) => unknown>();
+    for (const [k, kind] of Object.entries(layout))
+      fields.set(k, this.fieldReader(t, table, prefix + k, kind));
+    const x = t.columns[EXTRA];
+    c = {
+      table,
+      prefix,
+      length: t.length,
+      shape: this.col(t, prefix + SHAPE, table),
+      extra: x && x.length >= t.length ? x : null,
+      fields,
+    };
+    this.readers.set(key, c);
+    return c;
+  }
+
+  private fieldReader(t: ColumnTable, table: string, name: string, kind: FieldKind): (i: number) => unknown {
     if (typeof kind === 'string') {
       switch (kind) {
         case 'num': {
+          const c = this.col(t, name, table);
           const valid = t.columns[`${name}.valid`];
-          return valid && valid[i] === 0 ? null : this.col(t, name, table)[i];
+          return valid ? (i) => (valid[i] === 0 ? null : c[i]) : (i) => c[i];
         }
         case 'str': {
-          const s = this.col(t, name, table)[i];
-          return s < 0 ? null : this.str(s);
+          const c = this.col(t, name, table);
+          return (i) => (c[i] < 0 ? null : this.str(c[i]));
         }
         case 'bool': {
-          const b = this.col(t, name, table)[i];
-          return b === 2 ? null : b === 1;
+          const c = this.col(t, name, table);
+          return (i) => (c[i] === 2 ? null : c[i] === 1);
         }
         case 'json': {
-          const j = this.col(t, name, table)[i];
-          return j < 0 ? null : this.parsed(j);
+          const c = this.col(t, name, table);
+          return (i) => (c[i] < 0 ? null : this.parsed(c[i]));
         }
         case 'headers': {
-          const h = this.col(t, name, table)[i];
-          return h < 0 ? null : this.headerList(h);
+          const c = this.col(t, name, table);
+          return (i) => (c[i] < 0 ? null : this.headerList(c[i]));
         }
         case 'nums': {
-          const count = this.col(t, `${name}.count`, table)[i];
-          if (count < 0) return null;
-          const start = this.col(t, `${name}.start`, table)[i];
+          const count = this.col(t, `${name}.count`, table);
+          const start = this.col(t, `${name}.start`, table);
           const side = this.table(`${table}.${name}`);
           const values = this.col(side, 'value', `${table}.${name}`);
-          if (start + count > side.length) throw new DocumentError(`${table}.${name} row ${i} out of range`);
-          return Array.from(values.subarray(start, start + count));
+          return (i) => {
+            if (count[i] < 0) return null;
+            if (start[i] + count[i] > side.length)
+              throw new DocumentError(`${table}.${name} row ${i} out of range`);
+            return Array.from(values.subarray(start[i], start[i] + count[i]));
+          };
         }
       }
     }
     if ('rows' in kind) {
-      const start = this.col(t, `${name}.start`, table)[i];
-      const count = this.col(t, `${name}.count`, table)[i];
+      const start = this.col(t, `${name}.start`, table);
+      const count = this.col(t, `${name}.count`, table);
       const child = this.rowsOf(kind.rows);
-      if (start + count > child.length) throw new DocumentError(`${table}.${name} row ${i} out of range`);
-      return child.range(start, start + count);
+      return (i) => {
+        if (start[i] + count[i] > child.length)
+          throw new DocumentError(`${table}.${name} row ${i} out of range`);
+        return child.range(start[i], start[i] + count[i]);
+      };
     }
-    if (this.col(t, name, table)[i] === 0) return null;
-    return this.fields(t, table, kind.obj, `${name}.`, i, null);
+    const present = this.col(t, name, table);
+    const sub = this.compiled(table, kind.obj, `${name}.`);
+    return (i) => (present[i] === 0 ? null : this.fields(sub, i, null));
   }
 }
