@@ -387,3 +387,48 @@ export async function makeH2Requests({ offloads = true, streams = 80800, connect
   }
   return { file, port, dropped };
 }
+
+/**
+ * The gRPC unary mix: scripts/bench-grpc-load.mjs (@grpc/grpc-js server and client) in a network
+ * namespace (lo MTU 1500, offloads on), `calls` small unary calls over 8 channels, some of them
+ * failing (NOT_FOUND trailers-only, INTERNAL, DEADLINE_EXCEEDED cancelled by RST_STREAM).
+ */
+export async function makeGrpcUnary({ calls = 20000 } = {}) {
+  const file = path.join(benchDir, `grpc-unary-${calls}.pcap`);
+  if (existsSync(file)) return { file, port: 50051 };
+  if (
+    !ensureApt([
+      ['tcpdump', 'tcpdump'],
+      ['ethtool', 'ethtool'],
+      ['ip', 'iproute2'],
+    ])
+  )
+    return null;
+  const netns = `speed-grpc-${process.pid}`;
+  if (!makeNs(netns, true)) return null;
+  const port = 50051;
+  let dropped = NaN;
+  try {
+    dropped = await withTcpdump(
+      file,
+      port,
+      async () => {
+        execFileSync(
+          ...inNs(netns, process.execPath, [
+            path.join(root, 'scripts/bench-grpc-load.mjs'),
+            '--port',
+            String(port),
+            '--calls',
+            String(calls),
+          ]),
+          { stdio: ['ignore', 'ignore', 'inherit'], cwd: root },
+        );
+      },
+      netns,
+    );
+  } finally {
+    await sleep(200);
+    spawnSync('ip', ['netns', 'del', netns]);
+  }
+  return { file, port, dropped };
+}

@@ -1,21 +1,31 @@
 #!/usr/bin/env node
-// npm run bench [-- --file CAPTURE [--port N]] [-- --sizes 6000,12000,24000] [-- --skip-tshark]
-//                 [-- --baseline OTHER/bin/tracelens.mjs]   (an older build, timed on the same files)
-//                 [-- --runs N]   tracelens runs per file (fastest time, highest peak; default 3)
+// npm run bench [-- --shapes NAME,NAME...]   a subset of the shapes below (default: all but big)
+//                 [-- --big]                  add the 2 GB shape (slow: minutes to make and to run
+//                                             tshark on; needs about 5 GB of disk and 4 GB of RAM)
+//                 [-- --file CAPTURE [--port N]]   one capture of your own instead of the shapes
+//                 [-- --runs N]               tracelens runs into a file per shape (fastest time; default 3)
+//                 [-- --slow-mbps N]          the slow pipe reader's rate (default 30 MB/s)
+//                 [-- --skip-tshark]  [-- --baseline OTHER/bin/tracelens.mjs]  (an older build, same files)
+//                 [-- --tl-args "--threads 2"]   extra arguments for every tracelens run
 //
-// Measures the full `tracelens analyze` (readers, TCP reassembly, HTTP/1, HTTP/2 + HPACK,
-// detectors) on large captures and, when tshark is installed, tshark's TCP conversation table and
-// two-pass HTTP/2 dissection on the same files in the same run. Prints MB/s, packets/s, peak RSS
-// and the ratio to tshark.
+// Measures the full `tracelens analyze --json` (readers, TCP reassembly, HTTP/1, HTTP/2 + HPACK,
+// gRPC, detectors, the JSON document) on large captures made by real programs, and in the same run
+// tshark's two-pass HTTP/2 dissection (-2 -d tcp.port==PORT,http2 -T fields -e http2.type) and
+// TCP conversation table on the same files. Each row prints MB/s, the ratio to tshark, and the peak
+// RSS with stdout a file, a fast pipe (read as fast as it comes) and a slow pipe (read at
+// --slow-mbps), each against its target with ✓ or ✗:
+//   MB/s >= 300, ratio to tshark's HTTP/2 dissection >= 10, peak RSS <= 0.5 x capture + 200 MB.
 //
-// Captures (scripts/bench-captures.mjs) are made with real programs on loopback: nghttpd + h2load
-// for h2c at three sizes, once with loopback's 64 KiB packets and once "wire-size" (MTU 1500, no
-// offloads, in a network namespace: the packet sizes of a capture taken on a network), Node http
-// for a many-connection HTTP/1.1 mix; plus one synthetic capture of 1,000,000 small TCP packets
-// written directly as pcap records (loopback capture of a million tiny segments drops packets; the
-// reader's cost per packet is what is measured). Everything goes to bench/ (ignored).
-// --skip-wire leaves out the wire-size captures (they need root for `ip netns`).
-import { execFileSync, spawnSync } from 'node:child_process';
+// Shapes (scripts/bench-captures.mjs; made once into bench/, which git ignores):
+//   h2-requests            h2load -> nghttpd in a network namespace (lo MTU 1500, offloads on):
+//                          80,800 streams over 72 connections, responses 2-200 KB (issue #16)
+//   h2-requests-nooffload  the same with TSO/GSO/GRO off: wire-size packets (about 5x more)
+//   grpc-unary             @grpc/grpc-js unary calls, 8 channels, some NOT_FOUND/INTERNAL/deadline
+//   h2c-16k                h2load, 24,000 requests of a 16 KiB file on the host's loopback
+//   http1-mix              Node http, 5,000 connections, keep-alive and one-shot, small and 64 KB
+//   small-packets          1,000,000 small TCP packets written directly (the reader's cost per packet)
+//   big                    (--big) h2load -> nghttpd, 404,000 streams, offloads off: about 2.2 GB
+import { execFileSync, spawn } from 'node:child_process';
 import {
   existsSync,
   statSync,
@@ -28,7 +38,16 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { root, which, ensureApt, makeH2c, makeHttp1Mix, makeSmallPackets } from './bench-captures.mjs';
+import {
+  root,
+  which,
+  ensureApt,
+  makeH2c,
+  makeHttp1Mix,
+  makeSmallPackets,
+  makeH2Requests,
+  makeGrpcUnary,
+} from './bench-captures.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -37,38 +56,71 @@ const opt = (name, dflt) => {
 };
 const has = (name) => args.includes(`--${name}`);
 
-/** Runs `cmd` under /usr/bin/time -v; stdout goes to the file descriptor `outFd` (default: discarded). */
-function timeV(cmd, argv, outFd = 'ignore') {
-  const r = spawnSync('/usr/bin/time', ['-v', cmd, ...argv], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 30,
-    stdio: ['ignore', outFd, 'pipe'],
-  });
-  const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(r.stderr);
-  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
-  const seconds = wall ? Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]) : NaN;
-  return { seconds, rssMB: rss ? Number(rss[1]) / 1024 : NaN, status: r.status, stderr: r.stderr };
-}
+const TARGET_MBPS = 300;
+const TARGET_RATIO = 10;
+const memTarget = (mb) => 0.5 * mb + 200;
+const runs = Math.max(1, Number(opt('runs', 3)) || 1);
+const slowMBps = Number(opt('slow-mbps', 30)) || 30;
+const tlArgs = (opt('tl-args', '') ?? '').split(' ').filter(Boolean);
+const tracelens = path.join(root, 'bin/tracelens.mjs');
+
+const SHAPES = {
+  'h2-requests': () => makeH2Requests({ offloads: true }),
+  'h2-requests-nooffload': () => makeH2Requests({ offloads: false }),
+  'grpc-unary': () => makeGrpcUnary(),
+  'h2c-16k': () => makeH2c(24000),
+  'http1-mix': () => makeHttp1Mix(5000),
+  'small-packets': async () => ({ ...makeSmallPackets(), port: null }),
+  big: () => makeH2Requests({ offloads: false, streams: 404000 }),
+};
 
 const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'tracelens-bench-'));
 process.on('exit', () => rmSync(tmpDir, { recursive: true, force: true }));
 
+function parseTimeV(stderr) {
+  const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(stderr);
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
+  const seconds = wall ? Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]) : NaN;
+  return { seconds, rssMB: rss ? Number(rss[1]) / 1024 : NaN };
+}
+
 /**
- * Runs `cmd` once, timed, with its stdout in a temp file, and returns the timing and that output.
- * One run gives both the figures and the counts (packets, frames) they are divided by.
+ * Runs `cmd` under /usr/bin/time -v. `sink`: 'file' (stdout into a temp file, returned as text when
+ * `keep`), 'null', or a pipe read by this process, fast (`readMBps` Infinity) or at `readMBps`.
  */
-function timedToFile(cmd, argv) {
-  const outFile = path.join(tmpDir, 'out');
-  const fd = openSync(outFile, 'w');
-  let t;
-  try {
-    t = timeV(cmd, argv, fd);
-  } finally {
-    closeSync(fd);
-  }
-  const text = readFileSync(outFile, 'utf8');
-  unlinkSync(outFile);
-  return { ...t, text };
+function timeV(cmd, argv, { sink = 'null', keep = false, readMBps = Infinity } = {}) {
+  return new Promise((resolve, reject) => {
+    const outFile = path.join(tmpDir, 'out');
+    const fd = sink === 'file' ? openSync(outFile, 'w') : null;
+    const child = spawn('/usr/bin/time', ['-v', cmd, ...argv], {
+      stdio: ['ignore', sink === 'file' ? fd : sink === 'null' ? 'ignore' : 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    if (sink === 'pipe') {
+      let bytes = 0;
+      const t0 = Date.now();
+      child.stdout.on('data', (c) => {
+        bytes += c.length;
+        if (!Number.isFinite(readMBps)) return;
+        const due = (bytes / (readMBps * 1e6)) * 1000 - (Date.now() - t0);
+        if (due > 1) {
+          child.stdout.pause();
+          setTimeout(() => child.stdout.resume(), due);
+        }
+      });
+    }
+    child.on('error', reject);
+    child.on('close', (status) => {
+      if (fd !== null) closeSync(fd);
+      let text = '';
+      if (fd !== null) {
+        if (keep) text = readFileSync(outFile, 'utf8');
+        unlinkSync(outFile);
+      }
+      resolve({ ...parseTimeV(stderr), status, stderr, text });
+    });
+  });
 }
 
 /** HTTP/2 frames in a tracelens document: per stream and connection-level (stream 0). */
@@ -78,98 +130,87 @@ function countFrames(doc) {
   );
 }
 
-const runs = Math.max(1, Number(opt('runs', 3)) || 1);
+const mark = (ok) => (ok ? '✓' : '✗');
 
-/** Fastest wall time and highest peak RSS of `n` runs of `run` (null for none). */
-function best(run, n = runs) {
-  let out = null;
-  for (let i = 0; i < n; i++) {
-    const r = run();
-    out = out ? { ...r, seconds: Math.min(out.seconds, r.seconds), rssMB: Math.max(out.rssMB, r.rssMB) } : r;
-  }
-  return out;
-}
-
-function row(label, file, port, tshark, dropped) {
+async function row(label, file, port, tshark, dropped) {
   const mb = statSync(file).size / 1e6;
-  const tl = timedToFile(process.execPath, [path.join(root, 'bin/tracelens.mjs'), 'analyze', file, '--json']);
-  // The fastest of --runs runs (default 3) and the highest peak: wall time on a shared machine
-  // only ever gets worse than the program's own cost, memory is the program's.
-  const again = best(
-    () => timeV(process.execPath, [path.join(root, 'bin/tracelens.mjs'), 'analyze', file, '--json']),
-    runs - 1,
-  );
-  if (again) {
-    tl.seconds = Math.min(tl.seconds, again.seconds);
-    tl.rssMB = Math.max(tl.rssMB, again.rssMB);
-  }
+  const tl = [tracelens, 'analyze', file, '--json', ...tlArgs];
+  // The first run's document gives the counts; the fastest of --runs runs gives the time (wall
+  // time on a shared machine only ever gets worse than the program's own cost), the highest peak
+  // the memory.
+  const first = await timeV(process.execPath, tl, { sink: 'file', keep: true });
   let doc = null;
   try {
-    doc = JSON.parse(tl.text);
+    doc = JSON.parse(first.text);
   } catch {
     console.error(
-      `  tracelens failed on ${path.basename(file)} (status ${tl.status}): ${tl.stderr.trim().split('\n').slice(-3).join(' / ')}`,
+      `  tracelens failed on ${path.basename(file)} (status ${first.status}): ${first.stderr.trim().split('\n').slice(-3).join(' / ')}`,
     );
   }
+  first.text = '';
+  let seconds = first.seconds;
+  let fileMB = first.rssMB;
+  for (let i = 1; i < runs; i++) {
+    const r = await timeV(process.execPath, tl, { sink: 'file' });
+    seconds = Math.min(seconds, r.seconds);
+    fileMB = Math.max(fileMB, r.rssMB);
+  }
+  const fast = await timeV(process.execPath, tl, { sink: 'pipe' });
+  const slow = await timeV(process.execPath, tl, { sink: 'pipe', readMBps: slowMBps });
   const packets = doc ? doc.input.packets : NaN;
-  const frames = doc ? countFrames(doc) : NaN;
+  const frames = doc ? countFrames(doc) : 0;
   // A capture made earlier: its server port is the first connection's (h2load talks to one port).
   if (port === undefined) port = doc?.connections[0]?.server.split(':').pop() ?? null;
-  // An older build of the CLI on the same file, for before/after figures in one run.
-  const baseline = opt('baseline', null);
-  const before = baseline
-    ? best(() => timeV(process.execPath, [path.resolve(baseline), 'analyze', file, '--json']))
-    : null;
+  const target = memTarget(mb);
+  const mbps = mb / seconds;
   const out = {
-    label,
-    MB: mb.toFixed(1),
+    shape: label,
+    MB: mb.toFixed(0),
     packets,
     dropped: dropped ?? '-',
     h2_frames: frames || '-',
-    tracelens_s: tl.seconds.toFixed(2),
-    'MB/s': (mb / tl.seconds).toFixed(0),
-    'pkts/s': Math.round(packets / tl.seconds),
-    'frames/s': frames ? Math.round(frames / tl.seconds) : '-',
-    peak_MB: tl.rssMB.toFixed(0),
-    mem_target_MB: (0.5 * mb + 200).toFixed(0),
-    ...(before
-      ? {
-          before_s: before.seconds.toFixed(2),
-          before_peak_MB: before.rssMB.toFixed(0),
-          speedup: (before.seconds / tl.seconds).toFixed(2),
-        }
-      : {}),
+    s: seconds.toFixed(2),
+    'MB/s': `${mbps.toFixed(0)} ${mark(mbps >= TARGET_MBPS)}`,
+    x_tshark_h2: '-',
+    rss_file: `${fileMB.toFixed(0)} ${mark(fileMB <= target)}`,
+    rss_fast_pipe: `${fast.rssMB.toFixed(0)} ${mark(fast.rssMB <= target)}`,
+    rss_slow_pipe: `${slow.rssMB.toFixed(0)} ${mark(slow.rssMB <= target)}`,
+    rss_target: target.toFixed(0),
   };
+  const baseline = opt('baseline', null);
+  if (baseline) {
+    const b = await timeV(process.execPath, [path.resolve(baseline), 'analyze', file, '--json'], {
+      sink: 'file',
+    });
+    out.before_s = b.seconds.toFixed(2);
+    out.before_rss = b.rssMB.toFixed(0);
+    out.speedup = (b.seconds / seconds).toFixed(2);
+  }
   if (tshark) {
-    const conv = timeV('tshark', ['-r', file, '-q', '-z', 'conv,tcp']);
-    out.tshark_conv_s = conv.seconds.toFixed(2);
-    out['x_vs_conv'] = (conv.seconds / tl.seconds).toFixed(1);
     if (port && frames) {
       // Two passes (-2), the server port decoded as HTTP/2, one line per packet with the types
       // of the HTTP/2 frames in it: counted, so a dissection that silently found nothing (wrong
       // port, no reassembly) shows as a frame count that differs from ours.
-      const h2 = timedToFile('tshark', [
-        '-2',
-        '-r',
-        file,
-        '-d',
-        `tcp.port==${port},http2`,
-        '-T',
-        'fields',
-        '-e',
-        'http2.type',
-      ]);
+      const h2 = await timeV(
+        'tshark',
+        ['-2', '-r', file, '-d', `tcp.port==${port},http2`, '-T', 'fields', '-e', 'http2.type'],
+        { sink: 'file', keep: true },
+      );
       const tsFrames = h2.text.split('\n').reduce((n, l) => (l ? n + l.split(',').length : n), 0);
-      out.tshark_h2_frames = tsFrames;
+      const ratio = h2.seconds / seconds;
       out.tshark_h2_s = h2.seconds.toFixed(2);
-      out.tshark_h2_MB = h2.rssMB.toFixed(0);
-      out['x_vs_h2'] = (h2.seconds / tl.seconds).toFixed(1);
+      out.x_tshark_h2 = `${ratio.toFixed(1)} ${mark(ratio >= TARGET_RATIO)}`;
       if (tsFrames !== frames)
         console.error(
           `  note: tshark dissected ${tsFrames} HTTP/2 frames in ${path.basename(file)}, tracelens ${frames}`,
         );
+    } else {
+      const conv = await timeV('tshark', ['-r', file, '-q', '-z', 'conv,tcp']);
+      out.tshark_h2_s = `conv ${conv.seconds.toFixed(2)}`;
+      out.x_tshark_h2 = `conv ${(conv.seconds / seconds).toFixed(1)}`;
     }
   }
+  console.error(`  ${label}: ${JSON.stringify(out)}`);
   return out;
 }
 
@@ -180,26 +221,25 @@ async function main() {
   const rows = [];
   const given = opt('file', null);
   if (given) {
-    rows.push(row(path.basename(given), given, opt('port', undefined), tshark));
+    rows.push(await row(path.basename(given), given, opt('port', undefined), tshark));
   } else {
-    const sizes = opt('sizes', '6000,12000,24000').split(',').map(Number);
-    for (const n of sizes) {
-      const c = await makeH2c(n);
-      if (!c) continue;
-      rows.push(row(`h2c h2load n=${n}`, c.file, c.port ?? undefined, tshark, c.dropped));
-    }
-    if (!has('skip-wire')) {
-      for (const n of sizes) {
-        const c = await makeH2c(n, { wire: true });
-        if (!c) continue;
-        rows.push(row(`h2c wire-size n=${n}`, c.file, c.port ?? undefined, tshark, c.dropped));
+    const names = opt('shapes', null)?.split(',') ?? Object.keys(SHAPES).filter((n) => n !== 'big');
+    if (has('big') && !names.includes('big')) names.push('big');
+    for (const name of names) {
+      const make = SHAPES[name];
+      if (!make) {
+        console.error(`unknown shape ${name} (shapes: ${Object.keys(SHAPES).join(', ')})`);
+        process.exitCode = 2;
+        return;
       }
+      const c = await make();
+      if (!c) continue;
+      rows.push(await row(name, c.file, c.port ?? undefined, tshark, c.dropped));
     }
-    const mix = await makeHttp1Mix(5000);
-    if (mix) rows.push(row('http1 mix 5000 conns', mix.file, null, tshark, mix.dropped));
-    const small = makeSmallPackets();
-    rows.push(row('1M small packets', small.file, null, tshark));
   }
+  console.log(
+    `targets: MB/s >= ${TARGET_MBPS}, x tshark two-pass HTTP/2 >= ${TARGET_RATIO}, peak RSS <= 0.5 x MB + 200 (file, fast pipe, slow pipe at ${slowMBps} MB/s); ${os.cpus().length} cores`,
+  );
   console.table(rows);
 }
 

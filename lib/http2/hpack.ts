@@ -272,7 +272,8 @@ export class HpackDecoder {
 
 /** Distinct header lists kept for sharing; past this the table starts over (memory stays bounded). */
 const INTERN_MAX = 8192;
-let interned = new Map<string, HeaderList>();
+let interned = new Map<number, HeaderList[]>();
+let internedCount = 0;
 
 /**
  * One shared array per distinct decoded header list. A request-heavy capture repeats a handful of
@@ -280,21 +281,46 @@ let interned = new Map<string, HeaderList>();
  * shared, they cost one array each instead of one array per pair per stream, and the JSON writer
  * serializes each once (lib/json.ts caches by identity). Callers must therefore never modify a
  * decoded list or its pairs (nothing does: they are facts read off the wire). Identical content
- * gives an identical document whether or not two lists share an array.
+ * gives an identical document whether or not two lists share an array. Lists are found by a hash
+ * of their characters and compared pair by pair (no key string is built: that cost more than the
+ * HPACK decoding).
  */
 export function internHeaderList(list: HeaderList): HeaderList {
-  if (list.length === 0) return list;
-  let key = '';
-  // Lengths make the key unambiguous whatever bytes the strings hold.
-  for (let i = 0; i < list.length; i++) {
+  const n = list.length;
+  if (n === 0) return list;
+  let h = n;
+  for (let i = 0; i < n; i++) {
     const [name, value] = list[i];
-    key += name.length + ':' + name + value.length + ':' + value;
+    h = hashString(hashString(Math.imul(h, 31) + name.length, name), value);
   }
-  const known = interned.get(key);
-  if (known) return known;
-  if (interned.size >= INTERN_MAX) interned = new Map();
-  interned.set(key, list);
+  const bucket = interned.get(h);
+  if (bucket) {
+    for (const known of bucket) if (sameList(known, list)) return known;
+    bucket.push(list);
+  } else {
+    if (internedCount >= INTERN_MAX) {
+      interned = new Map();
+      internedCount = 0;
+    }
+    interned.set(h, [list]);
+  }
+  internedCount++;
   return list;
+}
+
+function hashString(h: number, s: string): number {
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return Math.imul(h ^ s.length, 0x9e3779b1) | 0;
+}
+
+function sameList(a: HeaderList, b: HeaderList): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x !== y && (x[0] !== y[0] || x[1] !== y[1])) return false;
+  }
+  return true;
 }
 
 function utf8Length(s: string): number {
