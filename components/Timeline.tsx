@@ -58,6 +58,10 @@ export default function Timeline(props: {
   onSelectStream?: (conn: string, stream: number) => void;
   pins?: Pin[];
   onPin?: (id: string) => void;
+  /** The lane index of a display filter's matching packets (the rest is drawn dimmed). */
+  match?: LaneIndex | null;
+  /** How many packets the display filter matched (a data attribute for tests and tools). */
+  matchCount?: number;
 }) {
   const { connections, packets, findings, span, selectedConn, onView, onSelectConn, onSelectStream, onPin } =
     props;
@@ -132,6 +136,7 @@ export default function Timeline(props: {
     packets,
     span,
     height,
+    match: props.match ?? null,
   });
 
   const paint = useCallback(() => {
@@ -175,6 +180,7 @@ export default function Timeline(props: {
       epoch0: s.epoch0,
       absolute: s.absolute,
       brush: d && d.mode === 'brush' ? { a: d.a, b: d.b } : null,
+      match: s.match,
     });
     if (ov.width !== Math.round(w * dpr) || ov.height !== Math.round(OVERVIEW_H * dpr)) {
       ov.width = Math.round(w * dpr);
@@ -234,9 +240,11 @@ export default function Timeline(props: {
       packets,
       span,
       height,
+      match: props.match ?? null,
     };
     schedule();
   }, [
+    props.match,
     rows,
     index,
     findingsByConn,
@@ -401,6 +409,7 @@ export default function Timeline(props: {
       {...(props.zoomed
         ? { 'data-view-start-s': props.view.start.toFixed(6), 'data-view-end-s': props.view.end.toFixed(6) }
         : {})}
+      {...(props.match ? { 'data-filter-matches': props.matchCount ?? 0 } : {})}
       className="select-none border-b border-zinc-200 dark:border-zinc-800"
     >
       <div className="flex items-center gap-3 border-b border-zinc-200 px-2 py-0.5 dark:border-zinc-800">

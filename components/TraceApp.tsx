@@ -14,6 +14,7 @@ import { fmtBytes } from './format';
 import LiveSnapshot from './LiveSnapshot';
 import type { AnalysisSnapshot } from '@/lib/analyze';
 import ShareButton from './share/ShareButton';
+import type { PacketClient } from '@/app/worker/packet-client';
 
 type Phase =
   | { kind: 'idle' }
@@ -38,6 +39,8 @@ function readParams() {
     stream: num('stream'),
     vs: num('vs'),
     ve: num('ve'),
+    /** The display filter: `?filter=` (or Wireshark's own option letter, `?Y=`). */
+    filter: p.get('filter') ?? p.get('Y'),
     options: optionsFromParams(p),
   };
 }
@@ -63,9 +66,14 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
     setSelPacket,
     view,
     setView,
+    filter,
+    setFilter,
     selectFinding,
     viewProps,
   } = useTraceSelection(trace);
+  /** The analysis worker kept for packet queries (display filter, packet list, packet detail). */
+  const [packetClient, setPacketClient] = useState<PacketClient | null>(null);
+  const packetClientRef = useRef<PacketClient | null>(null);
   const [sample, setSample] = useState<string | null>(null);
   const [samples, setSamples] = useState<Sample[]>([]);
   const [query, setQuery] = useState('');
@@ -100,6 +108,9 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
   const analyze = useCallback(
     (file: File, keylog: File | null, sampleName: string | null, opts: Partial<AnalysisOptions> = {}) => {
       cancelRef.current?.();
+      packetClientRef.current?.close();
+      packetClientRef.current = null;
+      setPacketClient(null);
       const full: AnalysisOptions = { ...DEFAULT_OPTIONS, ...opts };
       setOptions(full);
       lastKeylog.current = keylog;
@@ -114,7 +125,7 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
       setView(null);
       setPhase({ kind: 'running', name: file.name, bytes: 0, packets: 0, total: file.size });
       const cancel = startAnalysis(
-        { file, keylog, options: full },
+        { file, keylog, options: full, keep: true },
         {
           progress: (m) =>
             setPhase((p) => ({
@@ -138,13 +149,15 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
                   }
                 : p,
             ),
-          done: ({ trace: t, lanes: l }) => {
+          done: ({ trace: t, lanes: l, packets: pc }) => {
             if (cancelRef.current === cancel) cancelRef.current = null;
+            packetClientRef.current = pc ?? null;
             // A transition: React renders the views in slices, yielding to input and frames,
             // instead of one long task for tables, timeline and findings together.
             startTransition(() => {
               setTrace(t);
               setLanes(l);
+              setPacketClient(pc ?? null);
               setPhase({ kind: 'done' });
               if (pending.current) {
                 applySelection(t, pending.current);
@@ -181,6 +194,7 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
   // Initial: theme, samples index, URL params (sample auto-open; selection kept for the next analysis).
   useEffect(() => {
     const p = readParams();
+    if (p.filter) setFilter(p.filter);
     if (p.finding !== null || p.conn || p.stream !== null || p.vs !== null) pending.current = p;
     if (remote) {
       fetch(remote.url)
@@ -205,7 +219,10 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
         }
       })
       .catch(() => setSamples([]));
-  }, [openSample, analyze, remote]);
+  }, [openSample, analyze, remote, setFilter]);
+
+  // The kept worker ends with the page's view of it.
+  useEffect(() => () => packetClientRef.current?.close(), []);
 
   // URL state.
   useEffect(() => {
@@ -218,13 +235,14 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
     if (selFinding !== null) p.set('finding', String(selFinding));
     if (selConn) p.set('conn', selConn);
     if (selStream !== null) p.set('stream', String(selStream));
+    if (filter) p.set('filter', filter);
     if (view) {
       p.set('vs', view.start.toFixed(6));
       p.set('ve', view.end.toFixed(6));
     }
     const qs = p.toString();
     window.history.replaceState(null, '', qs ? `?${qs}` : window.location.pathname);
-  }, [phase.kind, sample, selFinding, selConn, selStream, view, options, sampleOptions]);
+  }, [phase.kind, sample, selFinding, selConn, selStream, view, options, sampleOptions, filter]);
 
   /** Re-runs the analysis of the open file with new thresholds. */
   const rerun = useCallback(
@@ -371,6 +389,7 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
           query={query}
           options={options}
           onOptions={rerun}
+          packetClient={packetClient}
         />
       )}
     </div>

@@ -1,5 +1,5 @@
 'use client';
-import { useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import type { AnalysisOptions, Connection, EvidenceRef, Finding, Http1Exchange, Trace } from '@/lib/trace';
 import Timeline, { type Pin, type View } from './Timeline';
 import PacketDetail from './PacketDetail';
@@ -13,6 +13,12 @@ import FindingsPanel from './detail/FindingsPanel';
 import OptionsPopover from './detail/OptionsPopover';
 import StreamDetail from './detail/StreamDetail';
 import type { LaneIndex } from './timeline/model';
+import type { PacketClient } from '@/app/worker/packet-client';
+import FilterBar from './packets/FilterBar';
+import FilterMenu, { type MenuAt } from './packets/FilterMenu';
+import PacketsPane from './packets/PacketsPane';
+import { useDisplayFilter } from './packets/useDisplayFilter';
+import { filterForElement, useNarrowed } from './packets/useNarrowed';
 
 export default function TraceView(props: {
   trace: Trace;
@@ -36,8 +42,31 @@ export default function TraceView(props: {
   /** Note pins on the timeline (shared traces). */
   pins?: Pin[];
   onPin?: (id: string) => void;
+  /** The applied display filter and the packet session that evaluates it (in the worker). */
+  filter?: string;
+  setFilter?: (f: string) => void;
+  packetClient?: PacketClient | null;
 }) {
   const { trace, span, view, query, selConn, selStream } = props;
+  const applied = props.filter ?? '';
+  // The text in the filter bar: follows the applied filter whenever that changes (URL, a menu).
+  const [draftOf, setDraftOf] = useState({ applied, text: applied });
+  const draft = draftOf.applied === applied ? draftOf.text : applied;
+  const setDraft = useCallback((text: string) => setDraftOf({ applied, text }), [applied]);
+  const [pane, setPane] = useState<'tables' | 'packets'>('tables');
+  const [menu, setMenu] = useState<MenuAt | null>(null);
+  const closeMenu = useCallback(() => setMenu(null), []);
+  const display = useDisplayFilter(props.packetClient, applied);
+  const narrowed = useNarrowed(trace, display.result);
+  const applyFilter = (f: string) => props.setFilter?.(f.trim());
+  /** Right-click on a connection, HTTP/2 stream or finding: offer it as a display filter. */
+  const onFilterContext = (e: React.MouseEvent) => {
+    if (!props.packetClient) return;
+    const f = filterForElement(e.target as Element, trace);
+    if (!f) return;
+    e.preventDefault();
+    setMenu({ x: e.clientX, y: e.clientY, filter: f });
+  };
   const [selExchange, setSelExchange] = useState<string | null>(null);
   const [selFrame, setSelFrame] = useState<number | null>(null);
   const [logLine, setLogLine] = useState<number | null>(null);
@@ -48,10 +77,11 @@ export default function TraceView(props: {
     () =>
       trace.streams.filter(
         (s) =>
+          (!narrowed.streams || narrowed.streams.has(s)) &&
           (!selConn || s.connection === selConn) &&
           (!q || `${s.connection} ${s.id} ${s.method} ${s.path} ${s.authority}`.toLowerCase().includes(q)),
       ),
-    [trace.streams, selConn, q],
+    [trace.streams, selConn, q, narrowed.streams],
   );
   const stream =
     selStream !== null
@@ -61,10 +91,11 @@ export default function TraceView(props: {
     () =>
       trace.exchanges.filter(
         (x) =>
+          (!narrowed.exchanges || narrowed.exchanges.has(x)) &&
           (!selConn || x.connection === selConn) &&
           (!q || `${x.connection} ${x.method} ${x.path} ${x.status} ${x.outcome}`.toLowerCase().includes(q)),
       ),
-    [trace.exchanges, selConn, q],
+    [trace.exchanges, selConn, q, narrowed.exchanges],
   );
   const exchange: Http1Exchange | undefined = selExchange
     ? trace.exchanges.find((x) => exchangeKey(x) === selExchange)
@@ -157,6 +188,22 @@ export default function TraceView(props: {
           </ul>
         </details>
       )}
+      {props.packetClient && props.setFilter && (
+        <FilterBar
+          client={props.packetClient}
+          draft={draft}
+          onDraft={setDraft}
+          applied={applied}
+          onApply={applyFilter}
+          status={{
+            displayed: display.result ? display.result.rows.length : (trace.packets?.length ?? 0),
+            total: trace.packets?.length ?? 0,
+            ms: display.result ? display.result.totalMs : null,
+            running: display.running,
+            error: display.error,
+          }}
+        />
+      )}
       <div className="shrink-0">
         <Timeline
           connections={trace.connections}
@@ -177,10 +224,60 @@ export default function TraceView(props: {
             props.setSelConn(c);
             props.setSelStream(id);
           }}
+          match={display.result?.lanes}
+          matchCount={display.result?.rows.length}
         />
       </div>
       <ChartsPanel trace={trace} span={span} />
-      <div className="grid min-h-[360px] flex-1 grid-cols-[minmax(300px,1fr)_2.2fr]">
+      {trace.packets && props.packetClient && (
+        <div
+          role="tablist"
+          aria-label="Views"
+          className="flex items-end gap-1 border-b border-zinc-300 bg-zinc-50 px-2 pt-1 dark:border-zinc-700 dark:bg-zinc-900"
+        >
+          {(['tables', 'packets'] as const).map((t) => (
+            <button
+              key={t}
+              role="tab"
+              data-testid={`tab-${t}`}
+              aria-selected={pane === t}
+              onClick={() => setPane(t)}
+              className={`rounded-t border border-b-0 px-3 py-0.5 ${
+                pane === t
+                  ? 'border-zinc-300 bg-white font-semibold dark:border-zinc-700 dark:bg-zinc-950'
+                  : 'border-transparent text-zinc-500'
+              }`}
+            >
+              {t === 'tables'
+                ? `Findings & connections${narrowed.active ? ` (${narrowed.connections.length})` : ''}`
+                : `Packets (${(display.result ? display.result.rows.length : trace.packets!.length).toLocaleString()})`}
+            </button>
+          ))}
+        </div>
+      )}
+      {pane === 'packets' && trace.packets && props.packetClient && (
+        <PacketsPane
+          client={props.packetClient}
+          table={trace.packets}
+          rows={display.result?.rows ?? null}
+          epoch={trace.input.startEpoch ?? null}
+          file={props.file}
+          selected={props.selPacket}
+          onSelect={(p) => props.setSelPacket(p)}
+          onFilterMenu={(e, f) => setMenu({ x: e.clientX, y: e.clientY, filter: f })}
+        />
+      )}
+      <FilterMenu
+        at={menu}
+        current={applied}
+        onApply={applyFilter}
+        onPrepare={setDraft}
+        onClose={closeMenu}
+      />
+      <div
+        className={`grid min-h-[360px] flex-1 grid-cols-[minmax(300px,1fr)_2.2fr] ${pane === 'packets' && props.packetClient ? 'hidden' : ''}`}
+        onContextMenu={onFilterContext}
+      >
         <aside
           className="min-h-0 overflow-auto border-r border-zinc-200 dark:border-zinc-800"
           role="listbox"
@@ -188,16 +285,22 @@ export default function TraceView(props: {
           data-testid="findings"
         >
           <FindingsPanel
-            findings={trace.findings}
-            selected={props.selFinding}
-            onSelect={props.selectFinding}
+            findings={narrowed.findings}
+            selected={
+              narrowed.active
+                ? props.selFinding !== null && narrowed.findingIndex.includes(props.selFinding)
+                  ? narrowed.findingIndex.indexOf(props.selFinding)
+                  : null
+                : props.selFinding
+            }
+            onSelect={(i) => props.selectFinding(narrowed.findingIndex[i] ?? i)}
             onEvidence={onEvidence}
           />
         </aside>
         <div className="flex min-h-0 min-w-0 flex-col">
           <div className="min-h-0 flex-1 overflow-auto">
             <ConnectionTable
-              connections={trace.connections}
+              connections={narrowed.connections}
               findings={trace.findings}
               query={query}
               selConn={selConn}
@@ -243,7 +346,15 @@ export default function TraceView(props: {
                   </button>
                 </div>
               )}
-              {packetDetail && <PacketDetail table={trace.packets!} n={props.selPacket!} file={props.file} />}
+              {packetDetail && (
+                <PacketDetail
+                  table={trace.packets!}
+                  n={props.selPacket!}
+                  file={props.file}
+                  session={props.packetClient}
+                  onFilterMenu={(e, f) => setMenu({ x: e.clientX, y: e.clientY, filter: f })}
+                />
+              )}
               {exchange && (
                 <ExchangeDetail
                   x={exchange}

@@ -12,6 +12,8 @@ export function useTraceSelection(trace: Trace | null) {
   const [selStream, setSelStream] = useState<number | null>(null);
   const [selPacket, setSelPacket] = useState<number | null>(null);
   const [view, setView] = useState<View | null>(null);
+  /** The applied display filter (Wireshark syntax; '' = none). Kept across files, as Wireshark does. */
+  const [filter, setFilter] = useState('');
 
   const selectFinding = useCallback(
     (i: number) => {
@@ -44,8 +46,10 @@ export function useTraceSelection(trace: Trace | null) {
       setSelStream,
       selPacket,
       setSelPacket,
+      filter,
+      setFilter,
     }),
-    [view, selFinding, selectFinding, selConn, selStream, selPacket],
+    [view, selFinding, selectFinding, selConn, selStream, selPacket, filter],
   );
 
   return {
@@ -59,6 +63,8 @@ export function useTraceSelection(trace: Trace | null) {
     setSelPacket,
     view,
     setView,
+    filter,
+    setFilter,
     selectFinding,
     viewProps,
   };

@@ -1,7 +1,7 @@
-// TEMPORARY adapter: the display-filter language (lib/filter), its fields (lib/filter/registry.ts)
-// and the packet-list model (lib/packet-list.ts) are being written at the same time; until they
-// land this file gives their interfaces with a few fields, so that the packet session and the UI
-// are built against them. Replaced by re-exports when they land.
+// The display-filter language (lib/filter) and, TEMPORARILY, a few fields and a packet-list model
+// of its own: the fields (lib/filter/registry.ts) and the packet-list model (lib/packet-list.ts)
+// are being written at the same time; until they land this file gives their interfaces, so that
+// the packet session and the UI are built against them. Replaced by re-exports when they land.
 import {
   A_FAST_RETRANSMISSION,
   A_RETRANSMISSION,
@@ -13,29 +13,8 @@ import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '@/lib/packets';
 import type { FieldContext, FieldDef, FieldLayer, FieldValue } from '@/lib/filter/types';
 import type { Trace } from '@/lib/trace';
 
-export interface FilterError {
-  message: string;
-  column: number;
-  length: number;
-  suggestion?: string;
-}
-export interface CompiledFilter {
-  fields: string[];
-  match(ctx: FieldContext, row: number): boolean;
-}
-
-export class FieldIndex {
-  private byName = new Map<string, FieldDef>();
-  constructor(layers: FieldLayer[]) {
-    for (const l of layers) for (const f of l.fields) this.byName.set(f.name, f);
-  }
-  get(name: string): FieldDef | undefined {
-    return this.byName.get(name);
-  }
-  complete(prefix: string): FieldDef[] {
-    return [...this.byName.values()].filter((f) => f.name.startsWith(prefix)).slice(0, 50);
-  }
-}
+export { FieldIndex, compileFilter, filterRows } from '@/lib/filter';
+export type { CompiledFilter, FilterError } from '@/lib/filter';
 
 const conn = (ctx: FieldContext, row: number) => ctx.packets.conn[row];
 const flag =
@@ -121,74 +100,6 @@ export const FIELD_LAYERS: FieldLayer[] = [
 
 export function fieldContext(trace: Trace, bytes?: (row: number) => Uint8Array | null): FieldContext {
   return { trace, packets: trace.packets!, bytes: bytes ?? (() => null), cache: new Map() };
-}
-
-/** `a == b && c` with field names, numbers and "strings"; enough to drive the UI. */
-export function compileFilter(
-  text: string,
-  fields: FieldIndex,
-): { ok: true; filter: CompiledFilter } | { ok: false; error: FilterError } {
-  const terms: ((ctx: FieldContext, row: number) => boolean)[] = [];
-  const names: string[] = [];
-  const re = /\s*([A-Za-z_][\w.]*)\s*(?:(==|!=)\s*("[^"]*"|[\w.]+))?\s*(&&|$)/y;
-  let at = 0;
-  if (!text.trim()) return { ok: true, filter: { fields: [], match: () => true } };
-  while (at < text.length) {
-    re.lastIndex = at;
-    const m = re.exec(text);
-    if (!m || m[0] === '') {
-      const col = at + 1 + (text.slice(at).length - text.slice(at).trimStart().length);
-      return {
-        ok: false,
-        error: {
-          message: `"${text.slice(col - 1)}" was unexpected in this context.`,
-          column: col,
-          length: text.length - col + 1,
-        },
-      };
-    }
-    const [, name, op, lit] = m;
-    const def = fields.get(name);
-    const col = text.indexOf(name, at) + 1;
-    if (!def)
-      return {
-        ok: false,
-        error: {
-          message: `"${name}" is not a valid protocol or protocol field.`,
-          column: col,
-          length: name.length,
-        },
-      };
-    names.push(name);
-    const want: FieldValue | undefined =
-      lit === undefined ? undefined : lit.startsWith('"') ? lit.slice(1, -1) : Number(lit);
-    const out: FieldValue[] = [];
-    terms.push((ctx, row) => {
-      out.length = 0;
-      def.read(ctx, row, out);
-      if (!op) return out.length > 0;
-      const hit = out.some((v) => v === want || Number(v) === want);
-      return op === '==' ? hit : out.length > 0 && !hit;
-    });
-    at = re.lastIndex;
-  }
-  return { ok: true, filter: { fields: names, match: (ctx, row) => terms.every((t) => t(ctx, row)) } };
-}
-
-export function filterRows(ctx: FieldContext, filter: CompiledFilter): Uint32Array {
-  const n = ctx.packets.length;
-  let out = new Uint32Array(Math.min(n, 1024));
-  let k = 0;
-  for (let r = 0; r < n; r++) {
-    if (!filter.match(ctx, r)) continue;
-    if (k === out.length) {
-      const g = new Uint32Array(out.length * 2);
-      g.set(out);
-      out = g;
-    }
-    out[k++] = r;
-  }
-  return out.slice(0, k);
 }
 
 export interface PacketRow {

@@ -104,6 +104,8 @@ export interface DrawInput {
   epoch0: number | null;
   absolute: boolean;
   brush: { a: number; b: number } | null;
+  /** A display filter's matches: all packets are drawn dimmed, these over them at full strength. */
+  match?: LaneIndex | null;
 }
 
 export function xOf(view: View, w: number, t: number): number {
@@ -323,6 +325,13 @@ function drawStream(d: DrawInput, s: H2Stream, y: number): void {
   }
 }
 
+/** One connection lane's packets: both directions, then the glyphs. */
+function drawPackets(d: DrawInput, ci: number, y: number): void {
+  drawDir(d, ci * K + L_C2S, y + 1, ROW / 2 - 1, d.pal.c2s, true);
+  drawDir(d, ci * K + L_S2C, y + ROW / 2, ROW / 2 - 1, d.pal.s2c, false);
+  for (const kind of [L_KA, L_RETX, L_SYN, L_FIN, L_RST]) drawGlyphs(d, ci, kind, y);
+}
+
 export function draw(d: DrawInput): void {
   const { g, w, h, pal, view, rows, connections } = d;
   g.fillStyle = pal.bg;
@@ -426,9 +435,10 @@ export function draw(d: DrawInput): void {
         g.fillRect(a, y, bw, 2);
       }
     }
-    drawDir(d, row.ci * K + L_C2S, y + 1, ROW / 2 - 1, pal.c2s, true);
-    drawDir(d, row.ci * K + L_S2C, y + ROW / 2, ROW / 2 - 1, pal.s2c, false);
-    for (const kind of [L_KA, L_RETX, L_SYN, L_FIN, L_RST]) drawGlyphs(d, row.ci, kind, y);
+    if (d.match) g.globalAlpha = 0.2;
+    drawPackets(d, row.ci, y);
+    g.globalAlpha = 1;
+    if (d.match) drawPackets({ ...d, index: d.match }, row.ci, y);
     g.fillStyle = pal.grid;
     g.fillRect(0, y + ROW - 1, w, 1);
   }
