@@ -53,3 +53,28 @@ node tests/browser/compare.mjs
 
 echo "== the worker's result in parts equals the CLI's analysis"
 node tests/browser/transfer.mjs
+
+echo "== the share server on PostgreSQL + S3: a throwaway PostgreSQL and Ceph radosgw (scripts/services)"
+# The same API and sharing tests as above, then replicas and crashes (tests/server/scale.mjs).
+services_dir=$(mktemp -d)
+services_rc=0
+scripts/services/start.sh "$services_dir" >/dev/null || services_rc=$?
+if [ "$services_rc" = 0 ]; then
+  trap 'scripts/services/stop.sh "$services_dir"; rm -rf "$services_dir"' EXIT
+  (
+    set -a
+    . "$services_dir/env"
+    set +a
+    npx vitest run lib/store/pg-store.test.ts
+    node tests/server/run.mjs
+    node tests/server/hardening.mjs
+    node tests/server/scale.mjs
+    node tests/browser/share.mjs
+    node tests/browser/redact.mjs
+  )
+elif [ "$services_rc" = 3 ] && [ "${TRACELENS_REQUIRE_SERVICES:-}" != 1 ]; then
+  echo "PostgreSQL + S3 tests skipped: the services need root on Debian"
+else
+  echo "the PostgreSQL + S3 services did not start (exit $services_rc)" >&2
+  exit 1
+fi

@@ -14,6 +14,8 @@ import { stringifyTrace } from '../json';
 import { encodeColumns } from '../packets';
 import type { AnalysisOptions } from '../trace';
 import { summarize } from './types';
+import { toTraceColumns } from '../document/columns';
+import { encodeArrow } from '../document/arrow';
 
 export interface JobLimits {
   maxDecompressed: number;
@@ -44,6 +46,8 @@ export type FromJob =
       columnsPath: string | null;
       /** The shared page's summary (`<path>.summary.json`). */
       summaryPath: string;
+      /** The trace document (`<path>.arrow`, lib/document/arrow.ts); null if it could not be made. */
+      documentPath: string | null;
       format: string;
       packets: number;
     }
@@ -173,12 +177,22 @@ export class AnalysisJob {
         columnsPath = `${s.path}.cols`;
         await writeDurably(columnsPath, encodeColumns(trace.packets.toColumns()));
       }
+      // The shared page's document: the same trace as columns (lib/document). Not making it costs the
+      // page its fast path only (it falls back to the JSON), so a failure here is not the upload's.
+      let documentPath: string | null = `${s.path}.arrow`;
+      try {
+        await writeDurably(documentPath, encodeArrow(toTraceColumns(trace)));
+      } catch (e) {
+        console.error(`trace document not written: ${e instanceof Error ? e.message : String(e)}`);
+        documentPath = null;
+      }
       this.finished = true;
       this.post({
         type: 'done',
         analysisPath,
         columnsPath,
         summaryPath,
+        documentPath,
         format: trace.input.format + (trace.input.compression ? `+${trace.input.compression}` : ''),
         packets: trace.input.packets,
       });

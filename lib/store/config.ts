@@ -112,3 +112,5 @@ export const queueWorkersInApp = (): number => {
 };
 /** Uploads cut short (replica gone) are swept after this long without a heartbeat. */
 export const staleUploadS = (): number => positive('TRACELENS_STALE_UPLOAD_S', 300);
+/** How often queue workers sweep what crashes left (and once when they start). */
+export const sweepEveryS = (): number => positive('TRACELENS_SWEEP_S', 300);

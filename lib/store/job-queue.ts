@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { submit, type JobDone, type JobFailure } from './analysis-pool';
-import { jobAttempts, jobLeaseS } from './config';
+import { jobAttempts, jobLeaseS, sweepEveryS } from './config';
 import type { JobLimits } from './analysis-job';
 import type { PgTraceStore } from './pg-store';
 import { artifactsPrefix, keylogKey, rawKey } from './s3-objects';
@@ -43,8 +43,6 @@ export interface QueueWorkers {
 
 /** How often an idle worker looks for a job. */
 const IDLE_POLL_MS = 150;
-/** How often the sweep runs (and once at start). */
-const SWEEP_EVERY_MS = 5 * 60_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -266,7 +264,7 @@ export function startQueueWorkers(store: PgTraceStore, n: number): QueueWorkers 
   const sweep = () =>
     store.sweep().catch((e: Error) => console.error(`tracelens: sweep failed: ${e.message}`));
   void sweep();
-  const timer = setInterval(sweep, SWEEP_EVERY_MS);
+  const timer = setInterval(sweep, sweepEveryS() * 1000);
   timer.unref();
   return {
     async stop() {

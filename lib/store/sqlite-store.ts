@@ -200,6 +200,7 @@ export class SqliteTraceStore implements TraceStore {
       else if (t.packetColumns) writeFileSync(cols, t.packetColumns);
       if (existsSync(cols)) fsyncFile(cols);
       if (t.tmpSummaryPath) renameSync(t.tmpSummaryPath, path.join(stage, 'summary.json'));
+      if (t.tmpDocumentPath) renameSync(t.tmpDocumentPath, path.join(stage, 'trace.arrow'));
       const analysis = path.join(stage, 'analysis.json');
       if (t.tmpAnalysisPath) renameSync(t.tmpAnalysisPath, analysis);
       else writeFileSync(analysis, t.analysisJson ?? '');
@@ -318,6 +319,10 @@ export class SqliteTraceStore implements TraceStore {
   async raw(id: string, range?: ByteRange): Promise<ObjectBody | null> {
     const p = this.rawPath(id);
     return p ? this.file(p, range) : null;
+  }
+
+  async document(id: string): Promise<ObjectBody | null> {
+    return this.metaSync(id) ? this.file(path.join(this.tracesDir, id, 'trace.arrow')) : null;
   }
 
   async packetColumns(id: string): Promise<Uint8Array | null> {

@@ -71,6 +71,8 @@ export interface NewTrace {
   tmpColumnsPath?: string | null;
   /** The page's summary (`summarize`), as a temporary JSON file to move in. */
   tmpSummaryPath?: string | null;
+  /** The trace document (lib/document: Arrow IPC), as a temporary file to move in; null if none. */
+  tmpDocumentPath?: string | null;
 }
 
 /** Stored bytes being read: a stream of `size` bytes, `start` of `totalSize` (a range or all). */
@@ -127,6 +129,11 @@ export interface TraceStore {
   /** The capture as uploaded, whole or a byte range. */
   raw(id: string, range?: ByteRange): Promise<ObjectBody | null>;
   packetColumns(id: string): Promise<Uint8Array | null>;
+  /**
+   * The trace document (lib/document/arrow.ts: columns, Arrow IPC) the shared page loads; null for
+   * traces stored before documents were made. Optional until every backend keeps one.
+   */
+  document?(id: string): Promise<ObjectBody | null>;
   /** The key log, when it was shared with the capture. */
   keylog(id: string): Promise<string | null>;
   checkToken(id: string, token: string | null): Promise<boolean>;

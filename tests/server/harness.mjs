@@ -1,17 +1,82 @@
 // The built server for API tests (`npm run build` first): `next start` on a free loopback port
 // with a temporary data directory, plus a tiny test runner. TRACELENS_TEST_ROOT runs another
 // checkout's build (to show that a test fails on an older version).
+//
+// The backend: SQLite + files, or — when scripts/services/start.sh's settings are in the
+// environment (`. DIR/env`) — PostgreSQL + S3, with a database and a bucket of this test file's
+// own, so that test files never see each other's rows.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const serverRoot = process.env.TRACELENS_TEST_ROOT
   ? path.resolve(process.env.TRACELENS_TEST_ROOT)
   : root;
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** 'postgres+s3' when the services' settings are in the environment, else 'sqlite+files'. */
+export const backend = process.env.TRACELENS_DATABASE_URL ? 'postgres+s3' : 'sqlite+files';
+export const scaled = backend === 'postgres+s3';
+
+/** A fresh database and bucket on the services, with short sweep times for crash tests. */
+async function freshScaleEnv() {
+  const name = `tl_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: process.env.TRACELENS_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(process.env.TRACELENS_DATABASE_URL);
+  url.pathname = `/${name}`;
+  return {
+    TRACELENS_DATABASE_URL: url.toString(),
+    TRACELENS_S3_BUCKET: `${process.env.TRACELENS_S3_BUCKET || 'tracelens'}-${name.slice(3)}`,
+    TRACELENS_STALE_UPLOAD_S: '3',
+    TRACELENS_SWEEP_S: '2',
+  };
+}
+/** The environment every server of this test file gets on top of the process's. */
+export const scaleEnv = scaled ? await freshScaleEnv() : {};
+if (process.env.TRACELENS_DATABASE_URL || process.env.TRACELENS_S3_BUCKET)
+  console.log(
+    `backend: ${backend}${scaled ? ` (database ${new URL(scaleEnv.TRACELENS_DATABASE_URL).pathname.slice(1)}, bucket ${scaleEnv.TRACELENS_S3_BUCKET})` : ''}`,
+  );
+
+/** Runs one query on this test file's database (PostgreSQL backend only). */
+export async function sql(text, params = []) {
+  const c = new pg.Client({ connectionString: scaleEnv.TRACELENS_DATABASE_URL });
+  await c.connect();
+  try {
+    return (await c.query(text, params)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+/** Shared traces in the store behind a data directory (or this file's database). */
+export async function countTraces(dataDir) {
+  if (scaled) return Number((await sql('SELECT count(*) AS n FROM traces'))[0].n);
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(path.join(dataDir, 'tracelens.sqlite'), { readonly: true });
+  try {
+    return db.prepare('SELECT count(*) n FROM traces').get().n;
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * What uploads in progress hold: files in <data>/tmp, or rows of `upload_jobs` (receiving, queued,
+ * running or failed) in PostgreSQL. Empty when the server is idle and cleaned up after itself.
+ */
+export async function leftovers(server) {
+  if (scaled) return (await sql('SELECT id, state FROM upload_jobs')).map((r) => `${r.id}:${r.state}`);
+  return readdirSync(path.join(server.dataDir, 'tmp'));
+}
 
 export async function freePort() {
   return new Promise((resolve) => {
@@ -62,7 +127,13 @@ export class Server {
       ],
       {
         cwd: serverRoot,
-        env: { ...process.env, TRACELENS_DATA_DIR: this.dataDir, TRACELENS_UPLOAD_RATE: '1000', ...this.env },
+        env: {
+          ...process.env,
+          TRACELENS_DATA_DIR: this.dataDir,
+          TRACELENS_UPLOAD_RATE: '1000',
+          ...scaleEnv,
+          ...this.env,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );

@@ -3,7 +3,7 @@
 // 201 { id, viewUrl, editUrl }. Limits (lib/store/config.ts) answer 413 as soon as they are passed.
 import { Readable } from 'node:stream';
 import Busboy from 'busboy';
-import { queueFullError, UploadError } from '@/lib/store/ingest';
+import { isUploadError, queueFullError, UploadError } from '@/lib/store/ingest';
 import { maxKeylog } from '@/lib/store/config';
 import { originOf } from '@/lib/store/net';
 import type { AnalysisOptions } from '@/lib/trace';
@@ -192,7 +192,7 @@ export async function POST(req: Request): Promise<Response> {
     const origin = originOf(req);
     return json({ id, viewUrl: `${origin}/t/${id}`, editUrl: `${origin}/t/${id}?token=${token}` }, 201);
   } catch (e) {
-    if (e instanceof UploadError && e.status !== 500) {
+    if (isUploadError(e) && e.status !== 500) {
       // The body may still be arriving: close the connection rather than read it to the end.
       const close: Record<string, string> = e.status === 413 ? { connection: 'close' } : {};
       return errorJson(e.status, e.message, { ...e.headers, ...close });
