@@ -37,7 +37,14 @@ function analyze(file: string): Trace | null {
   }
 }
 
-const files = [...inputsUnder(SAMPLES_DIR), ...inputsUnder(REAL_CAPTURES), ...inputsUnder(ZEEK_CAPTURES)];
+const LAB_DIR = path.join(__dirname, '../lab');
+const files = [
+  ...inputsUnder(SAMPLES_DIR),
+  ...inputsUnder(REAL_CAPTURES),
+  ...inputsUnder(ZEEK_CAPTURES),
+  // The lab's captures made by real programs (h2load, grpc-go, nginx, HAProxy, browsers...).
+  ...inputsUnder(LAB_DIR),
+];
 
 describe('writeTraceJson fast path equals the replacer', () => {
   it('has inputs', () => expect(files.length).toBeGreaterThan(HAS_CORPUS ? 50 : 10));
