@@ -158,7 +158,7 @@ export async function runJob(
   scratch: string,
 ): Promise<void> {
   const file = path.join(scratch, `${job.id}-a${job.attempts}.upload`);
-  const outputs = ['', '.json', '.cols', '.summary.json'].map((s) => `${file}${s}`);
+  const outputs = ['', '.json', '.cols', '.summary.json', '.arrow'].map((s) => `${file}${s}`);
   let lost = false;
   const lease = setInterval(
     () => {
@@ -217,6 +217,12 @@ export async function runJob(
     );
     await store.objects.put(`${prefix}summary.json`, await readFile(done.summaryPath), 'application/json');
     if (done.columnsPath) await store.objects.put(`${prefix}packets.cols`, await readFile(done.columnsPath));
+    if (done.documentPath)
+      await store.objects.putStream(
+        `${prefix}trace.arrow`,
+        createReadStream(done.documentPath),
+        'application/vnd.apache.arrow.stream',
+      );
     if (job.keylog !== null) await store.objects.put(keylogKey(job.id), job.keylog, 'text/plain');
     if (!(await commitJob(store, job, worker, done, prefix))) {
       // Another worker has the job now (our lease ran out) or the upload was cancelled.

@@ -63,6 +63,7 @@ describe.skipIf(!settings)('PgTraceStore (PostgreSQL + S3)', () => {
     expect((await b.summary(id))?.input.packets).toBe(34);
     expect((await b.packetColumns(id))?.length).toBeGreaterThan(34);
     expect(await b.keylog(id)).toBe('CLIENT_RANDOM 00 11');
+    expect((await a.document(id))?.size).toBeGreaterThan(0);
     const queue = await a.db.query('SELECT count(*)::int AS n FROM upload_jobs');
     expect(queue.rows[0].n).toBe(0);
   }, 60_000);

@@ -262,6 +262,12 @@ export class PgTraceStore implements TraceStore {
     return this.objects.get(rawKey(id), range);
   }
 
+  /** The trace document (lib/document), for traces analyzed since documents were made. */
+  async document(id: string): Promise<ObjectBody | null> {
+    const r = await this.row(id);
+    return r ? this.objects.get(`${r.artifacts}trace.arrow`) : null;
+  }
+
   async packetColumns(id: string): Promise<Uint8Array | null> {
     const r = await this.row(id);
     return r ? this.objects.getBytes(`${r.artifacts}packets.cols`) : null;
