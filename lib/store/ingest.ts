@@ -21,16 +21,7 @@ export class UploadError extends Error {
     readonly headers: Record<string, string> = {},
   ) {
     super(message);
-    this.name = 'UploadError';
   }
-}
-
-/**
- * Whether `e` is an UploadError. Not `instanceof`: the store is opened once per process (at start,
- * by instrumentation.ts) and a route may have a module instance of its own, whose class differs.
- */
-export function isUploadError(e: unknown): e is UploadError {
-  return e instanceof Error && e.name === 'UploadError' && typeof (e as UploadError).status === 'number';
 }
 
 export const queueFullError = (): UploadError =>
@@ -148,7 +139,7 @@ export class Upload implements IngestSession {
     } catch (e) {
       await this.abort();
       if (tmpKeylog) await rm(tmpKeylog, { force: true });
-      if (isUploadError(e)) throw e;
+      if (e instanceof UploadError) throw e;
       const f = e as { type?: string; status?: 413 | 415 | 500; message?: string };
       if (f?.type === 'fail' && f.status) throw new UploadError(f.status, f.message ?? 'analysis failed');
       throw e;
@@ -166,6 +157,7 @@ export class Upload implements IngestSession {
     this.job.abort();
     await this.close();
     // The job's outputs (analysis-job.ts) are named after the upload.
-    for (const f of ['', '.json', '.cols', '.summary.json', '.arrow']) await rm(`${this.tmpRaw}${f}`, { force: true });
+    for (const f of ['', '.json', '.cols', '.summary.json', '.arrow'])
+      await rm(`${this.tmpRaw}${f}`, { force: true });
   }
 }
