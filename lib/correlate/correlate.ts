@@ -268,6 +268,9 @@ function correlatePair(A: CaptureSide, B: CaptureSide, inputs: LoadedInput[], no
         (i) => (aToB(p.ca, i) ? tA(i) + th + fwd : tA(i) + th - back),
         tB,
         DEFERRED_MAX_GAP_S,
+        (i, j) =>
+          (ta.ipId[i] !== tb.ipId[j] ? 2 * DEFERRED_MAX_GAP_S : 0) +
+          (ta.window[i] !== tb.window[j] ? DEFERRED_MAX_GAP_S : 0),
       );
     est = estimateOffset(packetSamples());
   }
@@ -391,7 +394,7 @@ function correlatePair(A: CaptureSide, B: CaptureSide, inputs: LoadedInput[], no
   const delayB = new Int32Array(tb.length).fill(-1);
   const counts = emptyFates();
   const nat: NatMapping[] = [];
-  const mssChanges: { p: PacketPairMatch; a: number; b: number; rowA: number; rowB: number }[] = [];
+  const mssChanges: MssChange[] = [];
 
   for (const p of m.pairs) {
     const ca = A.connections[p.ca];
@@ -418,7 +421,15 @@ function correlatePair(A: CaptureSide, B: CaptureSide, inputs: LoadedInput[], no
         const mssB = j < B.extras.length ? B.extras.mss[j] : 0;
         if (ta.tcpFlags[i] & TCP_SYN && mssA !== mssB) {
           mss = { a: mssA, b: mssB };
-          mssChanges.push({ p, a: mssA, b: mssB, rowA: i, rowB: j });
+          mssChanges.push({
+            p,
+            a: mssA,
+            b: mssB,
+            rowA: i,
+            rowB: j,
+            sent: toB ? mssA : mssB,
+            received: toB ? mssB : mssA,
+          });
         }
         if (rewrittenAddr || ta.window[i] !== tb.window[j] || mssA !== mssB) {
           fate = FATE.rewritten;
@@ -759,10 +770,22 @@ function natFinding(
   };
 }
 
+interface MssChange {
+  p: PacketPairMatch;
+  /** The MSS option at A and at B. */
+  a: number;
+  b: number;
+  rowA: number;
+  rowB: number;
+  /** As its sender wrote it, and as its receiver's side saw it. */
+  sent: number;
+  received: number;
+}
+
 function mssFinding(
   A: CaptureSide,
   B: CaptureSide,
-  changes: { p: PacketPairMatch; a: number; b: number; rowA: number; rowB: number }[],
+  changes: MssChange[],
   names: [string, string],
   theta: number,
 ): Finding {
@@ -773,7 +796,7 @@ function mssFinding(
   return {
     kind: K.pathMssClamp,
     severity: 'info',
-    title: `MSS ${c.a} in ${names[0]} became ${c.b} in ${names[1]} on ${changes.length} SYN${changes.length === 1 ? '' : 's'}`,
+    title: `MSS ${c.sent} lowered to ${c.received} between ${names[0]} and ${names[1]} on ${changes.length} SYN${changes.length === 1 ? '' : 's'}`,
     explanation:
       `A box between the two points rewrites the MSS option of SYNs (MSS clamping: iptables TCPMSS, a router's "ip tcp adjust-mss", a VPN or PPPoE gateway). ` +
       `It lowers the largest segment the peers send to fit a smaller MTU on the way; it is how such paths avoid black holes, and it is a fact, not a fault. ` +
@@ -791,7 +814,14 @@ function mssFinding(
       missingAt: [],
       changes: changes
         .slice(0, 200)
-        .map((x) => ({ a: A.connections[x.p.ca].id, b: B.connections[x.p.cb].id, mssA: x.a, mssB: x.b })),
+        .map((x) => ({
+          a: A.connections[x.p.ca].id,
+          b: B.connections[x.p.cb].id,
+          mssA: x.a,
+          mssB: x.b,
+          sent: x.sent,
+          received: x.received,
+        })),
       connections: conns.size,
     },
   };

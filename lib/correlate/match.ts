@@ -267,7 +267,8 @@ function matchConnectionPair(
   for (const [k, rowsA] of keysA) {
     const rowsB = local.get(k);
     if (!rowsB) continue;
-    if (rowsB.length !== rowsA.length) {
+    // Unequal counts, or copies whose IP IDs disagree in order: wait for the clocks.
+    if (rowsB.length !== rowsA.length || rowsA.some((i, u) => ta.ipId[i] !== tb.ipId[rowsB[u]])) {
       deferred.push([rowsA, rowsB]);
       continue;
     }
@@ -282,7 +283,8 @@ function matchConnectionPair(
 
 /**
  * Pairs the deferred groups once the offset is known: each A row with the unused B row nearest
- * its expected time (`expectedB(i)`), within `maxGapS`.
+ * its expected time (`expectedB(i)`), within `maxGapS`, preferring one with the same IP ID and
+ * window (duplicate ACKs differ only there; NATs keep both).
  */
 export function resolveDeferred(
   p: PacketPairMatch,
@@ -291,18 +293,36 @@ export function resolveDeferred(
   expectedB: (i: number) => number,
   timeB: (j: number) => number,
   maxGapS: number,
+  /** Seconds added to a candidate's distance for each field that differs (IP ID, window). */
+  penalty: (i: number, j: number) => number,
 ): void {
   for (const [rowsA, rowsB] of p.deferred) {
     const free = new Set(rowsB);
+    // When the fields tell copies apart (some pair agrees on all of them), a candidate that
+    // differs is another packet, not this one's copy.
+    let exact = false;
+    if (rowsA.length * rowsB.length <= 1e6)
+      for (const i of rowsA) {
+        for (const j of rowsB)
+          if (penalty(i, j) === 0) {
+            exact = true;
+            break;
+          }
+        if (exact) break;
+      }
     for (const i of rowsA) {
       const want = expectedB(i);
       let best = -1;
-      let bestGap = maxGapS;
+      let bestGap = Infinity;
       for (const j of free) {
         const gap = Math.abs(timeB(j) - want);
-        if (gap < bestGap) {
+        if (gap >= maxGapS) continue;
+        const pen = penalty(i, j);
+        if (exact && pen > 0) continue;
+        const score = gap + pen;
+        if (score < bestGap) {
           best = j;
-          bestGap = gap;
+          bestGap = score;
         }
       }
       if (best < 0) continue;
