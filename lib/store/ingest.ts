@@ -21,7 +21,16 @@ export class UploadError extends Error {
     readonly headers: Record<string, string> = {},
   ) {
     super(message);
+    this.name = 'UploadError';
   }
+}
+
+/**
+ * Whether `e` is an UploadError. Not `instanceof`: the store is opened once per process (at start,
+ * by instrumentation.ts) and a route may have a module instance of its own, whose class differs.
+ */
+export function isUploadError(e: unknown): e is UploadError {
+  return e instanceof Error && e.name === 'UploadError' && typeof (e as UploadError).status === 'number';
 }
 
 export const queueFullError = (): UploadError =>
@@ -139,7 +148,7 @@ export class Upload implements IngestSession {
     } catch (e) {
       await this.abort();
       if (tmpKeylog) await rm(tmpKeylog, { force: true });
-      if (e instanceof UploadError) throw e;
+      if (isUploadError(e)) throw e;
       const f = e as { type?: string; status?: 413 | 415 | 500; message?: string };
       if (f?.type === 'fail' && f.status) throw new UploadError(f.status, f.message ?? 'analysis failed');
       throw e;
