@@ -233,7 +233,7 @@ export default function TraceView(props: {
         <div
           role="tablist"
           aria-label="Views"
-          className="flex items-end gap-1 border-b border-zinc-300 bg-zinc-50 px-2 pt-1 dark:border-zinc-700 dark:bg-zinc-900"
+          className="flex scroll-mt-7 items-end gap-1 border-b border-zinc-300 bg-zinc-50 px-2 pt-1 dark:border-zinc-700 dark:bg-zinc-900"
         >
           {(['tables', 'packets'] as const).map((t) => (
             <button
@@ -241,7 +241,12 @@ export default function TraceView(props: {
               role="tab"
               data-testid={`tab-${t}`}
               aria-selected={pane === t}
-              onClick={() => setPane(t)}
+              onClick={(e) => {
+                setPane(t);
+                // The packets pane fills the window below the bar: bring it up.
+                const bar = e.currentTarget.parentElement;
+                if (t === 'packets') requestAnimationFrame(() => bar?.scrollIntoView({ block: 'start' }));
+              }}
               className={`rounded-t border border-b-0 px-3 py-0.5 ${
                 pane === t
                   ? 'border-zinc-300 bg-white font-semibold dark:border-zinc-700 dark:bg-zinc-950'

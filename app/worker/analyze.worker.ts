@@ -171,15 +171,24 @@ scope.onmessage = async (ev: MessageEvent<WorkerRequest | PacketQuery>) => {
     for (const x of lists.streams) shared.stream(x);
     for (const x of lists.exchanges) shared.exchange(x);
     for (const c of lists.h2) for (const f of c.frames) shared.frame(f);
+    // resultParts empties the lists as it hands them out: a kept session holds its own arrays (of
+    // the same records).
+    const keptLists = keptColumns
+      ? {
+          connections: [...lists.connections],
+          findings: [...lists.findings],
+          h2: [...lists.h2],
+          exchanges: [...lists.exchanges],
+          streams: [...lists.streams],
+        }
+      : null;
     for (const part of resultParts(lists, ev.data.partBudget)) post(part);
     post({ type: 'done' });
-    if (keptColumns) {
-      session = new PacketSession({ ...head, ...lists, packets: PacketTable.fromColumns(keptColumns) }, file);
-      follow = new FollowSession(
-        { ...head, ...lists, packets: PacketTable.fromColumns(keptColumns) },
-        file,
-        keylogText,
-      );
+    if (keptColumns && keptLists) {
+      // One kept trace for both sessions (the lists handed out above are empty by now).
+      const kept = { ...head, ...keptLists, packets: PacketTable.fromColumns(keptColumns) };
+      session = new PacketSession(kept, file);
+      follow = new FollowSession(kept, file, keylogText);
       return;
     }
     // One analysis per worker (unless kept for packet queries, above). Closing now, not when the page has taken in every part, frees this

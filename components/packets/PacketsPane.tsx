@@ -19,7 +19,7 @@ export default function PacketsPane(props: {
 }) {
   const [timeMode, setTimeMode] = useState<TimeMode>('relative');
   return (
-    <div className="flex h-[calc(100vh-96px)] min-h-[420px] flex-col" data-testid="packets-pane">
+    <div className="flex h-[calc(100vh-90px)] min-h-[420px] flex-col" data-testid="packets-pane">
       <div className="flex min-h-[160px] flex-[1.2] flex-col">
         <PacketList
           client={props.client}
