@@ -50,6 +50,7 @@ echo "== sharing and compare browser tests"
 node tests/browser/share.mjs
 node tests/browser/redact.mjs
 node tests/browser/compare.mjs
+node tests/browser/packets.mjs
 
 echo "== the worker's result in parts equals the CLI's analysis"
 node tests/browser/transfer.mjs
