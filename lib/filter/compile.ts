@@ -101,6 +101,14 @@ interface Compiled {
   constant?: Val[];
 }
 
+/**
+ * The type a field has as a value. `frame` is registered as a protocol (presence) but, compared or
+ * sliced, it is the packet's bytes, as in Wireshark (`frame contains "GET"`, `frame[12:2]`).
+ */
+function valueType(f: FieldDef): FieldType {
+  return f.type === 'none' && f.name === 'frame' ? 'bytes' : f.type;
+}
+
 const num = (v: Val): number => (typeof v === 'number' ? v : typeof v === 'boolean' ? (v ? 1 : 0) : NaN);
 
 function bytesCompare(a: Uint8Array, b: Uint8Array): number {
@@ -263,7 +271,7 @@ export class Compiler {
     switch (node.k) {
       case 'word': {
         const f = this.index.get(node.text);
-        return f ? f.type : null;
+        return f ? valueType(f) : null;
       }
       case 'string':
       case 'char':
@@ -424,6 +432,17 @@ export class Compiler {
       case 'word': {
         const f = this.index.get(node.text)!;
         this.usedFields.add(f.name);
+        if (valueType(f) !== f.type) {
+          // `frame` as a value is the packet's captured bytes (frame contains "GET", frame[12:2]),
+          // read back through the context; absent when the bytes are not at hand.
+          return {
+            type: 'bytes',
+            produce: (ctx, row, out) => {
+              const b = ctx.bytes(row);
+              if (b) out.push(b);
+            },
+          };
+        }
         const read = f.read;
         return { type: f.type, field: f, produce: read as Producer };
       }
@@ -797,9 +816,10 @@ export class Compiler {
           : fail(node, `"${node.text}" is neither a field nor a protocol name.`);
       throw fail(node, 'A field, a protocol or a comparison was expected here, not a literal value.');
     }
-    const c = this.value(node, null);
+    const direct = node.k === 'word' ? this.index.get(node.text) : undefined;
+    if (direct) this.usedFields.add(direct.name);
+    const produce = direct ? (direct.read as Producer) : this.value(node, null).produce;
     const buf: Val[] = [];
-    const produce = c.produce;
     if (node.k === 'arith') {
       // A bare arithmetic value (`tcp.flags & 0x02`) is true when non-zero.
       return (ctx, row) => {
@@ -876,13 +896,15 @@ export class Compiler {
     }
     if (fa !== fb)
       throw fail(node.b, `${name(node.a, a)} and ${name(node.b, b)} are not of compatible types.`);
+    const fast = this.fastConstant(a, b, op);
+    if (fast) return fast;
     const eq = equalIn(fa);
     const order = orderIn(fa);
     switch (op) {
       case '==':
-        return this.fastNumEq(a, b, false) ?? this.quantified(a, b, 'any', eq);
+        return this.quantified(a, b, 'any', eq);
       case '!=':
-        return this.fastNumEq(a, b, true) ?? this.quantified(a, b, 'none', eq);
+        return this.quantified(a, b, 'none', eq);
       case '===':
         return this.quantified(a, b, 'all', eq);
       case '!==':
@@ -898,32 +920,67 @@ export class Compiler {
     }
   }
 
-  /** `numeric field == constant` (the common case) without the generic pair loop. */
-  private fastNumEq(a: Compiled, b: Compiled, negate: boolean): RowPredicate | null {
-    if (!a.field || !b.constant || b.constant.length !== 1 || family(a.type) !== 'num') return null;
-    const c = num(b.constant[0]);
+  /**
+   * `field OP constant` on numbers and IPv4 addresses (the common case: tcp.port == 443,
+   * ip.addr == 10.0.0.0/8, tcp.len > 0) as one loop over the occurrences, without a closure call
+   * per value. The number is compared as (v & mask) == net (mask = ~0 for plain numbers), so one
+   * loop serves both.
+   */
+  private fastConstant(a: Compiled, b: Compiled, op: CmpOp): RowPredicate | null {
+    if (!a.field || !b.constant || b.constant.length !== 1) return null;
+    const fam = family(a.type);
+    const k = b.constant[0];
+    let c: number;
+    let mask = -1;
+    if (fam === 'num') c = num(k);
+    else if (fam === 'ipv4' && (op === '==' || op === '!=' || op === '===' || op === '!==')) {
+      if (isIpv4Lit(k)) {
+        c = k.net | 0;
+        mask = k.mask | 0;
+      } else if (typeof k === 'number') c = k | 0;
+      else return null;
+    } else return null;
+    if (Number.isNaN(c)) return null;
     const read = a.field.read;
     const buf: FieldValue[] = [];
-    if (!negate)
+    // Values as numbers: booleans as 0/1; IPv4 compared as signed 32-bit after masking.
+    const v32 = fam === 'ipv4';
+    const val = (v: FieldValue): number => (typeof v === 'number' ? (v32 ? v & mask : v) : v ? 1 : 0);
+    const any = (test: (x: number) => boolean): RowPredicate => {
       return (ctx, row) => {
         buf.length = 0;
         read(ctx, row, buf);
-        for (let i = 0; i < buf.length; i++) {
-          const v = buf[i];
-          if (v === c || (typeof v === 'boolean' && (v ? 1 : 0) === c)) return true;
-        }
+        for (let i = 0; i < buf.length; i++) if (test(val(buf[i]))) return true;
         return false;
       };
-    return (ctx, row) => {
-      buf.length = 0;
-      read(ctx, row, buf);
-      if (buf.length === 0) return false;
-      for (let i = 0; i < buf.length; i++) {
-        const v = buf[i];
-        if (v === c || (typeof v === 'boolean' && (v ? 1 : 0) === c)) return false;
-      }
-      return true;
     };
+    switch (op) {
+      case '==':
+        return any((x) => x === c);
+      case '!==':
+        return any((x) => x !== c);
+      case '<':
+        return any((x) => x < c);
+      case '>':
+        return any((x) => x > c);
+      case '<=':
+        return any((x) => x <= c);
+      case '>=':
+        return any((x) => x >= c);
+      case '!=':
+      case '===': {
+        const wantEqual = op === '===';
+        return (ctx, row) => {
+          buf.length = 0;
+          read(ctx, row, buf);
+          if (buf.length === 0) return false;
+          for (let i = 0; i < buf.length; i++) if ((val(buf[i]) === c) !== wantEqual) return false;
+          return true;
+        };
+      }
+      default:
+        return null;
+    }
   }
 
   /** any: some pair satisfies; none: both present and no pair satisfies; all: both present and every pair does. */
@@ -1032,6 +1089,26 @@ export class Compiler {
     });
     const ba: Val[] = [];
     const negated = node.negated;
+    if (
+      fam === 'num' &&
+      items.every((it) => it.lo.constant?.length === 1 && (!it.hi || it.hi.constant?.length === 1))
+    ) {
+      // Numbers against constant members and ranges: two arrays, no closure per comparison.
+      const los = Float64Array.from(items, (it) => num(it.lo.constant![0]));
+      const his = Float64Array.from(items, (it) =>
+        it.hi ? num(it.hi.constant![0]) : num(it.lo.constant![0]),
+      );
+      const produce = a.produce;
+      return (ctx, row) => {
+        ba.length = 0;
+        produce(ctx, row, ba);
+        for (let i = 0; i < ba.length; i++) {
+          const x = num(ba[i]);
+          for (let j = 0; j < los.length; j++) if (x >= los[j] && x <= his[j]) return !negated;
+        }
+        return negated;
+      };
+    }
     return (ctx, row) => {
       ba.length = 0;
       a.produce(ctx, row, ba);
