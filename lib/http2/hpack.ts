@@ -289,13 +289,12 @@ export function internHeaderList(list: HeaderList): HeaderList {
   const n = list.length;
   if (n === 0) return list;
   let h = n;
-  for (let i = 0; i < n; i++) {
-    const [name, value] = list[i];
-    h = hashString(hashString(Math.imul(h, 31) + name.length, name), value);
-  }
+  for (let i = 0; i < n; i++) h = hashPair(h, list[i]);
   const bucket = interned.get(h);
   if (bucket) {
     for (const known of bucket) if (sameList(known, list)) return known;
+    // A weak hash may put many lists in one bucket: past a few, a list is simply not shared.
+    if (bucket.length >= BUCKET_MAX) return list;
     bucket.push(list);
   } else {
     if (internedCount >= INTERN_MAX) {
@@ -308,9 +307,21 @@ export function internHeaderList(list: HeaderList): HeaderList {
   return list;
 }
 
-function hashString(h: number, s: string): number {
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return Math.imul(h ^ s.length, 0x9e3779b1) | 0;
+const BUCKET_MAX = 8;
+
+/**
+ * A cheap hash of a header pair: the lengths, and of the value its first two and last six
+ * characters (where values of the same header differ: paths' query strings, dates' seconds, ids).
+ * Equal lists always hash equal; sameList decides.
+ */
+function hashPair(h: number, [name, value]: [string, string]): number {
+  const n = value.length;
+  h = Math.imul(h ^ name.length, 0x01000193) ^ name.charCodeAt(name.length - 1);
+  h = Math.imul(h ^ n, 0x01000193);
+  if (n > 0) h = Math.imul(h ^ value.charCodeAt(0), 0x01000193);
+  if (n > 1) h = Math.imul(h ^ value.charCodeAt(1), 0x01000193);
+  for (let i = Math.max(2, n - 6); i < n; i++) h = Math.imul(h ^ value.charCodeAt(i), 0x01000193);
+  return h | 0;
 }
 
 function sameList(a: HeaderList, b: HeaderList): boolean {

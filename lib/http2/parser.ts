@@ -109,6 +109,11 @@ interface DirState {
   damaged: boolean;
   /** Set after a gap that hid a frame boundary: looking for the next one. */
   resync: Resync | null;
+  /**
+   * The last one-packet list handed out: frames carried whole by one packet (most small frames
+   * share a packet with others) share it. Frames' packet lists are never modified.
+   */
+  onePacket: number[];
 }
 
 function newDir(prefaceLeft: number): DirState {
@@ -123,6 +128,7 @@ function newDir(prefaceLeft: number): DirState {
     streamId: 0,
     buf: new Uint8Array(0),
     have: 0,
+    onePacket: [0],
     skip: false,
     firstByte: 0,
     firstPacket: 0,
@@ -403,7 +409,7 @@ export class H2ByteParser implements AppParser {
       flagsRaw: st.flags,
       streamId: st.streamId,
       length: st.length,
-      packets: first === packet ? [packet] : [first, packet],
+      packets: packetsOf(st, first, packet),
       info: dataFrameInfo(st.flags, st.length, st.firstByte),
       bodySkipped: true,
       endOffset,
@@ -419,7 +425,7 @@ export class H2ByteParser implements AppParser {
     endOffset: number,
   ): void {
     const first = st.firstPacket;
-    const packets = first === packet ? [packet] : [first, packet];
+    const packets = packetsOf(st, first, packet);
     st.headerHave = 0;
     st.have = 0;
     this.session.frame({
@@ -434,6 +440,13 @@ export class H2ByteParser implements AppParser {
       endOffset,
     });
   }
+}
+
+/** The packets of a frame that began in `first` and ended in `last` (see DirState.onePacket). */
+function packetsOf(st: DirState, first: number, last: number): number[] {
+  if (first !== last) return [first, last];
+  if (st.onePacket[0] !== last) st.onePacket = [last];
+  return st.onePacket;
 }
 
 function side(dir: Dir): string {
