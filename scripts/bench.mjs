@@ -13,7 +13,8 @@
 // tshark's two-pass HTTP/2 dissection (-2 -d tcp.port==PORT,http2 -T fields -e http2.type) and
 // TCP conversation table on the same files. Each row prints MB/s, the ratio to tshark, and the peak
 // RSS with stdout a file, a fast pipe (read as fast as it comes) and a slow pipe (read at
-// --slow-mbps), each against its target with ✓ or ✗:
+// --slow-mbps), each against its target with ✓ or ✗ (and CPU seconds, user + system: on a machine
+// other jobs share, wall time says more about them than about the program):
 //   MB/s >= 300, ratio to tshark's HTTP/2 dissection >= 10, peak RSS <= 0.5 x capture + 200 MB.
 //
 // Shapes (scripts/bench-captures.mjs; made once into bench/, which git ignores):
@@ -81,7 +82,11 @@ function parseTimeV(stderr) {
   const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)/.exec(stderr);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
   const seconds = wall ? Number(wall[1] ?? 0) * 3600 + Number(wall[2]) * 60 + Number(wall[3]) : NaN;
-  return { seconds, rssMB: rss ? Number(rss[1]) / 1024 : NaN };
+  const user = /User time \(seconds\): ([\d.]+)/.exec(stderr);
+  const sys = /System time \(seconds\): ([\d.]+)/.exec(stderr);
+  // CPU time (user + system): what the program cost when other jobs share the cores.
+  const cpu = user && sys ? Number(user[1]) + Number(sys[1]) : NaN;
+  return { seconds, cpu, rssMB: rss ? Number(rss[1]) / 1024 : NaN };
 }
 
 /**
@@ -149,10 +154,12 @@ async function row(label, file, port, tshark, dropped) {
   }
   first.text = '';
   let seconds = first.seconds;
+  let cpu = first.cpu;
   let fileMB = first.rssMB;
   for (let i = 1; i < runs; i++) {
     const r = await timeV(process.execPath, tl, { sink: 'file' });
     seconds = Math.min(seconds, r.seconds);
+    cpu = Math.min(cpu, r.cpu);
     fileMB = Math.max(fileMB, r.rssMB);
   }
   const fast = await timeV(process.execPath, tl, { sink: 'pipe' });
@@ -170,6 +177,7 @@ async function row(label, file, port, tshark, dropped) {
     dropped: dropped ?? '-',
     h2_frames: frames || '-',
     s: seconds.toFixed(2),
+    cpu_s: cpu.toFixed(2),
     'MB/s': `${mbps.toFixed(0)} ${mark(mbps >= TARGET_MBPS)}`,
     x_tshark_h2: '-',
     rss_file: `${fileMB.toFixed(0)} ${mark(fileMB <= target)}`,
@@ -183,6 +191,7 @@ async function row(label, file, port, tshark, dropped) {
       sink: 'file',
     });
     out.before_s = b.seconds.toFixed(2);
+    out.before_cpu_s = b.cpu.toFixed(2);
     out.before_rss = b.rssMB.toFixed(0);
     out.speedup = (b.seconds / seconds).toFixed(2);
   }
@@ -199,6 +208,7 @@ async function row(label, file, port, tshark, dropped) {
       const tsFrames = h2.text.split('\n').reduce((n, l) => (l ? n + l.split(',').length : n), 0);
       const ratio = h2.seconds / seconds;
       out.tshark_h2_s = h2.seconds.toFixed(2);
+      out.tshark_h2_cpu_s = h2.cpu.toFixed(2);
       out.x_tshark_h2 = `${ratio.toFixed(1)} ${mark(ratio >= TARGET_RATIO)}`;
       if (tsFrames !== frames)
         console.error(
