@@ -20,6 +20,10 @@ export interface ParsedArgs {
   redactHeaders: string[];
   /** redact: keep payloads (bodies, DATA, TLS application data). */
   keepPayload: boolean;
+  /** analyze: `--format arrow` writes the trace document (lib/document/arrow.ts) to `output`. */
+  format: 'text' | 'json' | 'arrow';
+  /** analyze: `-o FILE` / `--output FILE`: where the JSON or Arrow document goes (else stdout). */
+  output: string | null;
 }
 
 export class UsageError extends Error {}
@@ -27,7 +31,7 @@ export class UsageError extends Error {}
 export const USAGE = `usage:
   tracelens analyze <capture|log> [--json [--pretty]] [--keylog FILE] [--idle-threshold S]
                     [--half-close-threshold S] [--slow-factor F] [--slow-min S]
-                    [--fail-on warning|error] [--no-color]
+                    [--fail-on warning|error] [--no-color] [--format text|json|arrow] [-o FILE]
   tracelens compare <a> <b> [--json] [thresholds as for analyze]
   tracelens redact <in> <out> [--map-ports] [--redact-header NAME]... [--keep-payload]
   tracelens correlate <a> <b> [<c>...] [--json] [--keylog FILE]  (captures/logs of one path)
@@ -35,7 +39,8 @@ export const USAGE = `usage:
 
 Reads pcap, pcapng (optionally .gz), Go GODEBUG=http2debug=1|2 logs and nghttp -v output; the
 format is sniffed from the content. --json prints the document of the trace JSON contract
-(compact when piped; indented on a terminal or with --pretty).
+(compact when piped; indented on a terminal or with --pretty). --format arrow -o FILE writes the
+trace as columns in one Apache Arrow IPC file (for DuckDB, pandas, polars; see the README).
 --fail-on exits with status 3 when findings of that severity (or worse) exist.
 redact writes <out> (pcap or pcapng as <in>, uncompressed) with addresses mapped to consistent
 pseudonyms, cookie/authorization header values replaced, payloads zeroed (lengths kept), pcapng
@@ -62,6 +67,8 @@ export function parseArgs(argv: string[]): ParsedArgs {
     mapPorts: false,
     redactHeaders: [],
     keepPayload: false,
+    format: 'text',
+    output: null,
   };
   if (argv.length === 0) return out;
   const [cmd, ...rest] = argv;
@@ -124,6 +131,20 @@ export function parseArgs(argv: string[]): ParsedArgs {
         out.redactHeaders.push(v.toLowerCase());
         break;
       }
+      case '--format': {
+        const v = value();
+        if (v !== 'text' && v !== 'json' && v !== 'arrow')
+          throw new UsageError('--format takes text, json or arrow');
+        out.format = v;
+        break;
+      }
+      case '-o':
+      case '--output': {
+        const v = value();
+        if (!v) throw new UsageError(`${flag} needs a file`);
+        out.output = v;
+        break;
+      }
       case '--help':
       case '-h':
         return { ...out, command: 'help' };
@@ -135,6 +156,16 @@ export function parseArgs(argv: string[]): ParsedArgs {
   const redactOnly = out.mapPorts || out.keepPayload || out.redactHeaders.length > 0;
   if (redactOnly && out.command !== 'redact')
     throw new UsageError('--map-ports, --keep-payload and --redact-header are options of redact');
+  if (out.json) out.format = out.format === 'arrow' ? out.format : 'json';
+  if ((out.format !== 'text' || out.output) && out.command !== 'analyze')
+    throw new UsageError('--format and -o are options of analyze');
+  if (out.format === 'json') out.json = true;
+  if (out.format === 'arrow' && out.json)
+    throw new UsageError('--json and --format arrow exclude each other');
+  if (out.format === 'arrow' && !out.output)
+    throw new UsageError('--format arrow needs -o FILE (a binary file; -o - writes it to stdout)');
+  if (out.output && out.format === 'text')
+    throw new UsageError('-o writes the JSON or Arrow document: add --format');
   const want = out.command === 'analyze' ? 1 : 2;
   if (out.files.length !== want) {
     throw new UsageError(

@@ -14,6 +14,8 @@ import { compareTraces, renderCompareText } from '../lib/compare';
 import { describeRedaction, redactStream } from '../lib/redact/index';
 import { CaptureFormatError } from '../lib/capture/types';
 import { runCorrelate } from './correlate';
+import { toTraceColumns } from '../lib/document/columns';
+import { encodeArrow } from '../lib/document/arrow';
 
 const CHUNK = 4 << 20;
 
@@ -164,7 +166,12 @@ export async function main(
       return 0;
     }
     const trace = await analyzeFile(args.files[0], optionsFrom(args), args.keylog);
-    if (args.json) {
+    if (args.output && args.output !== '-') {
+      // The document goes to the file (removed again if writing fails); stdout keeps the report.
+      await writeDocumentFile(args, trace);
+    } else if (args.format === 'arrow') {
+      await writeJson(out, [encodeArrow(toTraceColumns(trace))]);
+    } else if (args.json) {
       // In pieces: a large trace's document is tens of MB, and one string of it (plus its UTF-8
       // copy) would double the peak memory for nothing. Compact for programs (less than half the
       // size, and the indentation was a third of the CLI's time on large HTTP/2 captures),
@@ -189,6 +196,34 @@ export async function main(
     err.write(`tracelens: internal error: ${(e as Error).message ?? String(e)}\n`);
     if (process.env.TRACELENS_DEBUG) err.write(String((e as Error).stack) + '\n');
     return 1;
+  }
+}
+
+/** `-o FILE`: the JSON or Arrow document written to FILE; FILE is removed if anything fails. */
+async function writeDocumentFile(args: ParsedArgs, trace: Trace): Promise<void> {
+  const file = args.output!;
+  const sink = createWriteStream(file);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      sink.once('open', () => resolve());
+      sink.once('error', reject);
+    });
+  } catch (e) {
+    throw new AnalysisError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  try {
+    if (args.format === 'arrow') await writeWaiting(sink, encodeArrow(toTraceColumns(trace)));
+    else {
+      const indent = args.pretty ? 2 : 0;
+      for (const piece of indent === 0 ? traceJsonBytes(trace) : traceJsonText(trace, indent))
+        await writeWaiting(sink, piece);
+      await writeWaiting(sink, '\n');
+    }
+    await new Promise<void>((resolve, reject) => sink.end((e?: Error | null) => (e ? reject(e) : resolve())));
+  } catch (e) {
+    sink.destroy();
+    rmSync(file, { force: true });
+    throw new AnalysisError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
 }
 
