@@ -341,12 +341,13 @@ export class Compiler {
     switch (type) {
       case 'uint':
       case 'int': {
-        if (quoted)
+        // A quoted value name is accepted as tshark does (http2.type == "HEADERS"); other strings are not.
+        if (quoted && !about?.valueNames)
           throw fail(
             node,
             `${TYPE_NAMES[type]} ${about ? `field '${about.name}' ` : ''}cannot be converted from a string ("${text}").`,
           );
-        const r = parseInteger(text);
+        const r = quoted ? ({ ok: false, message: '' } as const) : parseInteger(text);
         if (r.ok) {
           if (type === 'uint' && r.value < 0 && about) return [r.value]; // never equal; as tshark, no error
           return [r.value];

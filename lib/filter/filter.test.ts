@@ -90,6 +90,9 @@ describe('comparisons and repeated fields (Wireshark 4 semantics)', () => {
     expect(frames('http2.type == GOAWAY')).toEqual([8]);
     expect(frames('http2.type == goaway')).toEqual([8]);
     expect(frames('http2.type == 7')).toEqual([8]);
+    expect(frames('http2.type == "HEADERS"')).toEqual([7]);
+    expect(frames('http2.type in {HEADERS, GOAWAY}')).toEqual([7, 8]);
+    expect(err('tcp.port == "80"').message).toMatch(/cannot be converted from a string/);
   });
 });
 
