@@ -56,6 +56,11 @@ export class ObjectStore {
       region: s.region,
       // Path-style (`endpoint/bucket/key`): what self-hosted stores (radosgw, MinIO) serve without DNS.
       forcePathStyle: Boolean(s.endpoint),
+      // The SDK's default CRC32 of every byte sent and received runs on the event loop that serves
+      // requests; a capture's integrity is its SHA-256, computed as it arrives (ingest), and the
+      // analysis objects are made and read by this code. Checksums only where S3 requires them.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
       credentials:
         s.accessKeyId && s.secretAccessKey
           ? { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey }
