@@ -19,6 +19,10 @@ import FilterMenu, { type MenuAt } from './packets/FilterMenu';
 import PacketsPane from './packets/PacketsPane';
 import { useDisplayFilter } from './packets/useDisplayFilter';
 import { filterForElement, useNarrowed } from './packets/useNarrowed';
+import FollowBar from './follow/FollowBar';
+import FollowSheet from './follow/FollowSheet';
+import IoGraphPanel from './iograph/IoGraphPanel';
+import type { FollowSpec } from '@/app/worker/follow-messages';
 
 export default function TraceView(props: {
   trace: Trace;
@@ -68,6 +72,9 @@ export default function TraceView(props: {
     setMenu({ x: e.clientX, y: e.clientY, filter: f });
   };
   const [selExchange, setSelExchange] = useState<string | null>(null);
+  /** What the Follow sheet shows (Analyze > Follow), or null when closed. */
+  const [follow, setFollow] = useState<FollowSpec | null>(null);
+  const closeFollow = useCallback(() => setFollow(null), []);
   const [selFrame, setSelFrame] = useState<number | null>(null);
   const [logLine, setLogLine] = useState<number | null>(null);
   const counts = { error: 0, warning: 0, info: 0 };
@@ -230,6 +237,9 @@ export default function TraceView(props: {
       </div>
       <ChartsPanel trace={trace} span={span} />
       {trace.packets && props.packetClient && (
+        <IoGraphPanel client={props.packetClient} onView={props.setView} />
+      )}
+      {trace.packets && props.packetClient && (
         <div
           role="tablist"
           aria-label="Views"
@@ -330,6 +340,13 @@ export default function TraceView(props: {
               />
             )}
           </div>
+          {props.packetClient && (
+            <FollowBar
+              trace={trace}
+              sel={{ conn: selConn, stream, exchange, packet: props.selPacket }}
+              onFollow={setFollow}
+            />
+          )}
           {anyDetail && (
             <div
               className="max-h-[55%] min-h-0 shrink-0 overflow-auto border-t-2 border-zinc-300 dark:border-zinc-700"
@@ -372,6 +389,15 @@ export default function TraceView(props: {
           )}
         </div>
       </div>
+      {follow && (
+        <FollowSheet
+          client={props.packetClient ?? null}
+          trace={trace}
+          spec={follow}
+          onClose={closeFollow}
+          onPacket={(p) => props.setSelPacket(p)}
+        />
+      )}
     </div>
   );
 }
