@@ -327,7 +327,12 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
         <div className="ml-auto flex items-center gap-2 text-zinc-500">
           {trace && <span>j/k findings · f fit · / search</span>}
           {trace && !remote && (
-            <ShareButton file={file} keylog={() => keylogRef.current} options={trace.options} />
+            <ShareButton
+              file={file}
+              keylog={() => keylogRef.current}
+              options={trace.options}
+              filter={filter}
+            />
           )}
           <button
             onClick={toggleDark}

@@ -13,7 +13,13 @@ export function useTraceSelection(trace: Trace | null) {
   const [selPacket, setSelPacket] = useState<number | null>(null);
   const [view, setView] = useState<View | null>(null);
   /** The applied display filter (Wireshark syntax; '' = none). Kept across files, as Wireshark does. */
-  const [filter, setFilter] = useState('');
+  // Read from the page's address at first (`?filter=`, or Wireshark's `-Y` letter `?Y=`), so that
+  // a shared link opens filtered.
+  const [filter, setFilter] = useState(() => {
+    if (typeof window === 'undefined') return '';
+    const p = new URLSearchParams(window.location.search);
+    return p.get('filter') ?? p.get('Y') ?? '';
+  });
 
   const selectFinding = useCallback(
     (i: number) => {

@@ -28,6 +28,18 @@ function here(u: string): string {
   }
 }
 
+/** A link with the display filter set (`?filter=`), or as it is without one. */
+function withFilter(u: string, filter: string | undefined): string {
+  if (!filter) return u;
+  try {
+    const x = new URL(u);
+    x.searchParams.set('filter', filter);
+    return x.toString();
+  } catch {
+    return u;
+  }
+}
+
 function upload(
   file: File,
   keylog: File | null,
@@ -94,10 +106,13 @@ export default function ShareButton({
   file,
   keylog,
   options,
+  filter,
 }: {
   file: File | null;
   keylog?: () => File | null;
   options?: Partial<AnalysisOptions>;
+  /** The applied display filter: the links carry it (`?filter=`), and the shared page applies it. */
+  filter?: string;
 }) {
   const [state, setState] = useState<State>({ kind: 'closed' });
   const [withKeylog, setWithKeylog] = useState(false);
@@ -289,8 +304,16 @@ export default function ShareButton({
             )}
             {state.kind === 'done' && (
               <div className="mt-2">
-                <CopyField label="View link (read-only)" value={state.viewUrl} testid="share-view-url" />
-                <CopyField label="Edit link" value={state.editUrl} testid="share-edit-url" />
+                <CopyField
+                  label="View link (read-only)"
+                  value={withFilter(state.viewUrl, filter)}
+                  testid="share-view-url"
+                />
+                <CopyField
+                  label="Edit link"
+                  value={withFilter(state.editUrl, filter)}
+                  testid="share-edit-url"
+                />
                 <p className="mt-1 text-amber-700 dark:text-amber-400">
                   Anyone holding the edit link can add, change and delete notes and delete the shared trace.
                   Keep it to the people who should.

@@ -10,6 +10,7 @@ import TraceView from '../TraceView';
 import type { Pin, View } from '../Timeline';
 import Annotations, { type Annotation, type AnnotationTarget } from './Annotations';
 import { analyzeFile, loadSharedTrace, traceSpan } from './load';
+import { useKeptSession } from '../packets/useKeptSession';
 
 const MAX_HEX_FETCH = 32 * 1024 * 1024;
 
@@ -61,6 +62,8 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
   const [notice, setNotice] = useState<string | null>(null);
   const [selNote, setSelNote] = useState<string | null>(null);
   const enc = encodeURIComponent(id);
+  /** Display filter, packet list and detail: a kept worker over the capture's bytes. */
+  const packetClient = useKeptSession(file, trace?.options);
 
   // Strip the token from the address bar so the page's URL can be passed on safely.
   useEffect(() => {
@@ -272,6 +275,7 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
               span={span}
               {...viewProps}
               query=""
+              packetClient={packetClient}
               pins={pins}
               onPin={onPin}
             />
