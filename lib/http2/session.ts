@@ -90,7 +90,7 @@ interface StreamRec {
   grpc: GrpcMessageScanner | null;
   tokens: number;
   /** One report per stream for rules that would otherwise fire on every following frame. */
-  reported: Set<FindingKind>;
+  reported: Set<FindingKind> | null;
   /** The opener's frame count when it opened the stream (0: unknown), and whether the peer has sent on it. */
   openSeq: number;
   peerSent: boolean;
@@ -655,7 +655,9 @@ export class H2Session {
         rst: null,
         grpc: null,
         tokens: 0,
-        reported: new Set(),
+        // Made on the first report: most streams have none, and a Set each was a large part of
+        // what a request-heavy capture's streams keep.
+        reported: null,
         openSeq: 0,
         peerSent: false,
       };
@@ -1217,8 +1219,8 @@ export class H2Session {
     message: string,
     details?: H2Violation['details'],
   ): void {
-    if (r.reported.has(kind)) return;
-    r.reported.add(kind);
+    if (r.reported?.has(kind)) return;
+    (r.reported ??= new Set()).add(kind);
     this.violation(kind, r.s.id, frames, tS, message, details);
   }
 
