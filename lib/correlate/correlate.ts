@@ -27,6 +27,7 @@ export const CORRELATION_KINDS: readonly FindingKind[] = [
   K.pathLoss,
   K.pathNat,
   K.pathMssClamp,
+  K.pathProxyGaveUp,
   K.pathLogFrameNotOnWire,
   K.pathLogFinIgnored,
   K.pathLogDeadlineEarly,
@@ -281,6 +282,7 @@ function correlatePair(A: CaptureSide, B: CaptureSide, inputs: LoadedInput[], no
   const matchedA = new Set(m.pairs.map((p) => A.connections[p.ca].id));
   const matchedB = new Set(m.pairs.map((p) => B.connections[p.cb].id));
   const proxied: PairDetail['proxied'] = [];
+  let proxyNearA = true;
   const reqPairs = pairRequests(
     requestsOf(inputs[A.index].trace, matchedA),
     requestsOf(inputs[B.index].trace, matchedB),
@@ -300,6 +302,7 @@ function correlatePair(A: CaptureSide, B: CaptureSide, inputs: LoadedInput[], no
       else if (db > da) vb++;
     }
     const reqNearA = va >= vb;
+    proxyNearA = reqNearA;
     if (est.offsetS === null) {
       const s: OneWaySamples = { forward: { t: [], d: [] }, backward: { t: [], d: [] } };
       for (const rp of reqPairs) {
@@ -323,6 +326,9 @@ function correlatePair(A: CaptureSide, B: CaptureSide, inputs: LoadedInput[], no
       est = estimateOffset(s);
       if (est.offsetS !== null) offsetFrom = 'requests';
     }
+    // A time of input A (isA) or B on A's clock.
+    const onA = (isA: boolean, t: number): number =>
+      isA ? t + A.epochShiftS : t + B.epochShiftS - (est.offsetS ?? 0);
     // Did the far point's answer come after the near point's (clock offset removed)?
     const farLater = (nearIsA: boolean, nearS: number, farS: number): boolean => {
       const th = est.offsetS ?? 0;
@@ -340,6 +346,12 @@ function correlatePair(A: CaptureSide, B: CaptureSide, inputs: LoadedInput[], no
         statusA: rp.a.status,
         statusB: rp.b.status,
         requestS: round9(rp.a.requestS + A.epochShiftS),
+        proxyWaitedS:
+          near.responseS !== null && far.requestEndS !== null
+            ? round9(onA(reqNearA, near.responseS) - onA(!reqNearA, far.requestEndS))
+            : null,
+        nearPackets: [near.responsePacket],
+        farPackets: [far.requestEndPacket, far.responsePacket].filter((n) => n > 0),
         answeredByProxy:
           near.status !== null &&
           near.responseS !== null &&
@@ -515,6 +527,8 @@ function correlatePair(A: CaptureSide, B: CaptureSide, inputs: LoadedInput[], no
   findings.push(...injectedRsts(A, B, m.pairs, fateA, fateB, nearA, theta, names));
   const loss = lossFindings(A, B, m.pairs, fateA, fateB, nearA, theta, names, findings);
   if (nat.length > 0) findings.push(natFinding(A, B, nat, names, winA));
+  const byProxy = proxied.filter((x) => x.answeredByProxy);
+  if (byProxy.length > 0) findings.push(proxyFinding(A, B, byProxy, proxyNearA, names));
   if (mssChanges.length > 0) findings.push(mssFinding(A, B, mssChanges, names, theta));
   if (m.pairs.length === 0 && matches.length === 0)
     notes.push(`${A.name} and ${B.name}: no connection in common (no shared packets, no shared requests)`);
@@ -812,17 +826,72 @@ function mssFinding(
     details: {
       observedAt: [names[0], names[1]],
       missingAt: [],
-      changes: changes
-        .slice(0, 200)
-        .map((x) => ({
-          a: A.connections[x.p.ca].id,
-          b: B.connections[x.p.cb].id,
-          mssA: x.a,
-          mssB: x.b,
-          sent: x.sent,
-          received: x.received,
-        })),
+      changes: changes.slice(0, 200).map((x) => ({
+        a: A.connections[x.p.ca].id,
+        b: B.connections[x.p.cb].id,
+        mssA: x.a,
+        mssB: x.b,
+        sent: x.sent,
+        received: x.received,
+      })),
       connections: conns.size,
+    },
+  };
+}
+
+function proxyFinding(
+  A: CaptureSide,
+  B: CaptureSide,
+  cases: PairDetail['proxied'],
+  nearA: boolean,
+  names: [string, string],
+): Finding {
+  const [near, far] = nearA ? [names[0], names[1]] : [names[1], names[0]];
+  const nearIdx = nearA ? A.index : B.index;
+  const farIdx = nearA ? B.index : A.index;
+  const statuses = [...new Set(cases.map((c) => (nearA ? c.statusA : c.statusB)))].join('/');
+  const waited = cases.map((c) => c.proxyWaitedS).filter((v): v is number => v !== null);
+  const lo = waited.length ? Math.min(...waited) : null;
+  const hi = waited.length ? Math.max(...waited) : null;
+  const late = cases.filter((c) => (nearA ? c.statusB : c.statusA) !== null).length;
+  const n = cases.length;
+  const waitText =
+    lo !== null && hi !== null ? `${lo.toFixed(3)}${hi - lo > 0.001 ? `–${hi.toFixed(3)}` : ''} s` : null;
+  return {
+    kind: K.pathProxyGaveUp,
+    severity: 'error',
+    title: `The proxy between ${near} and ${far} answered ${n} request${n === 1 ? '' : 's'} ${statuses} itself${waitText ? `, ${waitText} after forwarding ${n === 1 ? 'it' : 'them'}` : ''}; the upstream ${late ? `answered ${late} later` : 'never answered'}`,
+    explanation:
+      `${n} request${n === 1 ? '' : 's'} seen at both points (${cases
+        .slice(0, 3)
+        .map((c) => c.request)
+        .join(
+          ', ',
+        )}${n > 3 ? ', …' : ''}) got ${statuses} at ${near}, an answer ${far} never saw the upstream send: ` +
+      `the proxy between the two points gave up on the upstream and answered by itself${waitText ? `, ${waitText} after it had forwarded the whole request — its read timeout (nginx proxy_read_timeout, HAProxy timeout server, Envoy route timeout)` : ''}. ` +
+      `${late ? `The upstream did answer ${late} of them, later, to a connection the proxy had already closed: the work was done and thrown away.` : 'The upstream never answered before the captures ended.'} ` +
+      `What to try: raise that proxy timeout for this route above the upstream's real processing time, or make the upstream answer sooner (stream progress, or accept and process asynchronously).`,
+    connection: null,
+    stream: null,
+    startS: cases[0].requestS,
+    endS: cases[n - 1].requestS,
+    evidence: cases.slice(0, MAX_EVIDENCE).flatMap((c) => [
+      ...c.nearPackets
+        .filter((p) => p > 0)
+        .map((p) => ({ packet: p, input: nearIdx, note: `${nearA ? c.statusA : c.statusB} from the proxy` })),
+      ...c.farPackets.map((p, k) => ({
+        packet: p,
+        input: farIdx,
+        note: k === 0 ? 'request forwarded' : 'upstream answer, too late',
+      })),
+    ]),
+    details: {
+      observedAt: [near],
+      missingAt: [far],
+      requests: n,
+      proxyWaitedS: waited,
+      answeredLaterByUpstream: late,
+      connections: cases.map((c) => ({ [names[0]]: c.a, [names[1]]: c.b })),
     },
   };
 }

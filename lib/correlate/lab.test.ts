@@ -32,6 +32,9 @@ interface CaseExpectation {
   }[];
   nat?: { connections: number; portsRewritten: number };
   mssClamp?: { from: number; to: number; syns: number };
+  /** Through a terminating proxy: connections matched by their requests. */
+  requestMatches?: number;
+  proxyGaveUp?: { requests: string[]; status: number; waitedS: [number, number]; answeredLater: number };
 }
 
 function run(dir: string, files: string[]): CorrelationDoc {
@@ -93,6 +96,20 @@ describe('lab vantage scenarios: correlation.json', () => {
           expect(changes).toHaveLength(c.mssClamp.syns);
           for (const x of changes) expect([x.sent, x.received]).toEqual([c.mssClamp.from, c.mssClamp.to]);
         } else expect(mss).toEqual([]);
+        if (c.requestMatches !== undefined)
+          expect(doc.matches.filter((m) => m.via === 'request')).toHaveLength(c.requestMatches);
+        const gaveUp = of(doc, K.pathProxyGaveUp);
+        if (c.proxyGaveUp) {
+          expect(gaveUp).toHaveLength(1);
+          const byProxy = doc.pairs[0].proxied.filter((p) => p.answeredByProxy);
+          expect(byProxy.map((p) => p.request).sort()).toEqual(c.proxyGaveUp.requests);
+          for (const p of byProxy) {
+            expect(p.statusA).toBe(c.proxyGaveUp.status);
+            expect(p.proxyWaitedS).toBeGreaterThanOrEqual(c.proxyGaveUp.waitedS[0]);
+            expect(p.proxyWaitedS).toBeLessThanOrEqual(c.proxyGaveUp.waitedS[1]);
+          }
+          expect(gaveUp[0].details.answeredLaterByUpstream).toBe(c.proxyGaveUp.answeredLater);
+        } else expect(gaveUp).toEqual([]);
         // The columns agree with the counts: every lost packet has no peer, every delivered one has.
         const [ca] = doc.pairs[0].columns;
         ca.fate.forEach((f, i) => {
@@ -165,8 +182,10 @@ describe('lab scenarios captured on both sides before the correlation existed', 
     expect(byProxy.map((p) => p.request).sort()).toEqual([1, 2, 3, 4].map((i) => `GET /slow/${i}?ms=5000`));
     for (const p of byProxy) {
       expect(p.statusA).toBe(504);
-      expect(p.nearAnswerAfterS).toBeGreaterThan(2.9);
-      expect(p.nearAnswerAfterS).toBeLessThan(3.1);
+      // nginx closed upstream 3 s after the request (proxy_read_timeout 3s).
+      expect(p.proxyWaitedS).toBeGreaterThan(2.9);
+      expect(p.proxyWaitedS).toBeLessThan(3.1);
     }
+    expect(of(doc, K.pathProxyGaveUp)[0].details).toMatchObject({ requests: 4, answeredLaterByUpstream: 4 });
   });
 });

@@ -10,8 +10,13 @@ export interface RequestRef {
   connection: string;
   key: string;
   requestS: number;
+  /** End of the request (its last byte), when known (HTTP/1). */
+  requestEndS: number | null;
   responseS: number | null;
   status: number | null;
+  /** Packet numbers: the request's last, the response's first (0 when unknown). */
+  requestEndPacket: number;
+  responsePacket: number;
 }
 
 export function requestsOf(trace: Trace, skip: Set<string>): RequestRef[] {
@@ -22,8 +27,11 @@ export function requestsOf(trace: Trace, skip: Set<string>): RequestRef[] {
       connection: x.connection,
       key: `${x.method} ${x.path}`,
       requestS: x.requestS,
+      requestEndS: x.requestEndS,
       responseS: x.responseS,
       status: x.status,
+      requestEndPacket: x.request?.packets[1] ?? 0,
+      responsePacket: x.response?.packets[0] ?? 0,
     });
   }
   for (const s of trace.streams) {
@@ -32,8 +40,11 @@ export function requestsOf(trace: Trace, skip: Set<string>): RequestRef[] {
       connection: s.connection,
       key: `${s.method} ${s.path}`,
       requestS: s.startS,
+      requestEndS: null,
       responseS: s.responseS,
       status: s.status,
+      requestEndPacket: s.frames.filter((f) => f.dir === 'c2s').at(-1)?.packets[0] ?? 0,
+      responsePacket: s.frames.find((f) => f.dir === 's2c' && f.type === 'HEADERS')?.packets[0] ?? 0,
     });
   }
   out.sort((a, b) => a.requestS - b.requestS);

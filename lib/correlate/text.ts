@@ -52,11 +52,11 @@ export function renderCorrelationText(doc: CorrelationDoc): string {
     const byProxy = p.proxied.filter((x) => x.answeredByProxy);
     if (byProxy.length > 0) {
       const statuses = [...new Set(byProxy.map((x) => (x.statusA ?? x.statusB) as number))].join('/');
-      const after = byProxy.map((x) => x.nearAnswerAfterS).filter((v): v is number => v !== null);
+      const waited = byProxy.map((x) => x.proxyWaitedS).filter((v): v is number => v !== null);
       L.push(
         `  proxy: ${byProxy.length} request${byProxy.length === 1 ? '' : 's'} answered ${statuses} by the proxy between the points before the upstream answered (later or never)` +
-          (after.length
-            ? ` (after ${Math.min(...after).toFixed(3)}–${Math.max(...after).toFixed(3)} s: the proxy's timeout)`
+          (waited.length
+            ? `, ${Math.min(...waited).toFixed(3)}–${Math.max(...waited).toFixed(3)} s after it forwarded the whole request: the proxy's timeout`
             : ''),
       );
       for (const x of byProxy.slice(0, 5))
@@ -69,7 +69,10 @@ export function renderCorrelationText(doc: CorrelationDoc): string {
     if (p.nat.length > 5) L.push(`  NAT: … ${p.nat.length - 5} more`);
     L.push('');
   }
-  if (doc.findings.length === 0) L.push('No finding: every packet one point saw reached the other as sent.');
+  if (doc.findings.length === 0)
+    L.push(
+      'No finding: every packet one point saw reached the other as sent, and every answer was the same at both points.',
+    );
   else L.push('Findings:');
   for (const f of doc.findings) {
     L.push(`  [${f.severity}] ${f.kind}  ${f.title}`);

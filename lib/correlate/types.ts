@@ -138,6 +138,11 @@ export interface PairDetail {
     statusA: number | null;
     statusB: number | null;
     requestS: number;
+    /** From the end of the request as forwarded (far point) to the answer at the near point, on A's clock. */
+    proxyWaitedS: number | null;
+    /** Packets of the near point's answer, and of the far point's request end and answer. */
+    nearPackets: number[];
+    farPackets: number[];
     /** The near point got an answer the far point never saw: the proxy answered by itself. */
     answeredByProxy: boolean;
     /** Seconds from the request to its answer at the point nearer the client. */

@@ -51,6 +51,7 @@ export const K = {
   pathLoss: 'path.loss',
   pathNat: 'path.nat',
   pathMssClamp: 'path.mss-clamp',
+  pathProxyGaveUp: 'path.proxy-gave-up',
   pathLogFrameNotOnWire: 'path.log-frame-not-on-wire',
   pathLogFinIgnored: 'path.log-fin-ignored',
   pathLogDeadlineEarly: 'path.log-deadline-early',
@@ -244,6 +245,12 @@ export const KINDS: Readonly<Record<FindingKind, KindInfo>> = {
     severity: 'info',
     module: 'correlate',
     summary: 'the MSS option of SYNs lowered between two points',
+  },
+  [K.pathProxyGaveUp]: {
+    severity: 'error',
+    module: 'correlate',
+    summary:
+      'a proxy between two points answered requests itself (502/504) that the upstream had not answered',
   },
   [K.pathLogFrameNotOnWire]: {
     severity: 'warning',
