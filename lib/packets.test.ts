@@ -70,3 +70,31 @@ describe('PacketTable growth', () => {
     check(PacketTable.fromColumns(p.toColumns()), 3000);
   });
 });
+
+describe('packet column buffers', () => {
+  it('round-trip the TCP header columns, and read a version 1 buffer with them as zeros', async () => {
+    const { encodeColumns, decodeColumns } = await import('./packets');
+    const p = new PacketTable();
+    fill(p, 10);
+    p.seq[3] = 0xfffffff0;
+    p.ack[3] = 7;
+    p.window[3] = 65535;
+    p.ipId[3] = 0x1234;
+    p.tcpOffset[3] = 0x80;
+    const back = decodeColumns(encodeColumns(p.toColumns()));
+    expect([back.seq[3], back.ack[3], back.window[3], back.ipId[3], back.tcpOffset[3]]).toEqual([
+      0xfffffff0, 7, 65535, 0x1234, 0x80,
+    ]);
+    check(PacketTable.fromColumns(back), 10);
+    // A version 1 buffer: the header, then only the first 13 columns.
+    const v2 = encodeColumns(p.toColumns());
+    const v1Size =
+      16 + [8, 8, 4, 4, 4, 1, 1, 2, 4, 1, 1, 2, 2].reduce((n, b) => n + Math.ceil((b * 10) / 8) * 8, 0);
+    const v1 = v2.slice(0, v1Size);
+    new DataView(v1.buffer).setUint32(4, 1, true);
+    const old = decodeColumns(v1);
+    expect(old.payloadLen[9]).toBe(9);
+    expect(old.seq[3]).toBe(0);
+    expect(old.tcpOffset.length).toBe(10);
+  });
+});

@@ -1,6 +1,6 @@
 /**
  * Per-packet facts kept as growable typed-array columns (struct-of-arrays), so a capture of
- * millions of packets costs ~40 bytes per packet, can be transferred from a Worker without copying,
+ * millions of packets costs ~53 bytes per packet, can be transferred from a Worker without copying,
  * and never holds packet bytes: `fileOffset` + `caplen` let a view read them back on demand.
  *
  * Row i describes packet number i + 1.
@@ -67,6 +67,21 @@ export class PacketTable {
   iface: Uint16Array = new Uint16Array(INITIAL);
   /** Link-layer type of the packet's interface. */
   linkType: Uint16Array = new Uint16Array(INITIAL);
+  /**
+   * TCP header facts a display filter over millions of packets reads without the packet bytes
+   * (tcp.seq_raw, tcp.ack_raw, tcp.window_size_value, tcp.hdr_len, tcp.flags) and the IPv4 identification
+   * (ip.id; 0 for IPv6). Filled for TCP packets only; other packets are read back from their bytes.
+   */
+  seq: Uint32Array = new Uint32Array(INITIAL);
+  ack: Uint32Array = new Uint32Array(INITIAL);
+  /** Raw 16-bit window field (scale it with the connection's window scale). */
+  window: Uint16Array = new Uint16Array(INITIAL);
+  ipId: Uint16Array = new Uint16Array(INITIAL);
+  /**
+   * Byte 12 of the TCP header as on the wire: data offset (header length / 4) in the high nibble,
+   * then the reserved bits and the AE/NS bit (tcp.flags' high bits); 0 when not decoded.
+   */
+  tcpOffset: Uint8Array = new Uint8Array(INITIAL);
 
   /** Appends a row for the next packet; returns its index. Columns default to zero / -1 conn. */
   add(
@@ -117,6 +132,11 @@ export class PacketTable {
     this.l4 = g(this.l4);
     this.iface = g(this.iface);
     this.linkType = g(this.linkType);
+    this.seq = g(this.seq);
+    this.ack = g(this.ack);
+    this.window = g(this.window);
+    this.ipId = g(this.ipId);
+    this.tcpOffset = g(this.tcpOffset);
   }
 
   /**
@@ -140,6 +160,11 @@ export class PacketTable {
       l4: this.l4.subarray(0, n),
       iface: this.iface.subarray(0, n),
       linkType: this.linkType.subarray(0, n),
+      seq: this.seq.subarray(0, n),
+      ack: this.ack.subarray(0, n),
+      window: this.window.subarray(0, n),
+      ipId: this.ipId.subarray(0, n),
+      tcpOffset: this.tcpOffset.subarray(0, n),
     };
   }
 
@@ -170,6 +195,12 @@ export class PacketTable {
     t.l4 = c.l4;
     t.iface = c.iface;
     t.linkType = c.linkType;
+    // Columns from before they existed (an older stored trace): zeros, as for a non-TCP packet.
+    t.seq = c.seq ?? new Uint32Array(c.length);
+    t.ack = c.ack ?? new Uint32Array(c.length);
+    t.window = c.window ?? new Uint16Array(c.length);
+    t.ipId = c.ipId ?? new Uint16Array(c.length);
+    t.tcpOffset = c.tcpOffset ?? new Uint8Array(c.length);
     return t;
   }
 }
@@ -189,6 +220,11 @@ export interface PacketColumns {
   l4: Uint8Array;
   iface: Uint16Array;
   linkType: Uint16Array;
+  seq: Uint32Array;
+  ack: Uint32Array;
+  window: Uint16Array;
+  ipId: Uint16Array;
+  tcpOffset: Uint8Array;
 }
 
 const COLUMN_ORDER = [
@@ -205,7 +241,15 @@ const COLUMN_ORDER = [
   'l4',
   'iface',
   'linkType',
+  'seq',
+  'ack',
+  'window',
+  'ipId',
+  'tcpOffset',
 ] as const;
+
+/** Version 2 added seq, ack, window, ipId, tcpOffset; a version 1 buffer reads them as zeros. */
+const FORMAT_VERSION = 2;
 
 /**
  * Packs the columns into one buffer (for storage and download): a 4-byte magic "TLPC", version,
@@ -218,7 +262,7 @@ export function encodeColumns(c: PacketColumns): Uint8Array {
   const out = new Uint8Array(size);
   const dv = new DataView(out.buffer);
   out.set([0x54, 0x4c, 0x50, 0x43], 0);
-  dv.setUint32(4, 1, true);
+  dv.setUint32(4, FORMAT_VERSION, true);
   dv.setFloat64(8, c.length, true);
   let o = 16;
   for (const a of cols) {
@@ -235,6 +279,8 @@ export function decodeColumns(buf: Uint8Array): PacketColumns {
   }
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const n = dv.getFloat64(8, true);
+  const version = dv.getUint32(4, true);
+  if (version !== 1 && version !== FORMAT_VERSION) throw new Error(`packet column buffer version ${version}`);
   // Copy into a fresh, aligned buffer so every typed array view is aligned.
   const aligned = buf.slice().buffer;
   let o = 16;
@@ -248,6 +294,11 @@ export function decodeColumns(buf: Uint8Array): PacketColumns {
     o += Math.ceil(bytes / 8) * 8;
     return v;
   };
+  const v2 = <T>(ctor: {
+    new (b: ArrayBuffer, off: number, len: number): T;
+    new (len: number): T;
+    BYTES_PER_ELEMENT: number;
+  }): T => (version === 1 ? new ctor(n) : take(ctor));
   return {
     length: n,
     time: take(Float64Array),
@@ -263,5 +314,10 @@ export function decodeColumns(buf: Uint8Array): PacketColumns {
     l4: take(Uint8Array),
     iface: take(Uint16Array),
     linkType: take(Uint16Array),
+    seq: v2(Uint32Array),
+    ack: v2(Uint32Array),
+    window: v2(Uint16Array),
+    ipId: v2(Uint16Array),
+    tcpOffset: v2(Uint8Array),
   };
 }

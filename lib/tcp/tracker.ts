@@ -230,6 +230,12 @@ export class TcpTracker {
     pt.dir[row] = di;
     pt.tcpFlags[row] = flags;
     pt.payloadLen[row] = seg.payloadLen;
+    // Header facts for display filters (lib/tcp/fields.ts): raw, as on the wire.
+    pt.seq[row] = seg.seq;
+    pt.ack[row] = seg.ack;
+    pt.window[row] = seg.window;
+    pt.tcpOffset[row] = data[net.l4Offset + 12];
+    pt.ipId[row] = net.ipId ?? 0;
 
     const gapSincePrev = Math.max(0, tS - st.lastPacketT);
     c.packets[dir]++;

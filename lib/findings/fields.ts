@@ -1,0 +1,2 @@
+import type { FieldLayer } from '../filter/types';
+export const FINDINGS_LAYER: FieldLayer = { protocol: 'tracelens', fields: [] };

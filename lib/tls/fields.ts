@@ -1,0 +1,2 @@
+import type { FieldLayer } from '../filter/types';
+export const TLS_LAYER: FieldLayer = { protocol: 'tls', fields: [] };
