@@ -51,6 +51,7 @@ node tests/browser/share.mjs
 node tests/browser/redact.mjs
 node tests/browser/compare.mjs
 node tests/browser/packets.mjs
+node tests/browser/follow.mjs
 
 echo "== the worker's result in parts equals the CLI's analysis"
 node tests/browser/transfer.mjs

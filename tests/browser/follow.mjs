@@ -1,0 +1,131 @@
+// Browser tests of Follow stream and the I/O graph. Expects a production build (`npm run build`, or
+// TRACELENS_NEXT_DIST=<dir> for both build and this run). Uses the repository's own samples
+// (public/samples), so it runs without ../shared.
+import { join } from 'node:path';
+import { shots, start } from './_harness.mjs';
+
+const h = await start({ viewport: { width: 1280, height: 800 }, fullPage: false });
+const { base, scenario } = h;
+
+const assert = (ok, msg) => {
+  if (!ok) throw new Error(msg);
+};
+
+async function openSample(page, sample) {
+  await page.goto(`${base}/?sample=${sample}`);
+  await page.waitForSelector('tr[data-conn]', { timeout: 30000 });
+  // The kept worker (packet session) answers Follow: wait for the filter bar that needs it too.
+  await page.waitForSelector('[data-testid=filter-input]', { timeout: 30000 });
+}
+
+// A TCP stream of an HTTP/1 connection: both directions, coloured, gaps none; hex dump toggle.
+await scenario('follow-tcp-stream', async (page) => {
+  await openSample(page, 'healthy-http1');
+  await page.locator('tr[data-conn]').first().click();
+  await page.click('[data-testid=follow-tcp]');
+  await page.waitForSelector('[data-testid=follow-line]', { timeout: 15000 });
+  const dirs = await page.$$eval('[data-testid=follow-line]', (ls) => [
+    ...new Set(ls.map((l) => l.dataset.dir)),
+  ]);
+  assert(dirs.includes('c2s') && dirs.includes('s2c'), `both directions visible, got ${dirs}`);
+  const first = await page.locator('[data-testid=follow-line]').first().textContent();
+  assert(/^[A-Z]+ \S+ HTTP\/1\.1$/.test(first ?? ''), `first line is a request line: ${first}`);
+  const server = await page.locator('[data-testid=follow-line][data-dir=s2c]').first().textContent();
+  assert(/^HTTP\/1\.1 \d{3}/.test(server ?? ''), `server's first line is a status line: ${server}`);
+  // Client red, server blue (Wireshark's colours).
+  const colour = async (dir) =>
+    page.$eval(`[data-testid=follow-line][data-dir=${dir}]`, (e) => getComputedStyle(e).color);
+  const [cr, sr] = [await colour('c2s'), await colour('s2c')];
+  assert(cr !== sr, `directions coloured differently: ${cr} / ${sr}`);
+  await page.screenshot({ path: join(shots, 'follow-tcp-ascii.png') });
+  await page.click('[data-testid=follow-mode-hex]');
+  await page.waitForFunction(
+    () =>
+      /^00000000 {2}[0-9a-f]{2} /.test(
+        document.querySelector('[data-testid=follow-line]')?.textContent ?? '',
+      ),
+    null,
+    { timeout: 5000 },
+  );
+  await page.screenshot({ path: join(shots, 'follow-tcp-hex.png') });
+  // One direction only.
+  await page.selectOption('[data-testid=follow-direction]', 's2c');
+  await page.waitForFunction(
+    () => {
+      const ls = [...document.querySelectorAll('[data-testid=follow-line]')];
+      return ls.length > 0 && ls.every((l) => l.dataset.dir === 's2c');
+    },
+    null,
+    { timeout: 15000 },
+  );
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('[data-testid=follow-panel]', { state: 'detached', timeout: 5000 });
+});
+
+// An HTTP/2 stream: request and response headers, the body decoded.
+await scenario('follow-h2-stream', async (page) => {
+  await openSample(page, 'healthy-h2c');
+  const row = page.locator('[data-stream]').first();
+  await row.waitFor({ timeout: 15000 });
+  await row.click();
+  await page.click('[data-testid=follow-h2]');
+  await page.waitForSelector('[data-testid=follow-http]', { timeout: 15000 });
+  const headers = await page.locator('[data-testid=follow-headers]').allTextContents();
+  assert(
+    headers.some((t) => /^:method: [A-Z]+/m.test(t)),
+    `request headers shown: ${headers[0]}`,
+  );
+  assert(
+    headers.some((t) => /^:status: \d{3}/m.test(t)),
+    `response headers shown: ${headers.join(' | ')}`,
+  );
+  const body = page.locator('[data-testid=follow-body], [data-testid=follow-grpc]').last();
+  await body.waitFor({ timeout: 5000 });
+  const kind = await body.getAttribute('data-kind');
+  const text = await body.textContent();
+  assert(kind !== 'binary' || /grpc/i.test(text ?? ''), `response body decoded (kind ${kind})`);
+  assert((text ?? '').length > 10, `response body text: ${text}`);
+  await page.screenshot({ path: join(shots, 'follow-h2-stream.png') });
+});
+
+// I/O graph: a series with a display filter shows points; clicking one zooms the timeline there.
+await scenario('iograph-series-and-zoom', async (page) => {
+  await openSample(page, 'deadline-cut');
+  await page.click('[data-testid=iograph-toggle]');
+  await page.waitForSelector('[data-testid=iograph-chart]', { timeout: 15000 });
+  await page.click('[data-testid=iograph-add]');
+  const filters = page.locator('[data-testid=iograph-filter]');
+  await filters.nth(1).fill('tcp.flags.syn == 1');
+  await page.locator('[data-testid=iograph-measure]').nth(1).selectOption('packets');
+  await page.selectOption('[data-testid=iograph-interval]', '0.1');
+  await page.click('[data-testid=iograph-apply]');
+  await page.waitForFunction(
+    () => /^2 series/.test(document.querySelector('[data-testid=iograph-status]')?.textContent ?? ''),
+    null,
+    { timeout: 15000 },
+  );
+  const points = Number(await page.getAttribute('[data-testid=iograph-chart]', 'data-points'));
+  assert(points > 1, `points drawn: ${points}`);
+  const paths = await page.locator('[data-testid=iograph-chart] .recharts-line path.recharts-curve').count();
+  assert(paths === 2, `two line series drawn, got ${paths}`);
+  await page.screenshot({ path: join(shots, 'iograph.png') });
+  const before = await page.getAttribute('[data-testid=timeline]', 'data-view-start-s');
+  // Click inside the plot, a third of the way across: the nearest interval is zoomed to.
+  const plot = await page.locator('[data-testid=iograph-chart] .recharts-cartesian-grid').boundingBox();
+  assert(plot, 'plot area');
+  await page.mouse.click(plot.x + plot.width / 3, plot.y + plot.height / 2);
+  await page.waitForFunction(
+    (b) => {
+      const s = document.querySelector('[data-testid=timeline]')?.getAttribute('data-view-start-s');
+      return s !== null && s !== undefined && s !== b;
+    },
+    before,
+    { timeout: 5000 },
+  );
+  const startS = Number(await page.getAttribute('[data-testid=timeline]', 'data-view-start-s'));
+  const endS = Number(await page.getAttribute('[data-testid=timeline]', 'data-view-end-s'));
+  assert(endS - startS < 1, `zoomed to about one interval: ${startS}..${endS}`);
+  await page.screenshot({ path: join(shots, 'iograph-zoomed.png') });
+});
+
+await h.finish();
