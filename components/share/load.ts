@@ -1,8 +1,10 @@
-// Client-side loading of traces: a shared trace from the API (analysis JSON + packet columns), or a
-// local file analyzed in the analysis worker. No server-only imports here.
+// Client-side loading of traces: a shared trace from the API (its document, read in a worker; or
+// the analysis JSON + packet columns), or a local file analyzed in the analysis worker. No
+// server-only imports here.
 import { PacketTable, decodeColumns } from '@/lib/packets';
 import type { Trace } from '@/lib/trace';
 import { analyzeFileInWorker } from '@/app/worker/client';
+import { loadDocument } from '@/app/worker/document-client';
 import { traceSpan } from '../timeline/model';
 
 export interface SharedMeta {
@@ -34,6 +36,38 @@ export async function loadSharedTrace(id: string): Promise<{ meta: SharedMeta; t
     }
   }
   return { meta: { id: j.id, name: j.name, createdAt: j.createdAt }, trace: { ...j.trace, packets } };
+}
+
+export interface SharedLoad {
+  /** The first screen, before the long lists are complete (their first rows only). */
+  first?: (trace: Trace) => void;
+  /** Rows received so far, of how many. */
+  progress?: (rows: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Loads a shared trace for the viewer: its document (GET /api/traces/:id/document, Arrow) in a
+ * worker, the first screen early through `first`; resolves with the whole Trace. A trace stored
+ * before documents were made (404) is loaded from its JSON instead (`first` is then not called).
+ */
+export function loadSharedView(id: string, opts: SharedLoad = {}): Promise<Trace> {
+  const enc = encodeURIComponent(id);
+  return new Promise<Trace>((resolve, reject) => {
+    const cancel = loadDocument(`/api/traces/${enc}/document`, {
+      first: (t) => opts.first?.(t),
+      progress: opts.progress,
+      done: resolve,
+      error: (message, status) => {
+        if (status === 404) loadSharedTrace(id).then(({ trace }) => resolve(trace), reject);
+        else reject(new Error(message));
+      },
+    });
+    opts.signal?.addEventListener('abort', () => {
+      cancel();
+      reject(new DOMException('cancelled', 'AbortError'));
+    });
+  });
 }
 
 /** Analyzes a file in the worker; resolves with the Trace (packet columns attached). */
