@@ -9,7 +9,7 @@ import { useTraceSelection } from '../useTraceSelection';
 import TraceView from '../TraceView';
 import type { Pin, View } from '../Timeline';
 import Annotations, { type Annotation, type AnnotationTarget } from './Annotations';
-import { analyzeFile, loadSharedTrace, traceSpan } from './load';
+import { analyzeFile, loadSharedView, traceSpan } from './load';
 import { useKeptSession } from '../packets/useKeptSession';
 
 const MAX_HEX_FETCH = 32 * 1024 * 1024;
@@ -61,6 +61,8 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
   const [notes, setNotes] = useState<Annotation[]>([]);
   const [notice, setNotice] = useState<string | null>(null);
   const [selNote, setSelNote] = useState<string | null>(null);
+  /** Rows of the document still on their way after the first screen (null when all are in). */
+  const [rows, setRows] = useState<{ loaded: number; total: number } | null>(null);
   const enc = encodeURIComponent(id);
   /** Display filter, packet list and detail: a kept worker over the capture's bytes. */
   const packetClient = useKeptSession(file, trace?.options);
@@ -77,8 +79,14 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
 
   useEffect(() => {
     let cancelled = false;
-    loadSharedTrace(id)
-      .then(async ({ trace: t }) => {
+    const abort = new AbortController();
+    // The document's first screen comes first; the whole trace replaces it when every row is in.
+    loadSharedView(id, {
+      signal: abort.signal,
+      first: (t) => !cancelled && setTrace(t),
+      progress: (loaded, total) => !cancelled && setRows(loaded < total ? { loaded, total } : null),
+    })
+      .then(async (t) => {
         let raw: File | null = null;
         const getRaw = async () => {
           const r = await fetch(`/api/traces/${enc}/raw`);
@@ -90,6 +98,7 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
           t = await analyzeFile(raw, t.options);
         }
         if (cancelled) return;
+        setRows(null);
         setTrace(t);
         if (!raw && t.packets && t.input.bytes <= MAX_HEX_FETCH) raw = await getRaw().catch(() => null);
         if (!cancelled && raw) setFile(raw);
@@ -97,6 +106,7 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
       .catch((e: Error) => !cancelled && setError(`Could not load the shared trace: ${e.message}`));
     return () => {
       cancelled = true;
+      abort.abort();
     };
   }, [id, enc, name]);
 
@@ -245,6 +255,11 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
           </span>
         ) : (
           <span className="text-zinc-500">read-only view</span>
+        )}
+        {rows && (
+          <span className="text-zinc-500" data-testid="rows-progress">
+            loading rows {rows.loaded.toLocaleString()} of {rows.total.toLocaleString()}…
+          </span>
         )}
         {notice && (
           <span role="status" className="text-amber-700 dark:text-amber-400">
