@@ -129,14 +129,13 @@ function setting(id: number): Pick {
   };
 }
 
-/** A header of the frame's decoded header block (first occurrence). */
+/** A header of the frame's decoded header block, every occurrence. */
 function headerOf(name: string, asNumber = false): Pick {
   return (o, out) => {
     for (const [n, v] of o.frame.headers ?? []) {
       if (n !== name) continue;
       if (!asNumber) out.push(v);
       else if (/^\d+$/.test(v)) out.push(Number(v));
-      return;
     }
   };
 }
@@ -191,7 +190,12 @@ export const HTTP2_LAYER: FieldLayer = {
       'End Headers (tracelens alias of http2.flags.eh)',
       h2(flagOf(F.END_HEADERS, [T.HEADERS, T.PUSH_PROMISE, T.CONTINUATION])),
     ),
-    def('http2.flags.padded', 'bool', 'Padded', h2(flagOf(F.PADDED, [T.DATA, T.HEADERS, T.PUSH_PROMISE]))),
+    def(
+      'http2.flags.padded',
+      'bool',
+      'Padded',
+      h2(flagOf(F.PADDED, [T.DATA, T.HEADERS, T.PUSH_PROMISE, T.CONTINUATION])),
+    ),
     def('http2.flags.priority', 'bool', 'Priority', h2(flagOf(F.PRIORITY, [T.HEADERS]))),
     def('http2.flags.ack.settings', 'bool', 'ACK', h2(flagOf(F.ACK, [T.SETTINGS]))),
     def('http2.flags.ack.ping', 'bool', 'ACK', h2(flagOf(F.ACK, [T.PING]))),
