@@ -159,8 +159,18 @@ export interface DecodedPayload {
  * What a DATA frame's payload says, from its length and first byte alone (the pad length when
  * PADDED): the byte parser skips the body of DATA frames nobody reads, without copying it.
  */
+/**
+ * The facts of unpadded DATA frames, one shared frozen object per length: DATA is most frames, and
+ * an object each was a large share of what an HTTP/2 capture's frames keep.
+ */
+const dataInfoByLength: H2FrameInfo[] = [];
+const SHARED_DATA_INFO_MAX = 1 << 16;
+
 export function dataFrameInfo(flags: number, length: number, firstByte: number): H2FrameInfo {
-  if (!(flags & F.PADDED)) return { dataLength: length };
+  if (!(flags & F.PADDED)) {
+    if (length > SHARED_DATA_INFO_MAX) return { dataLength: length };
+    return (dataInfoByLength[length] ??= Object.freeze({ dataLength: length }));
+  }
   if (length < 1) return { error: 'PADDED frame without pad length' };
   const end = length - firstByte;
   if (end < 1) return { padLength: firstByte, error: `padding (${firstByte}) exceeds payload` };
