@@ -171,6 +171,8 @@ export async function runJob(
     },
     Math.max(500, (jobLeaseS() * 1000) / 3),
   );
+  const t0 = Date.now();
+  let fetchedAt = t0;
   try {
     const handle = submit({
       path: file,
@@ -197,6 +199,7 @@ export async function runJob(
       }
       if (lost) handle.abort();
       else handle.end(written);
+      fetchedAt = Date.now();
     } finally {
       await fh.close();
     }
@@ -209,6 +212,7 @@ export async function runJob(
       return;
     }
     if (lost) return;
+    const analyzedAt = Date.now();
     const prefix = artifactsPrefix(job.id, job.attempts);
     await store.objects.putStream(
       `${prefix}analysis.json`,
@@ -227,7 +231,13 @@ export async function runJob(
     if (!(await commitJob(store, job, worker, done, prefix))) {
       // Another worker has the job now (our lease ran out) or the upload was cancelled.
       await store.objects.deletePrefix(prefix).catch(() => undefined);
+      return;
     }
+    const s = (a: number, b: number) => `${((b - a) / 1000).toFixed(1)} s`;
+    console.error(
+      `tracelens: job ${job.id} (${job.bytes} bytes, ${done.packets} packets, attempt ${job.attempts}): ` +
+        `fetched in ${s(t0, fetchedAt)}, analyzed ${s(fetchedAt, analyzedAt)} later, stored in ${s(analyzedAt, Date.now())}`,
+    );
   } finally {
     clearInterval(lease);
     for (const f of outputs) if (existsSync(f)) await rm(f, { force: true });
