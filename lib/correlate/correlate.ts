@@ -95,7 +95,11 @@ export function correlate(inputs: LoadedInput[]): CorrelationDoc {
     }
 
   // Debug logs against the captures (frames the program logged vs frames on the wire).
-  const logResult = correlateLogs(inputs, sides, pairOffsets);
+  const shifts = inputs.map((inp) => {
+    const ep = inp.trace.input.startEpoch ?? null;
+    return epoch0 && ep ? epochDiff(epoch0, ep) : 0;
+  });
+  const logResult = correlateLogs(inputs, sides, pairOffsets, shifts);
   findings.push(...logResult.findings);
   notes.push(...logResult.notes);
 
@@ -125,7 +129,7 @@ export function correlate(inputs: LoadedInput[]): CorrelationDoc {
   const summaries: CorrelateInputSummary[] = inputs.map((inp, k) => {
     const tr = inp.trace;
     const side = sides[k];
-    const shift = side ? side.epochShiftS : 0;
+    const shift = side ? side.epochShiftS : shifts[k];
     const off = offsets[k];
     const toBase = round9(shift - (off?.offsetS ?? 0));
     return {

@@ -29,10 +29,15 @@ function frameKey(f: H2Frame): string {
   return `${f.dir}|${f.stream}|${f.typeId}|${f.flagsRaw}|${f.length}`;
 }
 
+/** Time resolution of each log format's timestamps: part of the log clock's uncertainty. */
+const LOG_RESOLUTION_S: Record<string, number> = { 'nghttp-verbose': 0.001, 'go-http2debug': 1e-6 };
+
 export function correlateLogs(
   inputs: LoadedInput[],
   sides: (CaptureSide | null)[],
   pairOffsets: Map<string, { offsetS: number; uncertaintyS: number | null }>,
+  /** Per input: seconds from input A's first packet to the input's own start by its wall clock (0 without one). */
+  shifts: number[],
 ): { findings: Finding[]; notes: string[] } {
   const findings: Finding[] = [];
   const notes: string[] = [];
@@ -40,6 +45,7 @@ export function correlateLogs(
     if (sides[l]) continue;
     const log = inputs[l];
     const logFrames = framesOf(log.trace);
+    const logShift = shifts[l] ?? 0;
     if (logFrames.length === 0) {
       notes.push(`${log.name}: no HTTP/2 frames in the log to compare with the wire`);
       continue;
@@ -56,14 +62,37 @@ export function correlateLogs(
         if (list) list.push(f);
         else byKey.set(k, [f]);
       }
+      // Connections first (each log connection to the wire connection most of its frames fit),
+      // then frames within each pair of connections, in order.
+      const votes = new Map<string, Map<string, number>>();
+      for (const f of logFrames) {
+        const list = byKey.get(frameKey(f));
+        if (!list) continue;
+        let v = votes.get(f.connection);
+        if (!v) votes.set(f.connection, (v = new Map()));
+        for (const c of new Set(list.map((x) => x.connection))) v.set(c, (v.get(c) ?? 0) + 1);
+      }
+      const connOf = new Map<string, string>();
+      const taken = new Set<string>();
+      const ranked = [...votes].map(([lc, v]) => [lc, [...v].sort((x, y) => y[1] - x[1])] as const);
+      ranked.sort((x, y) => (y[1][0]?.[1] ?? 0) - (x[1][0]?.[1] ?? 0));
+      for (const [lc, cands] of ranked) {
+        const pick = cands.find(([wc]) => !taken.has(wc));
+        if (!pick) continue;
+        connOf.set(lc, pick[0]);
+        taken.add(pick[0]);
+      }
       const used = new Map<string, number>();
       const pairs: [H2Frame, H2Frame][] = [];
       for (const f of logFrames) {
+        const wc = connOf.get(f.connection);
+        if (!wc) continue;
         const k = frameKey(f);
-        const list = byKey.get(k);
-        const u = used.get(k) ?? 0;
+        const list = byKey.get(k)?.filter((x) => x.connection === wc);
+        const uk = `${wc}|${k}`;
+        const u = used.get(uk) ?? 0;
         if (!list || u >= list.length) continue;
-        used.set(k, u + 1);
+        used.set(uk, u + 1);
         pairs.push([f, list[u]]);
       }
       if (!best || pairs.length > best.pairs.length) best = { w, pairs, wireFrames };
@@ -83,11 +112,11 @@ export function correlateLogs(
         const tw = wf.tS + side.epochShiftS;
         // forward = log → wire (written); backward = wire → log (read). Offset: wire clock minus log clock.
         if (wrote) {
-          s.forward.t.push(lf.tS);
-          s.forward.d.push(tw - lf.tS);
+          s.forward.t.push(lf.tS + logShift);
+          s.forward.d.push(tw - lf.tS - logShift);
         } else {
-          s.backward.t.push(lf.tS);
-          s.backward.d.push(lf.tS - tw);
+          s.backward.t.push(lf.tS + logShift);
+          s.backward.d.push(lf.tS + logShift - tw);
         }
       }
       return estimateOffset(s);
@@ -95,11 +124,19 @@ export function correlateLogs(
     const asClient = attempt(true);
     const asServer = attempt(false);
     const programIsClient = (asClient.uncertaintyS ?? -1) >= (asServer.uncertaintyS ?? -1);
-    const est = programIsClient ? asClient : asServer;
+    const raw = programIsClient ? asClient : asServer;
+    const resolution = LOG_RESOLUTION_S[log.trace.input.format] ?? 0.001;
+    const est = {
+      ...raw,
+      uncertaintyS: raw.uncertaintyS === null ? null : round9(raw.uncertaintyS + resolution),
+    };
+    if (est.offsetS !== null)
+      // Clock of the log minus clock of the capture (the log's own times, shifted by its wall clock if any).
+      pairOffsets.set(`${best.w},${l}`, { offsetS: round9(-est.offsetS), uncertaintyS: est.uncertaintyS });
     // wire time (A base) = log time + wireMinusLog + wire's shift to A base.
     const wireMinusLog = est.offsetS ?? 0;
     const wireOff = pairOffsets.get(`0,${best.w}`)?.offsetS ?? 0;
-    const toBase = (logT: number): number => logT + wireMinusLog - wireOff;
+    const toBase = (logT: number): number => logT + logShift + wireMinusLog - wireOff;
     const wireToBase = (wireT: number): number => wireT + side.epochShiftS - wireOff;
     notes.push(
       `${log.name} matched ${wire.name}: ${best.pairs.length} of ${logFrames.length} frames; the program is the ${programIsClient ? 'client' : 'server'}; log clock offset ${est.offsetS === null ? 'unknown' : `${(wireMinusLog * 1e3).toFixed(3)} ms ± ${est.uncertaintyS === null ? '?' : (est.uncertaintyS * 1e3).toFixed(3)} ms`}`,
@@ -109,14 +146,23 @@ export function correlateLogs(
     const wireWindow: [number, number] = [wireToBase(0), wireToBase(wire.trace.input.durationS)];
     const names = { log: log.name, wire: wire.name };
 
-    // Frames the program wrote that the wire never carried.
-    const missing = logFrames.filter(
-      (f) =>
-        f.dir === wroteDir &&
-        !matched.has(f) &&
-        toBase(f.tS) > wireWindow[0] &&
-        toBase(f.tS) < wireWindow[1] - 0.05,
-    );
+    // Frames the program wrote that the wire never carried: inside the capture's window (beyond the
+    // log clock's uncertainty), or followed by frames the program wrote later that the wire did carry.
+    const unc = est.uncertaintyS ?? 0.05;
+    const lastMatchedWrite = new Map<string, number>();
+    best.pairs.forEach(([lf]) => {
+      if (lf.dir === wroteDir)
+        lastMatchedWrite.set(
+          lf.connection,
+          Math.max(lastMatchedWrite.get(lf.connection) ?? -1, logFrames.indexOf(lf)),
+        );
+    });
+    const missing = logFrames.filter((f, k) => {
+      if (f.dir !== wroteDir || matched.has(f)) return false;
+      const t = toBase(f.tS);
+      const inWindow = t - unc > wireWindow[0] && t + unc < wireWindow[1];
+      return inWindow || k < (lastMatchedWrite.get(f.connection) ?? -1);
+    });
     if (missing.length > 0) {
       const t0 = toBase(missing[0].tS);
       findings.push({
