@@ -62,6 +62,8 @@ export default function Timeline(props: {
   match?: LaneIndex | null;
   /** How many packets the display filter matched (a data attribute for tests and tools). */
   matchCount?: number;
+  /** Time of the selected packet (a line across the lanes). */
+  cursorS?: number | null;
 }) {
   const { connections, packets, findings, span, selectedConn, onView, onSelectConn, onSelectStream, onPin } =
     props;
@@ -137,6 +139,7 @@ export default function Timeline(props: {
     span,
     height,
     match: props.match ?? null,
+    cursorS: props.cursorS ?? null,
   });
 
   const paint = useCallback(() => {
@@ -181,6 +184,7 @@ export default function Timeline(props: {
       absolute: s.absolute,
       brush: d && d.mode === 'brush' ? { a: d.a, b: d.b } : null,
       match: s.match,
+      cursorS: s.cursorS,
     });
     if (ov.width !== Math.round(w * dpr) || ov.height !== Math.round(OVERVIEW_H * dpr)) {
       ov.width = Math.round(w * dpr);
@@ -241,10 +245,12 @@ export default function Timeline(props: {
       span,
       height,
       match: props.match ?? null,
+      cursorS: props.cursorS ?? null,
     };
     schedule();
   }, [
     props.match,
+    props.cursorS,
     rows,
     index,
     findingsByConn,

@@ -232,6 +232,11 @@ export default function TraceView(props: {
             props.setSelStream(id);
           }}
           match={display.result?.lanes}
+          cursorS={
+            props.selPacket !== null && trace.packets && props.selPacket <= trace.packets.length
+              ? trace.packets.time[props.selPacket - 1]
+              : null
+          }
           matchCount={display.result?.rows.length}
         />
       </div>
@@ -243,7 +248,7 @@ export default function TraceView(props: {
         <div
           role="tablist"
           aria-label="Views"
-          className="flex scroll-mt-7 items-end gap-1 border-b border-zinc-300 bg-zinc-50 px-2 pt-1 dark:border-zinc-700 dark:bg-zinc-900"
+          className="flex items-end gap-1 border-b border-zinc-300 bg-zinc-50 px-2 pt-1 dark:border-zinc-700 dark:bg-zinc-900"
         >
           {(['tables', 'packets'] as const).map((t) => (
             <button
@@ -251,12 +256,7 @@ export default function TraceView(props: {
               role="tab"
               data-testid={`tab-${t}`}
               aria-selected={pane === t}
-              onClick={(e) => {
-                setPane(t);
-                // The packets pane fills the window below the bar: bring it up.
-                const bar = e.currentTarget.parentElement;
-                if (t === 'packets') requestAnimationFrame(() => bar?.scrollIntoView({ block: 'start' }));
-              }}
+              onClick={() => setPane(t)}
               className={`rounded-t border border-b-0 px-3 py-0.5 ${
                 pane === t
                   ? 'border-zinc-300 bg-white font-semibold dark:border-zinc-700 dark:bg-zinc-950'
@@ -278,7 +278,13 @@ export default function TraceView(props: {
           epoch={trace.input.startEpoch ?? null}
           file={props.file}
           selected={props.selPacket}
-          onSelect={(p) => props.setSelPacket(p)}
+          onSelect={(p) => {
+            props.setSelPacket(p);
+            // The packet's connection is selected too: its lane and table row light up.
+            const ci = trace.packets!.conn[p - 1];
+            const c = ci >= 0 ? trace.connections[ci] : undefined;
+            if (c && c.id !== selConn) props.setSelConn(c.id);
+          }}
           onFilterMenu={(e, f) => setMenu({ x: e.clientX, y: e.clientY, filter: f })}
         />
       )}

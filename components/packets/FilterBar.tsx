@@ -72,6 +72,19 @@ export default function FilterBar(props: {
   const [caret, setCaret] = useState(0);
   const [focused, setFocused] = useState(false);
 
+  // Ctrl+/ (Wireshark's shortcut) goes to the filter bar.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === '/' && (e.ctrlKey || e.metaKey)) {
+        e.preventDefault();
+        input.current?.focus();
+        input.current?.select();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
   // Validate as typed (debounced a little; answers for stale text are dropped).
   useEffect(() => {
     if (!client || !draft.trim()) return;
@@ -207,7 +220,7 @@ export default function FilterBar(props: {
             spellCheck={false}
             autoComplete="off"
             value={draft}
-            placeholder="Apply a display filter … (tcp.port == 443, http2.streamid == 1, tracelens.finding) — Enter applies"
+            placeholder="Apply a display filter … (tcp.port == 443, http2.streamid == 1, tracelens.finding)  Ctrl+/"
             onChange={(e) => {
               onDraft(e.target.value);
               setCaret(e.target.selectionStart ?? e.target.value.length);

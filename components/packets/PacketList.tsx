@@ -18,7 +18,7 @@ const CACHE_MAX = 20000;
 
 const EMPTY: ReadonlyMap<number, PacketListRow> = new Map();
 
-const COLS = '64px 104px minmax(110px,1fr) minmax(110px,1fr) 72px 56px minmax(200px,3.2fr)';
+const COLS = '64px 112px minmax(110px,1fr) minmax(110px,1fr) 72px 56px minmax(200px,3.2fr)';
 
 /** First index k with rows[k] >= row (rows ascending). */
 function lowerBound(rows: Uint32Array, row: number): number {
@@ -236,7 +236,7 @@ export default function PacketList(props: {
                   disabled={m.mode === 'absolute' && !props.epoch}
                   title={m.title}
                 >
-                  Time ({m.label})
+                  {m.label}
                 </option>
               ))}
             </select>

@@ -1,6 +1,6 @@
 'use client';
 // The "Packets" pane: the packet list over the selected packet's detail tree and bytes.
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { PacketClient } from '@/app/worker/packet-client';
 import type { PacketTable } from '@/lib/packets';
 import PacketDetail from '../PacketDetail';
@@ -18,8 +18,11 @@ export default function PacketsPane(props: {
   onFilterMenu: (e: React.MouseEvent, filter: string) => void;
 }) {
   const [timeMode, setTimeMode] = useState<TimeMode>('relative');
+  const ref = useRef<HTMLDivElement>(null);
+  // Opened: the pane is as tall as the window allows; scroll the page so that all of it shows.
+  useEffect(() => ref.current?.scrollIntoView({ block: 'end' }), []);
   return (
-    <div className="flex h-[calc(100vh-90px)] min-h-[420px] flex-col" data-testid="packets-pane">
+    <div ref={ref} className="flex h-[calc(100vh-96px)] min-h-[420px] flex-col" data-testid="packets-pane">
       <div className="flex min-h-[160px] flex-[1.2] flex-col">
         <PacketList
           client={props.client}

@@ -4,8 +4,8 @@
 
 export type TimeMode = 'relative' | 'absolute' | 'delta';
 export const TIME_MODES: { mode: TimeMode; label: string; title: string }[] = [
-  { mode: 'relative', label: 'rel', title: 'Seconds since the first packet' },
-  { mode: 'absolute', label: 'time of day', title: 'Time of day (UTC)' },
+  { mode: 'relative', label: 'Time', title: 'Seconds since the first packet' },
+  { mode: 'absolute', label: 'Time of day', title: 'Time of day (UTC)' },
   { mode: 'delta', label: 'Δ displayed', title: 'Seconds since the previous displayed packet' },
 ];
 

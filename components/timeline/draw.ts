@@ -106,6 +106,8 @@ export interface DrawInput {
   brush: { a: number; b: number } | null;
   /** A display filter's matches: all packets are drawn dimmed, these over them at full strength. */
   match?: LaneIndex | null;
+  /** Time of the selected packet: a thin line across the lanes. */
+  cursorS?: number | null;
 }
 
 export function xOf(view: View, w: number, t: number): number {
@@ -462,6 +464,13 @@ export function draw(d: DrawInput): void {
     g.fillText(p.label.slice(0, 24), x + 10, y + 4);
   }
   g.restore();
+  if (d.cursorS !== undefined && d.cursorS !== null) {
+    const x = Math.round(xOf(view, w, d.cursorS)) + 0.5;
+    if (x >= GUTTER && x <= w) {
+      g.fillStyle = '#0369a1';
+      g.fillRect(x - 0.5, AXIS, 1, h - AXIS);
+    }
+  }
   // Gutter divider.
   g.fillStyle = pal.base;
   g.fillRect(GUTTER - 1, AXIS, 1, h - AXIS);
