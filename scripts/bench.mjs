@@ -251,6 +251,14 @@ async function main() {
     `targets: MB/s >= ${TARGET_MBPS}, x tshark two-pass HTTP/2 >= ${TARGET_RATIO}, peak RSS <= 0.5 x MB + 200 (file, fast pipe, slow pipe at ${slowMBps} MB/s); ${os.cpus().length} cores`,
   );
   console.table(rows);
+  // The shared trace's document (issue #16): JSON vs Arrow on the request-heavy h2load capture
+  // (or --file): size, write time, first screen. --skip-document leaves it out.
+  if (!has('skip-document'))
+    execFileSync(
+      process.execPath,
+      [path.join(root, 'scripts/bench-document.mjs'), '--runs', '1', ...(given ? ['--file', given] : [])],
+      { stdio: 'inherit' },
+    );
 }
 
 await main();
