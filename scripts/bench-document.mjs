@@ -74,7 +74,9 @@ if (!file) {
   const { makeH2Requests } = await import('./bench-captures.mjs');
   const made = await makeH2Requests({ offloads: true });
   if (!made) {
-    console.error('no capture: pass --file CAPTURE (making the h2load capture needs root, nghttpd, h2load, tcpdump)');
+    console.error(
+      'no capture: pass --file CAPTURE (making the h2load capture needs root, nghttpd, h2load, tcpdump)',
+    );
     process.exit(1);
   }
   file = made.file;
@@ -87,7 +89,8 @@ if (!existsSync(file)) {
 const bytes = new Uint8Array(readFileSync(file));
 let t0 = performance.now();
 const a = new lib.Analyzer({ name: path.basename(file), size: bytes.length });
-for (let o = 0; o < bytes.length; o += 1 << 20) a.push(bytes.subarray(o, Math.min(bytes.length, o + (1 << 20))));
+for (let o = 0; o < bytes.length; o += 1 << 20)
+  a.push(bytes.subarray(o, Math.min(bytes.length, o + (1 << 20))));
 const trace = a.finish();
 const analyzeS = (performance.now() - t0) / 1000;
 
@@ -180,7 +183,9 @@ else {
     `${r.capture}: ${f(r.captureMB)} MB, ${r.packets} packets, ${r.streams} streams, ${r.frames} frames, ` +
       `${r.connections} connections; ${r.strings} strings, ${r.headerLists} distinct header lists (analysis ${f(r.analyzeS)} s)`,
   );
-  console.log('format          size MB   gzip MB   write ms   first screen ms   full read ms   reader code KB (gzip)');
+  console.log(
+    'format          size MB   gzip MB   write ms   first screen ms   full read ms   reader code KB (gzip)',
+  );
   console.log(
     `JSON            ${f(r.json.MB).padStart(7)}   ${f(r.json.gzipMB).padStart(7)}   ${f(r.json.writeMs, 0).padStart(8)}   ${f(r.json.parseMs, 0).padStart(15)}   ${f(r.json.parseMs, 0).padStart(12)}   -`,
   );
@@ -190,5 +195,7 @@ else {
   console.log(
     `own (TLDC)      ${f(r.own.MB).padStart(7)}   ${f(r.own.gzipMB).padStart(7)}   ${f(r.own.writeMs, 0).padStart(8)}   ${f(r.own.firstScreenMs, 0).padStart(15)}   ${'-'.padStart(12)}   ${f(r.own.readerKB, 0)} (${f(r.own.readerGzipKB, 0)})`,
   );
-  console.log('(JSON: first screen = JSON.parse of the whole document, as the shared page did; write/columns include Trace -> columns)');
+  console.log(
+    '(JSON: first screen = JSON.parse of the whole document, as the shared page did; write/columns include Trace -> columns)',
+  );
 }
