@@ -111,9 +111,11 @@ await scenario('iograph-series-and-zoom', async (page) => {
   await page.screenshot({ path: join(shots, 'iograph.png') });
   const before = await page.getAttribute('[data-testid=timeline]', 'data-view-start-s');
   // Click inside the plot, a third of the way across: the nearest interval is zoomed to.
+  await page.locator('[data-testid=iograph-chart]').scrollIntoViewIfNeeded();
   const plot = await page.locator('[data-testid=iograph-chart] .recharts-cartesian-grid').boundingBox();
   assert(plot, 'plot area');
-  await page.mouse.click(plot.x + plot.width / 3, plot.y + plot.height / 2);
+  await page.mouse.move(plot.x + plot.width / 3, plot.y + plot.height / 2);
+  await page.mouse.click(plot.x + plot.width / 3 + 1, plot.y + plot.height / 2);
   await page.waitForFunction(
     (b) => {
       const s = document.querySelector('[data-testid=timeline]')?.getAttribute('data-view-start-s');
