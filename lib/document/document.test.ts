@@ -7,7 +7,7 @@ import { Analyzer, AnalysisError } from '../analyze';
 import { stringifyTrace } from '../json';
 import { HAS_CORPUS, LAB_DIR, REAL_CAPTURES, SAMPLES_DIR, ZEEK_CAPTURES } from '../../tests/shared';
 import type { Trace } from '../trace';
-import { toTraceColumns } from './columns';
+import { EXTRA, toTraceColumns } from './columns';
 import { TraceDocument } from './reader';
 import { decodeArrow, encodeArrow } from './arrow';
 import { decodeBinary, encodeBinary } from './binary';
@@ -55,6 +55,8 @@ describe('Trace -> columns -> Trace JSON is the original JSON', () => {
       const want = stringifyTrace(trace, 0);
       const cols = toTraceColumns(trace);
       expect(stringifyTrace(new TraceDocument(cols).toTrace(), 0)).toBe(want);
+      // The layout foresees every field the analysis writes: nothing went to a row's extra JSON.
+      for (const [name, t] of Object.entries(cols.tables)) expect(t.columns[EXTRA], name).toBeUndefined();
       // Through the Arrow IPC file, and through the format it was measured against.
       const fromArrow = new TraceDocument(decodeArrow(encodeArrow(cols))).toTrace();
       expect(stringifyTrace(fromArrow, 0)).toBe(want);
