@@ -49,21 +49,52 @@ const ENTRY_OVERHEAD = 32;
 
 const utf8 = new TextDecoder('utf-8');
 
-/** Strings are decoded as UTF-8, with a plain loop for ASCII (nearly all header bytes). */
+/** Recently decoded short ASCII strings, by a hash of their bytes (see bytesToString). */
+const STRING_CACHE_SIZE = 4096;
+const STRING_CACHE_MAX_LENGTH = 64;
+const stringCache: (string | undefined)[] = new Array<string | undefined>(STRING_CACHE_SIZE).fill(undefined);
+
+/**
+ * Strings are decoded as UTF-8. Short ASCII strings (nearly all header names and values) come from
+ * a small cache when the same bytes were decoded recently: a request-heavy capture repeats the same
+ * paths, dates and server names thousands of times, and one shared string each costs no
+ * allocation, makes equal header lists compare by identity (internHeaderList) and keeps the
+ * analysis's memory down. A cached string is checked against the bytes before it is used.
+ */
 function bytesToString(b: Uint8Array, start: number, end: number): string {
-  let ascii = true;
-  for (let i = start; i < end; i++) {
-    if (b[i] > 0x7f) {
-      ascii = false;
-      break;
+  const n = end - start;
+  if (n <= STRING_CACHE_MAX_LENGTH) {
+    let h = n;
+    let ascii = true;
+    for (let i = start; i < end; i++) {
+      const c = b[i];
+      if (c > 0x7f) {
+        ascii = false;
+        break;
+      }
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    if (ascii) {
+      const slot = (h ^ (h >>> 15)) & (STRING_CACHE_SIZE - 1);
+      const known = stringCache[slot];
+      if (known !== undefined && known.length === n) {
+        let same = true;
+        for (let i = 0; i < n; i++) {
+          if (known.charCodeAt(i) !== b[start + i]) {
+            same = false;
+            break;
+          }
+        }
+        if (same) return known;
+      }
+      // One flat string (a character-by-character concatenation makes a rope the first reader
+      // must flatten).
+      const s = String.fromCharCode.apply(null, b.subarray(start, end) as unknown as number[]);
+      stringCache[slot] = s;
+      return s;
     }
   }
-  // Long values (cookies of tens of KB) one character at a time made a string per character: the
-  // decoder is faster past a few dozen bytes and ASCII decodes the same either way.
-  if (!ascii || end - start > 64) return utf8.decode(b.subarray(start, end));
-  let s = '';
-  for (let i = start; i < end; i++) s += String.fromCharCode(b[i]);
-  return s;
+  return utf8.decode(b.subarray(start, end));
 }
 
 export class DynamicTable {
