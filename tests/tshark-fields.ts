@@ -159,14 +159,18 @@ export function unexplained(
   files: string[],
   fields: string[],
   known: Record<string, string>,
+  opts: { keys?: boolean } = {},
 ): string[] {
   const problems: string[] = [];
   for (const name of files) {
     const file = `${dir}/${name}`;
     const keys = file.replace(/\.(pcap|pcapng)(\.gz)?$/, '.keys');
-    const keylog = existsSync(keys) ? keys : undefined;
+    const keylog = opts.keys !== false && existsSync(keys) ? keys : undefined;
     const loaded = loadCapture(file, keylog);
-    const args = [...(keylog ? ['-o', `tls.keylog_file:${keylog}`] : []), ...decodeAsArgs(loaded.trace)];
+    const args = [
+      ...(keylog ? ['-o', `tls.keylog_file:${keylog}`] : ['-o', 'tls.keylog_file:']),
+      ...decodeAsArgs(loaded.trace),
+    ];
     const wanted = fields.filter((f) => !(`${name} ${f}` in known) && !(`${name} *` in known));
     problems.push(...describeDiffs(compareWithTshark(loaded, file, wanted, args), name));
   }
