@@ -1,7 +1,7 @@
-// The display-filter language (lib/filter) and, TEMPORARILY, a few fields and a packet-list model
-// of its own: the fields (lib/filter/registry.ts) and the packet-list model (lib/packet-list.ts)
-// are being written at the same time; until they land this file gives their interfaces, so that
-// the packet session and the UI are built against them. Replaced by re-exports when they land.
+// What the packet session uses of the display-filter language (lib/filter) and its fields
+// (lib/filter/registry.ts), and, TEMPORARILY, a packet-list model of its own: lib/packet-list.ts
+// (packetRow, coloringRule) is being written at the same time; until it lands this file gives its
+// interface from the packet columns. Replaced by a re-export when it lands.
 import {
   A_FAST_RETRANSMISSION,
   A_RETRANSMISSION,
@@ -10,97 +10,12 @@ import {
   A_OUT_OF_ORDER,
 } from '@/lib/packets';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '@/lib/packets';
-import type { FieldContext, FieldDef, FieldLayer, FieldValue } from '@/lib/filter/types';
-import type { Trace } from '@/lib/trace';
+import type { FieldContext } from '@/lib/filter/types';
 
 export { FieldIndex, compileFilter, filterRows } from '@/lib/filter';
 export type { CompiledFilter, FilterError } from '@/lib/filter';
 
-const conn = (ctx: FieldContext, row: number) => ctx.packets.conn[row];
-const flag =
-  (bit: number) =>
-  (ctx: FieldContext, row: number, out: FieldValue[]): void => {
-    if (conn(ctx, row) >= 0) out.push((ctx.packets.tcpFlags[row] & bit) !== 0 ? 1 : 0);
-  };
-const port = (side: 'src' | 'dst') => (ctx: FieldContext, row: number, out: FieldValue[]) => {
-  const c = ctx.trace.connections[conn(ctx, row)];
-  if (!c) return;
-  const c2s = ctx.packets.dir[row] === 0;
-  out.push((side === 'src') === c2s ? c.clientPort : c.serverPort);
-};
-
-export const FIELD_LAYERS: FieldLayer[] = [
-  {
-    protocol: 'frame',
-    fields: [
-      { name: 'frame', type: 'none', title: 'Frame', read: (_c, _r, o) => void o.push(true) },
-      { name: 'frame.number', type: 'uint', title: 'Frame Number', read: (_c, r, o) => void o.push(r + 1) },
-      {
-        name: 'frame.len',
-        type: 'uint',
-        title: 'Frame length',
-        read: (c, r, o) => void o.push(c.packets.origLen[r]),
-      },
-    ],
-  },
-  {
-    protocol: 'tcp',
-    fields: [
-      { name: 'tcp', type: 'none', title: 'TCP', read: (c, r, o) => void (conn(c, r) >= 0 && o.push(true)) },
-      {
-        name: 'tcp.stream',
-        type: 'uint',
-        title: 'Stream index',
-        read: (c, r, o) => void (conn(c, r) >= 0 && o.push(conn(c, r))),
-      },
-      { name: 'tcp.srcport', type: 'uint', title: 'Source Port', read: port('src') },
-      { name: 'tcp.dstport', type: 'uint', title: 'Destination Port', read: port('dst') },
-      {
-        name: 'tcp.port',
-        type: 'uint',
-        title: 'Source or Destination Port',
-        read: (c, r, o) => {
-          port('src')(c, r, o);
-          port('dst')(c, r, o);
-        },
-      },
-      {
-        name: 'tcp.len',
-        type: 'uint',
-        title: 'TCP Segment Len',
-        read: (c, r, o) => void (conn(c, r) >= 0 && o.push(c.packets.payloadLen[r])),
-      },
-      { name: 'tcp.flags.syn', type: 'bool', title: 'Syn', read: flag(TCP_SYN) },
-      { name: 'tcp.flags.fin', type: 'bool', title: 'Fin', read: flag(TCP_FIN) },
-      { name: 'tcp.flags.reset', type: 'bool', title: 'Reset', read: flag(TCP_RST) },
-      { name: 'tcp.flags.ack', type: 'bool', title: 'Acknowledgment', read: flag(TCP_ACK) },
-      { name: 'tcp.flags.push', type: 'bool', title: 'Push', read: flag(TCP_PSH) },
-      {
-        name: 'tcp.analysis.retransmission',
-        type: 'none',
-        title: 'Retransmission',
-        read: (c, r, o) => void (c.packets.analysis[r] & A_RETRANSMISSION && o.push(true)),
-      },
-    ],
-  },
-  {
-    protocol: 'tracelens',
-    fields: [
-      {
-        name: 'tracelens.finding',
-        type: 'string',
-        title: 'Finding kind',
-        read: (c, r, o) => {
-          for (const f of c.trace.findings) if (f.evidence.some((e) => e.packet === r + 1)) o.push(f.kind);
-        },
-      },
-    ],
-  },
-];
-
-export function fieldContext(trace: Trace, bytes?: (row: number) => Uint8Array | null): FieldContext {
-  return { trace, packets: trace.packets!, bytes: bytes ?? (() => null), cache: new Map() };
-}
+export { FIELD_LAYERS, fieldContext } from '@/lib/filter/registry';
 
 export interface PacketRow {
   number: number;
