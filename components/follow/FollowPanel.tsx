@@ -175,6 +175,8 @@ export default function FollowPanel({
 }
 
 const LINE_PX = 16;
+/** Tallest scroll area drawn (px); longer streams scroll proportionally. */
+const MAX_PX = 16_000_000;
 const VIEW_LINES = 28;
 
 function TcpView({
@@ -201,8 +203,18 @@ function TcpView({
     setModeState(m);
     if (scroller.current) scroller.current.scrollTop = 0;
   };
-  const first = Math.max(0, Math.floor(top / LINE_PX) - 10);
+  // Browsers cap an element's height near 33.5 million px (2 million lines): past MAX_PX the
+  // scroll position maps to a line proportionally and the lines in view are drawn from there.
+  const fullPx = index.count * LINE_PX;
+  const scaled = fullPx > MAX_PX;
+  const heightPx = scaled ? MAX_PX : fullPx;
+  const viewPx = VIEW_LINES * LINE_PX;
+  const anchor = scaled
+    ? Math.floor((top / Math.max(1, heightPx - viewPx)) * Math.max(0, index.count - VIEW_LINES))
+    : Math.floor(top / LINE_PX);
+  const first = Math.max(0, anchor - (scaled ? 0 : 10));
   const last = Math.min(index.count, first + VIEW_LINES + 20);
+  const lineTop = (i: number) => (scaled ? top + (i - anchor) * LINE_PX : i * LINE_PX);
   const lines = [];
   for (let i = first; i < last; i++) {
     const run = stream.runs[index.run[i]];
@@ -215,7 +227,7 @@ function TcpView({
         className={`absolute right-0 left-0 px-2 whitespace-pre ${
           run.missing ? 'text-amber-700 italic dark:text-amber-400' : DIR_CLASS[run.dir]
         } ${startOfRun && i > 0 ? 'border-t border-zinc-300 dark:border-zinc-700' : ''}`}
-        style={{ top: i * LINE_PX, height: LINE_PX, lineHeight: `${LINE_PX}px` }}
+        style={{ top: lineTop(i), height: LINE_PX, lineHeight: `${LINE_PX}px` }}
         title={
           run.missing
             ? undefined
@@ -323,7 +335,7 @@ function TcpView({
         style={{ height: Math.min(VIEW_LINES, Math.max(index.count, 3)) * LINE_PX + 2 }}
         onScroll={(e) => setScrolled({ index, top: e.currentTarget.scrollTop })}
       >
-        <div style={{ height: index.count * LINE_PX, position: 'relative' }}>{lines}</div>
+        <div style={{ height: heightPx, position: 'relative' }}>{lines}</div>
       </div>
     </div>
   );
