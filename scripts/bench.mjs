@@ -262,3 +262,5 @@ async function main() {
 }
 
 await main();
+// Display-filter speed over a synthetic 1M-packet trace (scripts/bench-filter.mjs; --skip-filter leaves it out).
+if (!has('skip-filter')) console.table(await (await import('./bench-filter.mjs')).benchFilter());
