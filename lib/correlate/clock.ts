@@ -62,10 +62,11 @@ export function estimateOffset(s: OneWaySamples): OffsetEstimate {
 function drift(s: OneWaySamples): number | null {
   let lo = Infinity;
   let hi = -Infinity;
-  for (const t of [...s.forward.t, ...s.backward.t]) {
-    if (t < lo) lo = t;
-    if (t > hi) hi = t;
-  }
+  for (const list of [s.forward.t, s.backward.t])
+    for (const t of list) {
+      if (t < lo) lo = t;
+      if (t > hi) hi = t;
+    }
   const span = hi - lo;
   // Below ten seconds a drift of real clocks (tens of ppm) hides under the delays' jitter.
   if (!(span >= MIN_DRIFT_SPAN_S)) return null;

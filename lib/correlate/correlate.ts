@@ -693,14 +693,17 @@ function lossFindings(
     for (const p of pairs) {
       const conn = side === A ? p.ca : p.cb;
       const flip = side === A ? false : p.flip;
+      let anyLost = false;
+      for (let r = side.connStart[conn]; r < side.connStart[conn + 1] && !anyLost; r++)
+        anyLost = fate[side.connRows[r]] === FATE.lost;
+      if (!anyLost) continue;
       // Resends: the same sequence number sent again on this connection and direction.
-      const seen = new Map<string, number>();
+      const seqKey = (i: number): number => t.dir[i] * 0x100000000 + t.seq[i];
+      const seen = new Map<number, number>();
       for (let r = side.connStart[conn]; r < side.connStart[conn + 1]; r++) {
         const i = side.connRows[r];
-        if (t.payloadLen[i] > 0 || t.tcpFlags[i] & (TCP_SYN | TCP_FIN)) {
-          const k = `${t.dir[i]}:${t.seq[i]}`;
-          seen.set(k, (seen.get(k) ?? 0) + 1);
-        }
+        if (t.payloadLen[i] > 0 || t.tcpFlags[i] & (TCP_SYN | TCP_FIN))
+          seen.set(seqKey(i), (seen.get(seqKey(i)) ?? 0) + 1);
       }
       for (let r = side.connStart[conn]; r < side.connStart[conn + 1]; r++) {
         const i = side.connRows[r];
@@ -711,7 +714,7 @@ function lossFindings(
         if (!e) groups.set(g, (e = { rows: [], retrans: 0, conns: new Set() }));
         e.rows.push(i);
         e.conns.add(side.connections[conn].id);
-        if ((seen.get(`${t.dir[i]}:${t.seq[i]}`) ?? 0) > 1) e.retrans++;
+        if ((seen.get(seqKey(i)) ?? 0) > 1) e.retrans++;
       }
       void nearA;
     }

@@ -85,19 +85,16 @@ function identity(s: CaptureSide, i: number): number {
   return key2(a, b);
 }
 
-/** A hash index over rows: key -> chain of rows in capture order. */
+/**
+ * A hash index over rows: key -> chain of rows in capture order (rows added last to first, each
+ * prepended: one map write per row, the chain in a shared typed array).
+ */
 class RowIndex {
   readonly head = new Map<number, number>();
-  readonly next: Int32Array;
-  private readonly tail = new Map<number, number>();
-  constructor(size: number) {
-    this.next = new Int32Array(size).fill(-1);
-  }
-  add(key: number, row: number): void {
-    const last = this.tail.get(key);
-    if (last === undefined) this.head.set(key, row);
-    else this.next[last] = row;
-    this.tail.set(key, row);
+  constructor(readonly next: Int32Array) {}
+  prepend(key: number, row: number): void {
+    this.next[row] = this.head.get(key) ?? -1;
+    this.head.set(key, row);
   }
 }
 
@@ -130,12 +127,15 @@ export function matchPackets(A: CaptureSide, B: CaptureSide): PairMatchResult {
   const nB = B.connections.length;
 
   // 1. Connection votes through the identity index of B.
-  const idx = new RowIndex(B.table.length);
-  for (let j = 0; j < B.table.length; j++) {
+  const idx = new RowIndex(new Int32Array(B.table.length));
+  for (let j = B.table.length - 1; j >= 0; j--) {
     if (B.table.conn[j] < 0) continue;
     const k = identity(B, j);
-    if (k >= 0) idx.add(k, j);
+    if (k >= 0) idx.prepend(k, j);
   }
+  // Chains of the per-connection packet keys (step 3), shared by every pair: rows are disjoint.
+  const nextA = new Int32Array(A.table.length);
+  const nextB = new Int32Array(B.table.length);
   const votes = new Map<number, number>();
   for (let i = 0; i < A.table.length; i++) {
     const ca = A.table.conn[i];
@@ -171,7 +171,7 @@ export function matchPackets(A: CaptureSide, B: CaptureSide): PairMatchResult {
   for (const [ca, best] of bestForA) {
     if (bestForB.get(best.cb)?.ca !== ca) continue;
     const flip = best.flipVotes * 2 > best.n;
-    pairs.push(matchConnectionPair(A, B, ca, best.cb, flip, idx, peerA, peerB));
+    pairs.push(matchConnectionPair(A, B, ca, best.cb, flip, idx, peerA, peerB, nextA, nextB));
   }
   pairs.sort((p, q) => p.ca - q.ca);
   return { pairs, peerA, peerB };
@@ -191,6 +191,8 @@ function matchConnectionPair(
   idx: RowIndex,
   peerA: Int32Array,
   peerB: Int32Array,
+  nextA: Int32Array,
+  nextB: Int32Array,
 ): PacketPairMatch {
   const ta = A.table;
   const tb = B.table;
@@ -244,29 +246,34 @@ function matchConnectionPair(
     const b = mix(mix(mix(0x13579bd, t.payloadLen[row]), h), ts);
     return key2(a, b);
   };
-  const local = new Map<number, number[]>();
-  for (let r = B.connStart[cb]; r < B.connStart[cb + 1]; r++) {
+  const keysB = new RowIndex(nextB);
+  for (let r = B.connStart[cb + 1] - 1; r >= B.connStart[cb]; r--) {
     const j = B.connRows[r];
-    const k = keyOf(B, j, flip, null);
-    const list = local.get(k);
-    if (list) list.push(j);
-    else local.set(k, [j]);
+    keysB.prepend(keyOf(B, j, flip, null), j);
+  }
+  const keysA = new RowIndex(nextA);
+  for (let r = A.connStart[ca + 1] - 1; r >= A.connStart[ca]; r--) {
+    const i = A.connRows[r];
+    const k = keyOf(A, i, false, seqDelta);
+    keysA.prepend(k, i);
   }
   // Keys seen as often on both sides pair in order; where the counts differ (a copy lost, a resend
   // with the same TSval) the pairing waits for the clock offset: nearest in time (resolveDeferred).
-  const keysA = new Map<number, number[]>();
-  for (let r = A.connStart[ca]; r < A.connStart[ca + 1]; r++) {
-    const i = A.connRows[r];
-    const k = keyOf(A, i, false, seqDelta);
-    const list = keysA.get(k);
-    if (list) list.push(i);
-    else keysA.set(k, [i]);
-  }
   let matched = 0;
   const deferred: [number[], number[]][] = [];
-  for (const [k, rowsA] of keysA) {
-    const rowsB = local.get(k);
-    if (!rowsB) continue;
+  for (const [k, firstA] of keysA.head) {
+    const firstB = keysB.head.get(k);
+    if (firstB === undefined) continue;
+    if (nextA[firstA] < 0 && nextB[firstB] < 0) {
+      peerA[firstA] = firstB;
+      peerB[firstB] = firstA;
+      matched++;
+      continue;
+    }
+    const rowsA: number[] = [];
+    const rowsB: number[] = [];
+    for (let i = firstA; i >= 0; i = nextA[i]) rowsA.push(i);
+    for (let j = firstB; j >= 0; j = nextB[j]) rowsB.push(j);
     // Unequal counts, or copies whose IP IDs disagree in order: wait for the clocks.
     if (rowsB.length !== rowsA.length || rowsA.some((i, u) => ta.ipId[i] !== tb.ipId[rowsB[u]])) {
       deferred.push([rowsA, rowsB]);
