@@ -16,6 +16,7 @@ import {
   packetRow,
 } from '@/components/packets/filterApi';
 import type { FieldContext } from '@/lib/filter/types';
+import { tcpStreamNumbers } from '@/lib/tcp/fields';
 import type { H2Frame, Trace } from '@/lib/trace';
 import type { FilterResult, PacketAnswer, PacketListRow, PacketQuery } from './packet-messages';
 
@@ -354,7 +355,7 @@ export class PacketSession {
         filter: 'http2',
         children: frames.map((f) => ({
           label: `Stream: ${f.type}, Stream ID: ${f.stream}, Length ${f.length}${f.flags.length ? ` [${f.flags.join(', ')}]` : ''}`,
-          filter: `tcp.stream == ${ci} && http2.streamid == ${f.stream}`,
+          filter: `tcp.stream == ${tcpStreamNumbers(this.ctx)[ci]} && http2.streamid == ${f.stream}`,
           children: [
             { label: `Length: ${f.length}`, filter: `http2.length == ${f.length}` },
             { label: `Type: ${f.type} (${f.typeId})`, filter: `http2.type == ${f.typeId}` },
@@ -435,8 +436,8 @@ export class PacketSession {
     if (ci >= 0) {
       const c = this.trace.connections[ci];
       children.push({
-        label: `Connection ${c.id} (tcp.stream ${ci}): ${c.client} → ${c.server}, ${p.dir[row] === 0 ? 'client → server' : 'server → client'}`,
-        filter: `tcp.stream == ${ci}`,
+        label: `Connection ${c.id} (tcp.stream ${tcpStreamNumbers(this.ctx)[ci]}): ${c.client} → ${c.server}, ${p.dir[row] === 0 ? 'client → server' : 'server → client'}`,
+        filter: `tcp.stream == ${tcpStreamNumbers(this.ctx)[ci]}`,
       });
     }
     const a = p.analysis[row];

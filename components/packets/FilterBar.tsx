@@ -179,7 +179,8 @@ export default function FilterBar(props: {
       take(completions[0].name);
     } else if (e.key === 'Enter') {
       e.preventDefault();
-      apply(draft);
+      // As in Wireshark, a filter with an error is not applied (the error stays shown).
+      if (check.state !== 'error') apply(draft);
     } else if (e.key === 'Escape') {
       if (open || showHistory) {
         closeCompletions();
@@ -316,11 +317,13 @@ export default function FilterBar(props: {
         <span className="num shrink-0 text-zinc-500" data-testid="filter-status">
           {st.running
             ? 'filtering…'
-            : props.applied
-              ? `Displayed: ${st.displayed.toLocaleString()} of ${st.total.toLocaleString()} (${
-                  st.total ? ((100 * st.displayed) / st.total).toFixed(1) : '0'
-                }%)${st.ms !== null ? ` · ${st.ms.toFixed(1)} ms` : ''}`
-              : `${st.total.toLocaleString()} packets`}
+            : st.error
+              ? 'not applied'
+              : props.applied
+                ? `Displayed: ${st.displayed.toLocaleString()} of ${st.total.toLocaleString()} (${
+                    st.total ? ((100 * st.displayed) / st.total).toFixed(1) : '0'
+                  }%)${st.ms !== null ? ` · ${st.ms.toFixed(1)} ms` : ''}`
+                : `${st.total.toLocaleString()} packets`}
         </span>
       </div>
       {err && (

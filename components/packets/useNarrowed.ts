@@ -6,6 +6,8 @@
 import { useMemo } from 'react';
 import type { FilterResult } from '@/app/worker/packet-messages';
 import type { Connection, Finding, H2Stream, Http1Exchange, Trace } from '@/lib/trace';
+import { PacketTable } from '@/lib/packets';
+import { tcpStreamNumbers } from '@/lib/tcp/fields';
 
 export interface Narrowed {
   active: boolean;
@@ -49,16 +51,25 @@ export function useNarrowed(trace: Trace, result: FilterResult | null): Narrowed
  */
 export function filterForElement(el: Element | null, trace: Trace): string | null {
   if (!el) return null;
+  // tcp.stream is tshark's stream number, which is not always the connection's index (the same
+  // tuple on two VLANs at once is one tshark stream).
+  const stream = (ci: number) =>
+    tcpStreamNumbers({
+      trace,
+      packets: trace.packets ?? new PacketTable(),
+      bytes: () => null,
+      cache: streamCache(trace),
+    })[ci];
   const streamRow = el.closest('[data-stream][data-stream-conn]');
   if (streamRow) {
     const ci = trace.connections.findIndex((c) => c.id === streamRow.getAttribute('data-stream-conn'));
     const sid = Number(streamRow.getAttribute('data-stream'));
-    if (ci >= 0 && Number.isInteger(sid)) return `tcp.stream == ${ci} && http2.streamid == ${sid}`;
+    if (ci >= 0 && Number.isInteger(sid)) return `tcp.stream == ${stream(ci)} && http2.streamid == ${sid}`;
   }
   const connRow = el.closest('[data-conn]');
   if (connRow) {
     const ci = trace.connections.findIndex((c) => c.id === connRow.getAttribute('data-conn'));
-    if (ci >= 0) return `tcp.stream == ${ci}`;
+    if (ci >= 0) return `tcp.stream == ${stream(ci)}`;
   }
   const finding = el.closest('[data-finding-kind],[data-kind-group]');
   if (finding) {
@@ -66,4 +77,12 @@ export function filterForElement(el: Element | null, trace: Trace): string | nul
     if (kind) return `tracelens.finding == ${JSON.stringify(kind)}`;
   }
   return null;
+}
+
+/** The field layers' per-trace cache, one per trace (tcpStreamNumbers keeps its map there). */
+const caches = new WeakMap<Trace, Map<string, unknown>>();
+function streamCache(trace: Trace): Map<string, unknown> {
+  let c = caches.get(trace);
+  if (!c) caches.set(trace, (c = new Map()));
+  return c;
 }

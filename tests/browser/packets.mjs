@@ -118,10 +118,11 @@ await scenario('packets-filter-error', async (page) => {
   assert(caret.indexOf('^') === col - 1, `caret at ${caret.indexOf('^')}`);
   const msg = await page.textContent('[data-testid=filter-error]');
   assert(/tcp\.prot/.test(msg), `message: ${msg}`);
-  // Enter does not apply an invalid filter's result: the list keeps every packet.
+  // Enter does not apply an invalid filter: the list keeps every packet, the URL no filter.
   await page.press('[data-testid=filter-input]', 'Enter');
   await page.waitForTimeout(300);
   assert((await count(page)) === TOTAL, 'an invalid filter changed the list');
+  assert(!/[?&]filter=/.test(page.url()), `an invalid filter was applied: ${page.url()}`);
   await page.screenshot({ path: join(shots, 'packets-filter-error.png') });
 });
 
