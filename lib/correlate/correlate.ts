@@ -641,7 +641,11 @@ function injectedRsts(
         out.push({
           kind: K.pathInjectedRst,
           severity: 'error',
-          title: `RST that reached the ${sideName} side at ${fmt(localS)} s (${here}) was never sent by the ${role.from}: ${there} shows no such RST`,
+          title:
+            `RST that reached the ${sideName} side at ${fmt(localS)} s (${here}) was never sent by the ${role.from}: ${there} shows no such RST` +
+            (gTtl !== null && hopsReal !== null && hopsRst !== hopsReal
+              ? ` (TTL ${t.ttl[i]} vs ${gTtl}: its sender is ${hopsRst} hop${hopsRst === 1 ? '' : 's'} from ${here}, the ${role.from} ${hopsReal})`
+              : ''),
           explanation:
             `${here} saw an RST from the ${role.from} (${c2s ? side.connections[conn].client : side.connections[conn].server}) on connection ${side.connections[conn].id} at ${fmt(localS)} s; ` +
             `${there}, which watches the path nearer the ${role.from}, never saw it pass (${otherRsts.length ? `its RSTs on this connection are other packets: ${otherRsts.slice(0, 5).join(', ')}` : 'no RST at all on this connection'}). ` +
@@ -778,7 +782,17 @@ function natFinding(
     stream: null,
     startS: round9(winA[0]),
     endS: round9(winA[1]),
-    evidence: [],
+    // The first packet of the first few connections at each point: the same packet, two addresses.
+    evidence: nat.slice(0, 5).flatMap((r) => {
+      const ca = A.connections.find((c) => c.id === r.a);
+      const cb = B.connections.find((c) => c.id === r.b);
+      return ca && cb
+        ? [
+            { packet: ca.firstPacket, input: A.index, note: `${r.aClient} → ${r.aServer}` },
+            { packet: cb.firstPacket, input: B.index, note: `${r.bClient} → ${r.bServer}` },
+          ]
+        : [];
+    }),
     details: {
       observedAt: [names[0], names[1]],
       missingAt: [],
