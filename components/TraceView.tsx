@@ -288,6 +288,9 @@ export default function TraceView(props: {
           onFilterMenu={(e, f) => setMenu({ x: e.clientX, y: e.clientY, filter: f })}
         />
       )}
+      {pane === 'packets' && props.packetClient && props.selPacket !== null && (
+        <FollowBar trace={trace} sel={{ conn: null, packet: props.selPacket }} onFollow={setFollow} />
+      )}
       <FilterMenu
         at={menu}
         current={applied}
