@@ -65,6 +65,10 @@ export interface TlsRecord {
   /** The record header's type; for TLS 1.3 protected records (23) tshark calls it opaque_type. */
   contentType: number;
   opaque: boolean;
+  /** TLS 1.3 was negotiated by the time this record ended (tshark then shows "TLSv1.3"). */
+  tls13: boolean;
+  /** Sent after ChangeCipherSpec (or protected by TLS 1.3): its handshake content is encrypted. */
+  encrypted: boolean;
   version: number;
   length: number;
   handshakes: TlsHandshake[];
@@ -196,6 +200,8 @@ function readRecords(
     const rec: TlsRecord = {
       contentType: type,
       opaque: tls13.yes && type === 23,
+      tls13: tls13.yes,
+      encrypted: d.encrypted && type !== CT_CCS,
       version,
       length,
       handshakes: [],
@@ -231,6 +237,7 @@ function readRecords(
           }
         }
         rec.handshakes.push(hs);
+        if (tls13.yes) rec.tls13 = true;
         h += 4 + mlen;
         if (d.encrypted) break;
       }
@@ -247,7 +254,7 @@ function readRecords(
 const STARTS_KEY = 'tls.startRows';
 
 /** Rows where a TLS record begins (its header is in the packet's payload). */
-function tlsRecordStarts(ctx: FieldContext): Set<number> {
+export function tlsRecordStarts(ctx: FieldContext): Set<number> {
   tlsRecordsByRow(ctx);
   return (ctx.cache.get(STARTS_KEY) as Set<number> | undefined) ?? new Set();
 }
