@@ -158,7 +158,7 @@ export function correlate(inputs: LoadedInput[]): CorrelationDoc {
     tool: 'tracelens',
     version: TOOL_VERSION,
     command: 'correlate',
-    timeBase: `seconds on ${inputs[0]?.name ?? 'input A'}'s clock since its first packet`,
+    timeBase: `seconds on ${inputs[0]?.name ?? 'input A'}'s clock since its first ${inputs[0]?.trace.packets ? 'packet' : 'line'}`,
     inputs: summaries,
     offsetS: summaries[1]?.offsetS ?? null,
     offsetUncertaintyS: summaries[1]?.offsetUncertaintyS ?? null,

@@ -98,7 +98,11 @@ export function correlateLogs(
       if (!best || pairs.length > best.pairs.length) best = { w, pairs, wireFrames };
     }
     if (!best || best.pairs.length === 0) {
-      notes.push(`${log.name}: none of its frames matched a capture's frames`);
+      notes.push(
+        sides.some((x) => x)
+          ? `${log.name}: none of its frames matched a capture's frames`
+          : `${log.name}: no capture among the inputs to compare its frames with`,
+      );
       continue;
     }
     const side = sides[best.w] as CaptureSide;

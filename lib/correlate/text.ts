@@ -1,8 +1,14 @@
 /** The correlation as an on-call engineer reads it: which point saw what, and which hop did it. */
 import { FATE_NAMES, type CorrelationDoc } from './types';
 
+/** A duration as people read it: microseconds to milliseconds below a second, seconds above. */
 function ms(s: number | null): string {
-  return s === null ? '?' : `${(s * 1e3).toFixed(3)} ms`;
+  if (s === null) return '?';
+  return Math.abs(s) >= 1 ? `${s.toFixed(6)} s` : `${(s * 1e3).toFixed(3)} ms`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 export function renderCorrelationText(doc: CorrelationDoc): string {
@@ -19,6 +25,9 @@ export function renderCorrelationText(doc: CorrelationDoc): string {
     L.push(
       `  ${String.fromCharCode(65 + k)}  ${x.name}  ${x.kind}, ${x.packets} ${x.kind === 'log' ? 'frame lines' : 'packets'}, ${x.connections} connections, ${x.durationS.toFixed(3)} s; ${off}`,
     );
+  });
+  doc.inputs.forEach((x, k) => {
+    for (const w of x.warnings.slice(0, 3)) L.push(`     ${String.fromCharCode(65 + k)}: warning: ${w}`);
   });
   L.push('');
   for (const p of doc.pairs) {
@@ -47,7 +56,7 @@ export function renderCorrelationText(doc: CorrelationDoc): string {
       );
     for (const l of p.loss)
       L.push(
-        `  loss: ${l.packets} packets sent past ${name(l.from)} never reached ${name(l.to)} (${l.retransmitted} retransmitted)`,
+        `  loss: ${plural(l.packets, 'packet')} sent past ${name(l.from)} never reached ${name(l.to)} (${l.retransmitted} retransmitted)`,
       );
     const byProxy = p.proxied.filter((x) => x.answeredByProxy);
     if (byProxy.length > 0) {
@@ -69,7 +78,9 @@ export function renderCorrelationText(doc: CorrelationDoc): string {
     if (p.nat.length > 5) L.push(`  NAT: … ${p.nat.length - 5} more`);
     L.push('');
   }
-  if (doc.findings.length === 0)
+  if (doc.findings.length === 0 && doc.matches.length === 0)
+    L.push('No finding, and no conclusion: the inputs share no connection (see the notes).');
+  else if (doc.findings.length === 0)
     L.push(
       'No finding: every packet one point saw reached the other as sent, and every answer was the same at both points.',
     );
