@@ -10,12 +10,15 @@ import type { FieldContext, FieldValue } from '@/lib/filter/types';
 import { startFollow, type FollowResult, type FollowTarget } from '@/lib/follow';
 import { GzipRangePicker, coalesce, type ByteRange } from '@/lib/follow/ranges';
 import { columnField, ioBuckets, type FieldReader } from '@/lib/iograph';
+import { createCaptureReader } from '@/lib/capture/reader';
 import { KeyLog } from '@/lib/tls/keylog';
 import type { Trace } from '@/lib/trace';
 import type { FollowAnswer, FollowQuery, FollowSpec, IoSeriesAnswer, IoSeriesQuery } from './follow-messages';
 
 export class FollowSession {
-  private readonly keylog: KeyLog | null;
+  private keylog: KeyLog | null;
+  /** Whether the capture was searched for embedded secrets (pcapng Decryption Secrets Blocks). */
+  private searchedSecrets = false;
   private readonly index = new FieldIndex(FIELD_LAYERS);
   private ctx: FieldContext | null = null;
 
@@ -62,6 +65,7 @@ export class FollowSession {
     const conn = this.trace.connections[spec.conn];
     if (!packets || !conn) throw new Error('nothing to follow: the trace has no packets for this connection');
     // TLS: the plaintext when the analysis decrypted it (a TCP follow may ask for the records).
+    if (conn.tls?.decryption === 'decrypted' && this.keylog === null) await this.embeddedSecrets();
     const decrypted = conn.tls?.decryption === 'decrypted' && this.keylog !== null;
     const useTls = decrypted && (spec.kind !== 'tcp' || spec.tls !== false);
     const job = startFollow(this.target(spec), { keylog: useTls ? this.keylog : null });
@@ -78,6 +82,38 @@ export class FollowSession {
     if (this.trace.input.compression === 'gzip') await this.readGzip(ranges, push);
     else await this.readPlain(ranges, push);
     return job.finish();
+  }
+
+  /**
+   * The key log a pcapng carries in Decryption Secrets Blocks (editcap --inject-secrets), when no key
+   * log file came with it: the capture is read once, as a stream, for its secrets only.
+   */
+  private async embeddedSecrets(): Promise<void> {
+    if (this.searchedSecrets || this.trace.input.format !== 'pcapng') return;
+    this.searchedSecrets = true;
+    const log = new KeyLog();
+    const reader = createCaptureReader({
+      packet: () => {},
+      secrets: (sec) => {
+        // 0x544c534b "TLSK": an NSS key log.
+        if (sec.type === 0x544c534b)
+          log.add(new TextDecoder().decode(sec.data), 'pcapng Decryption Secrets Block');
+      },
+    });
+    const stream = this.file.stream().getReader();
+    try {
+      for (;;) {
+        const { done, value } = await stream.read();
+        if (done) break;
+        reader.push(value);
+      }
+      reader.end();
+    } catch {
+      // A damaged tail: the secrets before it are kept.
+    } finally {
+      void stream.cancel().catch(() => {});
+    }
+    if (log.size > 0) this.keylog = log;
   }
 
   /** Ranges of an uncompressed capture: nearby ones read together, in file order. */

@@ -2,7 +2,7 @@
 // TRACELENS_NEXT_DIST=<dir> for both build and this run). Uses the repository's own samples
 // (public/samples), so it runs without ../shared.
 import { join } from 'node:path';
-import { shots, start } from './_harness.mjs';
+import { root, shots, start } from './_harness.mjs';
 
 const h = await start({ viewport: { width: 1280, height: 800 }, fullPage: false });
 const { base, scenario } = h;
@@ -88,6 +88,20 @@ await scenario('follow-h2-stream', async (page) => {
   await page.screenshot({ path: join(shots, 'follow-h2-stream.png') });
 });
 
+// An HTTP/1 exchange: request line and headers, the JSON response pretty-printed.
+await scenario('follow-http1-exchange', async (page) => {
+  await openSample(page, 'healthy-http1');
+  await page.locator('[data-exchange]').first().click();
+  await page.click('[data-testid=follow-http1]');
+  await page.waitForSelector('[data-testid=follow-http]', { timeout: 15000 });
+  const heads = await page.locator('[data-testid=follow-headers]').allTextContents();
+  assert(/^[A-Z]+ \S+ HTTP\/1\.1\n/.test(heads[0] ?? ''), `request head: ${heads[0]}`);
+  assert(/^HTTP\/1\.1 \d{3}/.test(heads[1] ?? ''), `response head: ${heads[1]}`);
+  const body = page.locator('[data-testid=follow-body]').last();
+  assert((await body.getAttribute('data-kind')) === 'json', 'the JSON body is shown as JSON');
+  assert((await body.textContent())?.includes('{\n  "'), 'pretty-printed');
+});
+
 // I/O graph: a series with a display filter shows points; clicking one zooms the timeline there.
 await scenario('iograph-series-and-zoom', async (page) => {
   await openSample(page, 'deadline-cut');
@@ -128,6 +142,53 @@ await scenario('iograph-series-and-zoom', async (page) => {
   const endS = Number(await page.getAttribute('[data-testid=timeline]', 'data-view-end-s'));
   assert(endS - startS < 1, `zoomed to about one interval: ${startS}..${endS}`);
   await page.screenshot({ path: join(shots, 'iograph-zoomed.png') });
+});
+
+// A large gzip capture (20 MB of one gRPC connection): Follow reads it back in the worker, and the
+// hex dump of 1.3 million lines scrolls to its last line without the page stalling.
+await scenario('follow-large-gzip-stream', async (page) => {
+  await page.goto(base);
+  await page.setInputFiles(
+    '[data-testid=open-file]',
+    join(root, 'lab/benign-grpc-cancel-deadline/client.pcap.gz'),
+  );
+  await page.waitForSelector('[data-testid=filter-input]', { timeout: 60000 });
+  await page.locator('tr[data-conn="c1"]').click();
+  const t0 = Date.now();
+  await page.click('[data-testid=follow-tcp]');
+  await page.waitForSelector('[data-testid=follow-line]', { timeout: 60000 });
+  const followMs = Date.now() - t0;
+  await page.click('[data-testid=follow-mode-hex]');
+  const stats = await page.textContent('[data-testid=follow-stats]');
+  const lines = Number(/([\d,]+) lines/.exec(stats ?? '')?.[1].replace(/,/g, ''));
+  assert(lines > 1_000_000, `hex lines: ${stats}`);
+  // The page answers while the stream is shown: a frame within 200 ms.
+  const frameMs = await page.evaluate(
+    () =>
+      new Promise((r) => {
+        const t = performance.now();
+        requestAnimationFrame(() => r(performance.now() - t));
+      }),
+  );
+  assert(frameMs < 200, `next frame after ${frameMs} ms`);
+  await page.$eval('[data-testid=follow-scroll]', (e) => (e.scrollTop = e.scrollHeight));
+  await page.waitForFunction(
+    () => {
+      const ls = [...document.querySelectorAll('[data-testid=follow-line]')];
+      return ls.length > 0 && /\.{0,16}$/.test(ls[ls.length - 1].textContent ?? '') && ls.length < 100;
+    },
+    null,
+    { timeout: 5000 },
+  );
+  const last = await page.locator('[data-testid=follow-line]').last().textContent();
+  const box = await page.locator('[data-testid=follow-line]').last().boundingBox();
+  const view = await page.locator('[data-testid=follow-scroll]').boundingBox();
+  assert(box && view && box.y + box.height <= view.y + view.height + 1, 'the last line is in view');
+  assert(/^[0-9a-f]{8} /.test(last ?? ''), `last line is a hex row: ${last}`);
+  console.log(
+    `     follow of c1 (1.3M hex lines) answered in ${followMs} ms; last line: ${last?.slice(0, 24)}`,
+  );
+  await page.screenshot({ path: join(shots, 'follow-large-end.png') });
 });
 
 await h.finish();

@@ -1,7 +1,9 @@
 // The worker side of Follow and the I/O graph (app/worker/follow-session.ts), run in Node on a Blob
 // as the worker runs it on the page's File: packets read back by byte ranges from a plain and a
 // gzip-compressed capture give the same stream; an I/O graph series counts what its filter selects.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
@@ -19,7 +21,47 @@ async function follow(bytes: Uint8Array) {
   return { trace, s };
 }
 
+function hasEditcap(): boolean {
+  try {
+    execFileSync('editcap', ['-h'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe('FollowSession', () => {
+  it.skipIf(!hasEditcap())(
+    'TLS plaintext with the secrets a pcapng carries (editcap --inject-secrets)',
+    async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'follow-dsb-'));
+      try {
+        const out = path.join(dir, 'dsb.pcapng');
+        execFileSync('editcap', [
+          '--inject-secrets',
+          `tls,${path.join(SAMPLES_DIR, 'tls/curl-h2.keys')}`,
+          path.join(SAMPLES_DIR, 'tls/curl-h2.pcap'),
+          out,
+        ]);
+        const bytes = new Uint8Array(readFileSync(out));
+        const trace = analyzeBytes('dsb.pcapng', bytes);
+        const conn = trace.connections.findIndex((c) => c.tls?.decryption === 'decrypted');
+        expect(conn).toBeGreaterThanOrEqual(0);
+        const s = new FollowSession(trace, new Blob([bytes as BlobPart]), undefined);
+        const r = await s.answer({ type: 'follow', id: 1, spec: { kind: 'tcp', conn } });
+        if (r.msg.type !== 'followed' || r.msg.result.kind !== 'tcp') throw new Error('no answer');
+        const first = r.msg.result.stream.runs.find((x) => x.dir === 'c2s')!.bytes!;
+        expect(new TextDecoder().decode(first.subarray(0, 24))).toBe('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+        const i = trace.streams.findIndex((x) => x.dataBytes.s2c > 0);
+        const h2 = await s.answer({ type: 'follow', id: 2, spec: { kind: 'h2', conn, stream: i } });
+        if (h2.msg.type !== 'followed' || h2.msg.result.kind !== 'h2') throw new Error('no answer');
+        expect(h2.msg.result.response.dataBytes).toBe(trace.streams[i].dataBytes.s2c);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
   it('follows the same TCP stream from a plain and a gzip capture', async () => {
     const a = await follow(plain);
     const b = await follow(gz);
