@@ -390,3 +390,5 @@ function tcpOptions(b: Uint8Array, o: number, end: number): DetailNode[] {
   }
   return out;
 }
+
+export { ipv6 as ipv6Text, mac as macText };
