@@ -24,6 +24,8 @@ export interface ParsedArgs {
   format: 'text' | 'json' | 'arrow';
   /** analyze: `-o FILE` / `--output FILE`: where the JSON or Arrow document goes (else stdout). */
   output: string | null;
+  /** analyze: `--filter FILTER` / `-Y FILTER`: keep what has a packet matching the display filter. */
+  filter: string | null;
 }
 
 export class UsageError extends Error {}
@@ -32,6 +34,8 @@ export const USAGE = `usage:
   tracelens analyze <capture|log> [--json [--pretty]] [--keylog FILE] [--idle-threshold S]
                     [--half-close-threshold S] [--slow-factor F] [--slow-min S]
                     [--fail-on warning|error] [--no-color] [--format text|json|arrow] [-o FILE]
+                    [--filter FILTER]
+  tracelens packets <capture> [-Y FILTER] [--keylog FILE] [--json]
   tracelens compare <a> <b> [--json] [thresholds as for analyze]
   tracelens redact <in> <out> [--map-ports] [--redact-header NAME]... [--keep-payload]
   tracelens correlate <a> <b> [<c>...] [--json] [--keylog FILE]  (captures/logs of one path)
@@ -42,6 +46,9 @@ format is sniffed from the content. --json prints the document of the trace JSON
 (compact when piped; indented on a terminal or with --pretty). --format arrow -o FILE writes the
 trace as columns in one Apache Arrow IPC file (for DuckDB, pandas, polars; see the README).
 --fail-on exits with status 3 when findings of that severity (or worse) exist.
+--filter keeps the connections, streams, exchanges and findings that have a packet matching the
+Wireshark display filter (tcp.port == 443, http2.type == 3, tracelens.finding, ...); packets lists
+the packets as tshark -Y does. An invalid filter exits with status 2.
 redact writes <out> (pcap or pcapng as <in>, uncompressed) with addresses mapped to consistent
 pseudonyms, cookie/authorization header values replaced, payloads zeroed (lengths kept), pcapng
 comments and key logs removed, and prints what it removed.`;
@@ -69,6 +76,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
     keepPayload: false,
     format: 'text',
     output: null,
+    filter: null,
   };
   if (argv.length === 0) return out;
   const [cmd, ...rest] = argv;
@@ -143,6 +151,14 @@ export function parseArgs(argv: string[]): ParsedArgs {
         const v = value();
         if (!v) throw new UsageError(`${flag} needs a file`);
         out.output = v;
+        break;
+      }
+      case '-Y':
+      case '--filter': {
+        const v = value();
+        if (v === undefined) throw new UsageError(`${flag} needs a display filter`);
+        if (out.command !== 'analyze') throw new UsageError(`${flag} is an option of analyze and packets`);
+        out.filter = v;
         break;
       }
       case '--help':

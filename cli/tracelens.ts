@@ -14,6 +14,11 @@ import { compareTraces, renderCompareText } from '../lib/compare';
 import { describeRedaction, redactStream } from '../lib/redact/index';
 import { CaptureFormatError } from '../lib/capture/types';
 import { runCorrelate } from './correlate';
+import { compileOrExplain, runPackets } from './packets';
+import { openCaptureBytes } from './capture-bytes';
+import { filterRows } from '../lib/filter/index';
+import { fieldContext } from '../lib/filter/registry';
+import { restrictTrace } from '../lib/packet-list';
 import { toTraceColumns } from '../lib/document/columns';
 import { encodeArrow } from '../lib/document/arrow';
 
@@ -134,6 +139,7 @@ export async function main(
   err: NodeJS.WritableStream = process.stderr,
 ): Promise<number> {
   if (argv[0] === 'correlate') return runCorrelate(argv.slice(1), out, err);
+  if (argv[0] === 'packets') return runPackets(argv.slice(1), out, err);
   let args: ParsedArgs;
   try {
     args = parseArgs(argv);
@@ -165,7 +171,14 @@ export async function main(
       out.write(args.json ? JSON.stringify(result, null, indent) + '\n' : renderCompareText(result));
       return 0;
     }
-    const trace = await analyzeFile(args.files[0], optionsFrom(args), args.keylog);
+    // --filter: checked before the capture is read, applied once it is analyzed.
+    const display = args.filter !== null ? compileOrExplain(args.filter) : null;
+    if (display && 'error' in display) {
+      err.write(`tracelens: ${display.error}\n`);
+      return 2;
+    }
+    let trace = await analyzeFile(args.files[0], optionsFrom(args), args.keylog);
+    if (display) trace = await restrictToFilter(args.files[0], trace, display.filter);
     if (args.output && args.output !== '-') {
       // The document goes to the file (removed again if writing fails); stdout keeps the report.
       await writeDocumentFile(args, trace);
@@ -196,6 +209,27 @@ export async function main(
     err.write(`tracelens: internal error: ${(e as Error).message ?? String(e)}\n`);
     if (process.env.TRACELENS_DEBUG) err.write(String((e as Error).stack) + '\n');
     return 1;
+  }
+}
+
+/** `analyze --filter`: the trace restricted to what has a packet matching the display filter. */
+async function restrictToFilter(
+  file: string,
+  trace: Trace,
+  filter: Parameters<typeof filterRows>[1],
+): Promise<Trace> {
+  if (!trace.packets) throw new AnalysisError(`${file}: --filter selects packets, and a debug log has none`);
+  const source = await openCaptureBytes(file, trace.packets);
+  try {
+    return restrictTrace(
+      trace,
+      filterRows(
+        fieldContext(trace, (row) => source.bytes(row)),
+        filter,
+      ),
+    );
+  } finally {
+    source.close();
   }
 }
 

@@ -13,6 +13,7 @@
 import { decodeHeaders, headersOf, IP_PROTOCOL_NAMES } from './capture/fields';
 import { ipv6Text } from './capture/link';
 import type { FieldContext, FieldValue } from './filter/types';
+import type { Http1Exchange, Trace } from './trace';
 import { findingsByRow } from './findings/fields';
 import { http1MessagesByRow, headerValue, type Http1Occurrence } from './http1/fields';
 import { h2FramesByRow, prefaceRows } from './http2/fields';
@@ -496,4 +497,78 @@ export function rowSeverity(ctx: FieldContext, row: number): 'error' | 'warning'
 export function rowStream(ctx: FieldContext, row: number): number {
   const c = ctx.packets.conn[row];
   return c < 0 ? -1 : tcpStreamNumbers(ctx)[c];
+}
+
+/**
+ * The trace restricted to what a display filter selects (`tracelens analyze --filter`): the
+ * connections, HTTP/2 streams and connection records, HTTP/1 exchanges and findings that have at
+ * least one matching packet. `rows` are the matching packet rows, ascending (lib/filter
+ * filterRows). The result has no packet table: its rows index the whole trace's connections.
+ */
+export function restrictTrace(trace: Trace, rows: Uint32Array): Trace {
+  const p = trace.packets;
+  if (!p) return trace;
+  const matched = new Uint8Array(p.length);
+  for (const r of rows) matched[r] = 1;
+  const anyIn = (first: number, last: number): boolean => {
+    // Packet numbers first..last (1-based): is one of them matched? Binary search on rows.
+    let lo = 0;
+    let hi = rows.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (rows[mid] < first - 1) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < rows.length && rows[lo] <= last - 1;
+  };
+  const conns = new Set<number>();
+  for (const r of rows) if (p.conn[r] >= 0) conns.add(p.conn[r]);
+  const connIds = new Set([...conns].map((i) => trace.connections[i].id));
+  const frameMatched = (packets: number[]): boolean =>
+    packets.length > 0 && anyIn(packets[0], packets[packets.length - 1]);
+  const matchedFrames = new Set<number>();
+  const streams = trace.streams.filter((s) => {
+    let hit = false;
+    for (const f of s.frames)
+      if (frameMatched(f.packets)) {
+        matchedFrames.add(f.number);
+        hit = true;
+      }
+    return hit;
+  });
+  const h2 = trace.h2.filter((c) => {
+    let hit = connIds.has(c.connection) && streams.some((s) => s.connection === c.connection);
+    for (const f of c.frames)
+      if (frameMatched(f.packets)) {
+        matchedFrames.add(f.number);
+        hit = true;
+      }
+    return hit;
+  });
+  const msgHit = (m: Http1Exchange['request']): boolean =>
+    !!m && m.packets[0] > 0 && anyIn(m.packets[0], m.packets[1]);
+  const exchanges = trace.exchanges.filter((x) => msgHit(x.request) || msgHit(x.response));
+  const findings = trace.findings.filter((f) => {
+    let located = false;
+    for (const e of f.evidence) {
+      if (e.packet !== undefined) {
+        located = true;
+        if (e.packet - 1 < p.length && matched[e.packet - 1]) return true;
+      } else if (e.frame !== undefined) {
+        located = true;
+        if (matchedFrames.has(e.frame)) return true;
+      }
+    }
+    // A finding that names no packet belongs to its connection.
+    return !located && f.connection !== null && connIds.has(f.connection);
+  });
+  return {
+    ...trace,
+    connections: trace.connections.filter((c) => connIds.has(c.id)),
+    streams,
+    h2,
+    exchanges,
+    findings,
+    packets: null,
+  };
 }

@@ -114,7 +114,7 @@ export function tlsRecordsByRow(ctx: FieldContext): Map<number, TlsRecord[]> {
     if (c < 0) continue;
     const pair = readers.get(c);
     if (!pair) continue;
-    const d = pair[p.dir[row]];
+    const d = p.dir[row] === 1 ? pair[1] : pair[0];
     if (d.dead) continue;
     const seq = p.seq[row];
     if (p.tcpFlags[row] & TCP_SYN) {
