@@ -35,8 +35,11 @@ export const CORRELATION_KINDS: readonly FindingKind[] = [
 
 /** Extra one-way delay (beyond the path's minimum) that makes a delivered packet "delayed". */
 export const DELAYED_EXTRA_S = 0.05;
-/** Slack at the edges of a capture's time window before a missing packet counts as lost/injected. */
-const WINDOW_SLACK_S = 0.005;
+/**
+ * Slack at the edges of a capture's time window (its first and last packet) before a missing
+ * packet counts as lost or injected: the clock's uncertainty twice, plus this.
+ */
+const WINDOW_SLACK_S = 0.0001;
 /** A repeated packet pairs with a copy at most this far from where the path's minimum delay puts it. */
 const DEFERRED_MAX_GAP_S = 1;
 /** Findings listed one by one per pair before they are summed up. */
@@ -77,6 +80,7 @@ export function correlate(inputs: LoadedInput[]): CorrelationDoc {
   const fates = emptyFates();
   const pairOffsets = new Map<string, { offsetS: number; uncertaintyS: number | null }>();
 
+  const pairFindings: { inputs: [number, number]; findings: Finding[] }[] = [];
   for (let a = 0; a < inputs.length; a++)
     for (let b = a + 1; b < inputs.length; b++) {
       const A = sides[a];
@@ -85,7 +89,7 @@ export function correlate(inputs: LoadedInput[]): CorrelationDoc {
       const r = correlatePair(A, B, inputs, notes);
       pairs.push(r.detail);
       matches.push(...r.matches);
-      findings.push(...r.findings);
+      pairFindings.push({ inputs: [a, b], findings: r.findings });
       addFates(fates, r.detail.fates);
       if (r.detail.offsetS !== null)
         pairOffsets.set(`${a},${b}`, {
@@ -93,6 +97,16 @@ export function correlate(inputs: LoadedInput[]): CorrelationDoc {
           uncertaintyS: r.detail.offsetUncertaintyS,
         });
     }
+
+  // Three or more points on one path: a loss, an injected RST or a NAT between two points shows
+  // in every pair that straddles it. The points in path order (nearer the client first) make it
+  // one finding, between the two neighbours it lies between.
+  const order = pathOrder(inputs.length, sides, matches);
+  if (order) {
+    const adjacent = new Set(order.slice(1).map((x, k) => [order[k], x].sort((p, q) => p - q).join(',')));
+    for (const pf of pairFindings) if (adjacent.has(pf.inputs.join(','))) findings.push(...pf.findings);
+    notes.push(`path order, nearest the client first: ${order.map((k) => inputs[k].name).join(' → ')}`);
+  } else for (const pf of pairFindings) findings.push(...pf.findings);
 
   // Debug logs against the captures (frames the program logged vs frames on the wire).
   const shifts = inputs.map((inp) => {
@@ -168,6 +182,31 @@ export function correlate(inputs: LoadedInput[]): CorrelationDoc {
     findings,
     notes,
   };
+}
+
+/**
+ * The capture inputs in path order (nearest the client first) when there are three or more and
+ * every pair of them matched connections by their packets; otherwise null (pairs stand alone).
+ */
+function pathOrder(n: number, sides: (CaptureSide | null)[], matches: ConnectionMatch[]): number[] | null {
+  const caps = sides.filter((x): x is CaptureSide => x !== null).map((x) => x.index);
+  if (caps.length < 3) return null;
+  const nearer = new Map<string, number>();
+  for (const m of matches) {
+    if (m.via !== 'packets') continue;
+    const key = m.inputs.join(',');
+    nearer.set(key, (nearer.get(key) ?? 0) + (m.nearClient === 'a' ? 1 : -1));
+  }
+  const wins = new Array<number>(n).fill(0);
+  for (let x = 0; x < caps.length; x++)
+    for (let y = x + 1; y < caps.length; y++) {
+      const v = nearer.get(`${caps[x]},${caps[y]}`);
+      if (v === undefined || v === 0) return null;
+      wins[v > 0 ? caps[x] : caps[y]]++;
+    }
+  const order = [...caps].sort((p, q) => wins[q] - wins[p]);
+  // A consistent order gives each point a different number of wins.
+  return new Set(order.map((k) => wins[k])).size === order.length ? order : null;
 }
 
 interface PairResult {
@@ -401,8 +440,8 @@ function correlatePair(A: CaptureSide, B: CaptureSide, inputs: LoadedInput[], no
   // Windows of each capture on A's clock.
   const winA: [number, number] = [tA(0), tA(Math.max(0, ta.length - 1))];
   const winB: [number, number] = [tB(0) - theta, tB(Math.max(0, tb.length - 1)) - theta];
-  const inside = (w: [number, number], t: number): boolean =>
-    t > w[0] + WINDOW_SLACK_S && t < w[1] - WINDOW_SLACK_S;
+  const slack = 2 * (est.uncertaintyS ?? 0.05) + WINDOW_SLACK_S;
+  const inside = (w: [number, number], t: number): boolean => t > w[0] + slack && t < w[1] - slack;
 
   const fateA = new Uint8Array(ta.length);
   const fateB = new Uint8Array(tb.length);

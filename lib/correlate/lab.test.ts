@@ -107,6 +107,7 @@ describe('lab vantage scenarios: correlation.json', () => {
               (x.details.observedAt as string[])[0] === l.observedAt && x.details.direction === l.direction,
           );
           expect(f, `loss ${l.direction} at ${l.observedAt}`).toBeDefined();
+          if (l.missingAt) expect(f!.details.missingAt).toEqual([l.missingAt]);
           expect(f!.details.packets).toBe(l.packets);
           if (l.retransmitted !== undefined) expect(f!.details.retransmitted).toBe(l.retransmitted);
           if (l.evidence) expect(f!.evidence.map((e) => e.packet)).toEqual(l.evidence);
@@ -124,6 +125,8 @@ describe('lab vantage scenarios: correlation.json', () => {
           expect(changes).toHaveLength(c.mssClamp.syns);
           for (const x of changes) expect([x.sent, x.received]).toEqual([c.mssClamp.from, c.mssClamp.to]);
         } else expect(mss).toEqual([]);
+        if (c.pathOrder)
+          expect(doc.notes).toContain(`path order, nearest the client first: ${c.pathOrder.join(' → ')}`);
         if (c.requestMatches !== undefined)
           expect(doc.matches.filter((m) => m.via === 'request')).toHaveLength(c.requestMatches);
         const gaveUp = of(doc, K.pathProxyGaveUp);
