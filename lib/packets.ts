@@ -1,6 +1,6 @@
 /**
  * Per-packet facts kept as growable typed-array columns (struct-of-arrays), so a capture of
- * millions of packets costs ~53 bytes per packet, can be transferred from a Worker without copying,
+ * millions of packets costs ~55 bytes per packet, can be transferred from a Worker without copying,
  * and never holds packet bytes: `fileOffset` + `caplen` let a view read them back on demand.
  *
  * Row i describes packet number i + 1.
