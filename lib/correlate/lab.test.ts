@@ -31,11 +31,14 @@ interface CaseExpectation {
   }[];
   loss: {
     observedAt: string;
+    missingAt?: string;
     direction: string;
     packets: number;
     retransmitted?: number;
     evidence?: number[];
   }[];
+  /** Three or more captures: their order along the path, nearest the client first. */
+  pathOrder?: string[];
   nat?: { connections: number; portsRewritten: number };
   mssClamp?: { from: number; to: number; syns: number };
   /** Through a terminating proxy: connections matched by their requests. */
