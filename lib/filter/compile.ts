@@ -838,7 +838,7 @@ export class Compiler {
   }
 
   /** Types both sides of a comparison: the typed side decides how the literal side is read. */
-  private sides(a: ValueNode, b: ValueNode, opSpan: Span, opText: string): [Compiled, Compiled] {
+  private sides(a: ValueNode, b: ValueNode, opText: string): [Compiled, Compiled] {
     const ta = this.typeOf(a);
     const tb = this.typeOf(b);
     if (ta === null && tb === null) {
@@ -847,7 +847,6 @@ export class Compiler {
       const shown = a.k === 'word' ? a.text : a.k === 'string' ? `"${a.text}"` : 'a literal';
       throw fail(a, `Left side of "${opText}" expression must be a field or function, not ${shown}.`);
     }
-    void opSpan;
     const fa = this.fieldOf(a);
     const fb = this.fieldOf(b);
     const ca = this.value(a, ta ?? tb, fb);
@@ -857,7 +856,6 @@ export class Compiler {
 
   private compare(node: ExprNode & { k: 'cmp' }): RowPredicate {
     const op = node.op;
-    const opSpan = { pos: node.opPos, len: node.opLen };
     if (op === 'matches') return this.matches(node);
     if (op === 'contains') {
       // Checked before the literal is read for the field's type: tshark's message says the field
@@ -869,7 +867,7 @@ export class Compiler {
         throw fail(node.a, `${shown} (type=${TYPE_NAMES[ta]}) cannot participate in contains comparison.`);
       }
     }
-    const [a, b] = this.sides(node.a, node.b, opSpan, op);
+    const [a, b] = this.sides(node.a, node.b, op);
     const fa = family(a.type);
     const fb = family(b.type);
     const name = (n: ValueNode, c: Compiled) =>

@@ -255,7 +255,11 @@ describe('errors say what and where', () => {
     expect(err('tcp.payload[0:2 == 1').message).toMatch(/slice is not closed/);
     expect(err('tcp.payload[x] == 1').message).toMatch(/not a valid slice range/);
     expect(err('tcp.port == 80)').message).toBe('This ")" closes no "(".');
-    expect(err('tcp.port @ 80').message).toBe('"@" was unexpected in this context.');
+    expect(err('tcp.port ? 80').message).toBe('"?" was unexpected in this context.');
+    expect(err('ip.addr#2 == 10.0.0.1').message).toMatch(/Layer selection/);
+    expect(err('ip.addr#2 == 10.0.0.1').column).toBe(8);
+    expect(err('tcp and and udp').message).toBe('"and" was unexpected in this context.');
+    expect(err('tcp and and udp').column).toBe(9);
     expect(err('tcp AND ip').column).toBe(5);
   });
   it('fields used are listed', () => {

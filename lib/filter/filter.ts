@@ -59,7 +59,7 @@ export function compileFilter(text: string, fields: FieldIndex): CompileResult {
     return error(`The filter is longer than ${MAX_FILTER_LENGTH} characters.`, MAX_FILTER_LENGTH, 0);
   const s = scan(text);
   if (!s.ok) return error(s.error.message, s.error.pos, s.error.len);
-  const p = parse(s.tokens);
+  const p = parse(s.tokens, text);
   if (!p.ok) return error(p.error.message, p.error.pos, p.error.len);
   const compiler = new Compiler(fields);
   let predicate: RowPredicate;

@@ -98,7 +98,10 @@ function parseRanges(tok: Token): SliceRange[] {
 class Parser {
   private i = 0;
   private depth = 0;
-  constructor(private readonly toks: Token[]) {}
+  constructor(
+    private readonly toks: Token[],
+    private readonly text?: string,
+  ) {}
 
   private peek(): Token {
     return this.toks[this.i];
@@ -115,11 +118,9 @@ class Parser {
   private unexpected(t: Token): Fail {
     if (t.kind === 'eof')
       return new Fail({ message: 'Unexpected end of filter expression.', pos: t.pos, len: 0 });
-    const shown = t.kind === 'string' ? `"${t.text}"` : t.kind === 'range' ? `[${t.text}]` : this.source(t);
+    // The token as typed (an operator's text is its canonical spelling: `and` reads `&&`).
+    const shown = this.text !== undefined ? this.text.slice(t.pos, t.pos + t.len) : t.text;
     return new Fail({ message: `"${shown}" was unexpected in this context.`, pos: t.pos, len: t.len });
-  }
-  source(t: Token): string {
-    return t.kind === 'op' || t.kind === 'word' || t.kind === 'char' ? t.text : t.text;
   }
   private expectOp(text: string, what: string): Token {
     const t = this.peek();
@@ -131,7 +132,7 @@ class Parser {
         len: 0,
       });
     throw new Fail({
-      message: `"${t.text}" was unexpected in this context: ${what} was expected.`,
+      message: `"${this.text !== undefined ? this.text.slice(t.pos, t.pos + t.len) : t.text}" was unexpected in this context: ${what} was expected.`,
       pos: t.pos,
       len: t.len,
     });
@@ -365,10 +366,16 @@ class Parser {
   }
 }
 
-/** Parses tokens (from scan) into an expression tree, or the first syntax error. */
-export function parse(tokens: Token[]): { ok: true; expr: ExprNode } | { ok: false; error: ParseError } {
+/**
+ * Parses tokens (from scan) into an expression tree, or the first syntax error. `text`, the filter
+ * the tokens come from, lets messages quote tokens as typed.
+ */
+export function parse(
+  tokens: Token[],
+  text?: string,
+): { ok: true; expr: ExprNode } | { ok: false; error: ParseError } {
   try {
-    return { ok: true, expr: new Parser(tokens).parseFilter() };
+    return { ok: true, expr: new Parser(tokens, text).parseFilter() };
   } catch (e) {
     if (e instanceof Fail) return { ok: false, error: e.error };
     throw e;

@@ -226,6 +226,13 @@ export function scan(text: string): { ok: true; tokens: Token[] } | { ok: false;
       }
     }
     if (matched) continue;
+    const unsupported: Record<string, string> = {
+      '#': 'Layer selection (ip.addr#2) is not supported here: compare the field without #n.',
+      $: 'Field references and macros ($field, ${...}) are not supported here.',
+      '@': 'Raw field values (@field) are not supported here.',
+    };
+    if (Object.hasOwn(unsupported, c))
+      return { ok: false, error: { message: unsupported[c], pos: start, len: 1 } };
     if (c === '=')
       return {
         ok: false,
