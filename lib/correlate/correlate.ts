@@ -568,7 +568,7 @@ function correlatePair(A: CaptureSide, B: CaptureSide, inputs: LoadedInput[], no
   const names: [string, string] = [A.name, B.name];
   const findings: Finding[] = [];
   findings.push(...injectedRsts(A, B, m.pairs, fateA, fateB, nearA, theta, names));
-  const loss = lossFindings(A, B, m.pairs, fateA, fateB, nearA, theta, names, findings);
+  const loss = lossFindings(A, B, m.pairs, fateA, fateB, [m.peerA, m.peerB], theta, names, findings);
   if (nat.length > 0) findings.push(natFinding(A, B, nat, names, winA));
   const byProxy = proxied.filter((x) => x.answeredByProxy);
   if (byProxy.length > 0) findings.push(proxyFinding(A, B, byProxy, proxyNearA, names));
@@ -720,19 +720,22 @@ function lossFindings(
   pairs: PacketPairMatch[],
   fateA: Uint8Array,
   fateB: Uint8Array,
-  nearA: Map<number, boolean>,
+  peers: [Int32Array, Int32Array],
   theta: number,
   names: [string, string],
   findings: Finding[],
 ): PairDetail['loss'] {
   const loss: PairDetail['loss'] = [];
-  for (const [side, other, fate, shift] of [
-    [A, B, fateA, 0],
-    [B, A, fateB, theta],
+  for (const [side, other, fate, shift, peer] of [
+    [A, B, fateA, 0, peers[0]],
+    [B, A, fateB, theta, peers[1]],
   ] as const) {
     const t = side.table;
     // Split by direction of the connection (client → server or back) as the engineer thinks of it.
-    const groups = new Map<string, { rows: number[]; retrans: number; conns: Set<string> }>();
+    const groups = new Map<
+      string,
+      { rows: number[]; retrans: number; conns: Set<string>; resentAt: Map<number, number> }
+    >();
     for (const p of pairs) {
       const conn = side === A ? p.ca : p.cb;
       const flip = side === A ? false : p.flip;
@@ -742,11 +745,14 @@ function lossFindings(
       if (!anyLost) continue;
       // Resends: the same sequence number sent again on this connection and direction.
       const seqKey = (i: number): number => t.dir[i] * 0x100000000 + t.seq[i];
-      const seen = new Map<number, number>();
+      const sent = new Map<number, number[]>();
       for (let r = side.connStart[conn]; r < side.connStart[conn + 1]; r++) {
         const i = side.connRows[r];
-        if (t.payloadLen[i] > 0 || t.tcpFlags[i] & (TCP_SYN | TCP_FIN))
-          seen.set(seqKey(i), (seen.get(seqKey(i)) ?? 0) + 1);
+        if (t.payloadLen[i] > 0 || t.tcpFlags[i] & (TCP_SYN | TCP_FIN)) {
+          const list = sent.get(seqKey(i));
+          if (list) list.push(i);
+          else sent.set(seqKey(i), [i]);
+        }
       }
       for (let r = side.connStart[conn]; r < side.connStart[conn + 1]; r++) {
         const i = side.connRows[r];
@@ -754,12 +760,17 @@ function lossFindings(
         const c2s = (t.dir[i] === DIR_C2S) !== flip;
         const g = c2s ? 'c2s' : 's2c';
         let e = groups.get(g);
-        if (!e) groups.set(g, (e = { rows: [], retrans: 0, conns: new Set() }));
+        if (!e) groups.set(g, (e = { rows: [], retrans: 0, conns: new Set(), resentAt: new Map() }));
         e.rows.push(i);
         e.conns.add(side.connections[conn].id);
-        if ((seen.get(seqKey(i)) ?? 0) > 1) e.retrans++;
+        const copies = sent.get(seqKey(i)) ?? [];
+        if (copies.length > 1) {
+          e.retrans++;
+          // The resend that made it: the other point's packet number, for the evidence.
+          const resend = copies.find((k) => k > i && peer[k] >= 0);
+          if (resend !== undefined) e.resentAt.set(i, peer[resend]);
+        }
       }
-      void nearA;
     }
     const here = names[side === A ? 0 : 1];
     const there = names[side === A ? 1 : 0];
@@ -776,15 +787,21 @@ function lossFindings(
         explanation:
           `${here} saw ${n} packet${n === 1 ? '' : 's'} travelling from the ${role.from} toward ${there} that ${there} never saw, while it was capturing (${e.conns.size} connection${e.conns.size === 1 ? '' : 's'}). ` +
           `They were dropped on the path between the two points — by a congested link or queue, a policer, or a firewall/NAT that no longer recognised the connection (then usually answered by an RST or followed by silence). ` +
-          `${e.retrans} were retransmitted by the ${role.from}, costing at least one retransmission timeout each time. ` +
+          `${e.retrans} were retransmitted by the ${role.from} (each resend costs the connection at least a round trip, a retransmission timeout when no later segment triggered a fast retransmit)${e.resentAt.size ? `; the evidence pairs each lost packet with its resend as ${there} received it` : ''}. ` +
           `What to try: check the interface and queue drop counters of the boxes between the points, and the firewall/NAT state tables if the drops end connections.`,
         connection: null,
         stream: null,
         startS: round9(t0),
         endS: round9(t1),
-        evidence: e.rows
-          .slice(0, MAX_EVIDENCE)
-          .map((i) => ({ packet: i + 1, input: side.index, note: `not at ${there}` })),
+        evidence: e.rows.slice(0, MAX_EVIDENCE).flatMap((i) => {
+          const got = e.resentAt.get(i);
+          return [
+            { packet: i + 1, input: side.index, note: `not at ${there}` },
+            ...(got !== undefined
+              ? [{ packet: got + 1, input: other.index, note: 'its resend, received' }]
+              : []),
+          ];
+        }),
         details: {
           observedAt: [here],
           missingAt: [there],
