@@ -224,6 +224,9 @@ export function pcreToRegExp(pattern: string): { ok: true; re: RegExp } | { ok: 
     p = p.slice(m[0].length);
   }
   p = p.replace(/\\A/g, '^').replace(/\\[zZ]/g, '$');
+  // Python/PCRE named groups and back references; \Q...\E quotes a literal.
+  p = p.replace(/\(\?P</g, '(?<').replace(/\(\?P=(\w+)\)/g, '\\k<$1>');
+  p = p.replace(/\\Q([\s\S]*?)(?:\\E|$)/g, (_m, lit: string) => lit.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
   try {
     return { ok: true, re: new RegExp(p, [...flags].join('')) };
   } catch (e) {

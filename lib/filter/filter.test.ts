@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { pcreToRegExp } from './compile';
 import { compileFilter, filterRows } from './filter';
 import { SAMPLE, TEST_INDEX, testContext } from './test-fields';
 
@@ -344,6 +345,31 @@ describe('never throws, never hangs', () => {
     expect(compileFilter('-'.repeat(50000) + '1', TEST_INDEX).ok).toBe(false);
     expect(compileFilter('tcp.port in {' + '1,'.repeat(20000) + '2}', TEST_INDEX).ok).toBe(true);
     expect(compileFilter('x'.repeat(100000), TEST_INDEX).ok).toBe(false);
+  });
+});
+
+describe('PCRE to JS RegExp', () => {
+  const re = (p: string) => {
+    const r = pcreToRegExp(p);
+    if (!r.ok) throw new Error(r.message);
+    return r.re;
+  };
+  it('case-insensitive by default, inline flags at the start', () => {
+    expect(re('get').test('GET')).toBe(true);
+    expect(re('(?-i)get').test('GET')).toBe(false);
+    expect(re('(?s)a.b').test('a\nb')).toBe(true);
+    expect(re('a.b').test('a\nb')).toBe(false);
+  });
+  it('\\A \\z, named groups, \\Q..\\E', () => {
+    expect(re('\\Aab\\z').test('ab')).toBe(true);
+    expect(re('\\Aab\\z').test('xab')).toBe(false);
+    expect(re('(?P<w>a+)-(?P=w)').test('aa-aa')).toBe(true);
+    expect(re('\\Q1.5+\\E').test('1.5+')).toBe(true);
+    expect(re('\\Q1.5+\\E').test('1x55')).toBe(false);
+  });
+  it('an invalid pattern is an error, not a throw', () => {
+    expect(pcreToRegExp('(').ok).toBe(false);
+    expect(pcreToRegExp('(?x)a b').ok).toBe(false);
   });
 });
 
