@@ -10,7 +10,7 @@
  * lists (`HEADERS[1]: GET /, DATA[1]`), TLS record and handshake names. What is not dissected
  * (DNS, QUIC, ...) is listed as its transport (UDP) with ports and length.
  */
-import { decodeHeaders, headersOf, IP_PROTOCOL_NAMES } from './capture/fields';
+import { headersOf, IP_PROTOCOL_NAMES } from './capture/fields';
 import { ipv6Text } from './capture/link';
 import type { FieldContext, FieldValue } from './filter/types';
 import type { Http1Exchange, Trace } from './trace';
@@ -148,9 +148,15 @@ export function packetRow(ctx: FieldContext, row: number): PacketRow {
   if (top === 'udp' && udp) {
     r.protocol = 'UDP';
     r.info = `${udp.srcport} → ${udp.dstport} Len=${Math.max(0, udp.length - 8)}`;
-  } else if (top === 'icmp') r.protocol = 'ICMP';
-  else if (top === 'icmpv6') r.protocol = 'ICMPv6';
-  else if (top === 'ip' || top === 'ipv6') {
+  } else if (top === 'icmp' || top === 'icmpv6') {
+    r.protocol = top === 'icmp' ? 'ICMP' : 'ICMPv6';
+    r.info = icmpInfo(
+      h.bytes,
+      h.icmp,
+      top === 'icmpv6',
+      ip4 && top === 'icmp' ? ip4.ttl : ip6 ? ip6.hlim : 0,
+    );
+  } else if (top === 'ip' || top === 'ipv6') {
     const frag = ip4 && (ip4.flags & 1 || ip4.fragOffset);
     r.protocol = top === 'ip' ? 'IPv4' : 'IPv6';
     if (frag)
@@ -174,6 +180,40 @@ function reassemblySuffix(ctx: FieldContext, row: number): string {
   // After an upgrade (WebSocket, a CONNECT tunnel) the bytes are no longer HTTP messages.
   if (c.protocol === 'unknown' || (c.upgrade && p.time[row] >= c.upgrade.atS)) return '';
   return ' [TCP segment of a reassembled PDU]';
+}
+
+const ICMP_NAMES: Record<number, string> = {
+  3: 'Destination unreachable',
+  4: 'Source quench',
+  5: 'Redirect',
+  11: 'Time-to-live exceeded',
+  12: 'Parameter problem',
+};
+const ICMPV6_NAMES: Record<number, string> = {
+  1: 'Destination Unreachable',
+  2: 'Packet Too Big',
+  3: 'Time Exceeded',
+  4: 'Parameter Problem',
+  133: 'Router Solicitation',
+  134: 'Router Advertisement',
+  135: 'Neighbor Solicitation',
+  136: 'Neighbor Advertisement',
+};
+
+/** tshark's ICMP summary for echo requests/replies and the common errors. */
+function icmpInfo(b: Uint8Array, at: number, v6: boolean, ttl: number): string {
+  if (at < 0 || at + 8 > b.length) return '';
+  const type = b[at];
+  const request = v6 ? 128 : 8;
+  const reply = v6 ? 129 : 0;
+  if (type === request || type === reply) {
+    const id = (b[at + 4] << 8) | b[at + 5];
+    const seqBe = (b[at + 6] << 8) | b[at + 7];
+    const seqLe = (b[at + 7] << 8) | b[at + 6];
+    const what = type === request ? 'request ' : 'reply   ';
+    return `Echo (ping) ${what} id=0x${id.toString(16).padStart(4, '0')}, seq=${seqBe}/${seqLe}, ${v6 ? 'hop limit' : 'ttl'}=${ttl}`;
+  }
+  return (v6 ? ICMPV6_NAMES : ICMP_NAMES)[type] ?? '';
 }
 
 /** HTTP, HTTP/2, gRPC or TLS summary of a TCP packet where such a message ends; null otherwise. */
@@ -453,8 +493,7 @@ export function coloringRule(ctx: FieldContext, row: number): string | null {
   if (h.eth.length && h.eth[h.eth.length - 1].type === 0x0806) return 'ARP';
   if (top === 'icmp' || top === 'icmpv6') {
     // ICMP errors: destination unreachable, source quench, redirect, time exceeded (v4); 1..4 (v6).
-    const at = icmpTypeOffset(h);
-    const t = at >= 0 ? h.bytes[at] : -1;
+    const t = h.icmp >= 0 ? h.bytes[h.icmp] : -1;
     if (
       (top === 'icmp' && (t === 3 || t === 4 || t === 5 || t === 11)) ||
       (top === 'icmpv6' && t >= 1 && t <= 4)
@@ -467,21 +506,6 @@ export function coloringRule(ctx: FieldContext, row: number): string | null {
   if (h.udp.length) return 'UDP';
   if (h.eth.length && h.eth[0].dst[0] & 1) return 'Broadcast';
   return null;
-}
-
-/** Offset of the ICMP type byte: the first upper-layer byte after the innermost IP header. */
-function icmpTypeOffset(h: ReturnType<typeof decodeHeaders>): number {
-  const b = h.bytes;
-  // Walk again to find the innermost IP header's end; small and rare (non-TCP rows only).
-  for (let o = 0; o + 20 <= b.length; o++) {
-    if (b[o] >> 4 === 4 && h.ip4.length && b[o + 9] === 1) {
-      const ip = h.ip4[h.ip4.length - 1];
-      if (((b[o + 12] << 24) | (b[o + 13] << 16) | (b[o + 14] << 8) | b[o + 15]) >>> 0 === ip.src)
-        return o + (b[o] & 0x0f) * 4;
-    }
-    if (b[o] >> 4 === 6 && h.ip6.length && o + 40 <= b.length && b[o + 6] === 58) return o + 40;
-  }
-  return -1;
 }
 
 /** The rows' findings, for a list that marks them (severity of the worst). */

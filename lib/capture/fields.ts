@@ -78,6 +78,8 @@ export interface HeaderStack {
   tcp: number;
   /** Where the TCP segment ends in the packet (IP length bound, cut to the captured bytes). */
   tcpEnd: number;
+  /** Offset of the outermost ICMP / ICMPv6 header (its type byte), -1 when none. */
+  icmp: number;
   /** Layer names in order ("eth", "vlan", "ip", "udp", "vxlan", "eth", "ip", "tcp"). */
   layers: string[];
   bytes: Uint8Array;
@@ -98,6 +100,7 @@ export function decodeHeaders(linkType: number, b: Uint8Array): HeaderStack {
     udp: [],
     tcp: -1,
     tcpEnd: 0,
+    icmp: -1,
     layers: [],
     bytes: b,
   };
@@ -234,8 +237,10 @@ export function decodeHeaders(linkType: number, b: Uint8Array): HeaderStack {
         if (g.type === GRE_TEB) ether(g.offset, end);
         else etherType(g.type, g.offset, end);
       }
-    } else if (proto === 1) s.layers.push('icmp');
-    else if (proto === 58) s.layers.push('icmpv6');
+    } else if (proto === 1 || proto === 58) {
+      s.layers.push(proto === 1 ? 'icmp' : 'icmpv6');
+      if (s.icmp < 0 && off < n) s.icmp = off;
+    }
   };
 
   const byVersion = (off: number): void => {
