@@ -565,10 +565,62 @@ function correlatePair(A: CaptureSide, B: CaptureSide, inputs: LoadedInput[], no
     });
   }
 
+  // Connections seen only at the point nearer the client, to a server the other point saw
+  // through it: their packets toward the other point were lost there (a firewall dropping SYNs),
+  // and whatever came back "from the server" was made in between (a firewall's RST).
+  const lone: { side: 'a' | 'b'; conn: number; hereNearClient: boolean }[] = [];
+  if (m.pairs.length > 0) {
+    let votes = 0;
+    for (const p of m.pairs) votes += nearA.get(p.ca) ? 1 : -1;
+    const aNear = votes >= 0;
+    const [S, fateS, win, delayTo, delayFrom] = aNear
+      ? ([A, fateA, winB, minF, minB] as const)
+      : ([B, fateB, winA, minB, minF] as const);
+    const pairedS = new Set(m.pairs.map((p) => (aNear ? p.ca : p.cb)));
+    const viaRequest = new Set(matches.filter((x) => x.via === 'request').map((x) => (aNear ? x.a : x.b)));
+    const served = new Set<string>();
+    const clients = new Set<string>();
+    for (const p of m.pairs) {
+      const c = S.connections[aNear ? p.ca : p.cb];
+      served.add(c.server);
+      clients.add(c.clientIp);
+    }
+    const toS = (j: number): number => S.table.time[j] + S.epochShiftS - (aNear ? 0 : theta);
+    for (let c = 0; c < S.connections.length; c++) {
+      const conn = S.connections[c];
+      if (
+        pairedS.has(c) ||
+        viaRequest.has(conn.id) ||
+        !served.has(conn.server) ||
+        !clients.has(conn.clientIp)
+      )
+        continue;
+      let counted = false;
+      for (let r = S.connStart[c]; r < S.connStart[c + 1]; r++) {
+        const i = S.connRows[r];
+        const towardOther = S.table.dir[i] === DIR_C2S;
+        const t = towardOther ? toS(i) + delayTo : toS(i) - delayFrom;
+        if (!inside(win, t)) {
+          fateS[i] = FATE.notObserved;
+          counts.notObserved++;
+        } else if (towardOther) {
+          fateS[i] = FATE.lost;
+          counts.lost++;
+          counted = true;
+        } else {
+          fateS[i] = FATE.injected;
+          counts.injected++;
+          counted = true;
+        }
+      }
+      if (counted) lone.push({ side: aNear ? 'a' : 'b', conn: c, hereNearClient: true });
+    }
+  }
   const names: [string, string] = [A.name, B.name];
   const findings: Finding[] = [];
-  findings.push(...injectedRsts(A, B, m.pairs, fateA, fateB, nearA, theta, names));
-  const loss = lossFindings(A, B, m.pairs, fateA, fateB, [m.peerA, m.peerB], theta, names, findings);
+  const views = connViews(A, B, m.pairs, lone, fateA, fateB, [m.peerA, m.peerB], nearA, theta);
+  findings.push(...injectedRsts(A, views, names, theta));
+  const loss = lossFindings(A, B, views, names, findings);
   if (nat.length > 0) findings.push(natFinding(A, B, nat, names, winA));
   const byProxy = proxied.filter((x) => x.answeredByProxy);
   if (byProxy.length > 0) findings.push(proxyFinding(A, B, byProxy, proxyNearA, names));
@@ -604,23 +656,126 @@ function roleOf(c2s: boolean): { from: string; to: string } {
   return c2s ? { from: 'client', to: 'server' } : { from: 'server', to: 'client' };
 }
 
-function injectedRsts(
+/**
+ * One connection at one point, as the findings walk them: matched at the other point
+ * (`otherConn` ≥ 0), or seen at one point only though the other point saw its server
+ * (`otherConn` -1: its packets toward the other point were lost, those from it injected).
+ */
+interface ConnView {
+  side: CaptureSide;
+  other: CaptureSide;
+  conn: number;
+  otherConn: number;
+  fate: Uint8Array;
+  peer: Int32Array;
+  /** Seconds to subtract from this side's (epoch-shifted) times to get A's base. */
+  shift: number;
+  /** This side's client/server roles are the other way round from A's view. */
+  flip: boolean;
+  /** Is this side nearer the client than the other one? */
+  hereNearClient: boolean;
+}
+
+function connViews(
   A: CaptureSide,
   B: CaptureSide,
   pairs: PacketPairMatch[],
+  lone: { side: 'a' | 'b'; conn: number; hereNearClient: boolean }[],
   fateA: Uint8Array,
   fateB: Uint8Array,
+  peers: [Int32Array, Int32Array],
   nearA: Map<number, boolean>,
   theta: number,
-  names: [string, string],
-): Finding[] {
+): ConnView[] {
+  const out: ConnView[] = [];
+  for (const p of pairs) {
+    const near = nearA.get(p.ca) ?? true;
+    out.push({
+      side: A,
+      other: B,
+      conn: p.ca,
+      otherConn: p.cb,
+      fate: fateA,
+      peer: peers[0],
+      shift: 0,
+      flip: false,
+      hereNearClient: near,
+    });
+    out.push({
+      side: B,
+      other: A,
+      conn: p.cb,
+      otherConn: p.ca,
+      fate: fateB,
+      peer: peers[1],
+      shift: theta,
+      flip: p.flip,
+      hereNearClient: !near,
+    });
+  }
+  for (const l of lone)
+    out.push(
+      l.side === 'a'
+        ? {
+            side: A,
+            other: B,
+            conn: l.conn,
+            otherConn: -1,
+            fate: fateA,
+            peer: peers[0],
+            shift: 0,
+            flip: false,
+            hereNearClient: l.hereNearClient,
+          }
+        : {
+            side: B,
+            other: A,
+            conn: l.conn,
+            otherConn: -1,
+            fate: fateB,
+            peer: peers[1],
+            shift: theta,
+            flip: false,
+            hereNearClient: l.hereNearClient,
+          },
+    );
+  return out;
+}
+
+/** Median TTL of the genuine packets one direction of a connection's claimed sender shows at this point, else of its other connections to the same server. */
+function genuineTtl(v: ConnView, row: number, views: ConnView[]): number | null {
+  const t = v.side.table;
+  const collect = (conn: number, dir: number, fate: Uint8Array, skip: number): number[] => {
+    const out: number[] = [];
+    for (let q = v.side.connStart[conn]; q < v.side.connStart[conn + 1]; q++) {
+      const k = v.side.connRows[q];
+      if (
+        k !== skip &&
+        t.dir[k] === dir &&
+        fate[k] !== FATE.injected &&
+        fate[k] !== FATE.lost &&
+        t.ttl[k] > 0
+      )
+        out.push(t.ttl[k]);
+    }
+    return out;
+  };
+  const own = collect(v.conn, t.dir[row], v.fate, row);
+  if (own.length > 0) return median(own);
+  const server = v.side.connections[v.conn].server;
+  const others: number[] = [];
+  for (const w of views)
+    if (w.side === v.side && w.otherConn >= 0 && w.side.connections[w.conn].server === server)
+      others.push(...collect(w.conn, t.dir[row], w.fate, -1));
+  return median(others);
+}
+
+function injectedRsts(A: CaptureSide, views: ConnView[], names: [string, string], theta: number): Finding[] {
   const out: Finding[] = [];
   let extra = 0;
-  for (const p of pairs) {
-    for (const [side, other, conn, otherConn, fate, shift, flip] of [
-      [A, B, p.ca, p.cb, fateA, 0, false],
-      [B, A, p.cb, p.ca, fateB, theta, p.flip],
-    ] as const) {
+  for (const v of views) {
+    {
+      const { side, other, conn, otherConn, fate, shift, flip } = v;
       const t = side.table;
       for (let r = side.connStart[conn]; r < side.connStart[conn + 1]; r++) {
         const i = side.connRows[r];
@@ -632,35 +787,36 @@ function injectedRsts(
         const c2s = (t.dir[i] === DIR_C2S) !== flip;
         const role = roleOf(c2s);
         // Genuine packets of the claimed sender, as this point saw them.
-        const genuine: number[] = [];
-        for (let q = side.connStart[conn]; q < side.connStart[conn + 1]; q++) {
-          const k = side.connRows[q];
-          if (k !== i && t.dir[k] === t.dir[i] && fate[k] !== FATE.injected && t.ttl[k] > 0)
-            genuine.push(t.ttl[k]);
-        }
-        const gTtl = median(genuine);
+        const gTtl = genuineTtl(v, i, views);
         const hopsRst = hopsFrom(t.ttl[i]);
         const hopsReal = gTtl !== null ? hopsFrom(gTtl) : null;
         const here = names[side === A ? 0 : 1];
         const there = names[side === A ? 1 : 0];
         const tS = t.time[i] + side.epochShiftS - shift;
         const localS = t.time[i];
-        const near = nearA.get(p.ca) ?? true;
-        const hereIsNearClient = (side === A) === near;
-        const sideName = hereIsNearClient ? 'client' : 'server';
+        const sideName = v.hereNearClient ? 'client' : 'server';
+        // An RST answering a SYN, before any data: the connection was refused, not forgotten.
+        let refusesConnect = false;
+        for (let q = side.connStart[conn]; q < side.connStart[conn + 1]; q++) {
+          const k = side.connRows[q];
+          if (k >= i) break;
+          if (t.payloadLen[k] > 0) {
+            refusesConnect = false;
+            break;
+          }
+          if (t.tcpFlags[k] & TCP_SYN) refusesConnect = true;
+        }
         // The other point's last packets of this connection before the RST reached this one.
         const ot = other.table;
         const otherShift = other === A ? 0 : theta;
         let lastOther = -1;
-        for (let q = other.connStart[otherConn]; q < other.connStart[otherConn + 1]; q++) {
-          const k = other.connRows[q];
-          if (ot.time[k] + other.epochShiftS - otherShift <= tS) lastOther = k;
-        }
         const otherRsts: number[] = [];
-        for (let q = other.connStart[otherConn]; q < other.connStart[otherConn + 1]; q++) {
-          const k = other.connRows[q];
-          if (ot.tcpFlags[k] & TCP_RST) otherRsts.push(k + 1);
-        }
+        if (otherConn >= 0)
+          for (let q = other.connStart[otherConn]; q < other.connStart[otherConn + 1]; q++) {
+            const k = other.connRows[q];
+            if (ot.time[k] + other.epochShiftS - otherShift <= tS) lastOther = k;
+            if (ot.tcpFlags[k] & TCP_RST) otherRsts.push(k + 1);
+          }
         const ttlNote =
           gTtl !== null && hopsReal !== null
             ? `TTL ${t.ttl[i]} vs ${gTtl} on the ${role.from}'s real packets puts its sender ${hopsRst} hop${hopsRst === 1 ? '' : 's'} from ${here}, the ${role.from} ${hopsReal}`
@@ -687,10 +843,14 @@ function injectedRsts(
               : ''),
           explanation:
             `${here} saw an RST from the ${role.from} (${c2s ? side.connections[conn].client : side.connections[conn].server}) on connection ${side.connections[conn].id} at ${fmt(localS)} s; ` +
-            `${there}, which watches the path nearer the ${role.from}, never saw it pass (${otherRsts.length ? `its RSTs on this connection are other packets: ${otherRsts.slice(0, 5).join(', ')}` : 'no RST at all on this connection'}). ` +
-            `${ttlNote}: it was made by ${hopText} — a NAT or firewall that lost the connection's state (idle timeout, conntrack table full, failover), ` +
-            `an IPS, or a load balancer. The ${role.to} believes the ${role.from} hung up; the ${role.from} never did. ` +
-            `What to try: find that box's idle timeout and keep the connection busy below it (TCP keep-alive, application pings), or look at its logs at that moment.`,
+            `${there}, which watches the path nearer the ${role.from}, never saw it pass (${otherConn < 0 ? `it saw no packet of this connection at all, though it saw the ${role.from}'s other connections` : otherRsts.length ? `its RSTs on this connection are other packets: ${otherRsts.slice(0, 5).join(', ')}` : 'no RST at all on this connection'}). ` +
+            (refusesConnect
+              ? `${ttlNote}: it was made by ${hopText} refusing the connection — a firewall rule (REJECT with tcp-reset), an IPS, a load balancer without a healthy backend, a connection limit. ` +
+                `The ${role.to} reports "connection refused" although the ${role.from} never refused anything. ` +
+                `What to try: look for the rule or limit on that box that matches this connection (source, port, rate), and at its logs at that moment.`
+              : `${ttlNote}: it was made by ${hopText} — a NAT or firewall that lost the connection's state (idle timeout, conntrack table full, failover), ` +
+                `an IPS, or a load balancer. The ${role.to} believes the ${role.from} hung up; the ${role.from} never did. ` +
+                `What to try: find that box's idle timeout and keep the connection busy below it (TCP keep-alive, application pings), or look at its logs at that moment.`),
           connection: null,
           stream: null,
           startS: round9(tS),
@@ -699,7 +859,10 @@ function injectedRsts(
           details: {
             observedAt: [here],
             missingAt: [there],
-            connections: { [here]: side.connections[conn].id, [there]: other.connections[otherConn].id },
+            connections: {
+              [here]: side.connections[conn].id,
+              [there]: otherConn >= 0 ? other.connections[otherConn].id : null,
+            },
             claimedSender: role.from,
             ttl: t.ttl[i],
             senderTtl: gTtl,
@@ -717,28 +880,23 @@ function injectedRsts(
 function lossFindings(
   A: CaptureSide,
   B: CaptureSide,
-  pairs: PacketPairMatch[],
-  fateA: Uint8Array,
-  fateB: Uint8Array,
-  peers: [Int32Array, Int32Array],
-  theta: number,
+  views: ConnView[],
   names: [string, string],
   findings: Finding[],
 ): PairDetail['loss'] {
   const loss: PairDetail['loss'] = [];
-  for (const [side, other, fate, shift, peer] of [
-    [A, B, fateA, 0, peers[0]],
-    [B, A, fateB, theta, peers[1]],
-  ] as const) {
+  for (const side of [A, B]) {
+    const other = side === A ? B : A;
     const t = side.table;
+    const shift = views.find((v) => v.side === side)?.shift ?? 0;
     // Split by direction of the connection (client → server or back) as the engineer thinks of it.
     const groups = new Map<
       string,
       { rows: number[]; retrans: number; conns: Set<string>; resentAt: Map<number, number> }
     >();
-    for (const p of pairs) {
-      const conn = side === A ? p.ca : p.cb;
-      const flip = side === A ? false : p.flip;
+    for (const v of views) {
+      if (v.side !== side) continue;
+      const { conn, flip, fate, peer } = v;
       let anyLost = false;
       for (let r = side.connStart[conn]; r < side.connStart[conn + 1] && !anyLost; r++)
         anyLost = fate[side.connRows[r]] === FATE.lost;
@@ -775,6 +933,7 @@ function lossFindings(
     const here = names[side === A ? 0 : 1];
     const there = names[side === A ? 1 : 0];
     for (const [g, e] of groups) {
+      e.rows.sort((x, y) => x - y);
       const role = roleOf(g === 'c2s');
       loss.push({ from: side.index, to: other.index, packets: e.rows.length, retransmitted: e.retrans });
       const t0 = t.time[e.rows[0]] + side.epochShiftS - shift;
