@@ -785,19 +785,35 @@ export class Compiler {
   expr(node: ExprNode): RowPredicate {
     switch (node.k) {
       case 'and': {
-        const a = this.expr(node.a);
-        const b = this.expr(node.b);
-        return (ctx, row) => a(ctx, row) && b(ctx, row);
+        const items = node.items.map((n) => this.expr(n));
+        if (items.length === 2) {
+          const [a, b] = items;
+          return (ctx, row) => a(ctx, row) && b(ctx, row);
+        }
+        return (ctx, row) => {
+          for (let i = 0; i < items.length; i++) if (!items[i](ctx, row)) return false;
+          return true;
+        };
       }
       case 'or': {
-        const a = this.expr(node.a);
-        const b = this.expr(node.b);
-        return (ctx, row) => a(ctx, row) || b(ctx, row);
+        const items = node.items.map((n) => this.expr(n));
+        if (items.length === 2) {
+          const [a, b] = items;
+          return (ctx, row) => a(ctx, row) || b(ctx, row);
+        }
+        return (ctx, row) => {
+          for (let i = 0; i < items.length; i++) if (items[i](ctx, row)) return true;
+          return false;
+        };
       }
       case 'xor': {
-        const a = this.expr(node.a);
-        const b = this.expr(node.b);
-        return (ctx, row) => a(ctx, row) !== b(ctx, row);
+        // a ^^ b ^^ c is true when an odd number of them are (xor is associative).
+        const items = node.items.map((n) => this.expr(n));
+        return (ctx, row) => {
+          let odd = false;
+          for (let i = 0; i < items.length; i++) if (items[i](ctx, row)) odd = !odd;
+          return odd;
+        };
       }
       case 'not': {
         const a = this.expr(node.a);

@@ -345,6 +345,18 @@ describe('never throws, never hangs', () => {
     expect(compileFilter('-'.repeat(50000) + '1', TEST_INDEX).ok).toBe(false);
     expect(compileFilter('tcp.port in {' + '1,'.repeat(20000) + '2}', TEST_INDEX).ok).toBe(true);
     expect(compileFilter('x'.repeat(100000), TEST_INDEX).ok).toBe(false);
+    // Long flat chains (generated filters: thousands of addresses) compile and run without recursion.
+    const many = Array.from({ length: 5000 }, (_, i) => `tcp.port == ${i + 1}`).join(' || ');
+    const chain = compileFilter(many, TEST_INDEX);
+    expect(chain.ok).toBe(true);
+    if (chain.ok)
+      expect([...filterRows(ctx, chain.filter)].map((x) => x + 1)).toEqual(frames('tcp.port <= 5000'));
+    expect(compileFilter(Array(8000).fill('tcp').join(' && '), TEST_INDEX).ok).toBe(true);
+    expect(frames('udp ^^ udp ^^ udp')).toEqual([6]);
+    const longSum = compileFilter('tcp.len' + ' + 1'.repeat(5000) + ' > 0', TEST_INDEX);
+    expect(longSum.ok ? '' : longSum.error.message).toMatch(/chain longer than/);
+    const longSlice = compileFilter('tcp.payload' + '[0:]'.repeat(5000) + ' == 47', TEST_INDEX);
+    expect(longSlice.ok ? '' : longSlice.error.message).toMatch(/chain longer than/);
   });
 });
 

@@ -41,7 +41,8 @@ export interface CompiledFilter {
 
 export type CompileResult = { ok: true; filter: CompiledFilter } | { ok: false; error: FilterError };
 
-const MAX_FILTER_LENGTH = 64 * 1024;
+// Generated filters (thousands of addresses joined by ||) are long but flat; beyond 1 MiB is a mistake.
+const MAX_FILTER_LENGTH = 1 << 20;
 
 function error(message: string, pos: number, len: number, suggestion?: string): CompileResult {
   const e: FilterError = { message, column: pos + 1, length: len };

@@ -46,7 +46,8 @@ export interface SetItem {
 }
 
 export type ExprNode =
-  | ({ k: 'or' | 'and' | 'xor'; a: ExprNode; b: ExprNode } & Span)
+  /** A chain `a || b || c` is one node: long generated filters never nest deep. */
+  | ({ k: 'or' | 'and' | 'xor'; items: ExprNode[] } & Span)
   | ({ k: 'not'; a: ExprNode } & Span)
   | ({ k: 'cmp'; op: CmpOp; a: ValueNode; b: ValueNode; opPos: number; opLen: number } & Span)
   | ({ k: 'in'; negated: boolean; a: ValueNode; items: SetItem[] } & Span)
@@ -158,31 +159,23 @@ class Parser {
   }
 
   private parseOr(): ExprNode {
-    let a = this.parseXor();
-    while (this.isOp('||')) {
-      this.next();
-      const b = this.parseXor();
-      a = { k: 'or', a, b, ...span(a, b) };
-    }
-    return a;
+    return this.chain('or', '||', () => this.parseXor());
   }
   private parseXor(): ExprNode {
-    let a = this.parseAnd();
-    while (this.isOp('^^')) {
-      this.next();
-      const b = this.parseAnd();
-      a = { k: 'xor', a, b, ...span(a, b) };
-    }
-    return a;
+    return this.chain('xor', '^^', () => this.parseAnd());
   }
   private parseAnd(): ExprNode {
-    let a = this.parseNot();
-    while (this.isOp('&&')) {
+    return this.chain('and', '&&', () => this.parseNot());
+  }
+  private chain(k: 'or' | 'xor' | 'and', op: string, operand: () => ExprNode): ExprNode {
+    const first = operand();
+    if (!this.isOp(op)) return first;
+    const items = [first];
+    while (this.isOp(op)) {
       this.next();
-      const b = this.parseNot();
-      a = { k: 'and', a, b, ...span(a, b) };
+      items.push(operand());
     }
-    return a;
+    return { k, items, ...span(first, items[items.length - 1]) };
   }
   private parseNot(): ExprNode {
     const t = this.peek();
@@ -272,9 +265,20 @@ class Parser {
   }
 
   // Arithmetic: & (loosest), + -, * / %, unary -.
+  /** Arithmetic and slice chains build a tree as deep as they are long: bounded like nesting. */
+  private chainStep(at: Token, steps: number): void {
+    if (steps > MAX_DEPTH)
+      throw new Fail({
+        message: `An arithmetic or slice chain longer than ${MAX_DEPTH} steps.`,
+        pos: at.pos,
+        len: at.len,
+      });
+  }
   parseValue(): ValueNode {
     let a = this.parseSum();
+    let steps = 0;
     while (this.isOp('&')) {
+      this.chainStep(this.peek(), ++steps);
       this.next();
       const b = this.parseSum();
       a = { k: 'arith', op: '&', a, b, ...span(a, b) };
@@ -283,7 +287,9 @@ class Parser {
   }
   private parseSum(): ValueNode {
     let a = this.parseProduct();
+    let steps = 0;
     while (this.isOp('+') || this.isOp('-')) {
+      this.chainStep(this.peek(), ++steps);
       const op = this.next().text as ArithOp;
       const b = this.parseProduct();
       a = { k: 'arith', op, a, b, ...span(a, b) };
@@ -292,7 +298,9 @@ class Parser {
   }
   private parseProduct(): ValueNode {
     let a = this.parseUnary();
+    let steps = 0;
     while (this.isOp('*') || this.isOp('/') || this.isOp('%')) {
+      this.chainStep(this.peek(), ++steps);
       const op = this.next().text as ArithOp;
       const b = this.parseUnary();
       a = { k: 'arith', op, a, b, ...span(a, b) };
@@ -315,7 +323,9 @@ class Parser {
   }
   private parsePostfix(): ValueNode {
     let v = this.parsePrimary();
+    let steps = 0;
     while (this.peek().kind === 'range') {
+      this.chainStep(this.peek(), ++steps);
       const r = this.next();
       v = { k: 'slice', base: v, ranges: parseRanges(r), ...span(v, r) };
     }
