@@ -90,7 +90,7 @@ export default function FollowPanel({
   return (
     <section
       data-testid="follow-panel"
-      className="flex min-h-0 flex-col border-t border-zinc-200 dark:border-zinc-800"
+      className="flex min-h-0 flex-1 flex-col border-t border-zinc-200 dark:border-zinc-800"
       aria-label="Follow stream"
     >
       <header className="flex flex-wrap items-center gap-2 bg-zinc-100 px-2 py-0.5 dark:bg-zinc-900">
@@ -196,7 +196,7 @@ function TcpView({
 }) {
   const [mode, setModeState] = useState<FollowMode>('ascii');
   const index = useMemo(() => buildLineIndex(stream.runs, mode), [stream, mode]);
-  const [scrolled, setScrolled] = useState({ index, top: 0 });
+  const [scrolled, setScrolled] = useState({ index, top: 0, height: VIEW_LINES * LINE_PX });
   const top = scrolled.index === index ? scrolled.top : 0;
   const scroller = useRef<HTMLDivElement>(null);
   const setMode = (m: FollowMode) => {
@@ -208,9 +208,11 @@ function TcpView({
   const fullPx = index.count * LINE_PX;
   const scaled = fullPx > MAX_PX;
   const heightPx = scaled ? MAX_PX : fullPx;
-  const viewPx = VIEW_LINES * LINE_PX;
+  // The scroller may be shorter than VIEW_LINES (a small window): its measured height counts.
+  const viewPx = Math.max(LINE_PX, Math.min(scrolled.height, VIEW_LINES * LINE_PX));
+  const viewLines = Math.floor(viewPx / LINE_PX);
   const anchor = scaled
-    ? Math.floor((top / Math.max(1, heightPx - viewPx)) * Math.max(0, index.count - VIEW_LINES))
+    ? Math.floor((top / Math.max(1, heightPx - viewPx)) * Math.max(0, index.count - viewLines))
     : Math.floor(top / LINE_PX);
   const first = Math.max(0, anchor - (scaled ? 0 : 10));
   const last = Math.min(index.count, first + VIEW_LINES + 20);
@@ -223,6 +225,7 @@ function TcpView({
       <div
         key={i}
         data-testid="follow-line"
+        data-line={i}
         data-dir={run.dir}
         className={`absolute right-0 left-0 px-2 whitespace-pre ${
           run.missing ? 'text-amber-700 italic dark:text-amber-400' : DIR_CLASS[run.dir]
@@ -249,7 +252,7 @@ function TcpView({
   };
   const dropped = stream.dropped.c2s + stream.dropped.s2c;
   return (
-    <div className="flex min-h-0 flex-col">
+    <div className="flex min-h-0 flex-1 flex-col">
       <div className="flex flex-wrap items-center gap-2 border-b border-zinc-200 px-2 py-0.5 text-xs dark:border-zinc-800">
         <select
           aria-label="Direction"
@@ -331,9 +334,11 @@ function TcpView({
       <div
         ref={scroller}
         data-testid="follow-scroll"
-        className="relative overflow-auto font-mono text-[12px]"
+        className="relative min-h-0 shrink overflow-auto font-mono text-[12px]"
         style={{ height: Math.min(VIEW_LINES, Math.max(index.count, 3)) * LINE_PX + 2 }}
-        onScroll={(e) => setScrolled({ index, top: e.currentTarget.scrollTop })}
+        onScroll={(e) =>
+          setScrolled({ index, top: e.currentTarget.scrollTop, height: e.currentTarget.clientHeight })
+        }
       >
         <div style={{ height: heightPx, position: 'relative' }}>{lines}</div>
       </div>
