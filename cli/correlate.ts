@@ -10,6 +10,7 @@ import {
   correlate,
   CorrelateInputReader,
   renderCorrelationText,
+  toJsonValue,
   type LoadedInput,
 } from '../lib/correlate/index';
 
@@ -122,7 +123,7 @@ export async function runCorrelate(
     const doc = correlate(inputs);
     if (args.json) {
       const indent = args.pretty || (out as NodeJS.WriteStream).isTTY ? 2 : undefined;
-      out.write(JSON.stringify(doc, null, indent) + '\n');
+      out.write(JSON.stringify(doc, toJsonValue, indent) + '\n');
     } else out.write(renderCorrelationText(doc));
     if (args.failOn) {
       const min = RANK[args.failOn];

@@ -628,11 +628,11 @@ function correlatePair(A: CaptureSide, B: CaptureSide, inputs: LoadedInput[], no
   if (m.pairs.length === 0 && matches.length === 0)
     notes.push(`${A.name} and ${B.name}: no connection in common (no shared packets, no shared requests)`);
 
-  const columns = (fate: Uint8Array, peer: Int32Array, delay: Int32Array): PairDetail['columns'][0] => ({
-    fate: Array.from(fate),
-    peer: Array.from(peer, (v) => v + 1),
-    delayUs: Array.from(delay),
-  });
+  const columns = (fate: Uint8Array, peer: Int32Array, delay: Int32Array): PairDetail['columns'][0] => {
+    // Packet numbers on the other side (rows + 1), 0 for none: in place, the rows are not needed after.
+    for (let i = 0; i < peer.length; i++) peer[i] += 1;
+    return { fate, peer, delayUs: delay };
+  };
   return {
     detail: {
       inputs: [A.index, B.index],

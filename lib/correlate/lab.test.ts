@@ -145,7 +145,7 @@ describe('lab vantage scenarios: correlation.json', () => {
           expect(gaveUp[0].details.answeredLaterByUpstream).toBe(c.proxyGaveUp.answeredLater);
         } else expect(gaveUp).toEqual([]);
         // The columns agree with the counts: every lost packet has no peer, every delivered one has.
-        const [ca] = doc.pairs[0]?.columns ?? [{ fate: [], peer: [] }];
+        const [ca] = doc.pairs[0]?.columns ?? [{ fate: new Uint8Array(0), peer: new Int32Array(0) }];
         ca.fate.forEach((f, i) => {
           if (f === FATE.lost || f === FATE.injected) expect(ca.peer[i]).toBe(0);
           if (f === FATE.delivered || f === FATE.rewritten) expect(ca.peer[i]).toBeGreaterThan(0);

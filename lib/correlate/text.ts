@@ -1,5 +1,5 @@
 /** The correlation as an on-call engineer reads it: which point saw what, and which hop did it. */
-import { FATE_NAMES, type CorrelationDoc } from './types';
+import type { CorrelationDoc } from './types';
 
 /** A duration as people read it: microseconds to milliseconds below a second, seconds above. */
 function ms(s: number | null): string {
@@ -95,6 +95,5 @@ export function renderCorrelationText(doc: CorrelationDoc): string {
     );
   }
   for (const n of doc.notes) L.push(`note: ${n}`);
-  void FATE_NAMES;
   return L.join('\n') + '\n';
 }

@@ -156,10 +156,21 @@ export interface PairDetail {
   columns: [PacketFateColumns, PacketFateColumns];
 }
 
+/**
+ * Typed-array columns (memory in columns: 9 bytes a packet); `toJsonValue` writes them as JSON
+ * arrays. Index = packet number - 1.
+ */
 export interface PacketFateColumns {
-  fate: number[];
-  peer: number[];
-  delayUs: number[];
+  fate: Uint8Array;
+  peer: Int32Array;
+  delayUs: Int32Array;
+}
+
+/** JSON.stringify replacer for the document: typed-array columns become plain arrays. */
+export function toJsonValue(_key: string, value: unknown): unknown {
+  return ArrayBuffer.isView(value) && !(value instanceof DataView)
+    ? Array.from(value as unknown as ArrayLike<number>)
+    : value;
 }
 
 /** A finding of the correlation: evidence carries `input` (index into `inputs`). */
