@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { describeCorpus, listCorpus, REAL_CAPTURES } from '../../tests/shared';
+import { describeCorpus, LAB_DIR, listCorpus, REAL_CAPTURES } from '../../tests/shared';
 import { hasTshark, loadCapture, unexplained } from '../../tests/tshark-fields';
 import { fieldIndex, readField } from '../filter/registry';
 
@@ -69,6 +69,23 @@ describeCorpus('http2 and grpc fields against tshark -T fields', () => {
       expect(unexplained(REAL_CAPTURES, captures, FIELDS, KNOWN)).toEqual([]);
     },
     180_000,
+  );
+
+  it.skipIf(!hasTshark())(
+    'lab captures of real HTTP/2 peers breaking rules (RST, GOAWAY, flow control, HEADERS after END_STREAM)',
+    () => {
+      const problems: string[] = [];
+      for (const [dir, file] of [
+        ['h2-headers-after-end-stream', 'client.pcap.gz'],
+        ['h2-goaway-answered-above-last', 'server.pcap.gz'],
+        ['h2-flow-control-overrun', 'client.pcap.gz'],
+        ['h2-data-after-rst', 'client.pcap.gz'],
+        ['idle-reset-open-stream', 'client.pcap'],
+      ])
+        problems.push(...unexplained(`${LAB_DIR}/${dir}`, [file], FIELDS, KNOWN));
+      expect(problems).toEqual([]);
+    },
+    120_000,
   );
 
   it('grpc.status and grpc.path (tracelens names; tshark has none) sit on the HEADERS packets', () => {
