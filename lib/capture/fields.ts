@@ -511,10 +511,6 @@ export const FRAME_LAYER: FieldLayer = {
       // pcap files have no interfaces: Wireshark shows the field for pcapng only.
       if (c.trace.input.format === 'pcapng') out.push(c.packets.iface[row]);
     }),
-    def('frame.protocols', 'string', 'Protocols in frame', (c, row, out) => {
-      const s = headersOf(c, row);
-      if (s) out.push(s.layers.join(':'));
-    }),
   ],
 };
 
