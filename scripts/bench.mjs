@@ -32,7 +32,7 @@ import {
   statSync,
   openSync,
   closeSync,
-  readFileSync,
+  readSync,
   unlinkSync,
   mkdtempSync,
   rmSync,
@@ -90,10 +90,11 @@ function parseTimeV(stderr) {
 }
 
 /**
- * Runs `cmd` under /usr/bin/time -v. `sink`: 'file' (stdout into a temp file, returned as text when
- * `keep`), 'null', or a pipe read by this process, fast (`readMBps` Infinity) or at `readMBps`.
+ * Runs `cmd` under /usr/bin/time -v. `sink`: 'file' (stdout into a temp file, handed to `scan` when
+ * given, then removed), 'null', or a pipe read by this process, fast (`readMBps` Infinity) or at
+ * `readMBps`.
  */
-function timeV(cmd, argv, { sink = 'null', keep = false, readMBps = Infinity } = {}) {
+function timeV(cmd, argv, { sink = 'null', scan = null, readMBps = Infinity } = {}) {
   return new Promise((resolve, reject) => {
     const outFile = path.join(tmpDir, 'out');
     const fd = sink === 'file' ? openSync(outFile, 'w') : null;
@@ -118,21 +119,63 @@ function timeV(cmd, argv, { sink = 'null', keep = false, readMBps = Infinity } =
     child.on('error', reject);
     child.on('close', (status) => {
       if (fd !== null) closeSync(fd);
-      let text = '';
+      let scanned = null;
       if (fd !== null) {
-        if (keep) text = readFileSync(outFile, 'utf8');
+        if (scan) scanned = scan(outFile);
         unlinkSync(outFile);
       }
-      resolve({ ...parseTimeV(stderr), status, stderr, text });
+      resolve({ ...parseTimeV(stderr), status, stderr, scanned });
     });
   });
 }
 
-/** HTTP/2 frames in a tracelens document: per stream and connection-level (stream 0). */
-function countFrames(doc) {
-  return (
-    doc.streams.reduce((n, s) => n + s.frames.length, 0) + doc.h2.reduce((n, h) => n + h.frames.length, 0)
-  );
+/** Calls `each(chunk)` on the file's bytes, 16 MB at a time (documents of a 2 GB capture exceed a string). */
+function readChunks(file, each) {
+  const fd = openSync(file, 'r');
+  const buf = Buffer.alloc(16 << 20);
+  try {
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) each(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The counts of a compact tracelens document without parsing it: the input's packets and the first
+ * connection's server port from its head, and HTTP/2 frames as the objects that open with
+ * `{"number":` (every H2Frame, per stream and connection-level; nothing else starts so).
+ */
+function scanDoc(file) {
+  const pattern = Buffer.from('{"number":');
+  let head = '';
+  let frames = 0;
+  let carry = Buffer.alloc(0);
+  readChunks(file, (chunk) => {
+    if (head.length < 1 << 16) head += chunk.subarray(0, 1 << 16).toString('latin1');
+    const b = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+    for (let i = b.indexOf(pattern); i >= 0; i = b.indexOf(pattern, i + 1)) frames++;
+    carry = Buffer.from(b.subarray(Math.max(0, b.length - pattern.length + 1)));
+  });
+  const packets = /"input":\{.*?"packets":(\d+)/.exec(head);
+  const server = /"connections":\[\{.*?"server":"[^"]*:(\d+)"/.exec(head);
+  if (!packets) return null;
+  return { packets: Number(packets[1]), frames, port: server ? server[1] : null };
+}
+
+/** tshark -T fields -e http2.type output: one line per packet, the frame types comma-separated. */
+function scanTsharkTypes(file) {
+  let frames = 0;
+  let lineHasField = false;
+  readChunks(file, (chunk) => {
+    for (const c of chunk) {
+      if (c === 0x0a) {
+        if (lineHasField) frames++;
+        lineHasField = false;
+      } else if (c === 0x2c) frames++;
+      else lineHasField = true;
+    }
+  });
+  return frames + (lineHasField ? 1 : 0);
 }
 
 const mark = (ok) => (ok ? '✓' : '✗');
@@ -143,16 +186,13 @@ async function row(label, file, port, tshark, dropped) {
   // The first run's document gives the counts; the fastest of --runs runs gives the time (wall
   // time on a shared machine only ever gets worse than the program's own cost), the highest peak
   // the memory.
-  const first = await timeV(process.execPath, tl, { sink: 'file', keep: true });
-  let doc = null;
-  try {
-    doc = JSON.parse(first.text);
-  } catch {
+  const first = await timeV(process.execPath, tl, { sink: 'file', scan: scanDoc });
+  const doc = first.scanned;
+  if (!doc) {
     console.error(
       `  tracelens failed on ${path.basename(file)} (status ${first.status}): ${first.stderr.trim().split('\n').slice(-3).join(' / ')}`,
     );
   }
-  first.text = '';
   let seconds = first.seconds;
   let cpu = first.cpu;
   let fileMB = first.rssMB;
@@ -164,10 +204,10 @@ async function row(label, file, port, tshark, dropped) {
   }
   const fast = await timeV(process.execPath, tl, { sink: 'pipe' });
   const slow = await timeV(process.execPath, tl, { sink: 'pipe', readMBps: slowMBps });
-  const packets = doc ? doc.input.packets : NaN;
-  const frames = doc ? countFrames(doc) : 0;
+  const packets = doc ? doc.packets : NaN;
+  const frames = doc ? doc.frames : 0;
   // A capture made earlier: its server port is the first connection's (h2load talks to one port).
-  if (port === undefined) port = doc?.connections[0]?.server.split(':').pop() ?? null;
+  if (port === undefined) port = doc?.port ?? null;
   const target = memTarget(mb);
   const mbps = mb / seconds;
   const out = {
@@ -203,9 +243,9 @@ async function row(label, file, port, tshark, dropped) {
       const h2 = await timeV(
         'tshark',
         ['-2', '-r', file, '-d', `tcp.port==${port},http2`, '-T', 'fields', '-e', 'http2.type'],
-        { sink: 'file', keep: true },
+        { sink: 'file', scan: scanTsharkTypes },
       );
-      const tsFrames = h2.text.split('\n').reduce((n, l) => (l ? n + l.split(',').length : n), 0);
+      const tsFrames = h2.scanned;
       const ratio = h2.seconds / seconds;
       out.tshark_h2_s = h2.seconds.toFixed(2);
       out.tshark_h2_cpu_s = h2.cpu.toFixed(2);
