@@ -507,6 +507,18 @@ export const FRAME_LAYER: FieldLayer = {
       'Frame length stored into the capture file',
       (c, row, out) => void out.push(c.packets.caplen[row]),
     ),
+    // The link, network and transport layers in tshark's spelling ("eth:ethertype:ip:tcp"); the
+    // application layers above TCP are not named here.
+    def('frame.protocols', 'string', 'Protocols in frame', (c, row, out) => {
+      const s = headersOf(c, row);
+      if (!s) return;
+      const names: string[] = [];
+      for (const l of s.layers) {
+        names.push(l);
+        if (l === 'eth' || l === 'sll' || l === 'vlan') names.push('ethertype');
+      }
+      out.push(names.join(':'));
+    }),
     def('frame.interface_id', 'uint', 'Interface id', (c, row, out) => {
       // pcap files have no interfaces: Wireshark shows the field for pcapng only.
       if (c.trace.input.format === 'pcapng') out.push(c.packets.iface[row]);
