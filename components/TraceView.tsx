@@ -148,36 +148,55 @@ export default function TraceView(props: {
 
   return (
     <div className="flex min-h-0 flex-1 flex-col overflow-y-auto">
-      <div
-        className="num sticky top-0 z-20 flex flex-wrap items-center gap-x-4 gap-y-1 border-b border-zinc-200 bg-zinc-50 px-3 py-1 dark:border-zinc-800 dark:bg-zinc-900"
-        data-testid="summary"
-      >
-        <span className="font-sans font-semibold">{trace.input.name}</span>
-        <span>{trace.input.format}</span>
-        <span>span {(span.end - span.start).toFixed(3)}s</span>
-        <span>{(trace.packets?.length ?? trace.input.packets).toLocaleString()} packets</span>
-        <span>{trace.connections.length} connections</span>
-        {trace.streams.length > 0 && <span>{trace.streams.length} h2 streams</span>}
-        {trace.exchanges.length > 0 && <span>{trace.exchanges.length} http/1 exchanges</span>}
-        {SEV_ORDER.map((s) => (
-          <span
-            key={s}
-            className={`rounded px-1.5 ${counts[s] ? SEV_CLASS[s] : 'bg-zinc-200 text-zinc-500 dark:bg-zinc-800'}`}
-          >
-            {counts[s]} {s}
+      {/* The summary and the display filter stay at the top while the page scrolls. */}
+      <div className="sticky top-0 z-20">
+        <div
+          className="num flex flex-wrap items-center gap-x-4 gap-y-1 border-b border-zinc-200 bg-zinc-50 px-3 py-1 dark:border-zinc-800 dark:bg-zinc-900"
+          data-testid="summary"
+        >
+          <span className="font-sans font-semibold">{trace.input.name}</span>
+          <span>{trace.input.format}</span>
+          <span>span {(span.end - span.start).toFixed(3)}s</span>
+          <span>{(trace.packets?.length ?? trace.input.packets).toLocaleString()} packets</span>
+          <span>{trace.connections.length} connections</span>
+          {trace.streams.length > 0 && <span>{trace.streams.length} h2 streams</span>}
+          {trace.exchanges.length > 0 && <span>{trace.exchanges.length} http/1 exchanges</span>}
+          {SEV_ORDER.map((s) => (
+            <span
+              key={s}
+              className={`rounded px-1.5 ${counts[s] ? SEV_CLASS[s] : 'bg-zinc-200 text-zinc-500 dark:bg-zinc-800'}`}
+            >
+              {counts[s]} {s}
+            </span>
+          ))}
+          <span className="ml-auto flex items-center gap-2">
+            {props.options && props.onOptions && (
+              <OptionsPopover options={props.options} onApply={props.onOptions} />
+            )}
+            <button
+              className="rounded border border-zinc-300 px-2 font-sans dark:border-zinc-700"
+              onClick={() => props.setView(null)}
+            >
+              Fit (f)
+            </button>
           </span>
-        ))}
-        <span className="ml-auto flex items-center gap-2">
-          {props.options && props.onOptions && (
-            <OptionsPopover options={props.options} onApply={props.onOptions} />
-          )}
-          <button
-            className="rounded border border-zinc-300 px-2 font-sans dark:border-zinc-700"
-            onClick={() => props.setView(null)}
-          >
-            Fit (f)
-          </button>
-        </span>
+        </div>
+        {props.packetClient && props.setFilter && (
+          <FilterBar
+            client={props.packetClient}
+            draft={draft}
+            onDraft={setDraft}
+            applied={applied}
+            onApply={applyFilter}
+            status={{
+              displayed: display.result ? display.result.rows.length : (trace.packets?.length ?? 0),
+              total: trace.packets?.length ?? 0,
+              ms: display.result ? display.result.totalMs : null,
+              running: display.running,
+              error: display.error,
+            }}
+          />
+        )}
       </div>
       {trace.input.warnings.length > 0 && (
         <details
@@ -194,22 +213,6 @@ export default function TraceView(props: {
             ))}
           </ul>
         </details>
-      )}
-      {props.packetClient && props.setFilter && (
-        <FilterBar
-          client={props.packetClient}
-          draft={draft}
-          onDraft={setDraft}
-          applied={applied}
-          onApply={applyFilter}
-          status={{
-            displayed: display.result ? display.result.rows.length : (trace.packets?.length ?? 0),
-            total: trace.packets?.length ?? 0,
-            ms: display.result ? display.result.totalMs : null,
-            running: display.running,
-            error: display.error,
-          }}
-        />
       )}
       <div className="shrink-0">
         <Timeline
