@@ -207,6 +207,30 @@ describe('lab scenarios captured on both sides before the correlation existed', 
     expect(of(doc, K.pathInjectedRst)).toEqual([]);
   });
 
+  it('nginx-grpc-read-timeout: gRPC calls through nginx matched by :path; the 4 slow calls cut by the proxy at 3 s', () => {
+    const doc = run(path.join(LAB_DIR, 'nginx-grpc-read-timeout'), ['client.pcap', 'server.pcap']);
+    expect(doc.matches.filter((m) => m.via === 'request')).toHaveLength(9);
+    expect(doc.matches.filter((m) => m.via === 'packets')).toHaveLength(0);
+    const f = of(doc, K.pathProxyGaveUp);
+    expect(f).toHaveLength(1);
+    expect(f[0].details.requests).toBe(4);
+    for (const w of f[0].details.proxyWaitedS as number[]) {
+      expect(w).toBeGreaterThan(2.95);
+      expect(w).toBeLessThan(3.1);
+    }
+  });
+
+  it('benign-cancel-via-proxy: HAProxy forwarding the same gRPC bytes on its own connections is not one connection seen twice', () => {
+    const doc = run(path.join(LAB_DIR, 'benign-cancel-via-proxy'), [
+      'haproxy-client.pcap.gz',
+      'haproxy-server.pcap.gz',
+    ]);
+    expect(doc.matches.filter((m) => m.via === 'packets')).toEqual([]);
+    expect(doc.fates.lost + doc.fates.injected).toBe(0);
+    expect(doc.matches.filter((m) => m.via === 'request').length).toBeGreaterThan(0);
+    expect(Math.abs(doc.offsetS as number)).toBeLessThan(0.001);
+  });
+
   it('nginx-proxy-read-timeout: the two sides of the proxy matched by request; the 504s came from the proxy', () => {
     const doc = run(path.join(LAB_DIR, 'nginx-proxy-read-timeout'), ['client.pcap', 'server.pcap']);
     const viaRequest = doc.matches.filter((m) => m.via === 'request');

@@ -53,6 +53,11 @@ export function buildSide(
 }
 
 const FLAG_MASK = TCP_SYN | TCP_FIN | TCP_RST | TCP_ACK;
+/**
+ * A matched pair of connections must line up at least this share (1 / MIN_MATCHED_SHARE) of the
+ * smaller one's packets: losses and injections are exceptions, not the rule.
+ */
+const MIN_MATCHED_SHARE = 4;
 
 function mix(h: number, v: number): number {
   h = Math.imul(h ^ v, 0x9e3779b1);
@@ -171,7 +176,23 @@ export function matchPackets(A: CaptureSide, B: CaptureSide): PairMatchResult {
   for (const [ca, best] of bestForA) {
     if (bestForB.get(best.cb)?.ca !== ca) continue;
     const flip = best.flipVotes * 2 > best.n;
-    pairs.push(matchConnectionPair(A, B, ca, best.cb, flip, idx, peerA, peerB, nextA, nextB));
+    const p = matchConnectionPair(A, B, ca, best.cb, flip, idx, peerA, peerB, nextA, nextB);
+    // Votes from shared content alone (a terminating proxy forwarding the same bytes on its own
+    // connections) pair connections whose packets then do not line up: not the same connection.
+    const smaller = Math.min(
+      A.connStart[ca + 1] - A.connStart[ca],
+      B.connStart[best.cb + 1] - B.connStart[best.cb],
+    );
+    const possible = p.matched + p.deferred.reduce((n, [ra, rb]) => n + Math.min(ra.length, rb.length), 0);
+    if (possible * MIN_MATCHED_SHARE < smaller) {
+      for (let r = A.connStart[ca]; r < A.connStart[ca + 1]; r++) {
+        const i = A.connRows[r];
+        if (peerA[i] >= 0) peerB[peerA[i]] = -1;
+        peerA[i] = -1;
+      }
+      continue;
+    }
+    pairs.push(p);
   }
   pairs.sort((p, q) => p.ca - q.ca);
   return { pairs, peerA, peerB };

@@ -10,7 +10,7 @@ export interface RequestRef {
   connection: string;
   key: string;
   requestS: number;
-  /** End of the request (its last byte), when known (HTTP/1). */
+  /** End of the request (HTTP/1: its last byte; HTTP/2: the frame with END_STREAM), when known. */
   requestEndS: number | null;
   responseS: number | null;
   status: number | null;
@@ -40,7 +40,8 @@ export function requestsOf(trace: Trace, skip: Set<string>): RequestRef[] {
       connection: s.connection,
       key: `${s.method} ${s.path}`,
       requestS: s.startS,
-      requestEndS: null,
+      // The request's END_STREAM: where a proxy's read timeout starts counting.
+      requestEndS: s.frames.find((f) => f.dir === 'c2s' && f.flags.includes('END_STREAM'))?.tS ?? null,
       responseS: s.responseS,
       status: s.status,
       requestEndPacket: s.frames.filter((f) => f.dir === 'c2s').at(-1)?.packets[0] ?? 0,
