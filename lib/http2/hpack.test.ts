@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HpackDecoder, HpackError } from './hpack';
+import { HpackDecoder, HpackError, internHeaderList, type HeaderList } from './hpack';
 import { hex } from './test-helpers';
 
 type Step = { block: string; headers: [string, string][]; table: [string, string][]; size: number };
@@ -223,5 +223,66 @@ describe('HpackDecoder after a capture gap (forgetTable)', () => {
     d.decode(Uint8Array.from([0x20, 0x3f, 0xe1, 0x1f, ...lit('c', '3')]));
     expect(d.decode(Uint8Array.from([0xbe]))).toEqual([['c', '3']]);
     expect(() => d.decode(Uint8Array.from([0xbf]))).toThrow(/beyond table/);
+  });
+});
+
+describe('shared header lists and strings', () => {
+  /** A block of literals without indexing (0x00, then name and value, no Huffman). */
+  const literals = (pairs: [string, string][]) =>
+    Uint8Array.from(
+      pairs.flatMap(([n, v]) => [
+        0x00,
+        n.length,
+        ...Buffer.from(n, 'latin1'),
+        v.length,
+        ...Buffer.from(v, 'latin1'),
+      ]),
+    );
+
+  it('gives equal decoded lists one array, and unequal ones their own', () => {
+    const d = new HpackDecoder();
+    const a = d.decode(
+      literals([
+        ['x-id', '1'],
+        ['x-path', '/a'],
+      ]),
+    );
+    const b = d.decode(
+      literals([
+        ['x-id', '1'],
+        ['x-path', '/a'],
+      ]),
+    );
+    const c = d.decode(
+      literals([
+        ['x-id', '1'],
+        ['x-path', '/b'],
+      ]),
+    );
+    expect(b).toBe(a);
+    expect(c).not.toBe(a);
+    expect(c).toEqual([
+      ['x-id', '1'],
+      ['x-path', '/b'],
+    ]);
+  });
+
+  it('never confuses lists whose concatenated text is the same', () => {
+    const one: HeaderList = [['a\u0000', 'b']];
+    const two: HeaderList = [['a', '\u0000b']];
+    expect(internHeaderList(one)).toBe(one);
+    expect(internHeaderList(two)).toBe(two);
+    expect(internHeaderList([['a\u0000', 'b']])).toBe(one);
+  });
+
+  it('decodes every string right whatever the cache holds (values differing in one byte, many of them)', () => {
+    const d = new HpackDecoder();
+    for (let i = 0; i < 20000; i++) {
+      const v = `value-${i % 7}-${i}`;
+      const name = `x-h${i % 3}`;
+      expect(d.decode(literals([[name, v]]))).toEqual([[name, v]]);
+    }
+    // Non-ASCII bytes go through UTF-8 (é as C3 A9), not the ASCII cache.
+    expect(d.decode(literals([['x-name', '\u00c3\u00a9t\u00c3\u00a9']]))).toEqual([['x-name', 'été']]);
   });
 });

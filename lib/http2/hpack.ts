@@ -303,8 +303,11 @@ export class HpackDecoder {
 
 /** Distinct header lists kept for sharing; past this the table starts over (memory stays bounded). */
 const INTERN_MAX = 8192;
+/** ... and characters in them (the table outlives an analysis: a server worker runs many). */
+const INTERN_MAX_CHARS = 4 << 20;
 let interned = new Map<number, HeaderList[]>();
 let internedCount = 0;
+let internedChars = 0;
 
 /**
  * One shared array per distinct decoded header list. A request-heavy capture repeats a handful of
@@ -314,27 +317,33 @@ let internedCount = 0;
  * decoded list or its pairs (nothing does: they are facts read off the wire). Identical content
  * gives an identical document whether or not two lists share an array. Lists are found by a hash
  * of their characters and compared pair by pair (no key string is built: that cost more than the
- * HPACK decoding).
+ * HPACK decoding). The table is bounded in lists and characters, since it outlives an analysis.
  */
 export function internHeaderList(list: HeaderList): HeaderList {
   const n = list.length;
   if (n === 0) return list;
   let h = n;
-  for (let i = 0; i < n; i++) h = hashPair(h, list[i]);
-  const bucket = interned.get(h);
+  let chars = 0;
+  for (let i = 0; i < n; i++) {
+    h = hashPair(h, list[i]);
+    chars += list[i][0].length + list[i][1].length;
+  }
+  let bucket = interned.get(h);
   if (bucket) {
     for (const known of bucket) if (sameList(known, list)) return known;
     // A weak hash may put many lists in one bucket: past a few, a list is simply not shared.
     if (bucket.length >= BUCKET_MAX) return list;
-    bucket.push(list);
-  } else {
-    if (internedCount >= INTERN_MAX) {
-      interned = new Map();
-      internedCount = 0;
-    }
-    interned.set(h, [list]);
   }
+  if (internedCount >= INTERN_MAX || internedChars + chars > INTERN_MAX_CHARS) {
+    interned = new Map();
+    internedCount = 0;
+    internedChars = 0;
+    bucket = undefined;
+  }
+  if (bucket) bucket.push(list);
+  else interned.set(h, [list]);
   internedCount++;
+  internedChars += chars;
   return list;
 }
 
