@@ -1,6 +1,7 @@
 // Browser tests of Follow stream and the I/O graph. Expects a production build (`npm run build`, or
 // TRACELENS_NEXT_DIST=<dir> for both build and this run). Uses the repository's own samples
 // (public/samples), so it runs without ../shared.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { root, shots, start } from './_harness.mjs';
 
@@ -38,6 +39,17 @@ await scenario('follow-tcp-stream', async (page) => {
   const [cr, sr] = [await colour('c2s'), await colour('s2c')];
   assert(cr !== sr, `directions coloured differently: ${cr} / ${sr}`);
   await page.screenshot({ path: join(shots, 'follow-tcp-ascii.png') });
+  // Save as text: the conversation with a header line per run.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.click('[data-testid=follow-save-text]'),
+  ]);
+  const saved = readFileSync(await download.path(), 'utf8');
+  assert(
+    /^==== 127\.0\.0\.1:\d+ \(client → server\)\n[A-Z]+ \S+ HTTP\/1\.1\n/.test(saved),
+    `saved text: ${saved.slice(0, 80)}`,
+  );
+  assert(saved.includes('(server → client)\nHTTP/1.1 '), 'saved text has the server runs');
   await page.click('[data-testid=follow-mode-hex]');
   await page.waitForFunction(
     () =>
