@@ -30,6 +30,8 @@ describe.skipIf(!settings)('PgTraceStore (PostgreSQL + S3)', () => {
     b = await PgTraceStore.open(settings, false);
   }, 60_000);
   afterAll(async () => {
+    // The test store keeps objects in memory: leave the bucket empty.
+    await a?.objects.deletePrefix('traces/');
     await a?.close();
     await b?.close();
   });

@@ -588,4 +588,4 @@ await limited.stop();
 await main.stop();
 // The big upload alone leaves ~250 MB behind.
 for (const d of dirs) rmSync(d, { recursive: true, force: true });
-finish();
+await finish();

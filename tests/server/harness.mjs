@@ -189,10 +189,31 @@ export function assert(cond, msg) {
   if (!cond) throw new Error(msg);
 }
 
+/**
+ * Empties this test file's bucket: the test store keeps objects in memory (radosgw's memstore OSD)
+ * and a full OSD stops every write.
+ */
+async function emptyBucket() {
+  const { S3Client, ListObjectsV2Command, DeleteObjectsCommand } = await import('@aws-sdk/client-s3');
+  const s3 = new S3Client({
+    endpoint: process.env.TRACELENS_S3_ENDPOINT,
+    region: process.env.TRACELENS_S3_REGION || 'us-east-1',
+    forcePathStyle: true,
+  });
+  const Bucket = scaleEnv.TRACELENS_S3_BUCKET;
+  for (;;) {
+    const r = await s3.send(new ListObjectsV2Command({ Bucket }));
+    const keys = (r.Contents ?? []).map((o) => ({ Key: o.Key }));
+    if (!keys.length) break;
+    await s3.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: keys, Quiet: true } }));
+  }
+}
+
 /** Prints "N passed, N failed" and exits non-zero on failure. */
-export function finish() {
+export async function finish() {
   const passed = results.filter(([, ok]) => ok).length;
   const failed = results.length - passed;
+  if (scaled) await emptyBucket().catch((e) => console.log(`could not empty the test bucket: ${e.message}`));
   console.log(`${passed} passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);
 }

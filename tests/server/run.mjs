@@ -186,4 +186,4 @@ await test('ids are validated and security headers are set', async () => {
 });
 
 await server.stop();
-finish();
+await finish();

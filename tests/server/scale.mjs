@@ -199,4 +199,4 @@ await new Promise((r) => {
   worker.proc.kill('SIGTERM');
 });
 await Promise.all(replicas.map((r) => r.stop()));
-finish();
+await finish();
