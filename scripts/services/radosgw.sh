@@ -28,7 +28,8 @@ start)
     echo "radosgw.sh: needs root (Ceph daemons)" >&2
     exit 3
   fi
-  if ! command -v radosgw >/dev/null || ! command -v ceph-mon >/dev/null || ! command -v ceph-osd >/dev/null; then
+  if ! command -v radosgw >/dev/null || ! command -v ceph-mon >/dev/null || ! command -v ceph-osd >/dev/null ||
+    ! command -v uuidgen >/dev/null; then
     echo "radosgw.sh: installing Debian's Ceph (ceph-mon ceph-osd radosgw ceph-common)" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >/dev/null
