@@ -2,10 +2,11 @@
  * Follow an HTTP/1 exchange and an HTTP/2 stream through startFollow on sample captures: what is
  * read again from the bytes must agree with what the analysis counted while it parsed them.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SAMPLES_DIR } from '../../tests/shared';
+import { REAL_CAPTURES, SAMPLES_DIR, describeCorpus, listCorpus } from '../../tests/shared';
 import { Analyzer, analyzeBytes } from '../analyze';
 import { KeyLog } from '../tls/keylog';
 import type { Trace } from '../trace';
@@ -25,6 +26,15 @@ function run(file: Uint8Array, trace: Trace, target: FollowTarget, opts: FollowO
         plain.subarray(p.fileOffset[i], p.fileOffset[i] + p.caplen[i]),
       );
   return job.finish();
+}
+
+function hasTshark(): boolean {
+  try {
+    execFileSync('tshark', ['-v'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const load = (rel: string) => {
@@ -106,5 +116,70 @@ describe('follow an HTTP/2 stream', () => {
     if (r.kind !== 'tcp') throw new Error('kind');
     expect(r.stream.bytes.c2s).toBe(trace.connections[0].bytes.c2s);
     expect(r.stream.bytes.s2c).toBe(0);
+  });
+});
+
+/** gRPC message lengths per HTTP/2 stream as tshark's gRPC dissector reads them (h2c on the server port). */
+function tsharkGrpcLengths(file: string, port: number): Map<number, number[]> {
+  const out = execFileSync(
+    'tshark',
+    [
+      '-r',
+      file,
+      '-d',
+      `tcp.port==${port},http2`,
+      '-Y',
+      'grpc',
+      '-T',
+      'fields',
+      '-e',
+      'http2.streamid',
+      '-e',
+      'grpc.message_length',
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  const m = new Map<number, number[]>();
+  for (const line of out.split('\n').filter(Boolean)) {
+    const [ids, lens] = line.split('\t');
+    const idList = ids.split(',').map(Number);
+    const lenList = lens.split(',').map(Number);
+    // A packet's stream ids are one per frame; message lengths belong to its DATA frames' stream
+    // (the captures here carry one gRPC stream's DATA per packet).
+    const dataStream = idList.find((i) => i !== 0) ?? 0;
+    for (const l of lenList) m.set(dataStream, [...(m.get(dataStream) ?? []), l]);
+  }
+  return m;
+}
+
+const GRPC_CAPTURES = listCorpus(REAL_CAPTURES).filter((f) => /^grpc-.*\.pcapng$/.test(f));
+
+describeCorpus('follow gRPC streams vs tshark grpc.message_length', () => {
+  it.skipIf(!hasTshark()).each(GRPC_CAPTURES)('%s', (name) => {
+    const full = path.join(REAL_CAPTURES, name);
+    const file = new Uint8Array(readFileSync(full));
+    const trace = analyzeBytes(name, file);
+    const grpc = trace.streams.filter((s) => s.grpc);
+    expect(grpc.length).toBeGreaterThan(0);
+    const conn = trace.connections.findIndex((c) => c.id === grpc[0].connection);
+    const want = tsharkGrpcLengths(full, trace.connections[conn].serverPort);
+    let compared = 0;
+    for (const s of grpc) {
+      const r = run(file, trace, {
+        kind: 'h2',
+        conn: trace.connections.findIndex((c) => c.id === s.connection),
+        stream: s,
+      });
+      if (r.kind !== 'h2') throw new Error('kind');
+      const got = [...(r.request.grpc ?? []), ...(r.response.grpc ?? [])];
+      expect(
+        got.every((m) => m.fields !== null && !m.note),
+        `stream ${s.id}: every message decodes`,
+      ).toBe(true);
+      expect(
+        got.map((m) => m.length).sort((a, b) => a - b),
+        `stream ${s.id}`,
+      ).toEqual((want.get(s.id) ?? []).sort((a, b) => a - b));
+    }
   });
 });
