@@ -34,6 +34,34 @@ function readToken(id: string): string | null {
 
 const noSubscribe = () => () => {};
 
+type RowsState = { loaded: number; total: number } | null;
+
+function newRowsStore() {
+  let state: RowsState = null;
+  const subs = new Set<() => void>();
+  return {
+    get: () => state,
+    set(v: RowsState) {
+      state = v;
+      for (const f of subs) f();
+    },
+    subscribe(f: () => void) {
+      subs.add(f);
+      return () => void subs.delete(f);
+    },
+  };
+}
+
+function RowsProgress({ store }: { store: ReturnType<typeof newRowsStore> }) {
+  const rows = useSyncExternalStore(store.subscribe, store.get, () => null);
+  if (!rows) return null;
+  return (
+    <span className="text-zinc-500" data-testid="rows-progress">
+      loading rows {rows.loaded.toLocaleString()} of {rows.total.toLocaleString()}…
+    </span>
+  );
+}
+
 export default function SharedViewer({ id, name }: { id: string; name: string }) {
   // Server render and hydration see no token; the client then reads it (no hydration mismatch).
   const token = useSyncExternalStore(
@@ -61,8 +89,11 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
   const [notes, setNotes] = useState<Annotation[]>([]);
   const [notice, setNotice] = useState<string | null>(null);
   const [selNote, setSelNote] = useState<string | null>(null);
-  /** Rows of the document still on their way after the first screen (null when all are in). */
-  const [rows, setRows] = useState<{ loaded: number; total: number } | null>(null);
+  /**
+   * Rows of the document still on their way after the first screen. A store read only by
+   * RowsProgress: a state here would re-render the whole trace view on every part received.
+   */
+  const [rows] = useState(newRowsStore);
   const enc = encodeURIComponent(id);
   /** Display filter, packet list and detail: a kept worker over the capture's bytes. */
   const packetClient = useKeptSession(file, trace?.options);
@@ -84,7 +115,7 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
     loadSharedView(id, {
       signal: abort.signal,
       first: (t) => !cancelled && setTrace(t),
-      progress: (loaded, total) => !cancelled && setRows(loaded < total ? { loaded, total } : null),
+      progress: (loaded, total) => !cancelled && rows.set(loaded < total ? { loaded, total } : null),
     })
       .then(async (t) => {
         let raw: File | null = null;
@@ -98,7 +129,7 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
           t = await analyzeFile(raw, t.options);
         }
         if (cancelled) return;
-        setRows(null);
+        rows.set(null);
         setTrace(t);
         if (!raw && t.packets && t.input.bytes <= MAX_HEX_FETCH) raw = await getRaw().catch(() => null);
         if (!cancelled && raw) setFile(raw);
@@ -108,7 +139,7 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
       cancelled = true;
       abort.abort();
     };
-  }, [id, enc, name]);
+  }, [id, enc, name, rows]);
 
   const reloadNotes = useCallback(
     (message?: string) => {
@@ -256,11 +287,7 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
         ) : (
           <span className="text-zinc-500">read-only view</span>
         )}
-        {rows && (
-          <span className="text-zinc-500" data-testid="rows-progress">
-            loading rows {rows.loaded.toLocaleString()} of {rows.total.toLocaleString()}…
-          </span>
-        )}
+        <RowsProgress store={rows} />
         {notice && (
           <span role="status" className="text-amber-700 dark:text-amber-400">
             {notice}
