@@ -22,7 +22,11 @@ export default function PacketsPane(props: {
   // Opened: the pane is as tall as the window allows; scroll the page so that all of it shows.
   useEffect(() => ref.current?.scrollIntoView({ block: 'end' }), []);
   return (
-    <div ref={ref} className="flex h-[calc(100vh-120px)] min-h-[420px] flex-col" data-testid="packets-pane">
+    <div
+      ref={ref}
+      className="flex h-[calc(100vh-150px)] min-h-[420px] shrink-0 flex-col"
+      data-testid="packets-pane"
+    >
       <div className="flex min-h-[160px] flex-[1.2] flex-col">
         <PacketList
           client={props.client}
