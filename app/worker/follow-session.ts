@@ -167,8 +167,20 @@ export class FollowSession {
   }
 
   private context(): FieldContext {
-    // Byte-level fields are absent in I/O graphs (the packet session reads bytes for the list).
-    this.ctx ??= fieldContext(this.trace);
+    // Byte-level fields (tls.*, ...) read the packets back from the File, synchronously, through a
+    // one-block cache: a series over every packet reads the capture once, in 1 MiB blocks. A gzip
+    // capture cannot be read at an offset: there they are absent.
+    if (this.ctx) return this.ctx;
+    const packets = this.trace.packets;
+    const read =
+      packets && this.trace.input.compression === null && typeof FileReaderSync !== 'undefined'
+        ? blockReader(this.file)
+        : null;
+    this.ctx = fieldContext(this.trace, (row) =>
+      read && packets && row >= 0 && row < packets.length
+        ? read(packets.fileOffset[row], packets.caplen[row])
+        : null,
+    );
     return this.ctx;
   }
 
@@ -211,6 +223,24 @@ export class FollowSession {
       return { ok: false, error: e instanceof Error ? e.message : String(e) };
     }
   }
+}
+
+const BLOCK = 1 << 20;
+
+/** Reads byte ranges of a Blob synchronously (a Worker's FileReaderSync), a block at a time. */
+function blockReader(file: Blob): (off: number, len: number) => Uint8Array | null {
+  const reader = new FileReaderSync();
+  let blockStart = -1;
+  let block = new Uint8Array(0);
+  return (off, len) => {
+    if (off < 0 || off + len > file.size) return null;
+    if (len > BLOCK) return new Uint8Array(reader.readAsArrayBuffer(file.slice(off, off + len)));
+    if (blockStart < 0 || off < blockStart || off + len > blockStart + block.length) {
+      blockStart = off;
+      block = new Uint8Array(reader.readAsArrayBuffer(file.slice(off, Math.min(file.size, off + BLOCK))));
+    }
+    return block.subarray(off - blockStart, off - blockStart + len);
+  };
 }
 
 /** The byte buffers of a follow result, transferred rather than copied. */

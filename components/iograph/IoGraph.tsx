@@ -252,7 +252,12 @@ export default function IoGraph({
       </table>
       {error && <p className="text-xs text-red-700 dark:text-red-400">{error}</p>}
       {chart && answers && (
-        <div className="h-56" data-testid="iograph-chart" data-points={chart.points}>
+        <div
+          className="h-56"
+          data-testid="iograph-chart"
+          data-points={chart.points}
+          data-totals={answers.series.map((x) => (x.ok ? sum(x.values) : 'error')).join(',')}
+        >
           <ResponsiveContainer width="100%" height="100%">
             <ComposedChart
               data={chart.data}
@@ -317,6 +322,13 @@ export default function IoGraph({
       )}
     </div>
   );
+}
+
+/** A series' total (NaN buckets, empty MIN/MAX/AVG, left out). */
+function sum(v: Float64Array): number {
+  let t = 0;
+  for (const x of v) if (!Number.isNaN(x)) t += x;
+  return t;
 }
 
 function fmtInterval(s: number): string {

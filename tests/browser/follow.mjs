@@ -1,12 +1,26 @@
 // Browser tests of Follow stream and the I/O graph. Expects a production build (`npm run build`, or
 // TRACELENS_NEXT_DIST=<dir> for both build and this run). Uses the repository's own samples
 // (public/samples), so it runs without ../shared.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { root, shots, start } from './_harness.mjs';
 
 const h = await start({ viewport: { width: 1280, height: 800 }, fullPage: false });
 const { base, scenario } = h;
+
+/** Packets tshark shows for a filter (the oracle), or the recorded figure without tshark. */
+function tsharkCount(capture, filter, recorded) {
+  try {
+    const out = execFileSync('tshark', ['-r', capture, '-Y', filter, '-T', 'fields', '-e', 'frame.number'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    return out.split('\n').filter(Boolean).length;
+  } catch {
+    return recorded;
+  }
+}
 
 const assert = (ok, msg) => {
   if (!ok) throw new Error(msg);
@@ -130,6 +144,12 @@ await scenario('iograph-series-and-zoom', async (page) => {
     null,
     { timeout: 15000 },
   );
+  const deadline = join(root, 'public/samples/deadline-cut.pcap');
+  const totals = (await page.getAttribute('[data-testid=iograph-chart]', 'data-totals'))
+    .split(',')
+    .map(Number);
+  const want = [tsharkCount(deadline, 'frame', 252), tsharkCount(deadline, 'tcp.flags.syn == 1', 36)];
+  assert(JSON.stringify(totals) === JSON.stringify(want), `series totals ${totals}, tshark ${want}`);
   const points = Number(await page.getAttribute('[data-testid=iograph-chart]', 'data-points'));
   assert(points > 1, `points drawn: ${points}`);
   const paths = await page.locator('[data-testid=iograph-chart] .recharts-line path.recharts-curve').count();
@@ -154,6 +174,44 @@ await scenario('iograph-series-and-zoom', async (page) => {
   const endS = Number(await page.getAttribute('[data-testid=timeline]', 'data-view-end-s'));
   assert(endS - startS < 1, `zoomed to about one interval: ${startS}..${endS}`);
   await page.screenshot({ path: join(shots, 'iograph-zoomed.png') });
+});
+
+// A series on a field read from the packet bytes (TLS records), against tshark.
+await scenario('iograph-tls-bytes-field', async (page) => {
+  const capture = join(root, 'samples/tls/curl-h2.pcap');
+  await page.goto(base);
+  await page.setInputFiles('[data-testid=open-file]', capture);
+  await page.waitForSelector('[data-testid=filter-input]', { timeout: 30000 });
+  await page.click('[data-testid=iograph-toggle]');
+  await page.waitForSelector('[data-testid=iograph-chart]', { timeout: 15000 });
+  await page.locator('[data-testid=iograph-filter]').first().fill('tls.record.opaque_type == 23');
+  await page.locator('[data-testid=iograph-measure]').first().selectOption('sum');
+  await page.locator('[data-testid=iograph-field]').first().fill('tls.record.length');
+  const before = await page.getAttribute('[data-testid=iograph-chart]', 'data-totals');
+  await page.click('[data-testid=iograph-apply]');
+  await page.waitForFunction(
+    (b) => document.querySelector('[data-testid=iograph-chart]')?.getAttribute('data-totals') !== b,
+    before,
+    { timeout: 15000 },
+  );
+  const total = Number(await page.getAttribute('[data-testid=iograph-chart]', 'data-totals'));
+  let want = total;
+  try {
+    const out = execFileSync(
+      'tshark',
+      ['-r', capture, '-Y', 'tls.record.opaque_type == 23', '-T', 'fields', '-e', 'tls.record.length'],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    // SUM over every occurrence: tshark prints a packet's records comma-separated.
+    want = out
+      .split(/[\n,]/)
+      .filter(Boolean)
+      .reduce((a, b) => a + Number(b), 0);
+  } catch {
+    // Without tshark the figure is only checked to be positive.
+  }
+  assert(total > 0 && total === want, `SUM(tls.record.length) ${total}, tshark ${want}`);
+  await page.screenshot({ path: join(shots, 'iograph-tls.png') });
 });
 
 // A large gzip capture (20 MB of one gRPC connection): Follow reads it back in the worker, and the
