@@ -222,4 +222,26 @@ await scenario('packets-filter-in-url', async (page) => {
   );
 });
 
+// A share link carries the applied filter; the shared page opens with it applied.
+await scenario('packets-share-link', async (page) => {
+  await openPackets(page, `&filter=${encodeURIComponent('tcp.flags.syn == 1')}`);
+  await waitCount(page, SYNS, 'before sharing');
+  await page.click('[data-testid=share]');
+  await page.click('[data-testid=share-upload]');
+  await page.locator('[data-testid=share-redact-summary]').waitFor({ timeout: 30000 });
+  await page.click('[data-testid=share-upload-redacted]');
+  const view = await page.locator('[data-testid=share-view-url]').inputValue({ timeout: 20000 });
+  assert(new URL(view).searchParams.get('filter') === 'tcp.flags.syn == 1', `view link ${view}`);
+  await page.goto(view);
+  await page.waitForSelector('[data-testid=filter-input]', { timeout: 30000 });
+  assert(
+    (await page.inputValue('[data-testid=filter-input]')) === 'tcp.flags.syn == 1',
+    'shared page filter',
+  );
+  await page.click('[data-testid=tab-packets]');
+  // The redacted copy keeps every packet's TCP header: the same SYNs.
+  await waitCount(page, SYNS, 'shared page');
+  await page.screenshot({ path: join(shots, 'packets-shared-page.png') });
+});
+
 await h.finish();
