@@ -29,7 +29,8 @@ export function wordAt(text: string, caret: number): { start: number; word: stri
   let s = caret;
   while (s > 0 && /[A-Za-z0-9_.\-]/.test(text[s - 1])) s--;
   const word = text.slice(s, caret);
-  // Only a name: not a number, an address or a byte string.
+  // Only a name: not a number, an address or a byte string (aa:bb, IPv6 ::1).
+  if (s > 0 && text[s - 1] === ':') return { start: caret, word: '' };
   return /^[A-Za-z_][A-Za-z0-9_.\-]*$/.test(word) ? { start: s, word } : { start: caret, word: '' };
 }
 
