@@ -82,8 +82,18 @@ export function tcpStreamNumbers(ctx: FieldContext): Int32Array {
     const tuple = a < b ? `${a}|${b}` : `${b}|${a}`;
     const prev = lastByTuple.get(tuple);
     const p = prev === undefined ? null : conns[prev];
+    // One connection seen on two networks (each direction on its own VLAN, a mirror of both
+    // ends): tshark's one stream. A SYN with another ISN on the tuple starts a new stream there
+    // whatever the network (two overlays' connections on one tuple), as port reuse does.
+    const pk = ctx.packets;
+    const newIsn =
+      p !== null &&
+      c.directionBasis === 'syn' &&
+      p.handshake.syn !== null &&
+      pk.seq[c.firstPacket - 1] !== pk.seq[p.handshake.syn - 1];
     const sameTimeOtherNetwork =
       p !== null &&
+      !newIsn &&
       (p.vlan.join('.') !== c.vlan.join('.') || (p.tunnel ?? '') !== (c.tunnel ?? '')) &&
       p.lastPacket > c.firstPacket;
     m[i] = sameTimeOtherNetwork && prev !== undefined ? m[prev] : next++;
