@@ -38,7 +38,9 @@ export function parseInteger(text: string): ParseResult<number> {
   if (/^0[xX][0-9a-fA-F]+$/.test(s)) v = parseInt(s.slice(2), 16);
   else if (/^0[bB][01]+$/.test(s)) v = parseInt(s.slice(2), 2);
   else if (/^0[0-7]+$/.test(s)) v = parseInt(s.slice(1), 8);
-  else if (/^[0-9]+$/.test(s)) v = parseInt(s, 10);
+  else if (/^(0|[1-9][0-9]*)$/.test(s)) v = parseInt(s, 10);
+  else if (/^0[0-9]+$/.test(s))
+    return fail(`"${text}" is not a valid number (a leading 0 means octal: digits 0 to 7).`);
   else return fail(`"${text}" is not a valid number.`);
   if (!Number.isSafeInteger(v)) return fail(`"${text}" is too big for a number.`);
   return ok(sign * v);
