@@ -21,6 +21,8 @@ export interface OffsetEstimate {
   /** Minimum one-way delays with the offset removed. */
   minForwardS: number | null;
   minBackwardS: number | null;
+  /** The samples contradict each other (a negative round trip): mispaired, no offset claimed. */
+  contradictory?: boolean;
 }
 
 const WINDOWS = 16;
@@ -32,9 +34,25 @@ function minOf(a: number[]): number | null {
   return m === Infinity ? null : m;
 }
 
-export function estimateOffset(s: OneWaySamples): OffsetEstimate {
-  const f = minOf(s.forward.d);
-  const b = minOf(s.backward.d);
+/** Timestamp resolution (µs pcaps) below which a negative round trip is rounding, not a contradiction. */
+const RESOLUTION_S = 2e-6;
+
+/** `resolutionS`: the coarser timestamp resolution of the two inputs (a log's is 1 ms). */
+export function estimateOffset(s: OneWaySamples, resolutionS = RESOLUTION_S): OffsetEstimate {
+  // A drifting clock first: measured on window minima, removed from every sample, so that the
+  // global minima compare like with like. The offset is then the one at the first sample.
+  const fit = drift(s);
+  let t0 = Infinity;
+  for (const list of [s.forward.t, s.backward.t]) for (const t of list) if (t < t0) t0 = t;
+  const slope = fit ? fit.slope : 0;
+  let fMin = Infinity;
+  let bMin = Infinity;
+  for (let k = 0; k < s.forward.d.length; k++)
+    fMin = Math.min(fMin, s.forward.d[k] - slope * (s.forward.t[k] - t0));
+  for (let k = 0; k < s.backward.d.length; k++)
+    bMin = Math.min(bMin, s.backward.d[k] + slope * (s.backward.t[k] - t0));
+  const f = fMin === Infinity ? null : fMin;
+  const b = bMin === Infinity ? null : bMin;
   if (f === null && b === null)
     return { offsetS: null, uncertaintyS: null, driftPpm: null, minForwardS: null, minBackwardS: null };
   if (f === null || b === null) {
@@ -48,18 +66,31 @@ export function estimateOffset(s: OneWaySamples): OffsetEstimate {
       minBackwardS: null,
     };
   }
-  const offset = (f - b) / 2;
-  const unc = (f + b) / 2;
+  const fw = f;
+  const bw = b;
+  // Both minima together are the round trip's lower bound: never negative for packets or
+  // requests paired right. Negative, the pairs contradict each other: no offset is claimed.
+  if (fw + bw < -resolutionS)
+    return {
+      offsetS: null,
+      uncertaintyS: null,
+      driftPpm: null,
+      minForwardS: null,
+      minBackwardS: null,
+      contradictory: true,
+    };
+  const offset = (fw - bw) / 2;
+  const unc = (fw + bw) / 2;
   return {
     offsetS: round9(offset),
     uncertaintyS: round9(Math.max(0, unc)),
-    driftPpm: drift(s),
-    minForwardS: round9(f - offset),
-    minBackwardS: round9(b + offset),
+    driftPpm: fit ? Math.round(fit.slope * 1e6 * 1000) / 1000 : null,
+    minForwardS: round9(fw - offset),
+    minBackwardS: round9(bw + offset),
   };
 }
 
-function drift(s: OneWaySamples): number | null {
+function drift(s: OneWaySamples): { slope: number } | null {
   let lo = Infinity;
   let hi = -Infinity;
   for (const list of [s.forward.t, s.backward.t])
@@ -97,7 +128,7 @@ function drift(s: OneWaySamples): number | null {
     num += (xs[k] - mx) * (ys[k] - my);
     den += (xs[k] - mx) ** 2;
   }
-  return den > 0 ? Math.round((num / den) * 1e6 * 1000) / 1000 : null;
+  return den > 0 ? { slope: num / den } : null;
 }
 
 export function round9(v: number): number {

@@ -329,6 +329,7 @@ function correlatePair(A: CaptureSide, B: CaptureSide, inputs: LoadedInput[], no
   const reqPairs = pairRequests(
     requestsOf(inputs[A.index].trace, matchedA),
     requestsOf(inputs[B.index].trace, matchedB),
+    B.epochShiftS - A.epochShiftS,
   );
   if (reqPairs.length > 0) {
     // Time to first byte is longer nearer the client (it includes the far side's wait).
@@ -368,6 +369,10 @@ function correlatePair(A: CaptureSide, B: CaptureSide, inputs: LoadedInput[], no
       }
       est = estimateOffset(s);
       if (est.offsetS !== null) offsetFrom = 'requests';
+      else if (est.contradictory)
+        notes.push(
+          `${A.name} and ${B.name}: the requests through the proxy could not be paired consistently in time (many identical requests); the clock offset is not estimated, the files' clocks are used`,
+        );
     }
     // A time of input A (isA) or B on A's clock.
     const onA = (isA: boolean, t: number): number =>
@@ -395,8 +400,11 @@ function correlatePair(A: CaptureSide, B: CaptureSide, inputs: LoadedInput[], no
             : null,
         nearPackets: [near.responsePacket],
         farPackets: [far.requestEndPacket, far.responsePacket].filter((n) => n > 0),
+        // What a proxy says when it gives up: 5xx (502/503/504). A 2xx only at the near point is a
+        // pairing the timing did not settle, not a proxy's own answer.
         answeredByProxy:
           near.status !== null &&
+          near.status >= 500 &&
           near.responseS !== null &&
           (far.status === null ||
             far.responseS === null ||

@@ -123,7 +123,7 @@ export function correlateLogs(
           s.backward.d.push(lf.tS + logShift - tw);
         }
       }
-      return estimateOffset(s);
+      return estimateOffset(s, 2 * (LOG_RESOLUTION_S[log.trace.input.format] ?? 0.001));
     };
     const asClient = attempt(true);
     const asServer = attempt(false);

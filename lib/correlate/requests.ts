@@ -57,23 +57,70 @@ export interface RequestPair {
   b: RequestRef;
 }
 
-/** Pairs the k-th request of each key on one side with the k-th on the other. */
-export function pairRequests(a: RequestRef[], b: RequestRef[]): RequestPair[] {
-  const byKey = new Map<string, RequestRef[]>();
-  for (const r of b) {
-    const l = byKey.get(r.key);
-    if (l) l.push(r);
-    else byKey.set(r.key, [r]);
+/** How far from where the other point's clock puts it a forwarded request may be seen. */
+const FORWARD_WINDOW_S = 2;
+
+/**
+ * Pairs requests of the same key across two points. Keys seen once on each side pair at once and
+ * give a first clock estimate (the median of their time differences; the k-th of each key when
+ * none is unique); then each request pairs with the unused one of its key nearest that moment on
+ * the other side, within FORWARD_WINDOW_S — many identical calls (one gRPC method) through a proxy
+ * that cancels some are not paired by count. `shiftB`: seconds to add to B's times to put them on
+ * A's file clock.
+ */
+export function pairRequests(a: RequestRef[], b: RequestRef[], shiftB = 0): RequestPair[] {
+  const byKey = (list: RequestRef[]): Map<string, RequestRef[]> => {
+    const m = new Map<string, RequestRef[]>();
+    for (const r of list) {
+      const l = m.get(r.key);
+      if (l) l.push(r);
+      else m.set(r.key, [r]);
+    }
+    return m;
+  };
+  const ka = byKey(a);
+  const kb = byKey(b);
+  const diffs: number[] = [];
+  for (const [k, la] of ka) {
+    const lb = kb.get(k);
+    if (lb && la.length === 1 && lb.length === 1) diffs.push(lb[0].requestS + shiftB - la[0].requestS);
   }
-  const used = new Map<string, number>();
+  if (diffs.length === 0)
+    for (const [k, la] of ka) {
+      const lb = kb.get(k);
+      if (lb)
+        for (let u = 0; u < Math.min(la.length, lb.length); u++)
+          diffs.push(lb[u].requestS + shiftB - la[u].requestS);
+    }
+  if (diffs.length === 0) return [];
+  diffs.sort((x, y) => x - y);
+  const rough = diffs[diffs.length >> 1];
   const out: RequestPair[] = [];
-  for (const r of a) {
-    const l = byKey.get(r.key);
-    if (!l) continue;
-    const u = used.get(r.key) ?? 0;
-    if (u >= l.length) continue;
-    used.set(r.key, u + 1);
-    out.push({ a: r, b: l[u] });
+  for (const [k, la] of ka) {
+    const lb = kb.get(k);
+    if (!lb) continue;
+    const used = new Uint8Array(lb.length);
+    let from = 0;
+    for (const r of la) {
+      const want = r.requestS + rough;
+      while (from < lb.length && (used[from] || lb[from].requestS + shiftB < want - FORWARD_WINDOW_S)) from++;
+      let best = -1;
+      let bestGap = FORWARD_WINDOW_S;
+      for (let j = from; j < lb.length; j++) {
+        const tb = lb[j].requestS + shiftB;
+        if (tb > want + FORWARD_WINDOW_S) break;
+        if (used[j]) continue;
+        const gap = Math.abs(tb - want);
+        if (gap < bestGap) {
+          best = j;
+          bestGap = gap;
+        }
+      }
+      if (best < 0) continue;
+      used[best] = 1;
+      out.push({ a: r, b: lb[best] });
+    }
   }
+  out.sort((x, y) => x.a.requestS - y.a.requestS);
   return out;
 }

@@ -113,7 +113,10 @@ export interface NatMapping {
 export interface PairDetail {
   /** Indexes into `inputs`. */
   inputs: [number, number];
-  /** Clock of the second input minus clock of the first, and the half-width of its interval. */
+  /**
+   * Clock of the second input minus clock of the first (at the first matched packet when the
+   * clocks drift: add driftPpm × 1e-6 × the seconds since), and the half-width of its interval.
+   */
   offsetS: number | null;
   offsetUncertaintyS: number | null;
   /** Linear clock drift of the second input against the first (parts per million), when measurable. */
