@@ -6,6 +6,7 @@
 // keeps drawing while rows arrive.
 import { PacketTable } from '@/lib/packets';
 import type { Trace } from '@/lib/trace';
+import type { LaneIndex } from '@/components/timeline/model';
 import type { ListName, TraceHead, TraceLists } from './messages';
 import type { DocumentRequest, DocumentResponse } from './document-messages';
 import { Interner } from './transfer';
@@ -16,7 +17,10 @@ const SLICE_MS = 6;
 
 export interface DocumentHandlers {
   /** The first screen: every finding and connection, the first FIRST_ROWS streams and exchanges. */
-  first?: (trace: Trace, info: { counts: Record<ListName, number>; bytes: number }) => void;
+  first?: (
+    trace: Trace,
+    info: { counts: Record<ListName, number>; bytes: number; lanes: LaneIndex | null },
+  ) => void;
   progress?: (rows: number, total: number) => void;
   done: (trace: Trace) => void;
   /** `status` 404: the server keeps no document for this trace (the caller falls back to JSON). */
@@ -48,6 +52,7 @@ export function loadDocument(url: string, h: DocumentHandlers): () => void {
   let packets: PacketTable | null = null;
   let counts: Record<ListName, number> | null = null;
   let bytes = 0;
+  let lanes: LaneIndex | null = null;
   let over = false;
   let nextReq = 1;
   let loaded = 0;
@@ -71,7 +76,7 @@ export function loadDocument(url: string, h: DocumentHandlers): () => void {
     performance.mark('tl:doc-first');
     h.first?.(
       { ...trace(), exchanges: lists.exchanges.slice(), streams: lists.streams.slice() },
-      { counts, bytes },
+      { counts, bytes, lanes },
     );
     let left = 2;
     const one = () => {
@@ -92,6 +97,7 @@ export function loadDocument(url: string, h: DocumentHandlers): () => void {
         head = m.head;
         counts = m.counts;
         bytes = m.bytes;
+        lanes = m.lanes;
         packets = m.columns ? PacketTable.fromColumns(m.columns) : null;
         total = Object.values(m.counts).reduce((a, b) => a + b, 0);
         let left = 5;

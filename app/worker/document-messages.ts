@@ -1,6 +1,7 @@
 // Messages of the document worker (document.worker.ts): the page asks it to open a shared trace's
 // document (GET /api/traces/:id/document, Arrow IPC) and then for ranges of rows of its lists.
 import type { PacketColumns } from '@/lib/packets';
+import type { LaneIndex } from '@/components/timeline/model';
 import type { ListName, TraceHead } from './messages';
 
 export type DocumentRequest =
@@ -20,6 +21,8 @@ export type DocumentResponse =
       counts: Record<ListName, number>;
       /** The per-packet columns (captures), copied out of the document and transferred. */
       columns: PacketColumns | null;
+      /** The timeline's lane index (for the span of the connections), built here, transferred. */
+      lanes: LaneIndex | null;
       /** Bytes of the document as received. */
       bytes: number;
     }

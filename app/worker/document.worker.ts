@@ -6,6 +6,7 @@
 import { decodeArrow } from '@/lib/document/arrow';
 import { TraceDocument } from '@/lib/document/reader';
 import type { PacketColumns } from '@/lib/packets';
+import { buildIndex, traceSpan } from '@/components/timeline/model';
 import { PART_BUDGET, weigh } from './transfer';
 import type { DocumentRequest, DocumentResponse } from './document-messages';
 
@@ -40,6 +41,10 @@ async function open(url: string): Promise<void> {
     }
     columns = out as unknown as PacketColumns;
   }
+  // The timeline's index is two passes over every packet: made here, not on the page's thread.
+  const span = traceSpan({ connections: doc.connections.range(0, doc.connections.length) });
+  const lanes = p ? buildIndex(p, doc.connections.length, span) : null;
+  if (lanes) transfer.push(lanes.idx.buffer, lanes.off.buffer, lanes.hist.buffer);
   post(
     {
       type: 'head',
@@ -52,6 +57,7 @@ async function open(url: string): Promise<void> {
         streams: doc.streams.length,
       },
       columns,
+      lanes,
       bytes: bytes.length,
     },
     transfer,

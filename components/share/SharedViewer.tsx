@@ -8,6 +8,7 @@ import type { Trace } from '@/lib/trace';
 import { useTraceSelection } from '../useTraceSelection';
 import TraceView from '../TraceView';
 import type { Pin, View } from '../Timeline';
+import type { LaneIndex } from '../timeline/model';
 import Annotations, { type Annotation, type AnnotationTarget } from './Annotations';
 import { analyzeFile, loadSharedView, traceSpan } from './load';
 import { useKeptSession } from '../packets/useKeptSession';
@@ -94,6 +95,8 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
    * RowsProgress: a state here would re-render the whole trace view on every part received.
    */
   const [rows] = useState(newRowsStore);
+  /** The timeline's lane index from the document worker (null: the timeline makes its own). */
+  const [lanes, setLanes] = useState<LaneIndex | null>(null);
   const enc = encodeURIComponent(id);
   /** Display filter, packet list and detail: a kept worker over the capture's bytes. */
   const packetClient = useKeptSession(file, trace?.options);
@@ -114,7 +117,11 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
     // The document's first screen comes first; the whole trace replaces it when every row is in.
     loadSharedView(id, {
       signal: abort.signal,
-      first: (t) => !cancelled && setTrace(t),
+      first: (t, l) => {
+        if (cancelled) return;
+        setLanes(l);
+        setTrace(t);
+      },
       progress: (loaded, total) => !cancelled && rows.set(loaded < total ? { loaded, total } : null),
     })
       .then(async (t) => {
@@ -125,6 +132,7 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
           return new File([await r.blob()], name);
         };
         if (!t.packets && (t.input.format === 'pcap' || t.input.format === 'pcapng')) {
+          setLanes(null);
           raw = await getRaw();
           t = await analyzeFile(raw, t.options);
         }
@@ -316,6 +324,7 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
               file={file}
               span={span}
               {...viewProps}
+              lanes={lanes}
               query=""
               packetClient={packetClient}
               pins={pins}

@@ -5,6 +5,7 @@ import { PacketTable, decodeColumns } from '@/lib/packets';
 import type { Trace } from '@/lib/trace';
 import { analyzeFileInWorker } from '@/app/worker/client';
 import { loadDocument } from '@/app/worker/document-client';
+import type { LaneIndex } from '../timeline/model';
 import { traceSpan } from '../timeline/model';
 
 export interface SharedMeta {
@@ -39,8 +40,11 @@ export async function loadSharedTrace(id: string): Promise<{ meta: SharedMeta; t
 }
 
 export interface SharedLoad {
-  /** The first screen, before the long lists are complete (their first rows only). */
-  first?: (trace: Trace) => void;
+  /**
+   * The first screen, before the long lists are complete (their first rows only), with the
+   * timeline's lane index made in the worker (valid for the whole trace too: same packets, span).
+   */
+  first?: (trace: Trace, lanes: LaneIndex | null) => void;
   /** Rows received so far, of how many. */
   progress?: (rows: number, total: number) => void;
   signal?: AbortSignal;
@@ -55,7 +59,7 @@ export function loadSharedView(id: string, opts: SharedLoad = {}): Promise<Trace
   const enc = encodeURIComponent(id);
   return new Promise<Trace>((resolve, reject) => {
     const cancel = loadDocument(`/api/traces/${enc}/document`, {
-      first: (t) => opts.first?.(t),
+      first: (t, info) => opts.first?.(t, info.lanes),
       progress: opts.progress,
       done: resolve,
       error: (message, status) => {
