@@ -245,7 +245,7 @@ export default function TraceView(props: {
       </div>
       <ChartsPanel trace={trace} span={span} />
       {trace.packets && props.packetClient && (
-        <IoGraphPanel client={props.packetClient} onView={props.setView} />
+        <IoGraphPanel client={props.packetClient} onView={props.setView} spanS={span.end - span.start} />
       )}
       {trace.packets && props.packetClient && (
         <div

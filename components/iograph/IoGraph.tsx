@@ -33,15 +33,18 @@ interface Row extends IoSeries {
 export default function IoGraph({
   client,
   onView,
+  spanS,
 }: {
   client: PacketClient | null;
   /** Zooms the timeline to [start, end] (seconds). */
   onView: (v: { start: number; end: number }) => void;
+  /** The capture's duration: the first interval gives it at least 20 points (1 s when unknown). */
+  spanS?: number;
 }) {
   const [rows, setRows] = useState<Row[]>([
     { key: 1, filter: '', measure: 'packets', color: COLORS[0], style: 'line', enabled: true },
   ]);
-  const [intervalS, setIntervalS] = useState(1);
+  const [intervalS, setIntervalS] = useState(() => firstInterval(spanS));
   const [log, setLog] = useState(false);
   const [answers, setAnswers] = useState<{ series: IoSeriesAnswer[]; ms: number; rows: Row[] } | null>(null);
   const [busy, setBusy] = useState(false);
@@ -322,6 +325,13 @@ export default function IoGraph({
       )}
     </div>
   );
+}
+
+/** The largest offered interval that cuts the capture into at least 20 intervals. */
+function firstInterval(spanS: number | undefined): number {
+  if (spanS === undefined || !(spanS > 0)) return 1;
+  const fit = IO_INTERVALS.filter((i) => spanS / i >= 20);
+  return fit.length ? fit[fit.length - 1] : IO_INTERVALS[0];
 }
 
 /** A series' total (NaN buckets, empty MIN/MAX/AVG, left out). */

@@ -7,9 +7,12 @@ import IoGraph from './IoGraph';
 export default function IoGraphPanel({
   client,
   onView,
+  spanS,
 }: {
   client: PacketClient | null;
   onView: (v: { start: number; end: number }) => void;
+  /** The capture's duration: the first interval is chosen to give a readable number of points. */
+  spanS?: number;
 }) {
   const [open, setOpen] = useState(false);
   return (
@@ -26,7 +29,7 @@ export default function IoGraphPanel({
           packets, bytes, bits/s or a field per interval, by display filter
         </span>
       </button>
-      {open && <IoGraph client={client} onView={onView} />}
+      {open && <IoGraph client={client} onView={onView} spanS={spanS} />}
     </section>
   );
 }
