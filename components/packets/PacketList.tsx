@@ -20,6 +20,36 @@ const EMPTY: ReadonlyMap<number, PacketListRow> = new Map();
 
 const COLS = '64px 112px minmax(110px,1fr) minmax(110px,1fr) 72px 56px minmax(200px,3.2fr)';
 
+/**
+ * Tallest scroll area made (px): browsers cap an element's height (Chromium at 2^25 px, 1.86 M
+ * rows of 18 px), so a longer list scrolls a scaled area, the scroll position standing for a row
+ * index in proportion, and the rows in view are placed around it.
+ */
+const MAX_PX = 8_000_000;
+
+/**
+ * Where a `count`-row list scrolled to `scrollTop` in a `height`-px viewport shows its rows: the
+ * (fractional) display index at the top of the view, the height of the scroll area, and the y of
+ * row i in it (the header row above row 0 included).
+ */
+export function listGeometry(count: number, scrollTop: number, height: number) {
+  const full = (count + 1) * ROW_H;
+  const area = Math.min(full, MAX_PX);
+  const visible = Math.max(1, Math.floor(height / ROW_H) - 1);
+  const scaled = full > MAX_PX;
+  const topIndex = scaled
+    ? (Math.min(scrollTop, area - height) / Math.max(1, area - height)) * Math.max(0, count - visible)
+    : scrollTop / ROW_H;
+  return {
+    area,
+    topIndex,
+    visible,
+    rowY: (i: number) => (scaled ? scrollTop + (i - topIndex) * ROW_H : i * ROW_H) + ROW_H,
+    /** The scrollTop that puts display index `t` at the top of the view. */
+    scrollFor: (t: number) => (scaled ? (t / Math.max(1, count - visible)) * (area - height) : t * ROW_H),
+  };
+}
+
 /** First index k with rows[k] >= row (rows ascending). */
 function lowerBound(rows: Uint32Array, row: number): number {
   let lo = 0;
@@ -84,8 +114,9 @@ export default function PacketList(props: {
     };
   }, []);
 
-  const first = Math.max(0, Math.floor(win.top / ROW_H) - OVERSCAN);
-  const last = Math.min(count, Math.ceil((win.top + win.height) / ROW_H) + OVERSCAN);
+  const geo = listGeometry(count, win.top, win.height);
+  const first = Math.max(0, Math.floor(geo.topIndex) - OVERSCAN);
+  const last = Math.min(count, Math.ceil(geo.topIndex + geo.visible + 1) + OVERSCAN);
 
   // Ask the worker for the rows in view that are not cached yet.
   useEffect(() => {
@@ -120,12 +151,10 @@ export default function PacketList(props: {
   useEffect(() => {
     const el = scrollRef.current;
     if (!el || selIndex < 0) return;
-    const y = selIndex * ROW_H;
-    const head = ROW_H;
-    if (y < el.scrollTop) el.scrollTop = y;
-    else if (y + ROW_H > el.scrollTop + el.clientHeight - head)
-      el.scrollTop = y + 2 * ROW_H - el.clientHeight + head;
-  }, [selIndex]);
+    const g = listGeometry(count, el.scrollTop, el.clientHeight);
+    if (selIndex < g.topIndex) el.scrollTop = g.scrollFor(selIndex);
+    else if (selIndex + 1 > g.topIndex + g.visible) el.scrollTop = g.scrollFor(selIndex + 1 - g.visible);
+  }, [selIndex, count]);
 
   const onKey = (e: React.KeyboardEvent) => {
     if (!count) return;
@@ -178,7 +207,7 @@ export default function PacketList(props: {
         onMouseDown={() => onSelect(r + 1)}
         style={{
           position: 'absolute',
-          top: (i + 1) * ROW_H,
+          top: geo.rowY(i),
           left: 0,
           right: 0,
           height: ROW_H,
@@ -214,7 +243,7 @@ export default function PacketList(props: {
       data-count={count}
       className="num relative min-h-0 flex-1 overflow-auto text-[11.5px] outline-none focus-visible:ring-1 focus-visible:ring-sky-500"
     >
-      <div style={{ height: (count + 1) * ROW_H, position: 'relative', minWidth: 760 }}>
+      <div style={{ height: geo.area, position: 'relative', minWidth: 760 }}>
         <div
           role="row"
           style={{ gridTemplateColumns: COLS, height: ROW_H }}
