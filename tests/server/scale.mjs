@@ -194,6 +194,39 @@ await test('a replica killed with -9 mid-upload: nothing half-visible, its uploa
   await a.start();
 });
 
+await test('past TRACELENS_ANALYSIS_QUEUE jobs waiting across the replicas, 503 with Retry-After', async () => {
+  await new Promise((r) => {
+    worker.proc.on('exit', r);
+    worker.proc.kill('SIGTERM');
+  });
+  const small = new Server(mkdtempSync(path.join(tmpdir(), 'tracelens-replica-')), {
+    TRACELENS_QUEUE_WORKERS: '0',
+    TRACELENS_ANALYSIS_QUEUE: '1',
+  });
+  await small.start();
+  try {
+    // No worker: the first upload waits in the queue (through replica B), the second is refused.
+    const waiting = upload(b.base, capture, 'waits.pcap');
+    for (let i = 0; i < 100 && !(await sql("SELECT 1 FROM upload_jobs WHERE state = 'queued'")).length; i++)
+      await sleep(50);
+    const r = await fetch(`${small.base}/api/traces?name=refused.pcap`, {
+      method: 'POST',
+      body: capture,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    const text = await r.text();
+    assert(
+      r.status === 503 && r.headers.get('retry-after') && /busy/.test(text),
+      `second upload: ${r.status} ${text}`,
+    );
+    worker = startWorker();
+    const first = await waiting;
+    assert(first.status === 201, `the waiting upload, once a worker came: ${first.status}`);
+  } finally {
+    await small.stop();
+  }
+});
+
 await new Promise((r) => {
   worker.proc.on('exit', r);
   worker.proc.kill('SIGTERM');
