@@ -191,24 +191,8 @@ export function buildRows(
   return rows;
 }
 
-/** A "nice" tick step (1, 2, 5 x 10^k) near `target` seconds. */
-export function niceStep(target: number): number {
-  const p = Math.pow(10, Math.floor(Math.log10(Math.max(target, 1e-9))));
-  const m = target / p;
-  return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
-}
-
-export function decimalsFor(step: number): number {
-  return Math.max(0, Math.min(9, -Math.floor(Math.log10(step) + 1e-9)));
-}
-
-export function fmtDur(s: number): string {
-  if (s >= 3600) return `${(s / 3600).toFixed(1)}h`;
-  if (s >= 60) return `${(s / 60).toFixed(1)}m`;
-  if (s >= 1) return `${s.toFixed(1)}s`;
-  if (s >= 1e-3) return `${(s * 1e3).toFixed(1)}ms`;
-  return `${(s * 1e6).toFixed(0)}µs`;
-}
+// Tick steps and duration labels live with the rest of the time <-> pixel maths.
+export { decimalsFor, fmtDur, niceStep } from '@/lib/timescale';
 
 /** Absolute wall-clock label (UTC) for epoch seconds, with `dec` fractional digits. */
 export function fmtAbs(epoch: number, dec: number): string {
