@@ -7,10 +7,16 @@ import { decodeArrow } from '@/lib/document/arrow';
 import { TraceDocument } from '@/lib/document/reader';
 import type { PacketColumns } from '@/lib/packets';
 import { buildIndex, traceSpan } from '@/components/timeline/model';
-import { PART_BUDGET, weigh } from './transfer';
+import { weigh } from './transfer';
 import type { DocumentRequest, DocumentResponse } from './document-messages';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
+/**
+ * Values per part (see transfer.ts `weigh`): smaller than the analysis worker's PART_BUDGET, since
+ * these parts arrive while the page is already drawn and in use: about 1-2 ms of deserializing
+ * each on an idle machine, so that a busy one stays under the 50 ms of a long task.
+ */
+const PART_BUDGET = 30_000;
 let doc: TraceDocument | null = null;
 
 function post(msg: DocumentResponse, transfer: Transferable[] = []) {
