@@ -48,6 +48,7 @@ node tests/server/hardening.mjs
 
 echo "== sharing and compare browser tests"
 node tests/browser/share.mjs
+node tests/browser/share-document.mjs
 node tests/browser/redact.mjs
 node tests/browser/compare.mjs
 node tests/browser/packets.mjs
