@@ -369,10 +369,13 @@ function correlatePair(A: CaptureSide, B: CaptureSide, inputs: LoadedInput[], no
       }
       est = estimateOffset(s);
       if (est.offsetS !== null) offsetFrom = 'requests';
-      else if (est.contradictory)
+      else if (est.contradictory) {
         notes.push(
-          `${A.name} and ${B.name}: the requests through the proxy could not be paired consistently in time (many identical requests); the clock offset is not estimated, the files' clocks are used`,
+          `${A.name} and ${B.name}: the requests through the proxy could not be paired consistently in time (many identical requests); no connection is matched through it and the clock offset is not estimated (the files' clocks are used)`,
         );
+        // Pairs that contradict each other would name wrong connections and wrong answers.
+        reqPairs.length = 0;
+      }
     }
     // A time of input A (isA) or B on A's clock.
     const onA = (isA: boolean, t: number): number =>
@@ -633,7 +636,7 @@ function correlatePair(A: CaptureSide, B: CaptureSide, inputs: LoadedInput[], no
   const byProxy = proxied.filter((x) => x.answeredByProxy);
   if (byProxy.length > 0) findings.push(proxyFinding(A, B, byProxy, proxyNearA, names));
   if (mssChanges.length > 0) findings.push(mssFinding(A, B, mssChanges, names, theta));
-  if (m.pairs.length === 0 && matches.length === 0)
+  if (m.pairs.length === 0 && matches.length === 0 && !est.contradictory)
     notes.push(`${A.name} and ${B.name}: no connection in common (no shared packets, no shared requests)`);
 
   const columns = (fate: Uint8Array, peer: Int32Array, delay: Int32Array): PairDetail['columns'][0] => {
