@@ -139,10 +139,32 @@ describe.skipIf(!settings)('PgTraceStore (PostgreSQL + S3)', () => {
       // A worker that died after writing an artifact, and a trace whose row went first.
       await a.objects.put('traces/ORPHANorphanORPHAN0001/a1/analysis.json', '{}');
       const kept = await share(a, capture);
+      // The multipart upload is begun by the SDK in the background: wait until the store lists it.
+      const pending = async () => {
+        let n = 0;
+        for await (const u of a.objects.staleMultipartUploads(
+          `traces/${deadId}/`,
+          new Date(Date.now() + 60_000),
+        ))
+          if (u.key) n++;
+        return n;
+      };
+      for (let i = 0; i < 50 && (await pending()) === 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(await pending()).toBeGreaterThanOrEqual(1);
       await new Promise((r) => setTimeout(r, 1500));
-      const swept = await a.sweep();
+      // The sweep is periodic: whatever one pass leaves to the next (a part still arriving) goes then.
+      const swept = { uploads: 0, objects: 0, multipart: 0 };
+      for (let i = 0; i < 10; i++) {
+        const s = await a.sweep();
+        swept.uploads += s.uploads;
+        swept.objects += s.objects;
+        swept.multipart += s.multipart;
+        if ((await pending()) === 0 && swept.uploads) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
       expect(swept.uploads).toBe(1);
       expect(swept.multipart).toBeGreaterThanOrEqual(1);
+      expect(await pending()).toBe(0);
       const keys = [];
       for await (const o of a.objects.list('traces/')) keys.push(o.key);
       expect(keys.some((k) => k.includes('ORPHAN'))).toBe(false);
