@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { chromium } from 'playwright-core';
 import { makeSmallPackets, root } from './bench-captures.mjs';
@@ -56,6 +57,21 @@ async function startServer(env) {
   }
   proc.kill();
   throw new Error(`server did not start:\n${log}`);
+}
+
+/** The test store (radosgw's memstore OSD) keeps objects in memory: leave the bench's bucket empty. */
+async function emptyBucket(Bucket) {
+  const s3 = new S3Client({
+    endpoint: process.env.TRACELENS_S3_ENDPOINT,
+    region: process.env.TRACELENS_S3_REGION || 'us-east-1',
+    forcePathStyle: true,
+  });
+  for (;;) {
+    const r = await s3.send(new ListObjectsV2Command({ Bucket }));
+    const keys = (r.Contents ?? []).map((o) => ({ Key: o.Key }));
+    if (!keys.length) return;
+    await s3.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: keys, Quiet: true } }));
+  }
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -120,6 +136,7 @@ try {
     env.TRACELENS_DATABASE_URL = url.toString();
     env.TRACELENS_S3_BUCKET = `${process.env.TRACELENS_S3_BUCKET || 'tracelens'}-${name.slice(3).replace(/_/g, '-')}`;
     rows.push(await measure('postgres+s3', env, browser));
+    await emptyBucket(env.TRACELENS_S3_BUCKET);
   } else {
     console.log('postgres+s3 not measured: no services (scripts/services/start.sh DIR, then . DIR/env)');
   }
