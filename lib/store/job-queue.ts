@@ -287,6 +287,7 @@ export function startQueueWorkers(store: PgTraceStore, n: number): QueueWorkers 
       stopping = true;
       clearInterval(timer);
       await Promise.all(loops);
+      rmSync(scratch, { recursive: true, force: true });
     },
   };
 }
