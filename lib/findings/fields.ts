@@ -1,6 +1,6 @@
 /**
  * tracelens' own display-filter fields (tracelens.*): what the analysis concluded about a packet,
- * so that `tracelens.finding == "tcp.rst-after-idle"` or `tracelens.severity == "error"` select the
+ * so that `tracelens.finding == "<kind>"` or `tracelens.severity == "error"` select the
  * packets a finding names as evidence (directly, or through the HTTP/2 frames it names), and
  * `tracelens.idle_gap > 30` the packets that ended a silence on their connection.
  */
