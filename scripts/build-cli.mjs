@@ -46,3 +46,15 @@ await build({
   logLevel: 'warning',
 });
 console.log('built dist/tracelens-worker.mjs');
+// Shared correlations run in worker threads (lib/store/correlations.ts) running this.
+await build({
+  entryPoints: [path.join(root, 'lib/store/correlation-worker.ts')],
+  outfile: path.join(root, 'dist/correlation-worker.mjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});
+console.log('built dist/correlation-worker.mjs');
