@@ -33,6 +33,17 @@ export default function Landing(props: {
         <div className="text-sm">Drop a capture or debug log here (and a key log, if you have one)</div>
         <div className="mt-1 text-zinc-500">.pcap · .pcapng · .gz · .log / .txt · SSLKEYLOGFILE</div>
       </div>
+      <p className="mt-3 text-sm text-zinc-600 dark:text-zinc-400">
+        Captures of the same traffic from several points (client, router or proxy, server)?{' '}
+        <a
+          href="/correlate"
+          className="text-sky-700 underline dark:text-sky-400"
+          data-testid="landing-correlate"
+        >
+          Correlate them
+        </a>{' '}
+        on one aligned clock: what was lost, injected or rewritten in between.
+      </p>
       {props.samples.length > 0 && (
         <section className="mt-8">
           <h2 className="mb-2 font-semibold">Samples</h2>

@@ -53,6 +53,7 @@ node tests/browser/redact.mjs
 node tests/browser/compare.mjs
 node tests/browser/packets.mjs
 node tests/browser/follow.mjs
+node tests/browser/correlate.mjs
 
 echo "== the worker's result in parts equals the CLI's analysis"
 node tests/browser/transfer.mjs

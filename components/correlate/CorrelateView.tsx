@@ -192,6 +192,7 @@ export default function CorrelateView({
           data-testid="lanes"
           data-groups={groupNames}
           data-selected={st.selected.size}
+          data-view={`${st.scale.start},${st.scale.end}`}
         >
           <canvas
             ref={canvasRef}
