@@ -4,7 +4,7 @@
 // the packets of one connection back from the File by their byte ranges (a gzip capture is
 // decompressed once, as a stream, and the ranges picked out); an I/O graph filters with the display
 // filter and buckets the matches (lib/iograph.ts). Nothing here runs on the page's thread.
-import { FIELD_LAYERS, fieldContext } from '@/components/packets/filterApi';
+import { FIELD_LAYERS, fieldContext } from '@/lib/filter/registry';
 import { FieldIndex, compileFilter, filterRows } from '@/lib/filter';
 import type { FieldContext, FieldValue } from '@/lib/filter/types';
 import { startFollow, type FollowResult, type FollowTarget } from '@/lib/follow';

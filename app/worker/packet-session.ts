@@ -6,15 +6,9 @@
 // packet-list rows for the rows in view, and the detail tree + bytes of one packet.
 import { buildIndex, traceSpan } from '@/components/timeline/model';
 import { dissect, tcpPayloadRange, type DetailNode } from '@/components/packets/dissect';
-import {
-  FIELD_LAYERS,
-  FieldIndex,
-  coloringRule,
-  compileFilter,
-  fieldContext,
-  filterRows,
-  packetRow,
-} from '@/components/packets/filterApi';
+import { FieldIndex, compileFilter, filterRows } from '@/lib/filter';
+import { FIELD_LAYERS, fieldContext } from '@/lib/filter/registry';
+import { coloringRule, packetRow } from '@/lib/packet-list';
 import type { FieldContext } from '@/lib/filter/types';
 import { tcpStreamNumbers } from '@/lib/tcp/fields';
 import type { H2Frame, Trace } from '@/lib/trace';
@@ -229,7 +223,7 @@ export class PacketSession {
           protocol: r.protocol,
           length: r.length,
           info: r.info,
-          color: ruleName(coloringRule(this.ctx, row)),
+          color: coloringRule(this.ctx, row),
         });
       } catch (e) {
         out.push({
@@ -466,12 +460,4 @@ export class PacketSession {
         });
     return children.length ? [{ label: 'tracelens analysis', children }] : [];
   }
-}
-
-/** A colouring rule as lib/packet-list.ts gives it (a name, or an object with one). */
-function ruleName(r: unknown): string | null {
-  if (typeof r === 'string') return r;
-  if (r && typeof r === 'object' && 'name' in r && typeof (r as { name: unknown }).name === 'string')
-    return (r as { name: string }).name;
-  return null;
 }
