@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The shared page on a request-heavy trace (issue #16): upload a capture through the API (default
 // the h2load capture of scripts/bench-captures.mjs makeH2Requests: 80,800 HTTP/2 streams), open
-// the view link in a fresh context and measure, from navigation: the first screen (summary,
-// findings, first stream rows, timeline drawn), every row in, and the main thread's long tasks
+// the view link in a fresh context and measure, from navigation: the first screen (summary and
+// findings panel, first stream rows, timeline drawn), every row in, and the main thread's long tasks
 // (PerformanceObserver 'longtask', > 50 ms) until then. `--json-too` measures the same page loading
 // the trace JSON instead (the document route answered 404, as for a trace stored before documents).
 //   node tests/browser/perf-shared-document.mjs [CAPTURE] [--json-too] [--runs N]
@@ -57,7 +57,7 @@ async function measure(name, { json = false } = {}) {
     const first = await page.waitForFunction(
       () =>
         document.querySelector('[data-testid="timeline"][data-ready]') &&
-        document.querySelector('[data-finding-kind]') &&
+        document.querySelector('[data-testid=summary]') &&
         document.querySelector('[data-testid=stream-list] tr[data-stream]')
           ? performance.now()
           : null,
