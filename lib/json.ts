@@ -113,6 +113,8 @@ const KEY_CACHE_MAX = 4096;
 const NULL_BYTES = ASCII.encode('null');
 const TRUE_BYTES = ASCII.encode('true');
 const FALSE_BYTES = ASCII.encode('false');
+/** Slots of JsonByteWriter's table of recent non-integer texts (a power of 2). */
+const FLOAT_SLOTS = 1024;
 /** Bytes of header lists already written, by array identity (see JsonByteWriter.pairList). */
 const PAIR_LIST_BYTES = new WeakMap<object, Uint8Array>();
 
@@ -168,6 +170,9 @@ class JsonByteWriter {
   private buf: Uint8Array;
   private pos = 0;
   private done: Uint8Array[] = [];
+  /** Texts of recently written non-integers (see number). */
+  private readonly floatKeys = new Float64Array(FLOAT_SLOTS).fill(NaN);
+  private readonly floatTexts: string[] = new Array<string>(FLOAT_SLOTS).fill('');
 
   constructor(private readonly size: number) {
     this.buf = new Uint8Array(size);
@@ -202,9 +207,18 @@ class JsonByteWriter {
   }
 
   bytes(b: Uint8Array): void {
-    this.room(b.length);
+    const n = b.length;
+    this.room(n);
+    // Keys and literals are a few bytes: a loop is cheaper than TypedArray.set's call for them.
+    if (n <= 32) {
+      const buf = this.buf;
+      let p = this.pos;
+      for (let i = 0; i < n; i++) buf[p++] = b[i];
+      this.pos = p;
+      return;
+    }
     this.buf.set(b, this.pos);
-    this.pos += b.length;
+    this.pos += n;
   }
 
   key(k: string): void {
@@ -250,6 +264,16 @@ class JsonByteWriter {
         buf[this.pos++] = 0x30 + v;
         return;
       }
+      if (v <= 0x7fffffff) {
+        // Small integers (nearly all): 32-bit division.
+        let digits = 1;
+        for (let x = v; x >= 10; x = (x / 10) | 0) digits++;
+        const end = this.pos + digits;
+        let p = end;
+        for (let x = v; p > end - digits; x = (x / 10) | 0) buf[--p] = 0x30 + (x % 10);
+        this.pos = end;
+        return;
+      }
       let digits = 1;
       for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
       const end = this.pos + digits;
@@ -258,10 +282,22 @@ class JsonByteWriter {
       this.pos = end;
       return;
     }
-    // The number rule of the document (replacer above): non-integers rounded to 1 ns.
-    const t = String(Number.isInteger(v) ? v : Math.round(v * 1e9) / 1e9);
+    // The number rule of the document (replacer above): non-integers rounded to 1 ns. A time is
+    // written many times over (a frame's tS is its stream's startS, endS, responseS...): the last
+    // texts are kept in a small table indexed by the value's microseconds.
+    const slot = Math.trunc(v * 1e6) & (FLOAT_SLOTS - 1);
+    let t: string;
+    if (this.floatKeys[slot] === v) t = this.floatTexts[slot];
+    else {
+      t = String(Number.isInteger(v) ? v : Math.round(v * 1e9) / 1e9);
+      this.floatKeys[slot] = v;
+      this.floatTexts[slot] = t;
+    }
     this.room(t.length);
-    for (let i = 0; i < t.length; i++) this.buf[this.pos++] = t.charCodeAt(i);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < t.length; i++) buf[p++] = t.charCodeAt(i);
+    this.pos = p;
   }
 
   /** Any JSON value, as JSON.stringify(v, replacer) writes it. */
@@ -324,13 +360,28 @@ class JsonByteWriter {
   private object(o: Record<string, unknown>): void {
     this.byte(0x7b);
     let first = true;
-    for (const k of Object.keys(o)) {
-      const v = o[k];
-      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-      if (!first) this.byte(0x2c);
-      first = false;
-      this.key(k);
-      this.value(v);
+    const proto: unknown = Object.getPrototypeOf(o);
+    if (proto === Object.prototype || proto === null) {
+      // A plain object (nearly every one in a Trace): for-in walks its own keys in Object.keys
+      // order (it has no enumerable inherited ones) without allocating the keys array per object,
+      // which was a good part of the garbage of writing millions of frames.
+      for (const k in o) {
+        const v = o[k];
+        if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+        if (!first) this.byte(0x2c);
+        first = false;
+        this.key(k);
+        this.value(v);
+      }
+    } else {
+      for (const k of Object.keys(o)) {
+        const v = o[k];
+        if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+        if (!first) this.byte(0x2c);
+        first = false;
+        this.key(k);
+        this.value(v);
+      }
     }
     this.byte(0x7d);
   }
