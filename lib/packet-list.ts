@@ -12,6 +12,7 @@
  */
 import { headersOf, IP_PROTOCOL_NAMES } from './capture/fields';
 import { ipv6Text } from './capture/link';
+import { hexColon, ipv4Text } from './filter/literals';
 import type { FieldContext, FieldValue } from './filter/types';
 import type { Http1Exchange, Trace } from './trace';
 import { findingsByRow } from './findings/fields';
@@ -93,14 +94,6 @@ const TCP_PREFIXES: [number, string][] = [
   [A_OUT_OF_ORDER, 'TCP Out-Of-Order'],
 ];
 
-function ipv4Text(v: number): string {
-  return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
-}
-
-function macText(b: Uint8Array): string {
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(':');
-}
-
 /** One row of the packet list. */
 export function packetRow(ctx: FieldContext, row: number): PacketRow {
   const p = ctx.packets;
@@ -140,8 +133,8 @@ export function packetRow(ctx: FieldContext, row: number): PacketRow {
     r.dst = ipv6Text(ip6.dst, 0);
   } else if (h.eth.length) {
     const e = h.eth[h.eth.length - 1];
-    r.src = macText(e.src);
-    r.dst = macText(e.dst);
+    r.src = hexColon(e.src);
+    r.dst = hexColon(e.dst);
   }
   const top = h.layers[h.layers.length - 1];
   const udp = h.udp[h.udp.length - 1];

@@ -3,6 +3,8 @@
 // where a display-filter field says the same, the filter that selects it ("Apply as filter").
 // Isomorphic (runs in the analysis worker); reads only the bytes it is given, never past them.
 
+import { ipv6Text } from '@/lib/capture/link';
+
 export interface DetailNode {
   label: string;
   /** Byte range of the field in the packet's captured bytes (absent: not from the bytes). */
@@ -31,30 +33,6 @@ const u32 = (b: Uint8Array, o: number) =>
   ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
 const mac = (b: Uint8Array, o: number) => Array.from(b.subarray(o, o + 6), hex2).join(':');
 const ipv4 = (b: Uint8Array, o: number) => `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
-function ipv6(b: Uint8Array, o: number): string {
-  const parts: number[] = [];
-  for (let i = 0; i < 8; i++) parts.push(u16(b, o + 2 * i));
-  // RFC 5952: the longest run (2+) of zero groups becomes "::".
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8;) {
-    if (parts[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && parts[j] === 0) j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const txt = (a: number[]) => a.map((x) => x.toString(16)).join(':');
-  if (best < 0) return txt(parts);
-  return `${txt(parts.slice(0, best))}::${txt(parts.slice(best + bestLen))}`;
-}
-
 const ETHERTYPES: Record<number, string> = {
   0x0800: 'IPv4',
   0x86dd: 'IPv6',
@@ -243,8 +221,8 @@ export function dissect(bytes: Uint8Array | null, f: FrameFacts): DetailNode[] {
     if (ff & 0x1fff) l4 = -1; // a later fragment: no transport header here
   } else if (etype === 0x86dd && o + 40 <= b.length) {
     const plen = u16(b, o + 4);
-    const src = ipv6(b, o + 8);
-    const dst = ipv6(b, o + 24);
+    const src = ipv6Text(b, o + 8);
+    const dst = ipv6Text(b, o + 24);
     l4 = b[o + 6];
     out.push({
       label: `Internet Protocol Version 6, Src: ${src}, Dst: ${dst}`,
@@ -390,5 +368,3 @@ function tcpOptions(b: Uint8Array, o: number, end: number): DetailNode[] {
   }
   return out;
 }
-
-export { ipv6 as ipv6Text, mac as macText };

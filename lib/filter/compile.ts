@@ -13,13 +13,13 @@
  *
  * A field or function result that is absent makes its comparison false (and `!` of that true).
  */
+import { ipv6Text } from '../capture/link';
 import type { FieldContext, FieldDef, FieldType, FieldValue } from './types';
 import type { FieldIndex } from './field-index';
 import type { ArithOp, CmpOp, ExprNode, SetItem, SliceRange, Span, ValueNode } from './parser';
 import {
   hexColon,
   ipv4Text,
-  ipv6Text,
   parseBool,
   parseBytes,
   parseEther,
@@ -625,7 +625,7 @@ export class Compiler {
           if (typeof v === 'string') return v;
           if (typeof v === 'boolean') return v ? '1' : '0';
           if (typeof v === 'number') return t === 'ipv4' ? ipv4Text(v >>> 0) : String(v);
-          if (v instanceof Uint8Array) return t === 'ipv6' ? ipv6Text(v) : hexColon(v);
+          if (v instanceof Uint8Array) return t === 'ipv6' ? ipv6Text(v, 0) : hexColon(v);
           return '';
         };
         return {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   ipv6Bytes,
-  ipv6Text,
   parseBool,
   parseBytes,
   parseEther,
@@ -13,6 +12,7 @@ import {
   unescapeString,
   utf8Length,
 } from './literals';
+import { ipv6Text } from '../capture/link';
 
 const value = <T>(r: { ok: true; value: T } | { ok: false; message: string }): T => {
   if (!r.ok) throw new Error(r.message);
@@ -69,10 +69,10 @@ describe('literals', () => {
     expect(parseIpv4('example.com').ok).toBe(false);
   });
   it('IPv6 text forms, prefixes, RFC 5952 output', () => {
-    expect(ipv6Text(ipv6Bytes('2001:db8:0:0:0:0:0:1')!)).toBe('2001:db8::1');
-    expect(ipv6Text(ipv6Bytes('::')!)).toBe('::');
-    expect(ipv6Text(ipv6Bytes('::1')!)).toBe('::1');
-    expect(ipv6Text(ipv6Bytes('fe80::')!)).toBe('fe80::');
+    expect(ipv6Text(ipv6Bytes('2001:db8:0:0:0:0:0:1')!, 0)).toBe('2001:db8::1');
+    expect(ipv6Text(ipv6Bytes('::')!, 0)).toBe('::');
+    expect(ipv6Text(ipv6Bytes('::1')!, 0)).toBe('::1');
+    expect(ipv6Text(ipv6Bytes('fe80::')!, 0)).toBe('fe80::');
     expect([...ipv6Bytes('::ffff:1.2.3.4')!.subarray(10)]).toEqual([0xff, 0xff, 1, 2, 3, 4]);
     expect(ipv6Bytes('1::2::3')).toBeNull();
     expect(ipv6Bytes('1:2:3:4:5:6:7')).toBeNull();
