@@ -5,10 +5,14 @@
 import type { Connection, Dir, H2Frame, H2Stream, Http1Exchange, Trace } from '../trace';
 import { DIR_C2S, TCP_FIN, TCP_RST, TCP_SYN, type PacketTable } from '../packets';
 
-export function median(xs: number[]): number {
+export function median(xs: readonly number[]): number {
   if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
+  const m = xs.length >> 1;
+  // A typed array sorts numbers natively (no comparator call per comparison: 80,800 response
+  // times took a tenth of a second). With a NaN the comparator's order is kept, as it was.
+  const s: ArrayLike<number> = xs.some(Number.isNaN)
+    ? [...xs].sort((a, b) => a - b)
+    : Float64Array.from(xs).sort();
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 

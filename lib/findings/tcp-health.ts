@@ -446,16 +446,14 @@ function zeroWindow(c: Connection, rows: PacketRow[], end: number): Finding[] {
   return out;
 }
 
-interface Sample {
-  key: string;
-  connection: string;
-  stream: number | null;
-  label: string;
-  sentS: number;
-  firstByteS: number;
-  ttfb: number;
-  /** Made only for the few slow ones: one array per request was most of this check's cost. */
-  evidence: () => Finding['evidence'];
+/**
+ * The requests of one endpoint with a response: the source of each (an exchange's index, or a
+ * stream's as -1 - index) and its time to first byte. Columns rather than an object per request:
+ * a request-heavy capture has ~100,000 of them and only a few are ever slow.
+ */
+interface EndpointSamples {
+  src: number[];
+  ttfb: number[];
 }
 
 function exchangeEvidence(x: Trace['exchanges'][number]): Finding['evidence'] {
@@ -480,79 +478,85 @@ function streamEvidence(s: Trace['streams'][number], reqEnd: H2Frame | undefined
   return evidence;
 }
 
+function streamRequestEnd(s: Trace['streams'][number]): H2Frame | undefined {
+  return s.frames.find((f) => f.dir === 'c2s' && ((f.flagsRaw & 1) === 1 || f.flags.includes('END_STREAM')));
+}
+
 function slowResponses(trace: Trace, opts: AnalysisOptions): Finding[] {
-  const samples: Sample[] = [];
   const keys = new EndpointKeys();
-  for (const x of trace.exchanges) {
-    if (x.responseS == null || x.requestS == null) continue;
+  const byKey = new Map<string, EndpointSamples>();
+  const add = (key: string, src: number, ttfb: number): void => {
+    const g = byKey.get(key);
+    if (g) {
+      g.src.push(src);
+      g.ttfb.push(ttfb);
+    } else byKey.set(key, { src: [src], ttfb: [ttfb] });
+  };
+  trace.exchanges.forEach((x, i) => {
+    if (x.responseS == null || x.requestS == null) return;
     const key = keys.of(x.method, x.path);
-    if (!key) continue;
-    const sentS = x.requestEndS ?? x.requestS;
-    samples.push({
-      key,
-      connection: x.connection,
-      stream: null,
-      label: `${x.method} ${x.path}`,
-      sentS,
-      firstByteS: x.responseS,
-      ttfb: x.responseS - sentS,
-      evidence: () => exchangeEvidence(x),
-    });
-  }
-  for (const s of trace.streams) {
-    if (s.responseS == null) continue;
+    if (key) add(key, i, x.responseS - (x.requestEndS ?? x.requestS));
+  });
+  trace.streams.forEach((s, i) => {
+    if (s.responseS == null) return;
     const key = keys.of(s.method, s.path);
-    if (!key) continue;
-    const reqEnd = s.frames.find(
-      (f) => f.dir === 'c2s' && ((f.flagsRaw & 1) === 1 || f.flags.includes('END_STREAM')),
-    );
-    const sentS = reqEnd?.tS ?? s.startS;
-    samples.push({
-      key,
-      connection: s.connection,
-      stream: s.id,
-      label: `${s.method} ${s.path}`,
-      sentS,
-      firstByteS: s.responseS,
-      ttfb: s.responseS - sentS,
-      evidence: () => streamEvidence(s, reqEnd),
-    });
-  }
-  const byKey = new Map<string, Sample[]>();
-  for (const s of samples) {
-    const a = byKey.get(s.key);
-    if (a) a.push(s);
-    else byKey.set(s.key, [s]);
-  }
+    if (key) add(key, -1 - i, s.responseS - (streamRequestEnd(s)?.tS ?? s.startS));
+  });
   const out: Finding[] = [];
-  for (const [key, xs] of byKey) {
-    if (xs.length < SLOW_MIN_SAMPLES) continue;
-    const med = median(xs.map((x) => x.ttfb));
-    for (const x of xs) {
-      if (x.ttfb <= opts.slowMinS || x.ttfb <= opts.slowFactor * med) continue;
-      const evidence = x.evidence();
+  for (const [key, g] of byKey) {
+    const n = g.ttfb.length;
+    if (n < SLOW_MIN_SAMPLES) continue;
+    const med = median(g.ttfb);
+    for (let j = 0; j < n; j++) {
+      const ttfb = g.ttfb[j];
+      if (ttfb <= opts.slowMinS || ttfb <= opts.slowFactor * med) continue;
+      const src = g.src[j];
+      let connection: string;
+      let stream: number | null;
+      let label: string;
+      let sentS: number;
+      let firstByteS: number;
+      let evidence: Finding['evidence'];
+      if (src >= 0) {
+        const x = trace.exchanges[src];
+        connection = x.connection;
+        stream = null;
+        label = `${x.method} ${x.path}`;
+        sentS = x.requestEndS ?? (x.requestS as number);
+        firstByteS = x.responseS as number;
+        evidence = exchangeEvidence(x);
+      } else {
+        const s = trace.streams[-1 - src];
+        const reqEnd = streamRequestEnd(s);
+        connection = s.connection;
+        stream = s.id;
+        label = `${s.method} ${s.path}`;
+        sentS = reqEnd?.tS ?? s.startS;
+        firstByteS = s.responseS as number;
+        evidence = streamEvidence(s, reqEnd);
+      }
       if (evidence.length === 0) continue;
       out.push({
         kind: K.slowResponse,
         severity: 'warning',
-        title: `${x.label} took ${durShort(x.ttfb)} to first byte (${trim(x.ttfb / Math.max(med, 1e-6), 0)}x the usual ${durShort(med)})`,
+        title: `${label} took ${durShort(ttfb)} to first byte (${trim(ttfb / Math.max(med, 1e-6), 0)}x the usual ${durShort(med)})`,
         explanation:
-          `The request ${x.label}${x.stream != null ? ` on stream ${x.stream}` : ''} of connection ${x.connection} was sent at ${at(x.sentS)} and its first response byte came at ${at(x.firstByteS)}: ` +
-          `${dur(x.ttfb)}, while the median of the ${xs.length} ${key} requests in this trace is ${dur(med)} (threshold: more than ${opts.slowFactor}x the median and more than ${dur(opts.slowMinS)}). ` +
+          `The request ${label}${stream != null ? ` on stream ${stream}` : ''} of connection ${connection} was sent at ${at(sentS)} and its first response byte came at ${at(firstByteS)}: ` +
+          `${dur(ttfb)}, while the median of the ${n} ${key} requests in this trace is ${dur(med)} (threshold: more than ${opts.slowFactor}x the median and more than ${dur(opts.slowMinS)}). ` +
           `The time is spent between the request reaching the server and the server starting to answer, so it is server-side work, not the network. ` +
           `Usual causes: a slow database query or lock, a cold cache, a slow upstream dependency, a GC pause, or a saturated worker pool (several slow responses at the same moment point to a server-wide stall). ` +
-          `What to try: look up this request in the server's logs/traces at ${at(x.sentS)} and compare with a fast one.`,
-        connection: x.connection,
-        stream: x.stream,
-        startS: x.sentS,
-        endS: x.firstByteS,
+          `What to try: look up this request in the server's logs/traces at ${at(sentS)} and compare with a fast one.`,
+        connection,
+        stream,
+        startS: sentS,
+        endS: firstByteS,
         evidence,
         details: {
           endpoint: key,
-          ttfbS: fig(x.ttfb),
+          ttfbS: fig(ttfb),
           medianS: fig(med),
-          samples: xs.length,
-          factor: fig(x.ttfb / Math.max(med, 1e-6), 2),
+          samples: n,
+          factor: fig(ttfb / Math.max(med, 1e-6), 2),
         },
       });
     }
