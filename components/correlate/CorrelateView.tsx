@@ -308,53 +308,55 @@ export default function CorrelateView({
           </div>
           <div>
             <h2 className="mb-1 text-sm font-semibold">Connections matched ({doc.matches.length})</h2>
-            <table className="w-full text-xs" data-testid="match-table">
-              <thead className="text-left text-zinc-500">
-                <tr>
-                  <th>at</th>
-                  <th>client → server</th>
-                  <th>at</th>
-                  <th>client → server</th>
-                  <th>by</th>
-                  <th>hops</th>
-                  <th>rewritten</th>
-                </tr>
-              </thead>
-              <tbody className="font-mono">
-                {doc.matches.map((m, k) => {
-                  const nat = m.aClient !== m.bClient || m.aServer !== m.bServer;
-                  return (
-                    <tr key={k}>
-                      <td>
-                        {doc.inputs[m.inputs[0]].name} {m.a}
-                      </td>
-                      <td>
-                        {m.aClient} → {m.aServer}
-                      </td>
-                      <td>
-                        {doc.inputs[m.inputs[1]].name} {m.b}
-                      </td>
-                      <td className={nat ? 'text-cyan-700 dark:text-cyan-400' : ''}>
-                        {m.bClient} → {m.bServer}
-                      </td>
-                      <td>
-                        {m.matched} {m.via === 'packets' ? 'pkts' : 'reqs'}
-                      </td>
-                      <td>{m.hops ?? '—'}</td>
-                      <td>
-                        {[
-                          nat ? 'NAT' : '',
-                          m.mss ? `MSS ${m.mss.a}→${m.mss.b}` : '',
-                          m.seqDelta && (m.seqDelta.c2s || m.seqDelta.s2c) ? 'ISN' : '',
-                        ]
-                          .filter(Boolean)
-                          .join(', ') || '—'}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
+            <div className="overflow-x-auto">
+              <table className="w-full whitespace-nowrap text-xs" data-testid="match-table">
+                <thead className="text-left text-zinc-500">
+                  <tr>
+                    <th className="pr-3">nearer the client</th>
+                    <th className="pr-3">farther</th>
+                    <th className="pr-3">matched by</th>
+                    <th className="pr-3">hops</th>
+                    <th>changed on the way</th>
+                  </tr>
+                </thead>
+                <tbody className="font-mono">
+                  {doc.matches.map((m, k) => {
+                    const nat = m.aClient !== m.bClient || m.aServer !== m.bServer;
+                    const a = { input: m.inputs[0], id: m.a, c: m.aClient, s: m.aServer };
+                    const b = { input: m.inputs[1], id: m.b, c: m.bClient, s: m.bServer };
+                    const [near, far] = m.nearClient === 'a' ? [a, b] : [b, a];
+                    return (
+                      <tr key={k} className="align-top">
+                        {[near, far].map((x, j) => (
+                          <td key={j} className="pr-3">
+                            <span className="text-zinc-500">
+                              {doc.inputs[x.input].name} {x.id}
+                            </span>
+                            <br />
+                            <span className={nat && j === 1 ? 'text-cyan-700 dark:text-cyan-400' : ''}>
+                              {x.c} → {x.s}
+                            </span>
+                          </td>
+                        ))}
+                        <td className="pr-3">
+                          {m.matched} {m.via === 'packets' ? 'packets' : 'requests'}
+                        </td>
+                        <td className="pr-3">{m.hops ?? '—'}</td>
+                        <td>
+                          {[
+                            nat ? 'NAT' : '',
+                            m.mss ? `MSS ${m.mss.a}→${m.mss.b}` : '',
+                            m.seqDelta && (m.seqDelta.c2s || m.seqDelta.s2c) ? 'ISN' : '',
+                          ]
+                            .filter(Boolean)
+                            .join(', ') || '—'}
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
           </div>
         </section>
       </div>

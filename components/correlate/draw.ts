@@ -109,7 +109,8 @@ export function draw(
     g.fillText(`${t.toFixed(ticks.decimals)} s`, x + 3, AXIS_H / 2);
   }
   g.fillStyle = fg;
-  g.fillText('time on the first input’s clock', 8, AXIS_H / 2);
+  const ref = index.groups.find((x) => x.input === 0)?.name ?? 'the first input';
+  g.fillText(clip(g, `time (s) on ${ref}’s clock`, GUTTER - 12), 8, AXIS_H / 2);
 
   // Groups and lanes.
   index.groups.forEach((grp, k) => {
@@ -121,7 +122,7 @@ export function draw(
     const off =
       grp.offsetS === null
         ? 'clock not aligned'
-        : k === 0 && grp.offsetS === 0 && grp.input === 0
+        : grp.input === 0
           ? 'reference clock'
           : `clock ${fmtMs(grp.offsetS)}${grp.offsetUncertaintyS !== null ? ` ± ${fmtMs(grp.offsetUncertaintyS, false)}` : ''}`;
     g.fillText(
