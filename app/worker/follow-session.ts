@@ -13,6 +13,7 @@ import { columnField, ioBuckets, type FieldReader } from '@/lib/iograph';
 import { createCaptureReader } from '@/lib/capture/reader';
 import { KeyLog } from '@/lib/tls/keylog';
 import type { Trace } from '@/lib/trace';
+import { blockReader } from './block-reader';
 import type { FollowAnswer, FollowQuery, FollowSpec, IoSeriesAnswer, IoSeriesQuery } from './follow-messages';
 
 export class FollowSession {
@@ -172,10 +173,7 @@ export class FollowSession {
     // capture cannot be read at an offset: there they are absent.
     if (this.ctx) return this.ctx;
     const packets = this.trace.packets;
-    const read =
-      packets && this.trace.input.compression === null && typeof FileReaderSync !== 'undefined'
-        ? blockReader(this.file)
-        : null;
+    const read = packets && this.trace.input.compression === null ? blockReader(this.file) : null;
     this.ctx = fieldContext(this.trace, (row) =>
       read && packets && row >= 0 && row < packets.length
         ? read(packets.fileOffset[row], packets.caplen[row])
@@ -223,24 +221,6 @@ export class FollowSession {
       return { ok: false, error: e instanceof Error ? e.message : String(e) };
     }
   }
-}
-
-const BLOCK = 1 << 20;
-
-/** Reads byte ranges of a Blob synchronously (a Worker's FileReaderSync), a block at a time. */
-function blockReader(file: Blob): (off: number, len: number) => Uint8Array | null {
-  const reader = new FileReaderSync();
-  let blockStart = -1;
-  let block = new Uint8Array(0);
-  return (off, len) => {
-    if (off < 0 || off + len > file.size) return null;
-    if (len > BLOCK) return new Uint8Array(reader.readAsArrayBuffer(file.slice(off, off + len)));
-    if (blockStart < 0 || off < blockStart || off + len > blockStart + block.length) {
-      blockStart = off;
-      block = new Uint8Array(reader.readAsArrayBuffer(file.slice(off, Math.min(file.size, off + BLOCK))));
-    }
-    return block.subarray(off - blockStart, off - blockStart + len);
-  };
 }
 
 /** The byte buffers of a follow result, transferred rather than copied. */

@@ -12,30 +12,8 @@ import { coloringRule, packetRow } from '@/lib/packet-list';
 import type { FieldContext } from '@/lib/filter/types';
 import { tcpStreamNumbers } from '@/lib/tcp/fields';
 import type { H2Frame, Trace } from '@/lib/trace';
+import { blockReader } from './block-reader';
 import type { FilterResult, PacketAnswer, PacketListRow, PacketQuery } from './packet-messages';
-
-/** Bytes read from the File at a time; packets are read in order when filtering on their bytes. */
-const BLOCK = 1 << 20;
-
-/**
- * Reads packets' bytes with FileReaderSync through a one-block cache: a filter that reads every
- * packet's bytes reads the capture once, in 1 MiB blocks, not once per packet.
- */
-function blockReader(file: Blob): (off: number, len: number) => Uint8Array | null {
-  if (typeof FileReaderSync === 'undefined') return () => null;
-  const reader = new FileReaderSync();
-  let blockStart = -1;
-  let block = new Uint8Array(0);
-  return (off, len) => {
-    if (off < 0 || off + len > file.size) return null;
-    if (len > BLOCK) return new Uint8Array(reader.readAsArrayBuffer(file.slice(off, off + len)));
-    if (blockStart < 0 || off < blockStart || off + len > blockStart + block.length) {
-      blockStart = off;
-      block = new Uint8Array(reader.readAsArrayBuffer(file.slice(off, Math.min(file.size, off + BLOCK))));
-    }
-    return block.subarray(off - blockStart, off - blockStart + len);
-  };
-}
 
 /** Packet ranges (1-based packet numbers, inclusive) of the parts of list items. */
 interface ItemSpans {
