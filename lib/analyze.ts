@@ -24,6 +24,7 @@ import { AppResults, type AppContext } from './stream';
 import { LogReader, sniffLog, type LogFrameSink } from './logs/index';
 import { runDetectors } from './findings/index';
 import { KeyLog } from './tls/keylog';
+import type { MergedShards, ShardOutput, ShardRecorder } from './parallel/shard';
 import { A_IP_FRAGMENT, A_MALFORMED, A_TRUNCATED, PacketTable } from './packets';
 import {
   DEFAULT_OPTIONS,
@@ -104,6 +105,8 @@ export class Analyzer {
   private readonly network = new NetworkLayer();
   /** TLS secrets: the key log given beside the capture plus any pcapng Decryption Secrets Blocks. */
   private readonly keylog = new KeyLog();
+  /** One worker's share of the connections (lib/parallel), or null: all of them. */
+  private shardRec: ShardRecorder | null = null;
 
   // log mode
   private log: LogReader | null = null;
@@ -115,6 +118,15 @@ export class Analyzer {
   ) {
     this.options = { ...DEFAULT_OPTIONS, ...stripUndefined(options ?? {}) };
     if (input.keylog !== undefined) this.keylog.add(input.keylog, 'key log');
+  }
+
+  /**
+   * Makes this analyzer one worker of several (lib/parallel/shard.ts): it tracks only the
+   * connections `rec` owns and ends with finishShard(). Call before the first push.
+   */
+  shard(rec: ShardRecorder): void {
+    if (this.mode !== 'sniff' || this.headLength > 0) throw new Error('shard() after push()');
+    this.shardRec = rec;
   }
 
   get progress(): AnalyzeProgress {
@@ -286,6 +298,7 @@ export class Analyzer {
       packets: this.packets,
       idleThresholdS: this.options.idleThresholdS,
       createParser: (conn: Connection) => new ProtocolDispatcher(this.contextFor(conn)),
+      owns: this.shardRec ? (key) => this.shardRec!.owns(key) : undefined,
     });
     this.reader = createCaptureReader(
       {
@@ -308,7 +321,7 @@ export class Analyzer {
   private contextFor(conn: Connection): AppContext {
     return {
       conn,
-      results: this.results,
+      results: this.shardRec ? this.shardRec.resultsFor(conn) : this.results,
       warn: (message: string) => {
         if (conn.warnings.length < 100) conn.warnings.push(message);
       },
@@ -356,10 +369,30 @@ export class Analyzer {
       this.nonTcp++;
       return;
     }
+    if (this.shardRec) this.shardRec.row = row;
     this.tracker?.segment(row, tS, net, net.reassembled ?? p.data);
   }
 
   private finishCapture(): Trace {
+    const { input, connections } = this.finishCaptureParts();
+    return assembleCapture(
+      { input, connections, results: this.results, packets: this.packets },
+      this.options,
+    );
+  }
+
+  /** The end of a worker's share (see shard()): its parts, to be merged by lib/parallel mergeShards. */
+  finishShard(): ShardOutput {
+    const rec = this.shardRec;
+    if (!rec) throw new Error('finishShard() without shard()');
+    if (this.mode === 'sniff') this.decide(true);
+    if (this.mode === 'log') throw new AnalysisError('a debug log is analyzed on one thread');
+    const { input, connections } = this.finishCaptureParts();
+    return rec.output(input, connections, this.packets);
+  }
+
+  /** Everything but what needs all connections at once (capture loss, detectors). */
+  private finishCaptureParts(): { input: InputInfo; connections: Connection[] } {
     if (this.reader && this.mode !== 'stopped') {
       try {
         this.reader.end();
@@ -371,10 +404,8 @@ export class Analyzer {
     for (const w of info?.warnings ?? []) this.warnings.push(w);
     for (const w of this.network.finish()) this.warnings.push(w);
     for (const p of this.keylog.problems) this.warnings.push(p.message);
+    if (this.shardRec) this.shardRec.row = -1;
     const connections = this.tracker ? this.tracker.finish(this.lastS) : [];
-    // Capture loss, counted once here so the report says how much of the analysis is partial.
-    const lossWarning = captureLossWarning(captureLoss(connections, this.packets));
-    if (lossWarning) this.warnings.push(lossWarning);
     const input: InputInfo = {
       name: this.input.name,
       format: info?.format ?? 'pcap',
@@ -395,7 +426,7 @@ export class Analyzer {
       })),
       startEpoch: this.startEpoch,
     };
-    return this.assemble(input, connections, this.results, this.packets);
+    return { input, connections };
   }
 
   private finishLog(log: LogReader): Trace {
@@ -423,21 +454,42 @@ export class Analyzer {
     results: AppResults,
     packets: PacketTable | null,
   ): Trace {
-    const trace: Trace = {
-      tool: 'tracelens',
-      version: TOOL_VERSION,
-      input,
-      options: this.options,
-      connections,
-      streams: results.streams,
-      exchanges: results.exchanges,
-      findings: [],
-      h2: results.h2,
-      packets,
-    };
-    trace.findings = runDetectors(trace, this.options);
-    return trace;
+    return assembleTrace(input, connections, results, packets, this.options);
   }
+}
+
+/**
+ * A capture's Trace from its parts (one Analyzer's, or N workers' merged by lib/parallel): the
+ * capture-loss warning, then the detectors, which need every connection at once.
+ */
+export function assembleCapture(parts: MergedShards, options: AnalysisOptions): Trace {
+  // Capture loss, counted once here so the report says how much of the analysis is partial.
+  const lossWarning = captureLossWarning(captureLoss(parts.connections, parts.packets));
+  if (lossWarning) parts.input.warnings.push(lossWarning);
+  return assembleTrace(parts.input, parts.connections, parts.results, parts.packets, options);
+}
+
+function assembleTrace(
+  input: InputInfo,
+  connections: Connection[],
+  results: AppResults,
+  packets: PacketTable | null,
+  options: AnalysisOptions,
+): Trace {
+  const trace: Trace = {
+    tool: 'tracelens',
+    version: TOOL_VERSION,
+    input,
+    options,
+    connections,
+    streams: results.streams,
+    exchanges: results.exchanges,
+    findings: [],
+    h2: results.h2,
+    packets,
+  };
+  trace.findings = runDetectors(trace, options);
+  return trace;
 }
 
 /** Convenience: analyze a whole buffer (tests, small inputs). */

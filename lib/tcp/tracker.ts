@@ -65,6 +65,11 @@ export interface TcpTrackerOptions {
   warn?: (msg: string) => void;
   /** Out-of-order bytes held per direction before a hole is given up (default 8 MiB). */
   maxBufferedPerDir?: number;
+  /**
+   * Only connections whose canonical key this accepts are tracked (lib/parallel: one worker's
+   * share); other segments leave their row's TCP columns untouched.
+   */
+  owns?: (key: string) => boolean;
 }
 
 /** A zero-window-probe ACK is tracked but has no PacketTable bit. */
@@ -119,6 +124,7 @@ export class TcpTracker {
   private readonly createParser?: (conn: Connection) => AppParser | null;
   private readonly warn: (msg: string) => void;
   private readonly maxBuffered: number;
+  private readonly owns?: (key: string) => boolean;
   private readonly byKey = new Map<string, ConnState>();
   private readonly states: ConnState[] = [];
   private readonly seg = emptySegment();
@@ -148,6 +154,7 @@ export class TcpTracker {
     this.createParser = opts.createParser;
     this.warn = opts.warn ?? (() => {});
     this.maxBuffered = opts.maxBufferedPerDir ?? DEFAULT_MAX_BUFFERED;
+    this.owns = opts.owns;
   }
 
   /** Connections so far (live objects), in order of first packet. */
@@ -197,6 +204,7 @@ export class TcpTracker {
         ? `${vlan}|${net.src}|${seg.srcPort}|${net.dst}|${seg.dstPort}`
         : `${vlan}|${net.dst}|${seg.dstPort}|${net.src}|${seg.srcPort}`;
       st = this.byKey.get(key);
+      if (st === undefined && this.owns !== undefined && !this.owns(key)) return;
     }
     const isSynOnly = (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN;
     if (st && isSynOnly) {

@@ -1,0 +1,333 @@
+/**
+ * Per-connection analysis split across threads, merged into the trace one thread would make.
+ *
+ *   worker k of N:  const rec = new ShardRecorder(k, N); analyzer.shard(rec); push...; analyzer.finishShard()
+ *   main thread:    const parts = mergeShards(outputs); assembleCapture(parts) (lib/analyze.ts)
+ *
+ * Every worker reads the whole input and decodes link/IP layers (cheap), but runs TCP tracking,
+ * reassembly and the application parsers (HTTP/1, HTTP/2 + HPACK, TLS: the costly part) only for
+ * the connections whose canonical key (VLAN/tunnel + both endpoints) hashes to it.
+ *
+ * What one thread numbers globally is numbered in two phases:
+ * - connection ids (c1, c2... in order of first packet) and HTTP/2 frame numbers (in the order
+ *   frames are parsed, across all connections) are handed out by a worker as placeholders
+ *   (CONN_BASE + local index, FRAME_BASE + local index), 16-digit numbers no capture produces;
+ * - each worker records, for each frame number and each stream / exchange / HTTP/2 connection
+ *   entry, when it was made: during the packet of row R, or at the end of the capture for
+ *   connection C. One thread makes them in exactly that order (rows in capture order, then the
+ *   connections' ends in order of first packet), so ranking the records of all workers by it gives
+ *   the one-thread numbers and list order;
+ * - the main thread then replaces every placeholder (numbers, and digits inside messages such as
+ *   "frame N") by its final value, and merges the packet-table columns by owner.
+ */
+import { AppResults } from '../stream';
+import { PacketTable, type PacketColumns } from '../packets';
+import type { Connection, H2ConnectionInfo, H2Stream, Http1Exchange, InputInfo } from '../trace';
+
+/** Placeholders are CONN_BASE + i and FRAME_BASE + i (i < PLACEHOLDER_SPAN): 16 digits, below 2^53. */
+export const CONN_BASE = 7_000_000_000_000_000;
+export const FRAME_BASE = 8_000_000_000_000_000;
+const PLACEHOLDER_SPAN = 1_000_000_000_000_000;
+const PLACEHOLDER_TOKEN = /(?<!\d)[78]\d{15}(?!\d)/g;
+
+/** FNV-1a over the key's UTF-16 units: the same owner for a connection in every worker. */
+export function shardOf(key: string, count: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % count;
+}
+
+/** When a numbered thing was made: row >= 0 during that packet, else at the end for `conn`. */
+interface EventLog {
+  row: number[];
+  conn: number[];
+}
+
+function newLog(): EventLog {
+  return { row: [], conn: [] };
+}
+
+/** What one worker hands back (structured-clone safe; packet columns transferable). */
+export interface ShardOutput {
+  index: number;
+  count: number;
+  /** Input facts as one thread reports them, without the capture-loss warning (made after the merge). */
+  input: InputInfo;
+  connections: Connection[];
+  streams: H2Stream[];
+  exchanges: Http1Exchange[];
+  h2: H2ConnectionInfo[];
+  packets: PacketColumns;
+  frames: EventLog;
+  streamEvents: EventLog;
+  exchangeEvents: EventLog;
+  h2Events: EventLog;
+}
+
+/** The worker side: ownership, placeholders and the record of when things were made. */
+export class ShardRecorder {
+  /** Row of the packet being processed; -1 while connections are finished at the capture's end. */
+  row = -1;
+  readonly streams: H2Stream[] = [];
+  readonly exchanges: Http1Exchange[] = [];
+  readonly h2: H2ConnectionInfo[] = [];
+  readonly frames = newLog();
+  readonly streamEvents = newLog();
+  readonly exchangeEvents = newLog();
+  readonly h2Events = newLog();
+  private connectionsMade = 0;
+
+  constructor(
+    readonly index: number,
+    readonly count: number,
+  ) {
+    if (!(count >= 1 && index >= 0 && index < count)) throw new Error(`shard ${index} of ${count}`);
+  }
+
+  owns(key: string): boolean {
+    return shardOf(key, this.count) === this.index;
+  }
+
+  /** The results object the parsers of one connection write into (its index is the worker-local one). */
+  resultsFor(conn: Connection): AppResults {
+    // Called once per connection as the tracker makes it, so in the order of its local index.
+    const local = this.connectionsMade++;
+    conn.id = `c${CONN_BASE + local}`;
+    return new ShardConnectionResults(this, local);
+  }
+
+  note(log: EventLog, conn: number): void {
+    log.row.push(this.row);
+    log.conn.push(conn);
+  }
+
+  output(input: InputInfo, connections: Connection[], packets: PacketTable): ShardOutput {
+    return {
+      index: this.index,
+      count: this.count,
+      input,
+      connections,
+      streams: this.streams,
+      exchanges: this.exchanges,
+      h2: this.h2,
+      packets: packets.toColumns(),
+      frames: this.frames,
+      streamEvents: this.streamEvents,
+      exchangeEvents: this.exchangeEvents,
+      h2Events: this.h2Events,
+    };
+  }
+}
+
+/** The transferable buffers of a shard output (for postMessage). */
+export function shardTransferables(o: ShardOutput): ArrayBuffer[] {
+  const r: ArrayBuffer[] = [];
+  for (const v of Object.values(o.packets)) if (typeof v !== 'number') r.push(v.buffer as ArrayBuffer);
+  return r;
+}
+
+/** One connection's view of AppResults in a worker: pushes and frame numbers are recorded. */
+class ShardConnectionResults extends AppResults {
+  private frameCounterLocal = 0;
+
+  constructor(
+    private readonly rec: ShardRecorder,
+    private readonly conn: number,
+  ) {
+    super();
+    this.streams = recordingList(rec.streams, () => rec.note(rec.streamEvents, conn));
+    this.exchanges = recordingList(rec.exchanges, () => rec.note(rec.exchangeEvents, conn));
+    this.h2 = recordingList(rec.h2, () => rec.note(rec.h2Events, conn));
+  }
+
+  override nextFrameNumber(): number {
+    this.rec.note(this.rec.frames, this.conn);
+    this.frameCounterLocal++;
+    return FRAME_BASE + this.rec.frames.row.length - 1;
+  }
+
+  override get frameCount(): number {
+    return this.frameCounterLocal;
+  }
+}
+
+/** An array whose push also appends to the worker's list and notes when (parsers only push). */
+function recordingList<T>(all: T[], note: () => void): T[] {
+  const list: T[] = [];
+  list.push = (...items: T[]): number => {
+    for (const item of items) {
+      note();
+      all.push(item);
+      Array.prototype.push.call(list, item);
+    }
+    return list.length;
+  };
+  return list;
+}
+
+/** The merged pieces of a capture analysis, ready for lib/analyze.ts assembleCapture. */
+export interface MergedShards {
+  input: InputInfo;
+  connections: Connection[];
+  results: AppResults;
+  packets: PacketTable;
+}
+
+/** Merges the outputs of all N workers (any order) into what one thread would have produced. */
+export function mergeShards(outputs: ShardOutput[]): MergedShards {
+  const shards = [...outputs].sort((a, b) => a.index - b.index);
+  if (shards.length === 0 || shards.some((s, i) => s.index !== i || s.count !== shards.length))
+    throw new Error('mergeShards: outputs of every shard 0..N-1 are needed');
+
+  // Connections: in order of first packet (no two share one; each packet has one owner).
+  const connOrder: { shard: number; local: number; first: number }[] = [];
+  shards.forEach((s, k) =>
+    s.connections.forEach((c, i) => connOrder.push({ shard: k, local: i, first: c.firstPacket })),
+  );
+  connOrder.sort((a, b) => a.first - b.first);
+  const connGlobal = shards.map((s) => new Int32Array(s.connections.length));
+  connOrder.forEach((e, g) => (connGlobal[e.shard][e.local] = g));
+
+  const rank = (log: (s: ShardOutput) => EventLog): Int32Array[] => rankEvents(shards.map(log), connGlobal);
+  const frameNumber = rank((s) => s.frames);
+
+  // Placeholders -> final values, then the lists in one-thread order.
+  shards.forEach((s, k) => {
+    const conns = connGlobal[k];
+    const frames = frameNumber[k];
+    const replace = (n: number): number | null => {
+      if (n >= FRAME_BASE && n - FRAME_BASE < frames.length) return frames[n - FRAME_BASE] + 1;
+      if (n >= CONN_BASE && n - CONN_BASE < conns.length) return conns[n - CONN_BASE] + 1;
+      return null;
+    };
+    const seen = new Set<object>();
+    for (const list of [s.connections, s.streams, s.exchanges, s.h2] as object[][])
+      for (const item of list) rewrite(item, replace, seen);
+  });
+
+  const connections: Connection[] = connOrder.map((e) => shards[e.shard].connections[e.local]);
+  const results = new AppResults();
+  results.streams = place(
+    shards.map((s) => s.streams),
+    rank((s) => s.streamEvents),
+  );
+  results.exchanges = place(
+    shards.map((s) => s.exchanges),
+    rank((s) => s.exchangeEvents),
+  );
+  results.h2 = place(
+    shards.map((s) => s.h2),
+    rank((s) => s.h2Events),
+  );
+  let totalFrames = 0;
+  for (const f of frameNumber) totalFrames += f.length;
+  for (let i = 0; i < totalFrames; i++) results.nextFrameNumber();
+
+  return { input: shards[0].input, connections, results, packets: mergePackets(shards, connGlobal) };
+}
+
+/** Global 0-based rank of every event of every shard (see the module comment for the order). */
+function rankEvents(logs: EventLog[], connGlobal: Int32Array[]): Int32Array[] {
+  const ranks = logs.map((l) => new Int32Array(l.row.length));
+  const pos = logs.map(() => 0);
+  // Each shard's events are already in this order: a k-way merge.
+  const keyOf = (k: number, i: number): [number, number] => {
+    const row = logs[k].row[i];
+    return row >= 0 ? [row, 0] : [Number.MAX_SAFE_INTEGER, connGlobal[k][logs[k].conn[i]]];
+  };
+  let total = 0;
+  for (const l of logs) total += l.row.length;
+  for (let r = 0; r < total; r++) {
+    let best = -1;
+    let bestKey: [number, number] = [0, 0];
+    for (let k = 0; k < logs.length; k++) {
+      if (pos[k] >= logs[k].row.length) continue;
+      const key = keyOf(k, pos[k]);
+      if (best < 0 || key[0] < bestKey[0] || (key[0] === bestKey[0] && key[1] < bestKey[1])) {
+        best = k;
+        bestKey = key;
+      }
+    }
+    ranks[best][pos[best]++] = r;
+  }
+  return ranks;
+}
+
+function place<T>(lists: T[][], ranks: Int32Array[]): T[] {
+  let total = 0;
+  for (const l of lists) total += l.length;
+  const out = new Array<T>(total);
+  lists.forEach((l, k) => l.forEach((item, i) => (out[ranks[k][i]] = item)));
+  return out;
+}
+
+/** Replaces placeholders in place: numbers, and the digits inside strings ("frame N", "cN"). */
+function rewrite(root: object, replace: (n: number) => number | null, seen: Set<object>): void {
+  const stack: object[] = [root];
+  const fixString = (s: string): string =>
+    s.replace(PLACEHOLDER_TOKEN, (t) => {
+      const r = replace(Number(t));
+      return r === null ? t : String(r);
+    });
+  const fix = (v: unknown): unknown => {
+    if (typeof v === 'number') {
+      if (v >= CONN_BASE && v < FRAME_BASE + PLACEHOLDER_SPAN) return replace(v) ?? v;
+      return v;
+    }
+    if (typeof v === 'string') return v.length >= 16 ? fixString(v) : v;
+    if (v !== null && typeof v === 'object' && !seen.has(v)) {
+      seen.add(v);
+      stack.push(v);
+    }
+    return v;
+  };
+  while (stack.length > 0) {
+    const o = stack.pop()!;
+    if (ArrayBuffer.isView(o)) continue;
+    if (Array.isArray(o)) {
+      for (let i = 0; i < o.length; i++) o[i] = fix(o[i]);
+    } else if (o instanceof Map) {
+      const entries = [...o.entries()];
+      o.clear();
+      for (const [k, v] of entries) o.set(fix(k), fix(v));
+    } else if (o instanceof Set) {
+      const values = [...o.values()];
+      o.clear();
+      for (const v of values) o.add(fix(v));
+    } else {
+      const rec = o as Record<string, unknown>;
+      for (const k of Object.keys(rec)) rec[k] = fix(rec[k]);
+    }
+  }
+}
+
+/** Packet columns: every worker decoded every row; TCP columns come from the row's owner. */
+function mergePackets(shards: ShardOutput[], connGlobal: Int32Array[]): PacketTable {
+  const base = shards[0].packets;
+  for (let k = 0; k < shards.length; k++) {
+    const p = shards[k].packets;
+    if (p.length !== base.length) throw new Error('mergeShards: workers read different packet counts');
+    const map = connGlobal[k];
+    for (let row = 0; row < p.length; row++) {
+      const local = p.conn[row];
+      if (local < 0) continue;
+      base.conn[row] = map[local];
+      if (k === 0) continue;
+      base.dir[row] = p.dir[row];
+      base.tcpFlags[row] = p.tcpFlags[row];
+      base.analysis[row] = p.analysis[row];
+      base.payloadLen[row] = p.payloadLen[row];
+      base.ttl[row] = p.ttl[row];
+      base.l4[row] = p.l4[row];
+      if (p.seq && base.seq) base.seq[row] = p.seq[row];
+      if (p.ack && base.ack) base.ack[row] = p.ack[row];
+      if (p.window && base.window) base.window[row] = p.window[row];
+      if (p.ipId && base.ipId) base.ipId[row] = p.ipId[row];
+      if (p.tcpOffset && base.tcpOffset) base.tcpOffset[row] = p.tcpOffset[row];
+    }
+  }
+  return PacketTable.fromColumns(base);
+}
