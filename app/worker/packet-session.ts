@@ -9,8 +9,8 @@ import { dissect, tcpPayloadRange, type DetailNode } from '@/components/packets/
 import { FieldIndex, compileFilter, filterRows } from '@/lib/filter';
 import { FIELD_LAYERS, fieldContext } from '@/lib/filter/registry';
 import { coloringRule, packetRow } from '@/lib/packet-list';
-import type { FieldContext } from '@/lib/filter/types';
-import { tcpStreamNumbers } from '@/lib/tcp/fields';
+import type { FieldContext, FieldValue } from '@/lib/filter/types';
+import { TCP_LAYER, tcpStreamNumbers } from '@/lib/tcp/fields';
 import type { H2Frame, Trace } from '@/lib/trace';
 import { blockReader } from './block-reader';
 import type { FilterResult, PacketAnswer, PacketListRow, PacketQuery } from './packet-messages';
@@ -21,6 +21,11 @@ interface ItemSpans {
   first: Uint32Array;
   last: Uint32Array;
 }
+
+/** The tcp.analysis.* fields the detail lists as expert notes (tcp.analysis.flags sums them up). */
+const EXPERT_FIELDS = TCP_LAYER.fields.filter(
+  (f) => f.name.startsWith('tcp.analysis.') && f.name !== 'tcp.analysis.flags',
+);
 
 export class PacketSession {
   private readonly ctx: FieldContext;
@@ -412,24 +417,13 @@ export class PacketSession {
         filter: `tcp.stream == ${tcpStreamNumbers(this.ctx)[ci]}`,
       });
     }
-    const a = p.analysis[row];
-    const bits: [number, string, string][] = [
-      [1 << 0, 'retransmission', 'This frame is a (suspected) retransmission'],
-      [1 << 1, 'fast_retransmission', 'This frame is a (suspected) fast retransmission'],
-      [1 << 2, 'spurious_retransmission', 'This frame is a (suspected) spurious retransmission'],
-      [1 << 3, 'out_of_order', 'This frame is a (suspected) out-of-order segment'],
-      [1 << 4, 'duplicate_ack', 'Duplicate ACK'],
-      [1 << 5, 'zero_window', 'TCP Zero Window'],
-      [1 << 6, 'zero_window_probe', 'TCP Zero Window Probe'],
-      [1 << 7, 'window_full', 'TCP Window Full'],
-      [1 << 8, 'keep_alive', 'TCP Keep-Alive'],
-      [1 << 9, 'keep_alive_ack', 'TCP Keep-Alive ACK'],
-      [1 << 10, 'lost_segment', 'Previous segment(s) not captured'],
-      [1 << 11, 'window_update', 'TCP Window Update'],
-      [1 << 12, 'ack_lost_segment', 'ACKed segment that wasn’t captured'],
-    ];
-    for (const [bit, field, text] of bits)
-      if (a & bit) children.push({ label: `[Expert: ${text}]`, filter: `tcp.analysis.${field}` });
+    // Wireshark's expert notes: the registered tcp.analysis.* fields present in the packet.
+    const present: FieldValue[] = [];
+    for (const f of EXPERT_FIELDS) {
+      present.length = 0;
+      f.read(this.ctx, row, present);
+      if (present.length) children.push({ label: `[Expert: ${f.title}]`, filter: f.name });
+    }
     for (const f of this.trace.findings)
       if (f.evidence.some((e) => e.packet === number))
         children.push({

@@ -71,4 +71,29 @@ describe('PacketSession', () => {
     expect(a.detail.bytes).toBeNull();
     expect(a.detail.bytesNote).toBeTruthy();
   });
+
+  it("lists a packet's expert notes, each with the filter that selects it", () => {
+    // tshark: 12 packets with tcp.analysis.flags in this capture (retransmissions, dup ACKs).
+    const other = new Uint8Array(readFileSync(join(__dirname, '../../public/samples/idle-reset-nat.pcap')));
+    const t = analyzeBytes('idle-reset-nat.pcap', other);
+    const s = new PacketSession(t, new Blob([other]));
+    const ask2 = (q: Record<string, unknown>): PacketAnswer =>
+      s.answer({ ...q, id: ++id } as Parameters<PacketSession['answer']>[0]).msg;
+    const p = t.packets!;
+    const rows = [...p.analysis.keys()].filter((r) => p.analysis[r] !== 0);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) {
+      const a = ask2({ type: 'detail', row });
+      if (a.type !== 'detail') throw new Error(a.type);
+      const notes = a.detail.tree
+        .flatMap((n) => n.children ?? [])
+        .filter((n) => n.label.startsWith('[Expert: '));
+      expect(notes.length).toBeGreaterThan(0);
+      for (const n of notes) {
+        const f = ask2({ type: 'filter', text: `${n.filter} && frame.number == ${row + 1}` });
+        if (f.type !== 'filtered') throw new Error(f.type);
+        expect([n.label, Array.from(f.result.rows)]).toEqual([n.label, [row]]);
+      }
+    }
+  });
 });
