@@ -26,6 +26,8 @@ export interface ParsedArgs {
   output: string | null;
   /** analyze: `--filter FILTER` / `-Y FILTER`: keep what has a packet matching the display filter. */
   filter: string | null;
+  /** analyze: `--threads N`: worker threads for per-connection analysis (null: the default, cli/threads.ts). */
+  threads: number | null;
 }
 
 export class UsageError extends Error {}
@@ -34,7 +36,7 @@ export const USAGE = `usage:
   tracelens analyze <capture|log> [--json [--pretty]] [--keylog FILE] [--idle-threshold S]
                     [--half-close-threshold S] [--slow-factor F] [--slow-min S]
                     [--fail-on warning|error] [--no-color] [--format text|json|arrow] [-o FILE]
-                    [--filter FILTER]
+                    [--filter FILTER] [--threads N]
   tracelens packets <capture> [-Y FILTER] [--keylog FILE] [--json]
   tracelens compare <a> <b> [--json] [thresholds as for analyze]
   tracelens redact <in> <out> [--map-ports] [--redact-header NAME]... [--keep-payload]
@@ -77,6 +79,7 @@ export function parseArgs(argv: string[]): ParsedArgs {
     format: 'text',
     output: null,
     filter: null,
+    threads: null,
   };
   if (argv.length === 0) return out;
   const [cmd, ...rest] = argv;
@@ -126,6 +129,14 @@ export function parseArgs(argv: string[]): ParsedArgs {
       case '--slow-min':
         out.slowMinS = threshold('slowMinS', value());
         break;
+      case '--threads': {
+        const v = value();
+        const n = Number(v);
+        if (!v || !Number.isInteger(n) || n < 1 || n > 64)
+          throw new UsageError(`--threads takes a whole number from 1 to 64, not ${JSON.stringify(v ?? '')}`);
+        out.threads = n;
+        break;
+      }
       case '--map-ports':
         out.mapPorts = true;
         break;

@@ -21,6 +21,7 @@ import { fieldContext } from '../lib/filter/registry';
 import { restrictTrace } from '../lib/packet-list';
 import { toTraceColumns } from '../lib/document/columns';
 import { encodeArrow } from '../lib/document/arrow';
+import { analyzeCaptureThreads, isCaptureFile, threadCount } from './threads';
 
 const CHUNK = 4 << 20;
 
@@ -28,6 +29,7 @@ export async function analyzeFile(
   file: string,
   options: Partial<AnalysisOptions>,
   keylog: string | null,
+  threads: number | null = 1,
 ): Promise<Trace> {
   let size: number;
   try {
@@ -39,6 +41,15 @@ export async function analyzeFile(
     throw new AnalysisError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
   const keylogText = keylog ? readKeylog(keylog) : undefined;
+  const workers = threadCount(threads, size);
+  if (workers > 1 && isCaptureFile(file)) {
+    try {
+      return await analyzeCaptureThreads(file, path.basename(file), size, keylogText, options, workers);
+    } catch (e) {
+      if (e instanceof AnalysisError) throw new AnalysisError(`${file}: ${e.message}`);
+      throw e;
+    }
+  }
   const analyzer = new Analyzer({ name: path.basename(file), size, keylog: keylogText }, options);
   try {
     const stream = createReadStream(file, { highWaterMark: CHUNK });
@@ -177,7 +188,7 @@ export async function main(
       err.write(`tracelens: ${display.error}\n`);
       return 2;
     }
-    let trace = await analyzeFile(args.files[0], optionsFrom(args), args.keylog);
+    let trace = await analyzeFile(args.files[0], optionsFrom(args), args.keylog, args.threads);
     if (display) trace = await restrictToFilter(args.files[0], trace, display.filter);
     if (args.output && args.output !== '-') {
       // The document goes to the file (removed again if writing fails); stdout keeps the report.
