@@ -8,6 +8,7 @@ import type { LaneIndex } from '@/components/timeline/model';
 import type { TraceHead, WorkerRequest, WorkerResponse } from './messages';
 import { ResultAssembler } from './transfer';
 import { PacketClient } from './packet-client';
+import { PacedInbox } from './paced-inbox';
 
 export interface AnalysisResult {
   trace: Trace;
@@ -29,25 +30,6 @@ interface TestHook {
   parts?: number;
 }
 const testHook = (): TestHook | undefined => (globalThis as { __tracelensTest?: TestHook }).__tracelensTest;
-
-/** Main-thread time spent on the worker's messages before yielding for a frame (ms). */
-const SLICE_MS = 6;
-
-/**
- * Runs `fn` once the browser has had the chance to render a frame: after the next animation frame,
- * or after 50 ms when frames do not come (a hidden tab gets none).
- */
-function afterNextFrame(fn: () => void) {
-  let ran = false;
-  const go = () => {
-    if (ran) return;
-    ran = true;
-    clearTimeout(timer);
-    fn();
-  };
-  const timer = setTimeout(go, 50);
-  requestAnimationFrame(() => setTimeout(go, 0));
-}
 
 export interface AnalysisHandlers {
   progress?: (p: { bytes: number; packets: number; total: number }) => void;
@@ -71,10 +53,10 @@ export function startAnalysis(req: WorkerRequest, h: AnalysisHandlers): () => vo
   let parts = new ResultAssembler();
   let over = false;
   let partCount = 0;
-  const queue: MessageEvent<WorkerResponse>[] = [];
+  const inbox = new PacedInbox<WorkerResponse>();
   const end = () => {
     over = true;
-    queue.length = 0;
+    inbox.stop();
     w.terminate();
   };
   const handle = (m: WorkerResponse) => {
@@ -103,7 +85,7 @@ export function startAnalysis(req: WorkerRequest, h: AnalysisHandlers): () => vo
         if (req.keep && packets) {
           // The worker stays, answering packet queries: hand it over instead of terminating it.
           over = true;
-          queue.length = 0;
+          inbox.stop();
           const kept = new PacketClient(w);
           session = kept;
           w.onmessage = (ev: MessageEvent<WorkerResponse>) => {
@@ -133,31 +115,11 @@ export function startAnalysis(req: WorkerRequest, h: AnalysisHandlers): () => vo
         break;
     }
   };
-  // The trace's parts arrive about as fast as the page can deserialize them, each message in its
-  // own 5-30 ms task; run as they come, those tasks left rendering one frame per 100 ms (Chromium's
-  // rendering-starvation limit; seen in a Chrome trace). So messages are queued, and read (reading
-  // `ev.data` is what deserializes) at most SLICE_MS at a time right after a frame.
-  let scheduled = false;
-  const pump = () => {
-    const t0 = performance.now();
-    try {
-      while (!over && queue.length && performance.now() - t0 < SLICE_MS) handle(queue.shift()!.data);
-    } catch (e) {
-      // A malformed part (a bug): fail the analysis rather than wait for a trace that cannot come.
-      end();
-      h.error(`Could not assemble the analysis result: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    if (!over && queue.length) afterNextFrame(pump);
-    else scheduled = false;
-  };
-  w.onmessage = (ev: MessageEvent<WorkerResponse>) => {
-    if (over) return;
-    queue.push(ev);
-    if (!scheduled) {
-      scheduled = true;
-      afterNextFrame(pump);
-    }
-  };
+  inbox.listen(w, handle, (e) => {
+    // A malformed part (a bug): fail the analysis rather than wait for a trace that cannot come.
+    end();
+    h.error(`Could not assemble the analysis result: ${e instanceof Error ? e.message : String(e)}`);
+  });
   w.onerror = (e) => {
     if (over) return;
     end();

@@ -1,19 +1,18 @@
 // The page's side of the document worker (document.worker.ts): opens a shared trace's document,
 // asks for what the first screen shows (head, findings, connections, HTTP/2 connection records and
 // the first rows of the exchanges and streams), hands that over as a Trace, then asks for the rest
-// and hands over the whole Trace. The worker's answers are read at most SLICE_MS at a time right
-// after a frame (reading a message's data is what deserializes it), as client.ts does, so the page
-// keeps drawing while rows arrive.
+// and hands over the whole Trace. The worker's answers are read a slice at a time right after a
+// frame (paced-inbox.ts), so the page keeps drawing while rows arrive.
 import { PacketTable } from '@/lib/packets';
 import type { Trace } from '@/lib/trace';
 import type { LaneIndex } from '@/components/timeline/model';
 import type { ListName, TraceHead, TraceLists } from './messages';
 import type { DocumentRequest, DocumentResponse } from './document-messages';
 import { Interner } from './transfer';
+import { PacedInbox } from './paced-inbox';
 
 /** Rows of each long list that the first screen shows. */
 export const FIRST_ROWS = 200;
-const SLICE_MS = 6;
 
 export interface DocumentHandlers {
   /** The first screen: every finding and connection, the first FIRST_ROWS streams and exchanges. */
@@ -25,18 +24,6 @@ export interface DocumentHandlers {
   done: (trace: Trace) => void;
   /** `status` 404: the server keeps no document for this trace (the caller falls back to JSON). */
   error: (message: string, status?: number) => void;
-}
-
-function afterNextFrame(fn: () => void) {
-  let ran = false;
-  const go = () => {
-    if (ran) return;
-    ran = true;
-    clearTimeout(timer);
-    fn();
-  };
-  const timer = setTimeout(go, 50);
-  requestAnimationFrame(() => setTimeout(go, 0));
 }
 
 /**
@@ -54,6 +41,7 @@ export function loadDocument(url: string, h: DocumentHandlers): () => void {
   let bytes = 0;
   let lanes: LaneIndex | null = null;
   let over = false;
+  const inbox = new PacedInbox<DocumentResponse>();
   let nextReq = 1;
   let loaded = 0;
   let total = 0;
@@ -61,7 +49,7 @@ export function loadDocument(url: string, h: DocumentHandlers): () => void {
   const pending = new Map<number, () => void>();
   const end = () => {
     over = true;
-    queue.length = 0;
+    inbox.stop();
     w.terminate();
   };
   const ask = (list: ListName, from: number, to: number, then: () => void) => {
@@ -137,27 +125,10 @@ export function loadDocument(url: string, h: DocumentHandlers): () => void {
     }
   };
 
-  const queue: MessageEvent<DocumentResponse>[] = [];
-  let scheduled = false;
-  const pump = () => {
-    const t0 = performance.now();
-    try {
-      while (!over && queue.length && performance.now() - t0 < SLICE_MS) handle(queue.shift()!.data);
-    } catch (e) {
-      end();
-      h.error(`Could not assemble the trace document: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    if (!over && queue.length) afterNextFrame(pump);
-    else scheduled = false;
-  };
-  w.onmessage = (ev: MessageEvent<DocumentResponse>) => {
-    if (over) return;
-    queue.push(ev);
-    if (!scheduled) {
-      scheduled = true;
-      afterNextFrame(pump);
-    }
-  };
+  inbox.listen(w, handle, (e) => {
+    end();
+    h.error(`Could not assemble the trace document: ${e instanceof Error ? e.message : String(e)}`);
+  });
   w.onerror = (e) => {
     if (over) return;
     end();
