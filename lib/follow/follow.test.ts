@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REAL_CAPTURES, SAMPLES_DIR, describeCorpus, listCorpus } from '../../tests/shared';
+import { hasTshark } from '../../tests/tshark-fields';
 import { Analyzer, analyzeBytes } from '../analyze';
 import { KeyLog } from '../tls/keylog';
 import type { Trace } from '../trace';
@@ -26,15 +27,6 @@ function run(file: Uint8Array, trace: Trace, target: FollowTarget, opts: FollowO
         plain.subarray(p.fileOffset[i], p.fileOffset[i] + p.caplen[i]),
       );
   return job.finish();
-}
-
-function hasTshark(): boolean {
-  try {
-    execFileSync('tshark', ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const load = (rel: string) => {

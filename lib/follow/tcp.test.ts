@@ -8,21 +8,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REAL_CAPTURES, SAMPLES_DIR, describeCorpus, listCorpus } from '../../tests/shared';
+import { hasTshark } from '../../tests/tshark-fields';
 import { analyzeBytes } from '../analyze';
 import { KeyLog } from '../tls/keylog';
 import { followFromBuffer } from './test-read';
 import { StreamCollector, directionBytes } from './tcp';
 
 const text = (b: Uint8Array) => new TextDecoder('latin1').decode(b);
-
-function hasTshark(): boolean {
-  try {
-    execFileSync('tshark', ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('follow tcp stream (samples)', () => {
   const file = new Uint8Array(readFileSync(path.join(SAMPLES_DIR, 'healthy-http1/capture.pcap')));
