@@ -179,10 +179,17 @@ export function frameIndex(trace: Trace): Map<number, H2Frame> {
   return m;
 }
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
 export function headerValue(headers: [string, string][] | null | undefined, name: string): string | null {
   if (!headers) return null;
   const n = name.toLowerCase();
-  for (const [k, v] of headers) if (k.toLowerCase() === n) return v;
+  // Lengths first: lower-casing every name of every list was most of the cost on 80,800 streams.
+  // Lower-casing keeps an ASCII name's length; other names are compared as before.
+  for (const [k, v] of headers) {
+    if (k === n) return v;
+    if ((k.length === n.length || NON_ASCII.test(k)) && k.toLowerCase() === n) return v;
+  }
   return null;
 }
 

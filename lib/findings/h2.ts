@@ -393,6 +393,8 @@ export const detector: Detector = {
         });
         firstRst[f.dir] = out[out.length - 1];
       }
+      // Nearly every stream has no reset: nothing to fold (no values array per stream).
+      if (firstRst.c2s === undefined && firstRst.s2c === undefined) continue;
       for (const r of Object.values(firstRst)) {
         const more = Number(r.details.moreResets ?? 0);
         if (more > 0)
