@@ -63,17 +63,20 @@ export function findingHandler(st: ViewState, index: LaneIndex, f: Finding): Vie
     if (ev.packet !== undefined && ev.input !== undefined && index.packets[ev.input])
       rows.push([ev.input, ev.packet - 1]);
   const selected = withCopies(index, rows);
+  // The window: where the finding happened, with the evidence close to it (a packet long before,
+  // such as the last one seen before an idle period, stays selected but out of view).
+  const reach = Math.max(1, f.endS - f.startS);
   let lo = f.startS;
   let hi = f.endS;
   for (const k of selected) {
     const [input, row] = k.split(':').map(Number);
     const t = index.packets[input]?.time[row];
-    if (t === undefined) continue;
+    if (t === undefined || t < f.startS - reach || t > f.endS + reach) continue;
     lo = Math.min(lo, t);
     hi = Math.max(hi, t);
   }
-  const span = Math.max(hi - lo, 0.002);
-  return { ...st, selected, scale: st.scale.fit(lo - span, hi + span, 0.05) };
+  const pad = Math.max((hi - lo) * 0.2, 0.002);
+  return { ...st, selected, scale: st.scale.withWindow(lo - pad, hi + pad) };
 }
 
 /** The given packets and every copy of them the ladder links, transitively (several hops). */
