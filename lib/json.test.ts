@@ -2,40 +2,11 @@
 // write exactly what the replacer would: on every committed sample, log, TLS capture with its key
 // log, and shared real and Zeek capture, indented and compact.
 import { describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { Analyzer, AnalysisError } from './analyze';
 import { replacer, stringifyTrace, toTraceJson, traceJsonBytes } from './json';
 import { newConnection, type Trace } from './trace';
 import { HAS_CORPUS, REAL_CAPTURES, SAMPLES_DIR, ZEEK_CAPTURES } from '../tests/shared';
-
-function inputsUnder(dir: string, depth = 0): string[] {
-  if (!existsSync(dir) || depth > 3) return [];
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = path.join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...inputsUnder(p, depth + 1));
-    else if (/\.(pcap|pcapng|log)(\.gz)?$/.test(name)) out.push(p);
-  }
-  return out;
-}
-
-function analyze(file: string): Trace | null {
-  // TLS samples keep their key log beside the capture, as NAME.keys or NAME.keylog.
-  const keyFile = ['.keys', '.keylog']
-    .map((ext) => file.replace(/\.pcap$/, ext))
-    .find((f) => f !== file && existsSync(f));
-  const keylog = keyFile ? readFileSync(keyFile, 'utf8') : undefined;
-  const bytes = new Uint8Array(readFileSync(file));
-  const a = new Analyzer({ name: path.basename(file), size: bytes.length, keylog });
-  try {
-    a.push(bytes);
-    return a.finish();
-  } catch (e) {
-    if (e instanceof AnalysisError) return null; // refused input has no document
-    throw e;
-  }
-}
+import { analyzeInput, inputsUnder } from '../tests/inputs';
 
 const LAB_DIR = path.join(__dirname, '../lab');
 const files = [
@@ -50,7 +21,7 @@ describe('writeTraceJson fast path equals the replacer', () => {
   it('has inputs', () => expect(files.length).toBeGreaterThan(HAS_CORPUS ? 50 : 10));
   for (const file of files) {
     it(path.relative(path.dirname(SAMPLES_DIR), file), () => {
-      const trace = analyze(file);
+      const trace = analyzeInput(file);
       if (!trace) return;
       const doc = toTraceJson(trace);
       expect(stringifyTrace(trace, 2)).toBe(JSON.stringify(doc, replacer, 2));

@@ -1,43 +1,14 @@
 // Trace -> columns -> Trace: the JSON document comes back byte for byte, on every committed sample
 // and lab capture and (when present) every real and Zeek capture of the corpus.
 import { describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { Analyzer, AnalysisError } from '../analyze';
 import { stringifyTrace } from '../json';
 import { HAS_CORPUS, LAB_DIR, REAL_CAPTURES, SAMPLES_DIR, ZEEK_CAPTURES } from '../../tests/shared';
-import type { Trace } from '../trace';
+import { analyzeInput, inputsUnder } from '../../tests/inputs';
 import { EXTRA, toTraceColumns } from './columns';
 import { TraceDocument } from './reader';
 import { decodeArrow, encodeArrow } from './arrow';
 import { decodeBinary, encodeBinary } from './binary';
-
-function inputsUnder(dir: string, depth = 0): string[] {
-  if (!existsSync(dir) || depth > 3) return [];
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = path.join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...inputsUnder(p, depth + 1));
-    else if (/\.(pcap|pcapng|log)(\.gz)?$/.test(name)) out.push(p);
-  }
-  return out;
-}
-
-export function analyzeFile(file: string): Trace | null {
-  const keyFile = ['.keys', '.keylog']
-    .map((ext) => file.replace(/\.pcap(ng)?(\.gz)?$/, ext))
-    .find((f) => f !== file && existsSync(f));
-  const keylog = keyFile ? readFileSync(keyFile, 'utf8') : undefined;
-  const bytes = new Uint8Array(readFileSync(file));
-  const a = new Analyzer({ name: path.basename(file), size: bytes.length, keylog });
-  try {
-    a.push(bytes);
-    return a.finish();
-  } catch (e) {
-    if (e instanceof AnalysisError) return null;
-    throw e;
-  }
-}
 
 const files = [
   ...inputsUnder(SAMPLES_DIR),
@@ -50,7 +21,7 @@ describe('Trace -> columns -> Trace JSON is the original JSON', () => {
   it('has inputs', () => expect(files.length).toBeGreaterThan(HAS_CORPUS ? 100 : 50));
   for (const file of files) {
     it(path.relative(path.dirname(SAMPLES_DIR), file), () => {
-      const trace = analyzeFile(file);
+      const trace = analyzeInput(file);
       if (!trace) return;
       const want = stringifyTrace(trace, 0);
       const cols = toTraceColumns(trace);
