@@ -158,6 +158,19 @@ export function* traceJsonBytes(
   yield* w.take(true);
 }
 
+/** Digits of a non-negative int32 of 10 or more. */
+function decimalDigits(x: number): number {
+  if (x < 100) return 2;
+  if (x < 1000) return 3;
+  if (x < 10000) return 4;
+  if (x < 100000) return 5;
+  if (x < 1000000) return 6;
+  if (x < 10000000) return 7;
+  if (x < 100000000) return 8;
+  if (x < 1000000000) return 9;
+  return 10;
+}
+
 function hasJsonForm(v: unknown): boolean {
   return v !== undefined && typeof v !== 'function' && typeof v !== 'symbol';
 }
@@ -265,13 +278,17 @@ class JsonByteWriter {
         return;
       }
       if (v <= 0x7fffffff) {
-        // Small integers (nearly all): 32-bit division.
-        let digits = 1;
-        for (let x = v; x >= 10; x = (x / 10) | 0) digits++;
-        const end = this.pos + digits;
-        let p = end;
-        for (let x = v; p > end - digits; x = (x / 10) | 0) buf[--p] = 0x30 + (x % 10);
-        this.pos = end;
+        // Small integers (nearly all): int32 arithmetic throughout (a division by 10 becomes a
+        // multiplication), the digit count by comparison.
+        let x = v | 0;
+        const digits = decimalDigits(x);
+        let p = this.pos + digits;
+        this.pos = p;
+        do {
+          const q = (x / 10) | 0;
+          buf[--p] = 0x30 + (x - q * 10);
+          x = q;
+        } while (x > 0);
         return;
       }
       let digits = 1;
