@@ -9,7 +9,9 @@ import type { CorrelationView } from '@/lib/lanes/view';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '@/lib/packets';
 import { TimeScale } from '@/lib/timescale';
 import type { Finding } from '@/lib/trace';
-import { computeLayout, draw, fmtMs, GUTTER, pick } from './draw';
+import { AXIS_H, computeLayout, draw, fmtMs, GUTTER, LANE_H, pick } from './draw';
+
+const MAX_VIEW_H = 640;
 import { glyphOf, MARK_GLYPHS, PACKET_GLYPHS, type PaintArgs } from './glyphs';
 import {
   findingHandler,
@@ -47,7 +49,11 @@ export default function CorrelateView({
   const layout = useMemo(() => computeLayout(index), [index]);
   const wrapRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
+  const scrollRef = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(1000);
+  const [scrollY, setScrollY] = useState(0);
+  // The canvas is at most this tall; taller lane stacks scroll under it (only what shows is drawn).
+  const viewH = Math.min(layout.height, MAX_VIEW_H);
   const [st, setSt] = useState<ViewState>(() => ({
     scale: new TimeScale(index.span[0], index.span[1], GUTTER, 1000).fit(index.span[0], index.span[1], 0.02),
     selected: new Set(),
@@ -73,13 +79,19 @@ export default function CorrelateView({
     if (!c) return;
     const dpr = window.devicePixelRatio || 1;
     c.width = Math.round(width * dpr);
-    c.height = Math.round(layout.height * dpr);
+    c.height = Math.round(viewH * dpr);
     const g = c.getContext('2d');
     if (!g) return;
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     const dark = window.matchMedia?.('(prefers-color-scheme: dark)').matches ?? false;
-    draw(g, width, index, layout, { scale: st.scale, selected: st.selected, hover: st.hover, dark });
-  }, [index, layout, st, width]);
+    draw(g, width, viewH, index, layout, {
+      scale: st.scale,
+      selected: st.selected,
+      hover: st.hover,
+      dark,
+      scrollY,
+    });
+  }, [index, layout, st, width, viewH, scrollY]);
 
   // Wheel zoom needs a non-passive listener to keep the page from scrolling.
   useEffect(() => {
@@ -87,6 +99,12 @@ export default function CorrelateView({
     if (!c) return;
     const onWheel = (e: WheelEvent) => {
       e.preventDefault();
+      if (e.shiftKey) {
+        // Shift + wheel: through the lanes (the browser may report it as a horizontal wheel).
+        const sc = scrollRef.current;
+        if (sc) sc.scrollTop += e.deltaY || e.deltaX;
+        return;
+      }
       const r = c.getBoundingClientRect();
       setSt((s) => zoomHandler(s, index, { deltaX: e.deltaX, deltaY: e.deltaY, x: e.clientX - r.left }));
     };
@@ -96,12 +114,23 @@ export default function CorrelateView({
 
   const at = useCallback((e: React.PointerEvent) => {
     const r = canvasRef.current!.getBoundingClientRect();
-    return { x: e.clientX - r.left, y: e.clientY - r.top };
+    return { x: e.clientX - r.left, y: e.clientY - r.top + (scrollRef.current?.scrollTop ?? 0) };
   }, []);
 
   const chooseFinding = (k: number) => {
     setActiveFinding(k);
-    setSt((s) => findingHandler(s, index, doc.findings[k]));
+    const next = findingHandler(st, index, doc.findings[k]);
+    setSt(next);
+    // Bring the evidence's lanes into view.
+    let top = Infinity;
+    for (const key of next.selected) {
+      const [i, r] = key.split(':').map(Number);
+      const lane = index.packets[i]?.lane[r];
+      if (lane !== undefined && lane >= 0) top = Math.min(top, layout.laneY[lane]);
+    }
+    const sc = scrollRef.current;
+    if (sc && Number.isFinite(top) && (top < sc.scrollTop + AXIS_H || top > sc.scrollTop + viewH - LANE_H))
+      sc.scrollTop = Math.max(0, top - viewH / 3);
   };
 
   const selectedRows = useMemo(
@@ -194,41 +223,51 @@ export default function CorrelateView({
           data-selected={st.selected.size}
           data-view={`${st.scale.start},${st.scale.end}`}
         >
-          <canvas
-            ref={canvasRef}
-            style={{
-              width: '100%',
-              height: layout.height,
-              display: 'block',
-              cursor: 'crosshair',
-            }}
-            onPointerDown={(e) => {
-              drag.current = { x: e.clientX, moved: false };
-              (e.target as HTMLElement).setPointerCapture(e.pointerId);
-            }}
-            onPointerMove={(e) => {
-              const d = drag.current;
-              if (d) {
-                const dx = e.clientX - d.x;
-                if (Math.abs(dx) > 2 || d.moved) {
-                  d.moved = true;
-                  d.x = e.clientX;
-                  setSt((s) => panHandler(s, index, dx));
-                  return;
-                }
-              }
-              const p = at(e);
-              setSt((s) => hoverHandler(s, pick(index, layout, s.scale, p.x, p.y)));
-            }}
-            onPointerUp={(e) => {
-              const d = drag.current;
-              drag.current = null;
-              if (d?.moved) return;
-              const p = at(e);
-              setSt((s) => selectHandler(s, index, pick(index, layout, s.scale, p.x, p.y), e.shiftKey));
-            }}
-            onPointerLeave={() => setSt((s) => hoverHandler(s, null))}
-          />
+          <div
+            ref={scrollRef}
+            style={{ height: viewH, overflowY: 'auto' }}
+            onScroll={(e) => setScrollY(e.currentTarget.scrollTop)}
+          >
+            <div style={{ height: layout.height }}>
+              <canvas
+                ref={canvasRef}
+                style={{
+                  width: '100%',
+                  height: viewH,
+                  display: 'block',
+                  cursor: 'crosshair',
+                  position: 'sticky',
+                  top: 0,
+                }}
+                onPointerDown={(e) => {
+                  drag.current = { x: e.clientX, moved: false };
+                  (e.target as HTMLElement).setPointerCapture(e.pointerId);
+                }}
+                onPointerMove={(e) => {
+                  const d = drag.current;
+                  if (d) {
+                    const dx = e.clientX - d.x;
+                    if (Math.abs(dx) > 2 || d.moved) {
+                      d.moved = true;
+                      d.x = e.clientX;
+                      setSt((s) => panHandler(s, index, dx));
+                      return;
+                    }
+                  }
+                  const p = at(e);
+                  setSt((s) => hoverHandler(s, pick(index, layout, s.scale, p.x, p.y)));
+                }}
+                onPointerUp={(e) => {
+                  const d = drag.current;
+                  drag.current = null;
+                  if (d?.moved) return;
+                  const p = at(e);
+                  setSt((s) => selectHandler(s, index, pick(index, layout, s.scale, p.x, p.y), e.shiftKey));
+                }}
+                onPointerLeave={() => setSt((s) => hoverHandler(s, null))}
+              />
+            </div>
+          </div>
         </div>
         <Legend />
       </section>

@@ -1,6 +1,6 @@
 // Layout, painting and picking of the aligned view (canvas). All time <-> pixel maths go through
 // lib/timescale; every glyph comes from glyphs.ts.
-import type { LaneIndex, LanePackets } from '@/lib/lanes/index';
+import type { LaneIndex, LaneLink, LanePackets } from '@/lib/lanes/index';
 import { TimeScale } from '@/lib/timescale';
 import { DIRECTIONAL, glyphOf, MARK_GLYPHS, type PaintArgs } from './glyphs';
 
@@ -79,11 +79,14 @@ export interface DrawState {
   selected: ReadonlySet<string>;
   hover: Pick | null;
   dark: boolean;
+  /** Pixels of the lanes scrolled above the canvas (the canvas shows [scrollY, scrollY + height)). */
+  scrollY: number;
 }
 
 export function draw(
   g: CanvasRenderingContext2D,
   width: number,
+  height: number,
   index: LaneIndex,
   layout: Layout,
   st: DrawState,
@@ -92,29 +95,35 @@ export function draw(
   const fg = st.dark ? '#e4e4e7' : '#18181b';
   const muted = st.dark ? '#71717a' : '#a1a1aa';
   const line = st.dark ? '#27272a' : '#e4e4e7';
-  g.clearRect(0, 0, width, layout.height);
+  const sy = st.scrollY;
+  // Only what is on the canvas is drawn: a capture of thousands of connections has lanes far
+  // taller than any canvas may be.
+  const yVisible = (y: number) => y - sy > AXIS_H - LANE_H && y - sy < height + LANE_H;
+  g.clearRect(0, 0, width, height);
   g.font = '11px ui-sans-serif, system-ui, sans-serif';
   g.textBaseline = 'middle';
 
-  // Axis and grid.
+  // Grid.
   const ticks = s.ticks(110);
-  g.fillStyle = muted;
   g.strokeStyle = line;
   for (const t of ticks.times) {
     const x = Math.round(s.x(t)) + 0.5;
     g.beginPath();
     g.moveTo(x, AXIS_H - 4);
-    g.lineTo(x, layout.height);
+    g.lineTo(x, height);
     g.stroke();
-    g.fillText(`${t.toFixed(ticks.decimals)} s`, x + 3, AXIS_H / 2);
   }
-  g.fillStyle = fg;
-  const ref = index.groups.find((x) => x.input === 0)?.name ?? 'the first input';
-  g.fillText(clip(g, `time (s) on ${ref}’s clock`, GUTTER - 12), 8, AXIS_H / 2);
+
+  g.save();
+  g.beginPath();
+  g.rect(0, AXIS_H, width, height - AXIS_H);
+  g.clip();
+  g.translate(0, -sy);
 
   // Groups and lanes.
   index.groups.forEach((grp, k) => {
     const top = layout.groupTop[k];
+    if (top - sy > height) return;
     g.fillStyle = st.dark ? '#18181b' : '#f4f4f5';
     g.fillRect(0, top, width, GROUP_HEAD);
     g.fillStyle = fg;
@@ -136,6 +145,7 @@ export function draw(
     g.fillText(off, width - w - 8, top + GROUP_HEAD / 2);
     for (const id of grp.lanes) {
       const y = layout.laneY[id];
+      if (!yVisible(y)) continue;
       g.strokeStyle = line;
       g.beginPath();
       g.moveTo(GUTTER, Math.round(y) + 0.5);
@@ -146,9 +156,8 @@ export function draw(
     }
   });
 
-  g.save();
   g.beginPath();
-  g.rect(GUTTER, AXIS_H, width - GUTTER, layout.height - AXIS_H);
+  g.rect(GUTTER, sy + AXIS_H, width - GUTTER, height - AXIS_H);
   g.clip();
 
   // Rungs: the same packet at two neighbouring points.
@@ -158,9 +167,15 @@ export function draw(
     const pf = index.packets[link.far]!;
     let lastA = NaN;
     let lastB = NaN;
-    for (let k = 0; k < link.nearRows.length; k++) {
+    const reach = reachOf(index, link) + 8 / s.pxPerS;
+    const k0 = firstRung(pn.time, link.nearRows, s.start - reach);
+    const k1 = firstRung(pn.time, link.nearRows, s.end + reach);
+    for (let k = k0; k < k1; k++) {
       const a = link.nearRows[k];
       const b = link.farRows[k];
+      const ya = layout.laneY[pn.lane[a]];
+      const yb = layout.laneY[pf.lane[b]];
+      if ((ya < sy && yb < sy) || (ya > sy + height && yb > sy + height)) continue;
       const xa = s.x(pn.time[a]);
       const xb = s.x(pf.time[b]);
       if ((xa < GUTTER && xb < GUTTER) || (xa > width && xb > width)) continue;
@@ -173,8 +188,8 @@ export function draw(
       g.strokeStyle = sel ? '#ca8a04' : rung.color;
       g.lineWidth = sel ? 2 : 1;
       g.beginPath();
-      g.moveTo(xa, layout.laneY[pn.lane[a]]);
-      g.lineTo(xb, layout.laneY[pf.lane[b]]);
+      g.moveTo(xa, ya);
+      g.lineTo(xb, yb);
       g.stroke();
     }
   }
@@ -188,8 +203,9 @@ export function draw(
     for (let r = r0; r < r1; r++) {
       const lane = p.lane[r];
       if (lane < 0) continue;
-      const x = s.x(p.time[r]);
       const y = layout.laneY[lane];
+      if (!yVisible(y)) continue;
+      const x = s.x(p.time[r]);
       const gl = glyphOf(p, r);
       const args: PaintArgs = { g, x, y, toward: 0, color: gl.color, up: p.dir[r] === 0 };
       if (DIRECTIONAL.has(gl.id)) {
@@ -232,6 +248,43 @@ export function draw(
     }
   }
   g.restore();
+
+  // The axis, on top of whatever scrolled under it.
+  g.fillStyle = st.dark ? '#09090b' : '#ffffff';
+  g.fillRect(0, 0, width, AXIS_H);
+  g.fillStyle = muted;
+  for (const t of ticks.times)
+    g.fillText(`${t.toFixed(ticks.decimals)} s`, Math.round(s.x(t)) + 3.5, AXIS_H / 2);
+  g.fillStyle = fg;
+  const ref = index.groups.find((x) => x.input === 0)?.name ?? 'the first input';
+  g.fillText(clip(g, `time (s) on ${ref}’s clock`, GUTTER - 12), 8, AXIS_H / 2);
+}
+
+/** Per link: the largest time between a packet's two sightings (how far outside the window a rung may start). */
+const linkReach = new WeakMap<LaneLink, number>();
+function reachOf(index: LaneIndex, link: LaneLink): number {
+  let r = linkReach.get(link);
+  if (r === undefined) {
+    r = 0;
+    const tn = index.packets[link.near]!.time;
+    const tf = index.packets[link.far]!.time;
+    for (let k = 0; k < link.nearRows.length; k++)
+      r = Math.max(r, Math.abs(tf[link.farRows[k]] - tn[link.nearRows[k]]));
+    linkReach.set(link, r);
+  }
+  return r;
+}
+
+/** First rung whose near packet is at or after t (rungs are in the near input's packet order). */
+function firstRung(time: Float64Array, rows: Int32Array, t: number): number {
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (time[rows[mid]] < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** What is under (x, y): the nearest packet (or log frame) of the lane there, within 6 px. */
