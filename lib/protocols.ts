@@ -13,6 +13,7 @@ import { Http1Parser } from './http1/parser';
 import { H2ByteParser } from './http2/parser';
 import { TlsParser } from './tls/session';
 import { looksLikeTlsRecord } from './tls/hello';
+import { concatBytes, indexOfBytes } from './bytes';
 
 const PREFACE = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
 const PREFACE_BYTES = Uint8Array.from(PREFACE, (c) => c.charCodeAt(0));
@@ -50,7 +51,7 @@ export function classifyClientBytes(b: Uint8Array): Decision {
     const lineEnd = indexOfByte(b, 0x0a, i);
     if (lineEnd < 0) return b.length < REQUEST_LINE_LIMIT ? 'undecided' : 'unknown';
     const line = b.subarray(i + 1, lineEnd);
-    if (indexOfSeq(line, HTTP1_VERSION) > 0) return 'http1';
+    if (indexOfBytes(line, HTTP1_VERSION) > 0) return 'http1';
   }
   return 'unknown';
 }
@@ -62,14 +63,6 @@ const REQUEST_LINE_LIMIT = 8192;
 
 function indexOfByte(b: Uint8Array, v: number, from: number): number {
   for (let i = from; i < b.length; i++) if (b[i] === v) return i;
-  return -1;
-}
-
-function indexOfSeq(b: Uint8Array, seq: Uint8Array): number {
-  outer: for (let i = 0; i + seq.length <= b.length; i++) {
-    for (let j = 0; j < seq.length; j++) if (b[i + j] !== seq[j]) continue outer;
-    return i;
-  }
   return -1;
 }
 
@@ -106,7 +99,7 @@ export class ProtocolDispatcher implements AppParser {
     this.held.push({ kind: 'data', dir, bytes: copy, offset, packet, tS });
     this.heldBytes += copy.length;
     if (this.first[dir].length < REQUEST_LINE_LIMIT)
-      this.first[dir] = concat(this.first[dir], copy.subarray(0, REQUEST_LINE_LIMIT));
+      this.first[dir] = concatBytes([this.first[dir], copy.subarray(0, REQUEST_LINE_LIMIT)]);
     let d = classifyClientBytes(this.first.c2s);
     if (d === 'undecided' && this.first.c2s.length === 0) {
       const s = classifyServerBytes(this.first.s2c);
@@ -188,11 +181,4 @@ export class ProtocolDispatcher implements AppParser {
         return null;
     }
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const r = new Uint8Array(a.length + b.length);
-  r.set(a, 0);
-  r.set(b, a.length);
-  return r;
 }

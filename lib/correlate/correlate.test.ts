@@ -10,6 +10,7 @@ import { LAB_DIR } from '../../tests/corpus';
 import { estimateOffset } from './clock';
 import { correlate, FATE, loadInput, renderCorrelationText } from './index';
 import { K } from '../findings/kinds';
+import { concatBytes } from '../bytes';
 
 const BASE = new Uint8Array(readFileSync(path.join(LAB_DIR, 'vantage-copies', 'base.pcap')));
 
@@ -38,13 +39,7 @@ function filterPcap(src: Uint8Array, keep: (n: number) => boolean): Uint8Array {
     if (keep(n)) parts.push(src.subarray(off, end));
     off = end;
   }
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 describe('matching through boxes that rewrite headers', () => {

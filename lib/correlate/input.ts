@@ -11,6 +11,7 @@ import { createCaptureReader, sniffCapture } from '../capture/reader';
 import type { CapturedPacket, CaptureReader } from '../capture/types';
 import { decodeSegment, emptySegment } from '../tcp/segment';
 import type { Trace } from '../trace';
+import { concatBytes } from '../bytes';
 
 /** Payload bytes hashed per segment: with the length and sequence number, enough to tell segments apart. */
 const HASH_BYTES = 512;
@@ -80,7 +81,7 @@ export class CorrelateInputReader {
   push(chunk: Uint8Array): void {
     this.analyzer.push(chunk);
     if (!this.decided) {
-      const joined = this.head ? concat(this.head, chunk) : chunk;
+      const joined = this.head ? concatBytes([this.head, chunk]) : chunk;
       if (joined.length < 4) {
         this.head = joined.slice();
         return;
@@ -142,13 +143,6 @@ export class CorrelateInputReader {
     const trace = this.analyzer.finish();
     return { name: this.name, trace, extras: trace.packets ? this.extras : null };
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 /** Convenience for tests and small inputs: the whole file in memory. */

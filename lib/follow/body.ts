@@ -6,6 +6,7 @@
  */
 import { Gunzip, Inflate, Unzlib } from 'fflate';
 import { decompress as brotliDecompress } from 'brotli/decompress';
+import { concatBytes } from '../bytes';
 
 /** Largest decompressed body shown (bytes). */
 export const MAX_DECODED_BODY = 16 * 1024 * 1024;
@@ -40,18 +41,7 @@ function inflateCapped(kind: 'gzip' | 'deflate' | 'zlib', input: Uint8Array, cap
   const STEP = 16 * 1024;
   for (let o = 0; o < input.length; o += STEP) z.push(input.subarray(o, o + STEP), o + STEP >= input.length);
   if (input.length === 0) z.push(new Uint8Array(0), true);
-  return concat(parts, total);
-}
-
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(parts, total);
 }
 
 /**

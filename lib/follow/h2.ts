@@ -10,6 +10,7 @@
 import { FRAME_HEADER_LENGTH, F, T } from '../http2/frames';
 import type { AppParser, StreamEndReason } from '../stream';
 import type { Dir } from '../trace';
+import { indexOfBytes } from '../bytes';
 
 const PREFACE = Uint8Array.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', (c) => c.charCodeAt(0));
 const CRLFCRLF = Uint8Array.from('\r\n\r\n', (c) => c.charCodeAt(0));
@@ -97,14 +98,14 @@ export class H2StreamExtractor implements AppParser {
     pre.set(b, s.pre.length);
     s.pre = pre;
     if (dir === 'c2s') {
-      const i = indexOf(pre, PREFACE);
+      const i = indexOfBytes(pre, PREFACE);
       if (i >= 0) return i + PREFACE.length;
     } else {
       // A server's frames start at once, unless it first answers an h2c Upgrade with 101.
       const head = new TextDecoder('latin1').decode(pre.subarray(0, 12));
       if (!'HTTP/1.1 101'.startsWith(head.slice(0, Math.min(12, head.length)))) return 0;
       if (pre.length >= 12) {
-        const e = indexOf(pre, CRLFCRLF);
+        const e = indexOfBytes(pre, CRLFCRLF);
         if (e >= 0) return e + 4;
       }
     }
@@ -209,12 +210,4 @@ export class H2StreamExtractor implements AppParser {
       notes: this.notes,
     };
   }
-}
-
-function indexOf(b: Uint8Array, seq: Uint8Array): number {
-  outer: for (let i = 0; i + seq.length <= b.length; i++) {
-    for (let j = 0; j < seq.length; j++) if (b[i + j] !== seq[j]) continue outer;
-    return i;
-  }
-  return -1;
 }
