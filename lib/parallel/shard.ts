@@ -191,7 +191,9 @@ export function mergeShards(outputs: ShardOutput[]): MergedShards {
   const connGlobal = shards.map((s) => new Int32Array(s.connections.length));
   connOrder.forEach((e, g) => (connGlobal[e.shard][e.local] = g));
 
-  const rank = (log: (s: ShardOutput) => EventLog): Int32Array[] => rankEvents(shards.map(log), connGlobal);
+  const rows = shards[0].packets.length;
+  const rank = (log: (s: ShardOutput) => EventLog): Int32Array[] =>
+    rankEvents(shards.map(log), connGlobal, rows);
   const frameNumber = rank((s) => s.frames);
 
   // Placeholders -> final values, then the lists in one-thread order.
@@ -230,25 +232,25 @@ export function mergeShards(outputs: ShardOutput[]): MergedShards {
 }
 
 /** Global 0-based rank of every event of every shard (see the module comment for the order). */
-function rankEvents(logs: EventLog[], connGlobal: Int32Array[]): Int32Array[] {
+function rankEvents(logs: EventLog[], connGlobal: Int32Array[], rows: number): Int32Array[] {
+  // One number per event: its row while packets are read, rows + connection at the end.
+  const keys = logs.map((l, k) => {
+    const key = new Float64Array(l.row.length);
+    for (let i = 0; i < key.length; i++) key[i] = l.row[i] >= 0 ? l.row[i] : rows + connGlobal[k][l.conn[i]];
+    return key;
+  });
   const ranks = logs.map((l) => new Int32Array(l.row.length));
   const pos = logs.map(() => 0);
-  // Each shard's events are already in this order: a k-way merge.
-  const keyOf = (k: number, i: number): [number, number] => {
-    const row = logs[k].row[i];
-    return row >= 0 ? [row, 0] : [Number.MAX_SAFE_INTEGER, connGlobal[k][logs[k].conn[i]]];
-  };
   let total = 0;
   for (const l of logs) total += l.row.length;
+  // Each shard's events are already in this order (equal keys: one shard's, in its order): a k-way merge.
   for (let r = 0; r < total; r++) {
     let best = -1;
-    let bestKey: [number, number] = [0, 0];
-    for (let k = 0; k < logs.length; k++) {
-      if (pos[k] >= logs[k].row.length) continue;
-      const key = keyOf(k, pos[k]);
-      if (best < 0 || key[0] < bestKey[0] || (key[0] === bestKey[0] && key[1] < bestKey[1])) {
+    let bestKey = Infinity;
+    for (let k = 0; k < keys.length; k++) {
+      if (pos[k] < keys[k].length && keys[k][pos[k]] < bestKey) {
         best = k;
-        bestKey = key;
+        bestKey = keys[k][pos[k]];
       }
     }
     ranks[best][pos[best]++] = r;
