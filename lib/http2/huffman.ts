@@ -51,11 +51,13 @@ export const HUFFMAN_CODES: Uint32Array = (() => {
 // bits 11+ next state.
 const SYM_FLAG = 1 << 9;
 const FAIL_FLAG = 1 << 10;
-let TRANS: Uint32Array;
+// Built on the first decode, not at load: a run that meets no HPACK Huffman string (HTTP/1, TLS,
+// plain TCP) does not pay the ~8 ms the build takes before the JIT warms up.
+let TRANS: Uint32Array | undefined;
 /** 1 where ending in this state is valid padding: a prefix of EOS (all ones) of at most 7 bits. */
 let ACCEPT: Uint8Array;
 
-(function buildMachine() {
+function buildMachine(): Uint32Array {
   // Binary tree: child0/child1 per node; leaf symbol stored as -(sym + 1).
   const child0: number[] = [0];
   const child1: number[] = [0];
@@ -84,7 +86,7 @@ let ACCEPT: Uint8Array;
       }
     }
   }
-  TRANS = new Uint32Array(nodes * 16);
+  const trans = new Uint32Array(nodes * 16);
   ACCEPT = new Uint8Array(nodes);
   for (let s = 0; s < nodes; s++) {
     ACCEPT[s] = allOnes[s] && depth[s] <= 7 ? 1 : 0;
@@ -109,10 +111,12 @@ let ACCEPT: Uint8Array;
           node = next;
         }
       }
-      TRANS[s * 16 + nib] = (out & FAIL_FLAG ? 0 : node * 2048) | out;
+      trans[s * 16 + nib] = (out & FAIL_FLAG ? 0 : node * 2048) | out;
     }
   }
-})();
+  TRANS = trans;
+  return trans;
+}
 
 export type HuffmanResult = { ok: true; length: number } | { ok: false; reason: 'eos' | 'padding' };
 
@@ -126,15 +130,16 @@ export function huffmanDecodeInto(
   end: number,
   out: Uint8Array,
 ): HuffmanResult {
+  const trans = TRANS ?? buildMachine();
   let state = 0;
   let n = 0;
   for (let i = start; i < end; i++) {
     const byte = src[i];
-    let t = TRANS[state * 16 + (byte >> 4)];
+    let t = trans[state * 16 + (byte >> 4)];
     if (t & FAIL_FLAG) return { ok: false, reason: 'eos' };
     if (t & SYM_FLAG) out[n++] = t & 0xff;
     state = t >>> 11;
-    t = TRANS[state * 16 + (byte & 15)];
+    t = trans[state * 16 + (byte & 15)];
     if (t & FAIL_FLAG) return { ok: false, reason: 'eos' };
     if (t & SYM_FLAG) out[n++] = t & 0xff;
     state = t >>> 11;
