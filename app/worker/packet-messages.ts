@@ -4,6 +4,7 @@
 // page never walks every packet itself.
 import type { LaneIndex } from '@/components/timeline/model';
 import type { DetailNode } from '@/components/packets/dissect';
+import type { PacketRow } from '@/lib/packet-list';
 
 export interface FilterProblem {
   message: string;
@@ -13,15 +14,13 @@ export interface FilterProblem {
   suggestion?: string;
 }
 
-/** One line of the packet list, as Wireshark's default columns show it. */
-export interface PacketListRow {
+/**
+ * One line of the packet list, as Wireshark's default columns show it: lib/packet-list.ts's row
+ * without the number and time (the page has them in the packet columns) and its colouring rule.
+ */
+export interface PacketListRow extends Omit<PacketRow, 'number' | 'timeS'> {
   /** Packet row (packet number - 1). */
   row: number;
-  src: string;
-  dst: string;
-  protocol: string;
-  length: number;
-  info: string;
   /** Name of Wireshark's default colouring rule that matched ("Bad TCP", "HTTP", ...), or null. */
   color: string | null;
 }
