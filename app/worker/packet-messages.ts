@@ -4,15 +4,8 @@
 // page never walks every packet itself.
 import type { LaneIndex } from '@/components/timeline/model';
 import type { DetailNode } from '@/components/packets/dissect';
+import type { FilterError } from '@/lib/filter';
 import type { PacketRow } from '@/lib/packet-list';
-
-export interface FilterProblem {
-  message: string;
-  /** 1-based column of the problem in the filter text, and how many characters it covers. */
-  column: number;
-  length: number;
-  suggestion?: string;
-}
 
 /**
  * One line of the packet list, as Wireshark's default columns show it: lib/packet-list.ts's row
@@ -58,10 +51,10 @@ export interface PacketDetailAnswer {
 }
 
 export type PacketAnswer =
-  | { type: 'compiled'; id: number; error: FilterProblem | null }
+  | { type: 'compiled'; id: number; error: FilterError | null }
   | { type: 'completed'; id: number; fields: { name: string; title: string }[] }
   | { type: 'filtered'; id: number; result: FilterResult }
-  | { type: 'filter-error'; id: number; error: FilterProblem }
+  | { type: 'filter-error'; id: number; error: FilterError }
   | { type: 'rows'; id: number; rows: PacketListRow[] }
   | { type: 'detail'; id: number; detail: PacketDetailAnswer }
   | { type: 'query-error'; id: number; message: string };

@@ -5,7 +5,7 @@
 // (localStorage) and offered from the ▾ button. Checking and completion run in the worker.
 import { useEffect, useRef, useState } from 'react';
 import type { PacketClient } from '@/app/worker/packet-client';
-import type { FilterProblem } from '@/app/worker/packet-messages';
+import type { FilterError } from '@/lib/filter';
 
 const HISTORY_KEY = 'tracelens.filterHistory';
 const HISTORY_MAX = 20;
@@ -35,7 +35,7 @@ export function wordAt(text: string, caret: number): { start: number; word: stri
 }
 
 type Check =
-  { state: 'empty' } | { state: 'checking' } | { state: 'ok' } | { state: 'error'; error: FilterProblem };
+  { state: 'empty' } | { state: 'checking' } | { state: 'ok' } | { state: 'error'; error: FilterError };
 
 export default function FilterBar(props: {
   client: PacketClient | null | undefined;
@@ -51,13 +51,13 @@ export default function FilterBar(props: {
     total: number;
     ms: number | null;
     running: boolean;
-    error: FilterProblem | null;
+    error: FilterError | null;
   };
 }) {
   const { client, draft, onDraft } = props;
   const input = useRef<HTMLInputElement>(null);
   /** The worker's verdict on a text (shown only while that text is in the bar). */
-  const [checked, setChecked] = useState<{ text: string; error: FilterProblem | null } | null>(null);
+  const [checked, setChecked] = useState<{ text: string; error: FilterError | null } | null>(null);
   /** Completions offered for a name being typed, and where that name starts. */
   const [offer, setOffer] = useState<{
     key: string;

@@ -3,12 +3,13 @@
 // thread only receives the matching rows (transferred) and the indices of the matching trace items.
 import { useEffect, useState } from 'react';
 import type { PacketClient } from '@/app/worker/packet-client';
-import type { FilterProblem, FilterResult } from '@/app/worker/packet-messages';
+import type { FilterResult } from '@/app/worker/packet-messages';
+import type { FilterError } from '@/lib/filter';
 
 export interface DisplayFilterState {
   /** The result of the applied filter; null when no filter is applied (everything shows). */
   result: FilterResult | null;
-  error: FilterProblem | null;
+  error: FilterError | null;
   running: boolean;
 }
 
@@ -16,7 +17,7 @@ interface Answer {
   client: PacketClient;
   text: string;
   result: FilterResult | null;
-  error: FilterProblem | null;
+  error: FilterError | null;
 }
 
 export function useDisplayFilter(client: PacketClient | null | undefined, text: string): DisplayFilterState {
@@ -25,7 +26,7 @@ export function useDisplayFilter(client: PacketClient | null | undefined, text: 
   useEffect(() => {
     if (!client || !t) return;
     let live = true;
-    const done = (result: FilterResult | null, error: FilterProblem | null) => {
+    const done = (result: FilterResult | null, error: FilterError | null) => {
       if (live) setAnswer({ client, text: t, result, error });
     };
     client
