@@ -224,14 +224,22 @@ function grpcEnding(s: H2Stream, c: Connection | undefined, serverLastStreamId: 
 }
 
 function emptyDataEnd(s: H2Stream, c: Connection | undefined): Finding | null {
-  const resp = s.frames.filter((f) => f.dir === 's2c');
-  const h = resp.find(isHeaders);
+  // Loops rather than filtered copies: this runs on every gRPC stream.
+  let h: H2Frame | undefined;
+  for (const f of s.frames)
+    if (f.dir === 's2c' && isHeaders(f)) {
+      h = f;
+      break;
+    }
   if (!h || endStream(h)) return null;
-  const d = resp.find(
-    (f) => isData(f) && endStream(f) && (f.info?.dataLength ?? f.length) === 0 && f.number > h.number,
-  );
+  let d: H2Frame | undefined;
+  for (const f of s.frames) {
+    if (f.dir !== 's2c' || f.number <= h.number) continue;
+    // Trailers after the response HEADERS: the stream did not end without them.
+    if (isHeaders(f)) return null;
+    if (!d && isData(f) && endStream(f) && (f.info?.dataLength ?? f.length) === 0) d = f;
+  }
   if (!d) return null;
-  if (resp.some((f) => isHeaders(f) && f.number > h.number)) return null;
   const dataBytes = s.dataBytes.s2c;
   return {
     kind: K.emptyDataEndStream,
