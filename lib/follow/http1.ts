@@ -8,6 +8,7 @@ import { Http1DirParser, type Http1Head, type Http1MessageSink, type Http1Role }
 import type { AppParser, StreamEndReason } from '../stream';
 import type { Dir, Http1Exchange } from '../trace';
 import { decodeBody, type DecodedBody } from './body';
+import { concatBytes } from '../bytes';
 
 export const MAX_BODY_KEPT = 16 * 1024 * 1024;
 
@@ -117,14 +118,9 @@ export class Http1MessageExtractor implements AppParser {
     if (this.done) return;
     this.done = true;
     this.parser.stop();
-    const body = new Uint8Array(this.kept);
-    let o = 0;
-    for (const p of this.parts) {
-      body.set(p, o);
-      o += p.length;
-    }
+    // The parts are copies (not views of the parser's buffer): one can be the body itself.
+    this.msg.body = concatBytes(this.parts, this.kept);
     this.parts = [];
-    this.msg.body = body;
     if (this.msg.bodyBytes > this.kept)
       this.msg.notes.push(
         `body cut at ${this.cap.toLocaleString('en-US')} bytes of ${this.msg.bodyBytes.toLocaleString('en-US')}`,
