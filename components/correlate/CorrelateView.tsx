@@ -12,6 +12,8 @@ import type { Finding } from '@/lib/trace';
 import { AXIS_H, computeLayout, draw, fmtMs, GUTTER, LANE_H, pick } from './draw';
 
 const MAX_VIEW_H = 640;
+/** Match-table rows shown before "show all". */
+const MATCH_ROWS = 50;
 import { glyphOf, MARK_GLYPHS, PACKET_GLYPHS, type PaintArgs } from './glyphs';
 import {
   findingHandler,
@@ -59,6 +61,7 @@ export default function CorrelateView({
     selected: new Set(),
     hover: null,
   }));
+  const [allMatches, setAllMatches] = useState(false);
   const [activeFinding, setActiveFinding] = useState<number | null>(null);
   const drag = useRef<{ x: number; moved: boolean } | null>(null);
 
@@ -359,7 +362,7 @@ export default function CorrelateView({
                   </tr>
                 </thead>
                 <tbody className="font-mono">
-                  {doc.matches.map((m, k) => {
+                  {doc.matches.slice(0, allMatches ? undefined : MATCH_ROWS).map((m, k) => {
                     const nat = m.aClient !== m.bClient || m.aServer !== m.bServer;
                     const a = { input: m.inputs[0], id: m.a, c: m.aClient, s: m.aServer };
                     const b = { input: m.inputs[1], id: m.b, c: m.bClient, s: m.bServer };
@@ -395,6 +398,11 @@ export default function CorrelateView({
                   })}
                 </tbody>
               </table>
+              {doc.matches.length > MATCH_ROWS && !allMatches && (
+                <button className="mt-1 text-xs text-blue-600 underline" onClick={() => setAllMatches(true)}>
+                  show all {doc.matches.length} connections
+                </button>
+              )}
             </div>
           </div>
         </section>
