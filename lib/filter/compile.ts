@@ -33,6 +33,7 @@ import {
   utf8Length,
   type Ipv4Literal,
   type Ipv6Literal,
+  type ParseResult,
 } from './literals';
 
 /** A runtime value: a field's value, or an address literal with its prefix. */
@@ -341,15 +342,20 @@ export class Compiler {
         return this.unknownField(node);
       return fail(node, message);
     };
+    const parsed = <T extends Val>(r: ParseResult<T>): T[] => {
+      if (r.ok) return [r.value];
+      throw bad(r.message);
+    };
+    const notFromString = (): CompileFail =>
+      fail(
+        node,
+        `${TYPE_NAMES[type]} ${about ? `field '${about.name}' ` : ''}cannot be converted from a string ("${text}").`,
+      );
     switch (type) {
       case 'uint':
       case 'int': {
         // A quoted value name is accepted as tshark does (http2.type == "HEADERS"); other strings are not.
-        if (quoted && !about?.valueNames)
-          throw fail(
-            node,
-            `${TYPE_NAMES[type]} ${about ? `field '${about.name}' ` : ''}cannot be converted from a string ("${text}").`,
-          );
+        if (quoted && !about?.valueNames) throw notFromString();
         const r = quoted ? ({ ok: false, message: '' } as const) : parseInteger(text);
         if (r.ok) {
           if (type === 'uint' && r.value < 0 && about) return [r.value]; // never equal; as tshark, no error
@@ -368,48 +374,25 @@ export class Compiler {
         throw bad(r.message);
       }
       case 'bool': {
-        if (quoted)
-          throw fail(
-            node,
-            `Boolean ${about ? `field '${about.name}' ` : ''}cannot be converted from a string ("${text}").`,
-          );
-        const r = parseBool(text);
-        if (r.ok) return [r.value];
-        throw bad(r.message);
+        if (quoted) throw notFromString();
+        return parsed(parseBool(text));
       }
       case 'float': {
-        if (quoted)
-          throw fail(
-            node,
-            `Floating point ${about ? `field '${about.name}' ` : ''}cannot be converted from a string ("${text}").`,
-          );
-        const r = parseFloatLiteral(text);
-        if (r.ok) return [r.value];
-        throw bad(r.message);
+        if (quoted) throw notFromString();
+        return parsed(parseFloatLiteral(text));
       }
       case 'string':
         return [text];
       case 'bytes': {
         if (quoted) return [stringBytes(text)];
-        const r = parseBytes(text);
-        if (r.ok) return [r.value];
-        throw bad(r.message);
+        return parsed(parseBytes(text));
       }
-      case 'ether': {
-        const r = parseEther(text);
-        if (r.ok) return [r.value];
-        throw bad(r.message);
-      }
-      case 'ipv4': {
-        const r = parseIpv4(text);
-        if (r.ok) return [r.value];
-        throw bad(r.message);
-      }
-      case 'ipv6': {
-        const r = parseIpv6(text);
-        if (r.ok) return [r.value];
-        throw bad(r.message);
-      }
+      case 'ether':
+        return parsed(parseEther(text));
+      case 'ipv4':
+        return parsed(parseIpv4(text));
+      case 'ipv6':
+        return parsed(parseIpv6(text));
     }
   }
 
