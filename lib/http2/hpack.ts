@@ -113,19 +113,22 @@ export class DynamicTable {
   constructor(maxSize = 4096) {
     this.maxSize = maxSize;
   }
-  add(name: string, value: string, octets: number, known = true): void {
+  /** Inserts an entry and returns it (the decoder puts the same pair in the header list). */
+  add(name: string, value: string, octets: number, known = true): [string, string] {
     const e: [string, string] = [name, value];
     this.entries.unshift(e);
     if (!known) this.unknownAt.add(e);
     this.sizes.unshift(octets + ENTRY_OVERHEAD);
     this.size += octets + ENTRY_OVERHEAD;
     this.evict();
+    return e;
   }
   /** The entry at dynamic index i (0 = newest), or null when it is unknown (capture gap). */
   get(i: number): [string, string] | null | undefined {
     const e = this.entries[i];
     if (!e) return this.olderUnknown ? null : undefined;
-    return this.unknownAt.has(e) ? null : e;
+    // Unknown entries exist only after a capture gap: no set lookup per field otherwise.
+    return this.unknownAt.size > 0 && this.unknownAt.has(e) ? null : e;
   }
   setMax(max: number): void {
     this.maxSize = max;
@@ -230,8 +233,11 @@ export class HpackDecoder {
         }
         const value = this.readString(b, pos);
         const valueOctets = this.lastOctets;
-        if (indexing) this.table.add(name ?? '', value, nameOctets + valueOctets, name !== null);
-        if (name !== null) out.push([name, value]);
+        // An indexed literal's pair is the table's entry itself (one array, not two).
+        const entry = indexing
+          ? this.table.add(name ?? '', value, nameOctets + valueOctets, name !== null)
+          : null;
+        if (name !== null) out.push(entry ?? [name, value]);
         else this.unknownFields++;
         sawField = true;
       }
