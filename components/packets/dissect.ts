@@ -3,6 +3,7 @@
 // where a display-filter field says the same, the filter that selects it ("Apply as filter").
 // Isomorphic (runs in the analysis worker); reads only the bytes it is given, never past them.
 
+import { ETHER_TYPE_NAMES, IP_PROTOCOL_NAMES } from '@/lib/capture/fields';
 import { ipv6Text } from '@/lib/capture/link';
 
 export interface DetailNode {
@@ -33,14 +34,6 @@ const u32 = (b: Uint8Array, o: number) =>
   ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
 const mac = (b: Uint8Array, o: number) => Array.from(b.subarray(o, o + 6), hex2).join(':');
 const ipv4 = (b: Uint8Array, o: number) => `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
-const ETHERTYPES: Record<number, string> = {
-  0x0800: 'IPv4',
-  0x86dd: 'IPv6',
-  0x0806: 'ARP',
-  0x8100: '802.1Q Virtual LAN',
-  0x88a8: '802.1ad',
-};
-const IP_PROTOS: Record<number, string> = { 1: 'ICMP', 6: 'TCP', 17: 'UDP', 58: 'ICMPv6', 47: 'GRE' };
 const LINK_NAMES: Record<number, string> = {
   0: 'BSD loopback',
   1: 'Ethernet',
@@ -92,7 +85,7 @@ export function dissect(bytes: Uint8Array | null, f: FrameFacts): DetailNode[] {
           leaf(`Destination: ${mac(b, 0)}`, 0, 6, `eth.dst == ${mac(b, 0)}`),
           leaf(`Source: ${mac(b, 6)}`, 6, 6, `eth.src == ${mac(b, 6)}`),
           leaf(
-            `Type: ${ETHERTYPES[u16(b, 12)] ?? ''} (0x${u16(b, 12).toString(16).padStart(4, '0')})`,
+            `Type: ${ETHER_TYPE_NAMES[u16(b, 12)] ?? ''} (0x${u16(b, 12).toString(16).padStart(4, '0')})`,
             12,
             2,
             `eth.type == 0x${u16(b, 12).toString(16).padStart(4, '0')}`,
@@ -111,7 +104,7 @@ export function dissect(bytes: Uint8Array | null, f: FrameFacts): DetailNode[] {
           children: [
             leaf(`ID: ${tci & 0xfff}`, o, 2, `vlan.id == ${tci & 0xfff}`),
             leaf(
-              `Type: ${ETHERTYPES[u16(b, o + 2)] ?? ''} (0x${u16(b, o + 2)
+              `Type: ${ETHER_TYPE_NAMES[u16(b, o + 2)] ?? ''} (0x${u16(b, o + 2)
                 .toString(16)
                 .padStart(4, '0')})`,
               o + 2,
@@ -132,7 +125,11 @@ export function dissect(bytes: Uint8Array | null, f: FrameFacts): DetailNode[] {
         start: 0,
         length: 16,
         children: [
-          leaf(`Protocol: ${ETHERTYPES[etype] ?? ''} (0x${etype.toString(16).padStart(4, '0')})`, 14, 2),
+          leaf(
+            `Protocol: ${ETHER_TYPE_NAMES[etype] ?? ''} (0x${etype.toString(16).padStart(4, '0')})`,
+            14,
+            2,
+          ),
         ],
       });
       o = 16;
@@ -145,7 +142,7 @@ export function dissect(bytes: Uint8Array | null, f: FrameFacts): DetailNode[] {
         start: 0,
         length: 20,
         children: [
-          leaf(`Protocol: ${ETHERTYPES[etype] ?? ''} (0x${etype.toString(16).padStart(4, '0')})`, 0, 2),
+          leaf(`Protocol: ${ETHER_TYPE_NAMES[etype] ?? ''} (0x${etype.toString(16).padStart(4, '0')})`, 0, 2),
           leaf(`Interface index: ${u32(b, 4)}`, 4, 4),
         ],
       });
@@ -204,7 +201,7 @@ export function dissect(bytes: Uint8Array | null, f: FrameFacts): DetailNode[] {
         ),
         leaf(`Fragment Offset: ${(ff & 0x1fff) * 8}`, o + 6, 2),
         leaf(`Time to Live: ${b[o + 8]}`, o + 8, 1, `ip.ttl == ${b[o + 8]}`),
-        leaf(`Protocol: ${IP_PROTOS[l4] ?? ''} (${l4})`, o + 9, 1, `ip.proto == ${l4}`),
+        leaf(`Protocol: ${IP_PROTOCOL_NAMES[l4] ?? ''} (${l4})`, o + 9, 1, `ip.proto == ${l4}`),
         leaf(
           `Header Checksum: 0x${u16(b, o + 10)
             .toString(16)
@@ -230,7 +227,7 @@ export function dissect(bytes: Uint8Array | null, f: FrameFacts): DetailNode[] {
       length: 40,
       children: [
         leaf(`Payload Length: ${plen}`, o + 4, 2, `ipv6.plen == ${plen}`),
-        leaf(`Next Header: ${IP_PROTOS[l4] ?? ''} (${l4})`, o + 6, 1, `ipv6.nxt == ${l4}`),
+        leaf(`Next Header: ${IP_PROTOCOL_NAMES[l4] ?? ''} (${l4})`, o + 6, 1, `ipv6.nxt == ${l4}`),
         leaf(`Hop Limit: ${b[o + 7]}`, o + 7, 1, `ipv6.hlim == ${b[o + 7]}`),
         leaf(`Source Address: ${src}`, o + 8, 16, `ipv6.src == ${src}`),
         leaf(`Destination Address: ${dst}`, o + 24, 16, `ipv6.dst == ${dst}`),
