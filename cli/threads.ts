@@ -13,7 +13,17 @@ import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { Analyzer, AnalysisError, assembleCapture } from '../lib/analyze';
 import { sniffCapture } from '../lib/capture/reader';
-import { mergeShards, ShardRecorder, shardTransferables, type ShardOutput } from '../lib/parallel/shard';
+import {
+  mergeShards,
+  planMerge,
+  renumberShard,
+  ShardRecorder,
+  shardSummary,
+  shardTransferables,
+  type ShardOutput,
+  type ShardPlan,
+  type ShardSummary,
+} from '../lib/parallel/shard';
 import { DEFAULT_OPTIONS, type AnalysisOptions, type Trace } from '../lib/trace';
 
 const CHUNK = 4 << 20;
@@ -30,9 +40,16 @@ interface ShardJob {
   count: number;
 }
 
-type ShardReply = { ok: true; output: ShardOutput } | { ok: false; message: string; analysis: boolean };
+type ShardReply =
+  | { kind: 'summary'; summary: ShardSummary }
+  | { kind: 'output'; output: ShardOutput }
+  | { kind: 'error'; message: string; analysis: boolean };
 
-/** Analyzes a capture file on `count` worker threads (count >= 2). */
+/**
+ * Analyzes a capture file on `count` worker threads (count >= 2). Two rounds: each worker
+ * analyzes its share and sends the summary the numbering needs; the plan made from all of them
+ * goes back, each worker renumbers its own results (in parallel) and sends them.
+ */
 export async function analyzeCaptureThreads(
   file: string,
   name: string,
@@ -41,48 +58,96 @@ export async function analyzeCaptureThreads(
   options: Partial<AnalysisOptions>,
   count: number,
 ): Promise<Trace> {
-  const jobs: ShardJob[] = [];
-  for (let index = 0; index < count; index++)
-    jobs.push({ job: JOB, file, name, size, keylog, options, index, count });
-  const replies = await Promise.allSettled(jobs.map(runWorker));
-  const outputs: ShardOutput[] = [];
-  for (const r of replies) {
-    if (r.status === 'rejected') throw r.reason;
-    outputs.push(r.value);
+  const workers: ShardWorker[] = [];
+  try {
+    for (let index = 0; index < count; index++)
+      workers.push(new ShardWorker({ job: JOB, file, name, size, keylog, options, index, count }));
+    const summaries = await allInOrder(workers.map((w) => w.next('summary')));
+    const plans = planMerge(summaries.map((r) => (r as { summary: ShardSummary }).summary));
+    workers.forEach((w, k) => w.send(plans[k]));
+    const outputs = await allInOrder(workers.map((w) => w.next('output')));
+    const merged = mergeShards(
+      outputs.map((r) => (r as { output: ShardOutput }).output),
+      plans,
+    );
+    // The options as one Analyzer would hold them (defaults under what was given).
+    const full = { ...DEFAULT_OPTIONS };
+    for (const [k, v] of Object.entries(options))
+      if (v !== undefined) (full as Record<string, unknown>)[k] = v;
+    return assembleCapture(merged, full);
+  } finally {
+    for (const w of workers) w.stop();
   }
-  const merged = mergeShards(outputs);
-  // The options as one Analyzer would hold them (defaults under what was given).
-  const full = { ...DEFAULT_OPTIONS };
-  for (const [k, v] of Object.entries(options)) if (v !== undefined) (full as Record<string, unknown>)[k] = v;
-  return assembleCapture(merged, full);
 }
 
-function runWorker(job: ShardJob): Promise<ShardOutput> {
-  const self = new URL(import.meta.url);
-  return new Promise((resolve, reject) => {
+/** Waits for all; the failure of the lowest-numbered worker wins (every worker reads the same bytes). */
+async function allInOrder<T>(promises: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(promises);
+  return settled.map((r) => {
+    if (r.status === 'rejected') throw r.reason;
+    return r.value;
+  });
+}
+
+/** One worker thread and the replies it has sent that nobody has taken yet. */
+class ShardWorker {
+  private readonly worker: Worker;
+  private readonly inbox: ShardReply[] = [];
+  private waiting: { resolve: (r: ShardReply) => void; reject: (e: unknown) => void } | null = null;
+  private failure: unknown = null;
+
+  constructor(private readonly job: ShardJob) {
+    const self = new URL(import.meta.url);
     // Under tsx (sources) the worker registers tsx's loader first; the bundle is plain JavaScript.
-    const w = self.pathname.endsWith('.ts')
+    this.worker = self.pathname.endsWith('.ts')
       ? new Worker(
           `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(self.href)}); })`,
           { eval: true, workerData: job },
         )
       : new Worker(self, { workerData: job });
-    let settled = false;
-    w.once('message', (reply: ShardReply) => {
-      settled = true;
-      if (reply.ok) resolve(reply.output);
-      else reject(reply.analysis ? new AnalysisError(reply.message) : new Error(reply.message));
-      void w.terminate();
+    this.worker.on('message', (reply: ShardReply) => {
+      if (this.waiting) {
+        const w = this.waiting;
+        this.waiting = null;
+        w.resolve(reply);
+      } else this.inbox.push(reply);
     });
-    w.once('error', (e) => {
-      if (!settled) reject(e);
-      settled = true;
-    });
-    w.once('exit', (code) => {
-      if (!settled) reject(new Error(`analysis worker ${job.index} exited with code ${code}`));
-      settled = true;
-    });
-  });
+    this.worker.on('error', (e) => this.fail(e));
+    this.worker.on('exit', (code) =>
+      this.fail(new Error(`analysis worker ${job.index} exited with code ${code}`)),
+    );
+  }
+
+  private fail(e: unknown): void {
+    if (this.failure === null) this.failure = e;
+    if (this.waiting) {
+      const w = this.waiting;
+      this.waiting = null;
+      w.reject(this.failure);
+    }
+  }
+
+  async next(kind: 'summary' | 'output'): Promise<ShardReply> {
+    const reply =
+      this.inbox.shift() ??
+      (await new Promise<ShardReply>((resolve, reject) => {
+        if (this.failure !== null) reject(this.failure);
+        else this.waiting = { resolve, reject };
+      }));
+    if (reply.kind === 'error')
+      throw reply.analysis ? new AnalysisError(reply.message) : new Error(reply.message);
+    if (reply.kind !== kind)
+      throw new Error(`analysis worker ${this.job.index}: ${reply.kind} before ${kind}`);
+    return reply;
+  }
+
+  send(plan: ShardPlan): void {
+    this.worker.postMessage(plan);
+  }
+
+  stop(): void {
+    void this.worker.terminate();
+  }
 }
 
 async function runShard(job: ShardJob): Promise<void> {
@@ -95,10 +160,13 @@ async function runShard(job: ShardJob): Promise<void> {
       a.push(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
     }
     const output = a.finishShard();
-    port.postMessage({ ok: true, output } satisfies ShardReply, shardTransferables(output));
+    const plan = new Promise<ShardPlan>((resolve) => port.once('message', resolve));
+    port.postMessage({ kind: 'summary', summary: shardSummary(output) } satisfies ShardReply);
+    renumberShard(output, await plan);
+    port.postMessage({ kind: 'output', output } satisfies ShardReply, shardTransferables(output));
   } catch (e) {
     const reply: ShardReply = {
-      ok: false,
+      kind: 'error',
       message: e instanceof Error ? e.message : String(e),
       analysis: e instanceof AnalysisError,
     };

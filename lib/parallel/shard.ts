@@ -176,59 +176,123 @@ export interface MergedShards {
   packets: PacketTable;
 }
 
-/** Merges the outputs of all N workers (any order) into what one thread would have produced. */
-export function mergeShards(outputs: ShardOutput[]): MergedShards {
-  const shards = [...outputs].sort((a, b) => a.index - b.index);
+/** What the merge order needs from one shard (small: sent before the results themselves). */
+export interface ShardSummary {
+  index: number;
+  count: number;
+  rows: number;
+  firstPackets: number[];
+  frames: EventLog;
+  streamEvents: EventLog;
+  exchangeEvents: EventLog;
+  h2Events: EventLog;
+}
+
+export function shardSummary(o: ShardOutput): ShardSummary {
+  return {
+    index: o.index,
+    count: o.count,
+    rows: o.packets.length,
+    firstPackets: o.connections.map((c) => c.firstPacket),
+    frames: o.frames,
+    streamEvents: o.streamEvents,
+    exchangeEvents: o.exchangeEvents,
+    h2Events: o.h2Events,
+  };
+}
+
+/** One shard's final numbers: global connection index and frame rank of each local one, list ranks. */
+export interface ShardPlan {
+  conns: Int32Array;
+  frames: Int32Array;
+  streams: Int32Array;
+  exchanges: Int32Array;
+  h2: Int32Array;
+}
+
+/** The one-thread numbering and order, from the summaries of all N shards (any order). */
+export function planMerge(summaries: ShardSummary[]): ShardPlan[] {
+  const shards = [...summaries].sort((a, b) => a.index - b.index);
   if (shards.length === 0 || shards.some((s, i) => s.index !== i || s.count !== shards.length))
     throw new Error('mergeShards: outputs of every shard 0..N-1 are needed');
-
   // Connections: in order of first packet (no two share one; each packet has one owner).
   const connOrder: { shard: number; local: number; first: number }[] = [];
   shards.forEach((s, k) =>
-    s.connections.forEach((c, i) => connOrder.push({ shard: k, local: i, first: c.firstPacket })),
+    s.firstPackets.forEach((first, i) => connOrder.push({ shard: k, local: i, first })),
   );
   connOrder.sort((a, b) => a.first - b.first);
-  const connGlobal = shards.map((s) => new Int32Array(s.connections.length));
+  const connGlobal = shards.map((s) => new Int32Array(s.firstPackets.length));
   connOrder.forEach((e, g) => (connGlobal[e.shard][e.local] = g));
-
-  const rows = shards[0].packets.length;
-  const rank = (log: (s: ShardOutput) => EventLog): Int32Array[] =>
+  const rows = shards[0].rows;
+  const rank = (log: (s: ShardSummary) => EventLog): Int32Array[] =>
     rankEvents(shards.map(log), connGlobal, rows);
-  const frameNumber = rank((s) => s.frames);
+  const frames = rank((s) => s.frames);
+  const streams = rank((s) => s.streamEvents);
+  const exchanges = rank((s) => s.exchangeEvents);
+  const h2 = rank((s) => s.h2Events);
+  return shards.map((_, k) => ({
+    conns: connGlobal[k],
+    frames: frames[k],
+    streams: streams[k],
+    exchanges: exchanges[k],
+    h2: h2[k],
+  }));
+}
 
-  // Placeholders -> final values, then the lists in one-thread order.
-  shards.forEach((s, k) => {
-    const conns = connGlobal[k];
-    const frames = frameNumber[k];
-    const replace = (n: number): number | null => {
-      if (n >= FRAME_BASE && n - FRAME_BASE < frames.length) return frames[n - FRAME_BASE] + 1;
-      if (n >= CONN_BASE && n - CONN_BASE < conns.length) return conns[n - CONN_BASE] + 1;
-      return null;
-    };
-    const seen = new Set<object>();
-    for (const list of [s.connections, s.streams, s.exchanges, s.h2] as object[][])
-      for (const item of list) rewrite(item, replace, seen);
-  });
+/** Replaces a shard's placeholders by the final numbers (in place; a worker does its own). */
+export function renumberShard(o: ShardOutput, plan: ShardPlan): void {
+  const { conns, frames } = plan;
+  const replace = (n: number): number | null => {
+    if (n >= FRAME_BASE && n - FRAME_BASE < frames.length) return frames[n - FRAME_BASE] + 1;
+    if (n >= CONN_BASE && n - CONN_BASE < conns.length) return conns[n - CONN_BASE] + 1;
+    return null;
+  };
+  const seen = new Set<object>();
+  for (const list of [o.connections, o.streams, o.exchanges, o.h2] as object[][])
+    for (const item of list) rewrite(item, replace, seen);
+}
 
-  const connections: Connection[] = connOrder.map((e) => shards[e.shard].connections[e.local]);
+/**
+ * Merges the outputs of all N workers into what one thread would have produced. With `plans`,
+ * the outputs were renumbered already (renumberShard, in the workers); without, it is done here.
+ */
+export function mergeShards(outputs: ShardOutput[], plans?: ShardPlan[]): MergedShards {
+  const shards = [...outputs].sort((a, b) => a.index - b.index);
+  if (!plans) {
+    plans = planMerge(shards.map(shardSummary));
+    shards.forEach((s, k) => renumberShard(s, plans![k]));
+  }
+  const p = plans;
+  if (p.length !== shards.length) throw new Error('mergeShards: one plan per shard');
+  const connections = place(
+    shards.map((s) => s.connections),
+    p.map((x) => x.conns),
+  );
   const results = new AppResults();
   results.streams = place(
     shards.map((s) => s.streams),
-    rank((s) => s.streamEvents),
+    p.map((x) => x.streams),
   );
   results.exchanges = place(
     shards.map((s) => s.exchanges),
-    rank((s) => s.exchangeEvents),
+    p.map((x) => x.exchanges),
   );
   results.h2 = place(
     shards.map((s) => s.h2),
-    rank((s) => s.h2Events),
+    p.map((x) => x.h2),
   );
   let totalFrames = 0;
-  for (const f of frameNumber) totalFrames += f.length;
+  for (const x of p) totalFrames += x.frames.length;
   for (let i = 0; i < totalFrames; i++) results.nextFrameNumber();
-
-  return { input: shards[0].input, connections, results, packets: mergePackets(shards, connGlobal) };
+  return {
+    input: shards[0].input,
+    connections,
+    results,
+    packets: mergePackets(
+      shards,
+      p.map((x) => x.conns),
+    ),
+  };
 }
 
 /** Global 0-based rank of every event of every shard (see the module comment for the order). */
@@ -290,7 +354,10 @@ function rewrite(root: object, replace: (n: number) => number | null, seen: Set<
     const o = stack.pop()!;
     if (ArrayBuffer.isView(o)) continue;
     if (Array.isArray(o)) {
-      for (let i = 0; i < o.length; i++) o[i] = fix(o[i]);
+      for (let i = 0; i < o.length; i++) {
+        const v = fix(o[i]);
+        if (v !== o[i]) o[i] = v;
+      }
     } else if (o instanceof Map) {
       const entries = [...o.entries()];
       o.clear();
@@ -301,7 +368,11 @@ function rewrite(root: object, replace: (n: number) => number | null, seen: Set<
       for (const v of values) o.add(fix(v));
     } else {
       const rec = o as Record<string, unknown>;
-      for (const k of Object.keys(rec)) rec[k] = fix(rec[k]);
+      // Only what changes is written: shared constants may be frozen (and hold no placeholder).
+      for (const k of Object.keys(rec)) {
+        const v = fix(rec[k]);
+        if (v !== rec[k]) rec[k] = v;
+      }
     }
   }
 }
