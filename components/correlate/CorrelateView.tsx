@@ -9,7 +9,7 @@ import type { CorrelationView } from '@/lib/lanes/view';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '@/lib/packets';
 import { TimeScale } from '@/lib/timescale';
 import type { Finding } from '@/lib/trace';
-import { AXIS_H, computeLayout, draw, fmtMs, GUTTER, LANE_H, pick } from './draw';
+import { type Arrange, AXIS_H, computeLayout, draw, fmtMs, GUTTER, LANE_H, pick } from './draw';
 
 const MAX_VIEW_H = 640;
 /** Match-table rows shown before "show all". */
@@ -48,7 +48,9 @@ export default function CorrelateView({
   actions?: React.ReactNode;
 }) {
   const { doc, index } = view;
-  const layout = useMemo(() => computeLayout(index), [index]);
+  // A group per point reads best for a few connections; for many, a connection's lanes side by side.
+  const [arrange, setArrange] = useState<Arrange>(() => (index.lanes.length > 40 ? 'connection' : 'point'));
+  const layout = useMemo(() => computeLayout(index, arrange), [index, arrange]);
   const wrapRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -214,6 +216,18 @@ export default function CorrelateView({
           >
             Whole span
           </button>
+          <label className="flex items-center gap-1">
+            lanes
+            <select
+              className="rounded border border-zinc-300 bg-transparent px-1 dark:border-zinc-700"
+              value={arrange}
+              onChange={(e) => setArrange(e.target.value as Arrange)}
+              data-testid="arrange"
+            >
+              <option value="point">a group per vantage point</option>
+              <option value="connection">by connection, points side by side</option>
+            </select>
+          </label>
           <span className="ml-auto font-mono" data-testid="hover-text">
             {hoverText ?? '\u00a0'}
           </span>

@@ -18,10 +18,30 @@ export interface Layout {
   laneY: Float64Array;
 }
 
-export function computeLayout(index: LaneIndex): Layout {
+/**
+ * by point: a group per vantage point (the issue's view; rungs cross the groups).
+ * by connection: a connection's lanes at every point side by side (short rungs; for captures of
+ * many connections, where a group per point would put a connection's two lanes far apart).
+ */
+export type Arrange = 'point' | 'connection';
+
+export function computeLayout(index: LaneIndex, arrange: Arrange = 'point'): Layout {
   const laneY = new Float64Array(index.lanes.length);
   const groupTop: number[] = [];
   let y = AXIS_H + 6;
+  if (arrange === 'connection') {
+    const order = index.lanes
+      .map((l) => l.id)
+      .sort((a, b) => index.lanes[a].row - index.lanes[b].row || index.lanes[a].group - index.lanes[b].group);
+    let lastRow = -1;
+    for (const id of order) {
+      if (lastRow >= 0 && index.lanes[id].row !== lastRow) y += 8;
+      lastRow = index.lanes[id].row;
+      laneY[id] = y + LANE_H / 2;
+      y += LANE_H;
+    }
+    return { height: y + 8, groupTop, laneY };
+  }
   index.groups.forEach((g, k) => {
     if (k > 0) y += GROUP_GAP;
     groupTop.push(y);
@@ -123,7 +143,23 @@ export function draw(
   // Groups and lanes.
   index.groups.forEach((grp, k) => {
     const top = layout.groupTop[k];
-    if (top - sy > height) return;
+    if (top !== undefined && top - sy <= height) drawGroupHeader(k, top);
+    for (const id of grp.lanes) {
+      const y = layout.laneY[id];
+      if (!yVisible(y)) continue;
+      g.strokeStyle = line;
+      g.beginPath();
+      g.moveTo(GUTTER, Math.round(y) + 0.5);
+      g.lineTo(width, Math.round(y) + 0.5);
+      g.stroke();
+      g.fillStyle = fg;
+      const label = layout.groupTop.length ? index.lanes[id].label : `${grp.name} · ${index.lanes[id].label}`;
+      g.fillText(clip(g, label, GUTTER - 16), 12, y);
+    }
+  });
+
+  function drawGroupHeader(k: number, top: number): void {
+    const grp = index.groups[k];
     g.fillStyle = st.dark ? '#18181b' : '#f4f4f5';
     g.fillRect(0, top, width, GROUP_HEAD);
     g.fillStyle = fg;
@@ -143,18 +179,7 @@ export function draw(
     g.fillStyle = muted;
     const w = g.measureText(off).width;
     g.fillText(off, width - w - 8, top + GROUP_HEAD / 2);
-    for (const id of grp.lanes) {
-      const y = layout.laneY[id];
-      if (!yVisible(y)) continue;
-      g.strokeStyle = line;
-      g.beginPath();
-      g.moveTo(GUTTER, Math.round(y) + 0.5);
-      g.lineTo(width, Math.round(y) + 0.5);
-      g.stroke();
-      g.fillStyle = fg;
-      g.fillText(clip(g, index.lanes[id].label, GUTTER - 16), 12, y);
-    }
-  });
+  }
 
   g.beginPath();
   g.rect(GUTTER, sy + AXIS_H, width - GUTTER, height - AXIS_H);

@@ -7,7 +7,7 @@ import { FATE } from '@/lib/correlate/types';
 import { loadInput } from '@/lib/correlate/index';
 import { viewOf } from '@/lib/lanes/view';
 import { TimeScale } from '@/lib/timescale';
-import { computeLayout, lowerBoundTime } from './draw';
+import { computeLayout, LANE_H, lowerBoundTime } from './draw';
 import { glyphOf, PACKET_GLYPHS } from './glyphs';
 import {
   findingHandler,
@@ -86,6 +86,13 @@ describe('glyph table and layout', () => {
       Math.min(...b.lanes.map((id) => layout.laneY[id])),
     );
     expect(layout.height).toBeGreaterThan(layout.laneY[b.lanes.at(-1)!]);
+    // By connection: a connection's lanes at the two points are neighbours.
+    const byConn = computeLayout(index, 'connection');
+    for (const l of index.lanes) {
+      const twin = index.lanes.find((m) => m.row === l.row && m.group !== l.group);
+      if (twin) expect(Math.abs(byConn.laneY[l.id] - byConn.laneY[twin.id])).toBe(LANE_H);
+    }
+    expect(byConn.groupTop).toEqual([]);
     const t = index.packets[0]!.time;
     expect(lowerBoundTime(t, t.length, -1)).toBe(0);
     expect(lowerBoundTime(t, t.length, 1e9)).toBe(t.length);
