@@ -43,6 +43,7 @@ import {
   ANALYSIS_FLAG_BITS,
   reusedPortsSyn,
   streamSide,
+  TCP_FLAGS,
   TCP_LAYER,
   tcpStreamNumbers,
   windowScales,
@@ -67,17 +68,6 @@ export interface PacketRow {
   length: number;
   info: string;
 }
-
-const TCP_FLAG_NAMES: [number, string][] = [
-  [0x01, 'FIN'],
-  [0x02, 'SYN'],
-  [0x04, 'RST'],
-  [0x08, 'PSH'],
-  [0x10, 'ACK'],
-  [0x20, 'URG'],
-  [0x40, 'ECE'],
-  [0x80, 'CWR'],
-];
 
 /** Analysis prefixes in the order Wireshark writes them into the Info column. */
 const TCP_PREFIXES: [number, string][] = [
@@ -392,7 +382,7 @@ export function tcpInfo(ctx: FieldContext, row: number): string {
     const d = dupAcks(ctx).get(row);
     prefixes.push(d ? `TCP Dup ACK ${d[0]}#${d[1]}` : 'TCP Dup ACK');
   }
-  const names = TCP_FLAG_NAMES.filter(([bit]) => flags & bit).map(([, n]) => n);
+  const names = TCP_FLAGS.filter((f) => flags & f.bit).map((f) => f.name);
   // The AE (formerly NS) bit and the reserved bits, in byte 12 of the header.
   const high = p.tcpOffset[row] & 0x0f;
   if (high & 1) names.push('AE');

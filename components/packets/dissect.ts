@@ -5,6 +5,7 @@
 
 import { ETHER_TYPE_NAMES, IP_PROTOCOL_NAMES } from '@/lib/capture/fields';
 import { ipv6Text } from '@/lib/capture/link';
+import { TCP_FLAGS } from '@/lib/tcp/fields';
 
 export interface DetailNode {
   label: string;
@@ -269,17 +270,9 @@ function tcp(b: Uint8Array, o: number, end: number): DetailNode {
   const hl = (b[o + 12] >> 4) * 4;
   const flags = b[o + 13] | ((b[o + 12] & 1) << 8);
   const win = u16(b, o + 14);
-  const names: [number, string, string][] = [
-    [0x80, 'CWR', 'cwr'],
-    [0x40, 'ECE', 'ece'],
-    [0x20, 'URG', 'urg'],
-    [0x10, 'ACK', 'ack'],
-    [0x08, 'PSH', 'push'],
-    [0x04, 'RST', 'reset'],
-    [0x02, 'SYN', 'syn'],
-    [0x01, 'FIN', 'fin'],
-  ];
-  const set = names.filter(([bit]) => flags & bit).map(([, n]) => n);
+  // Highest bit first, as Wireshark's tree lists them.
+  const names = [...TCP_FLAGS].reverse();
+  const set = names.filter((f) => flags & f.bit).map((f) => f.name);
   const payload = Math.max(0, end - o - hl);
   const children: DetailNode[] = [
     leaf(`Source Port: ${sp}`, o, 2, `tcp.srcport == ${sp}`),
@@ -292,12 +285,12 @@ function tcp(b: Uint8Array, o: number, end: number): DetailNode {
       start: o + 12,
       length: 2,
       filter: `tcp.flags == 0x${flags.toString(16).padStart(3, '0')}`,
-      children: names.map(([bit, n, field]) =>
+      children: names.map((f) =>
         leaf(
-          `${n}: ${flags & bit ? 'Set' : 'Not set'}`,
+          `${f.name}: ${flags & f.bit ? 'Set' : 'Not set'}`,
           o + 13,
           1,
-          `tcp.flags.${field} == ${flags & bit ? 1 : 0}`,
+          `${f.field} == ${flags & f.bit ? 1 : 0}`,
         ),
       ),
     },

@@ -36,6 +36,21 @@ import {
   TCP_URG,
 } from '../packets';
 
+/**
+ * The TCP flags in bit order: the bit, the name Wireshark's Info column and detail give it, and its
+ * tcp.flags.* field with the field's title.
+ */
+export const TCP_FLAGS: readonly { bit: number; name: string; field: string; title: string }[] = [
+  { bit: TCP_FIN, name: 'FIN', field: 'tcp.flags.fin', title: 'Fin' },
+  { bit: TCP_SYN, name: 'SYN', field: 'tcp.flags.syn', title: 'Syn' },
+  { bit: TCP_RST, name: 'RST', field: 'tcp.flags.reset', title: 'Reset' },
+  { bit: TCP_PSH, name: 'PSH', field: 'tcp.flags.push', title: 'Push' },
+  { bit: TCP_ACK, name: 'ACK', field: 'tcp.flags.ack', title: 'Acknowledgment' },
+  { bit: TCP_URG, name: 'URG', field: 'tcp.flags.urg', title: 'Urgent' },
+  { bit: TCP_ECE, name: 'ECE', field: 'tcp.flags.ece', title: 'ECN-Echo' },
+  { bit: TCP_CWR, name: 'CWR', field: 'tcp.flags.cwr', title: 'Congestion Window Reduced' },
+];
+
 /** Analysis bits that make Wireshark add tcp.analysis.flags. */
 export const ANALYSIS_FLAG_BITS =
   A_RETRANSMISSION |
@@ -424,14 +439,7 @@ export const TCP_LAYER: FieldLayer = {
       'Flags',
       tcp((c, row, out) => void out.push(((c.packets.tcpOffset[row] & 0x0f) << 8) | c.packets.tcpFlags[row])),
     ),
-    def('tcp.flags.fin', 'bool', 'Fin', flag(TCP_FIN)),
-    def('tcp.flags.syn', 'bool', 'Syn', flag(TCP_SYN)),
-    def('tcp.flags.reset', 'bool', 'Reset', flag(TCP_RST)),
-    def('tcp.flags.push', 'bool', 'Push', flag(TCP_PSH)),
-    def('tcp.flags.ack', 'bool', 'Acknowledgment', flag(TCP_ACK)),
-    def('tcp.flags.urg', 'bool', 'Urgent', flag(TCP_URG)),
-    def('tcp.flags.ece', 'bool', 'ECN-Echo', flag(TCP_ECE)),
-    def('tcp.flags.cwr', 'bool', 'Congestion Window Reduced', flag(TCP_CWR)),
+    ...TCP_FLAGS.map((f) => def(f.field, 'bool', f.title, flag(f.bit))),
     def(
       'tcp.window_size_value',
       'uint',
