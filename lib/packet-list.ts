@@ -15,7 +15,6 @@ import { ipv6Text } from './capture/link';
 import { hexColon, ipv4Text } from './filter/literals';
 import type { FieldContext, FieldValue } from './filter/types';
 import type { Http1Exchange, Trace } from './trace';
-import { findingsByRow } from './findings/fields';
 import { http1MessagesByRow, headerValue, type Http1Occurrence } from './http1/fields';
 import { h2FramesByRow, prefaceRows } from './http2/fields';
 import {
@@ -45,7 +44,6 @@ import {
   streamSide,
   TCP_FLAGS,
   TCP_LAYER,
-  tcpStreamNumbers,
   windowScales,
 } from './tcp/fields';
 import {
@@ -489,21 +487,6 @@ export function coloringRule(ctx: FieldContext, row: number): string | null {
   if (h.udp.length) return 'UDP';
   if (h.eth.length && h.eth[0].dst[0] & 1) return 'Broadcast';
   return null;
-}
-
-/** The rows' findings, for a list that marks them (severity of the worst). */
-export function rowSeverity(ctx: FieldContext, row: number): 'error' | 'warning' | 'info' | null {
-  const list = findingsByRow(ctx).get(row);
-  if (!list) return null;
-  if (list.some((f) => f.severity === 'error')) return 'error';
-  if (list.some((f) => f.severity === 'warning')) return 'warning';
-  return 'info';
-}
-
-/** tshark's stream number of a TCP row (for "Follow stream"); -1 for other rows. */
-export function rowStream(ctx: FieldContext, row: number): number {
-  const c = ctx.packets.conn[row];
-  return c < 0 ? -1 : tcpStreamNumbers(ctx)[c];
 }
 
 /**
