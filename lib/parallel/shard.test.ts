@@ -75,7 +75,8 @@ describe('shards', () => {
   });
 
   for (const file of capturesUnder(SAMPLES_DIR, 1)) {
-    it(`samples/${path.basename(file)}: 2 and 3 shards = 1 thread`, () => expectSame(file, [2, 3]));
+    it(`samples/${path.relative(SAMPLES_DIR, file)}: 2 and 3 shards = 1 thread`, () =>
+      expectSame(file, [2, 3]));
   }
   for (const file of capturesUnder(LAB_DIR, 2)) {
     it(`${path.relative(LAB_DIR, file)}: 2 shards = 1 thread`, () => expectSame(file, [2]));
