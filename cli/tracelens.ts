@@ -19,8 +19,6 @@ import { openCaptureBytes } from './capture-bytes';
 import { filterRows } from '../lib/filter/index';
 import { fieldContext } from '../lib/filter/registry';
 import { restrictTrace } from '../lib/packet-list';
-import { toTraceColumns } from '../lib/document/columns';
-import { encodeArrow } from '../lib/document/arrow';
 import { analyzeCaptureThreads, isCaptureFile, threadCount } from './threads';
 
 const CHUNK = 4 << 20;
@@ -194,7 +192,7 @@ export async function main(
       // The document goes to the file (removed again if writing fails); stdout keeps the report.
       await writeDocumentFile(args, trace);
     } else if (args.format === 'arrow') {
-      await writeJson(out, [encodeArrow(toTraceColumns(trace))]);
+      await writeJson(out, [await arrowDocument(trace)]);
     } else if (args.json) {
       // In pieces: a large trace's document is tens of MB, and one string of it (plus its UTF-8
       // copy) would double the peak memory for nothing. Compact for programs (less than half the
@@ -244,6 +242,18 @@ async function restrictToFilter(
   }
 }
 
+/**
+ * The trace as the Arrow document. Loaded on this path only: evaluating apache-arrow costs every
+ * other run ~25 ms of start-up.
+ */
+async function arrowDocument(trace: Trace): Promise<Uint8Array> {
+  const [{ toTraceColumns }, { encodeArrow }] = await Promise.all([
+    import('../lib/document/columns'),
+    import('../lib/document/arrow'),
+  ]);
+  return encodeArrow(toTraceColumns(trace));
+}
+
 /** `-o FILE`: the JSON or Arrow document written to FILE; FILE is removed if anything fails. */
 async function writeDocumentFile(args: ParsedArgs, trace: Trace): Promise<void> {
   const file = args.output!;
@@ -257,7 +267,7 @@ async function writeDocumentFile(args: ParsedArgs, trace: Trace): Promise<void> 
     throw new AnalysisError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
   try {
-    if (args.format === 'arrow') await writeWaiting(sink, encodeArrow(toTraceColumns(trace)));
+    if (args.format === 'arrow') await writeWaiting(sink, await arrowDocument(trace));
     else {
       const indent = args.pretty ? 2 : 0;
       for (const piece of indent === 0 ? traceJsonBytes(trace) : traceJsonText(trace, indent))
