@@ -34,13 +34,14 @@ export default function Landing(props: {
         <div className="mt-1 text-zinc-500">.pcap · .pcapng · .gz · .log / .txt · SSLKEYLOGFILE</div>
       </div>
       <p className="mt-3 text-sm text-zinc-600 dark:text-zinc-400">
-        Captures of the same traffic from several points (client, router or proxy, server)?{' '}
+        Captures of the same traffic from several points (client, router or proxy, server)? Drop them here
+        together, or{' '}
         <a
           href="/correlate"
           className="text-sky-700 underline dark:text-sky-400"
           data-testid="landing-correlate"
         >
-          Correlate them
+          correlate them
         </a>{' '}
         on one aligned clock: what was lost, injected or rewritten in between.
       </p>

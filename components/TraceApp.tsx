@@ -15,6 +15,8 @@ import LiveSnapshot from './LiveSnapshot';
 import type { AnalysisSnapshot } from '@/lib/analyze';
 import ShareButton from './share/ShareButton';
 import type { PacketClient } from '@/app/worker/packet-client';
+import CorrelatePage from './correlate/CorrelatePage';
+import { filesToCorrelate } from './correlate/drop';
 
 type Phase =
   | { kind: 'idle' }
@@ -281,9 +283,17 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
     } catch {}
   };
 
+  /** Two or more captures dropped or picked at once: shown in the correlation view, in place. */
+  const [correlateFiles, setCorrelateFiles] = useState<File[] | null>(null);
+
   const onFiles = (files: FileList | File[] | null) => {
     if (!files) return;
     const arr = Array.from(files);
+    const several = filesToCorrelate(arr);
+    if (several) {
+      setCorrelateFiles(several);
+      return;
+    }
     const key = arr.find((f) => /\.(keys|keylog)$/i.test(f.name) || /sslkey/i.test(f.name)) ?? null;
     const main = arr.find((f) => f !== key) ?? null;
     if (key && !main) {
@@ -297,6 +307,8 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
       analyze(main, key ?? keylogRef.current, null, options);
     }
   };
+
+  if (correlateFiles) return <CorrelatePage initialFiles={correlateFiles} />;
 
   return (
     <div className={`flex flex-col ${trace ? 'h-screen overflow-hidden' : 'min-h-screen'}`}>

@@ -3,7 +3,7 @@
 // a Worker and shown in the aligned view. "Share" uploads them: the server correlates them again
 // and gives a link (/c/<id>) that opens the same view.
 import Link from 'next/link';
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { CorrelationView } from '@/lib/lanes/view';
 import { correlateInWorker } from './client';
 import CorrelateView from './CorrelateView';
@@ -14,7 +14,8 @@ type Phase =
   | { kind: 'done'; view: CorrelationView }
   | { kind: 'error'; message: string };
 
-export default function CorrelatePage() {
+/** `initialFiles`: captures and logs handed over in memory (several dropped on the main page). */
+export default function CorrelatePage({ initialFiles }: { initialFiles?: File[] } = {}) {
   const [files, setFiles] = useState<File[]>([]);
   const [phase, setPhase] = useState<Phase>({ kind: 'idle' });
   const [share, setShare] = useState<{ state: 'idle' | 'sending' | 'error'; url?: string; message?: string }>(
@@ -42,6 +43,15 @@ export default function CorrelatePage() {
       (e: Error) => setPhase({ kind: 'error', message: e.message }),
     );
   };
+
+  // Files handed over are correlated once on mount (the ref keeps a dev re-mount from starting two
+  // workers).
+  const started = useRef(false);
+  useEffect(() => {
+    if (started.current || !initialFiles || initialFiles.length === 0) return;
+    started.current = true;
+    run(initialFiles);
+  }, [initialFiles]);
 
   const doShare = async () => {
     setShare({ state: 'sending' });

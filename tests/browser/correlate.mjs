@@ -130,4 +130,18 @@ await h.scenario('correlate-shared-link', async (page) => {
   assert(bad.status === 400 && /two or more/.test((await bad.json()).error), `one input: ${bad.status}`);
 });
 
+// Two captures picked (or dropped) together on the main page open the correlation view in place,
+// the File objects handed over without a server round trip.
+await h.scenario('correlate-from-landing', async (page) => {
+  await page.goto(h.base);
+  await page.waitForSelector('[data-testid=open-file]', { state: 'attached' });
+  await page.setInputFiles('[data-testid=open-file]', [join(lab, 'server.pcap'), join(lab, 'client.pcap')]);
+  await checkView(page, 'from the main page');
+  assert(new URL(page.url()).pathname === '/', `stayed on the main page: ${page.url()}`);
+  assert(
+    (await page.locator('[data-testid=correlate-drop]').count()) === 1,
+    'the correlate drop zone is shown',
+  );
+});
+
 await h.finish();
