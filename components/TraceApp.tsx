@@ -16,7 +16,7 @@ import type { AnalysisSnapshot } from '@/lib/analyze';
 import ShareButton from './share/ShareButton';
 import type { PacketClient } from '@/app/worker/packet-client';
 import CorrelatePage from './correlate/CorrelatePage';
-import { filesToCorrelate } from './correlate/drop';
+import { filesToCorrelate, isKeyLogName } from './correlate/drop';
 
 type Phase =
   | { kind: 'idle' }
@@ -294,7 +294,7 @@ export default function TraceApp({ remote }: { remote?: { url: string; name: str
       setCorrelateFiles(several);
       return;
     }
-    const key = arr.find((f) => /\.(keys|keylog)$/i.test(f.name) || /sslkey/i.test(f.name)) ?? null;
+    const key = arr.find((f) => isKeyLogName(f.name)) ?? null;
     const main = arr.find((f) => f !== key) ?? null;
     if (key && !main) {
       keylogRef.current = key;

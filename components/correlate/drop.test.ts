@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { filesToCorrelate } from './drop';
+import { filesToCorrelate, isKeyLogName } from './drop';
 
 const named = (...names: string[]) => names.map((name) => ({ name }));
 const names = (files: { name: string }[] | null) => files?.map((f) => f.name) ?? null;
@@ -30,5 +30,21 @@ describe('filesToCorrelate', () => {
     expect(filesToCorrelate(named('tls.pcapng', 'go-debug.log'))).toBeNull();
     expect(filesToCorrelate(named('only.pcap'))).toBeNull();
     expect(filesToCorrelate(named('a.log', 'b.log'))).toBeNull();
+  });
+});
+
+describe('isKeyLogName', () => {
+  it('knows key logs by their usual names', () => {
+    for (const n of [
+      'keys.txt',
+      'tls.keys',
+      'sslkeylog.log',
+      'go-h2.keylog',
+      'httpx-keys.txt',
+      'SSLKEYLOGFILE.txt',
+    ])
+      expect(isKeyLogName(n), n).toBe(true);
+    for (const n of ['go-debug.log', 'nghttp.txt', 'client.pcap', 'monkeys.pcap', 'keystone.log'])
+      expect(isKeyLogName(n), n).toBe(false);
   });
 });

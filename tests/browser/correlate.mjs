@@ -144,4 +144,16 @@ await h.scenario('correlate-from-landing', async (page) => {
   );
 });
 
+// One capture with its key log (named keys.txt, given first) still opens one trace of the capture.
+await h.scenario('capture-and-keylog-stay-one-trace', async (page) => {
+  await page.goto(h.base);
+  await page.waitForSelector('[data-testid=open-file]', { state: 'attached' });
+  const hrr = join(root, 'lab/tls13-hrr');
+  await page.setInputFiles('[data-testid=open-file]', [join(hrr, 'keys.txt'), join(hrr, 'hrr.pcap')]);
+  await page.waitForSelector('[data-testid=filter-input]', { timeout: 30000 });
+  assert((await page.locator('[data-testid=lanes]').count()) === 0, 'no correlation view');
+  const body = await page.locator('body').textContent();
+  assert(/hrr\.pcap/.test(body), 'the capture, not the key log, is the trace');
+});
+
 await h.finish();
