@@ -1,21 +1,23 @@
 /**
  * Shared correlations (server-only), a separate artifact beside the shared traces: the view
- * document (lib/lanes/view.ts) of captures uploaded together, kept as one JSON file per id under
- * `<data dir>/correlations/`. The uploaded captures themselves are deleted once correlated. The
+ * document (lib/lanes/view.ts) of captures uploaded together, kept by the store: one JSON file per
+ * id under `<data dir>/correlations/` on the embedded backend (correlations-files.ts), an object
+ * `correlations/<id>.json` plus a row on PostgreSQL + S3, so every replica serves every
+ * correlation. The uploaded captures themselves are deleted once correlated. The
  * correlation runs off the request thread: a worker thread per job, at most
  * TRACELENS_ANALYSIS_WORKERS at once (the shared traces' setting).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { analysisWorkers } from './config';
 import { runCorrelationJob, type CorrelationJobInput, type CorrelationJobResult } from './correlation-job';
-import { ID_PATTERN, newId } from './types';
+import { correlationsDir } from './correlations-files';
+import { ID_PATTERN, newId, type TraceStore } from './types';
 
-export function correlationsDir(dataDir: string): string {
-  return path.join(dataDir, 'correlations');
-}
+export { correlationsDir } from './correlations-files';
 
 function workerFile(): string {
   return path.resolve(/* turbopackIgnore: true */ process.cwd(), 'dist/correlation-worker.mjs');
@@ -63,30 +65,27 @@ export function correlateFiles(input: CorrelationJobInput): Promise<CorrelationJ
   });
 }
 
-/** Stores a view document; returns its id. */
-export async function saveCorrelation(dataDir: string, json: string): Promise<string> {
-  const dir = correlationsDir(dataDir);
-  await mkdir(dir, { recursive: true });
-  const id = newId();
-  const tmp = path.join(dir, `.${id}.tmp`);
-  await writeFile(tmp, json);
-  await rename(tmp, path.join(dir, `${id}.json`));
-  return id;
+/** Stores a view document in the process's store (files, or the bucket at scale); returns its id. */
+export async function saveCorrelation(store: TraceStore, json: string): Promise<string> {
+  return store.saveCorrelation(json);
 }
 
 /** The stored view document's JSON text, or null (unknown or malformed id). */
-export async function loadCorrelation(dataDir: string, id: string): Promise<string | null> {
+export async function loadCorrelation(store: TraceStore, id: string): Promise<string | null> {
   if (!ID_PATTERN.test(id)) return null;
-  try {
-    return await readFile(path.join(correlationsDir(dataDir), `${id}.json`), 'utf8');
-  } catch {
-    return null;
-  }
+  return store.correlation(id);
 }
 
-/** A scratch directory for one upload's files, removed by the caller. */
-export async function uploadScratch(dataDir: string): Promise<{ dir: string; remove: () => Promise<void> }> {
-  const dir = path.join(correlationsDir(dataDir), `.upload-${newId()}`);
+/**
+ * A scratch directory for one upload's files, removed by the caller: beside the documents on the
+ * embedded backend; in the system's temporary directory at scale, where a replica keeps nothing.
+ */
+export async function uploadScratch(
+  store: TraceStore,
+  dataDir: string,
+): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const base = store.backend === 'postgres+s3' ? tmpdir() : correlationsDir(dataDir);
+  const dir = path.join(base, `.tracelens-correlation-upload-${newId()}`);
   await mkdir(dir, { recursive: true });
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }

@@ -43,8 +43,8 @@ describe.skipIf(!settings)('PgTraceStore (PostgreSQL + S3)', () => {
   }
 
   it('migrates once, whoever starts first', async () => {
-    expect(await a.schemaVersion()).toBe(1);
-    expect(await b.schemaVersion()).toBe(1);
+    expect(await a.schemaVersion()).toBe(2);
+    expect(await b.schemaVersion()).toBe(2);
   });
 
   it('an upload through one replica is analyzed by a queue worker and read whole through the other', async () => {

@@ -90,7 +90,17 @@ const MIGRATIONS: string[] = [
      finished_at TIMESTAMPTZ
    );
    CREATE INDEX upload_jobs_queue ON upload_jobs (queued_at) WHERE state IN ('queued', 'running');`,
+  // 2: shared correlations, a view document each in the bucket (correlationKey); the row is
+  // inserted after the object is written, so a correlation is served whole or not at all
+  `CREATE TABLE correlations (
+     id TEXT PRIMARY KEY,
+     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+     bytes BIGINT NOT NULL
+   );`,
 ];
+
+/** A shared correlation's view document in the bucket; its own prefix, apart from the traces'. */
+export const correlationKey = (id: string): string => `correlations/${id}.json`;
 
 /** Any 64-bit number the project's advisory locks are keyed on. */
 const MIGRATE_LOCK = 0x7472_6163_656c_01;
@@ -425,6 +435,13 @@ export class PgTraceStore implements TraceStore {
           if (!l.artifacts) doomed.push(o.key);
           else if (/^traces\/[^/]+\/a\d+\//.test(o.key) && !o.key.startsWith(l.artifacts)) doomed.push(o.key);
         }
+        // Correlation documents whose row was never inserted (the replica died in between).
+        for await (const o of this.objects.list('correlations/')) {
+          if (o.lastModified >= before) continue;
+          const id = o.key.slice('correlations/'.length).replace(/\.json$/, '');
+          const r = await c.query('SELECT 1 FROM correlations WHERE id = $1', [id]);
+          if (!r.rowCount) doomed.push(o.key);
+        }
         if (doomed.length) await this.objects.deleteKeys(doomed);
         out.objects += doomed.length;
       } finally {
@@ -438,6 +455,23 @@ export class PgTraceStore implements TraceStore {
         `tracelens: swept ${out.uploads} abandoned uploads, ${out.objects} orphaned objects, ${out.multipart} unfinished multipart uploads`,
       );
     return out;
+  }
+
+  /** The object first, then its row: a replica that dies between them leaves an object the sweep removes. */
+  async saveCorrelation(json: string): Promise<string> {
+    const id = newId();
+    const bytes = Buffer.from(json, 'utf8');
+    await this.objects.put(correlationKey(id), bytes, 'application/json');
+    await this.db.query('INSERT INTO correlations (id, bytes) VALUES ($1, $2)', [id, bytes.length]);
+    return id;
+  }
+
+  async correlation(id: string): Promise<string | null> {
+    if (!ID_PATTERN.test(id)) return null;
+    const r = await this.db.query('SELECT 1 FROM correlations WHERE id = $1', [id]);
+    if (!r.rowCount) return null;
+    const b = await this.objects.getBytes(correlationKey(id));
+    return b ? Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8') : null;
   }
 
   async close(): Promise<void> {

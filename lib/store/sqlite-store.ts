@@ -47,6 +47,7 @@ import {
 } from './types';
 import type { Trace } from '../trace';
 import { poolFull } from './analysis-pool';
+import { loadCorrelationFile, saveCorrelationFile } from './correlations-files';
 import { Upload } from './ingest';
 import { takeUploadTokenInMemory } from './rate-memory';
 
@@ -420,6 +421,15 @@ export class SqliteTraceStore implements TraceStore {
   async deleteAnnotation(id: string, aid: string): Promise<boolean> {
     if (!ID_PATTERN.test(aid)) return false;
     return this.db.prepare('DELETE FROM annotations WHERE id = ? AND trace_id = ?').run(aid, id).changes > 0;
+  }
+
+  /** Correlations stay files beside the traces (correlations-files.ts). */
+  saveCorrelation(json: string): Promise<string> {
+    return saveCorrelationFile(this.dataDir, json);
+  }
+
+  correlation(id: string): Promise<string | null> {
+    return loadCorrelationFile(this.dataDir, id);
   }
 
   async close(): Promise<void> {

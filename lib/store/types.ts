@@ -151,6 +151,10 @@ export interface TraceStore {
     patch: { text?: string; author?: string; target?: AnnotationTarget; ifVersion?: number },
   ): Promise<Annotation | null | 'conflict'>;
   deleteAnnotation(id: string, aid: string): Promise<boolean>;
+  /** Keeps a shared correlation's view document (lib/lanes/view.ts, JSON text); returns its id. */
+  saveCorrelation(json: string): Promise<string>;
+  /** A shared correlation's view document as stored, or null when there is none with that id. */
+  correlation(id: string): Promise<string | null>;
   close(): Promise<void>;
 }
 

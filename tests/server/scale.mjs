@@ -107,6 +107,38 @@ await test('two replicas: upload through one, annotate through the other, read t
   assert((await keys(`traces/${id}/`)).length === 0, 'its objects are gone');
 });
 
+await test('two replicas: a correlation posted through one is served by the other', async () => {
+  const form = new FormData();
+  for (const f of ['client.pcap', 'server.pcap'])
+    form.append('file', new Blob([readFileSync(path.join(root, 'lab/nat-idle-reset', f))]), f);
+  const r = await fetch(`${a.base}/api/correlations`, { method: 'POST', body: form });
+  const posted = await r.json();
+  assert(
+    r.status === 201 && /^[\w-]{22}$/.test(posted.id),
+    `POST through A: ${r.status} ${JSON.stringify(posted)}`,
+  );
+  const viaB = await fetch(`${b.base}/api/correlations/${posted.id}`);
+  assert(viaB.status === 200, `GET through B: ${viaB.status}`);
+  const textB = await viaB.text();
+  const doc = JSON.parse(textB);
+  assert(
+    doc.doc.inputs.map((i) => i.name).join() === 'client.pcap,server.pcap' &&
+      doc.doc.findings.some((f) => f.kind === 'path.injected-rst'),
+    `the view document through B: ${JSON.stringify(doc).slice(0, 200)}`,
+  );
+  const viaA = await (await fetch(`${a.base}/api/correlations/${posted.id}`)).text();
+  assert(viaA === textB, 'the same document through both');
+  const page = await fetch(`${b.base}${posted.viewUrl}`);
+  assert(page.status === 200, `the /c page through B: ${page.status}`);
+  assert(
+    (await keys('correlations/')).includes(`correlations/${posted.id}.json`),
+    'the document is an object of the bucket',
+  );
+  const rows = await sql('SELECT bytes FROM correlations WHERE id = $1', [posted.id]);
+  assert(rows.length === 1 && Number(rows[0].bytes) > 0, `its row: ${JSON.stringify(rows)}`);
+  assert((await fetch(`${b.base}/api/correlations/${'A'.repeat(22)}`)).status === 404, 'an unknown id: 404');
+});
+
 await test('replicas keep nothing on their local disk', async () => {
   for (const d of dirs) assert(readdirSync(d).length === 0, `${d}: ${readdirSync(d).join(', ')}`);
 });

@@ -1,6 +1,7 @@
 // POST /api/correlations — share a correlation: multipart with two to eight parts "file" (captures
 // of one path, HTTP/2 debug logs). The server correlates them off the request thread
-// (lib/store/correlations.ts) and keeps the view document; the uploaded files are deleted.
+// (lib/store/correlations.ts) and the store keeps the view document (files, or the bucket at scale,
+// where every replica serves it); the uploaded files are deleted.
 // 201 { id, viewUrl }. Each file is bounded by the upload limit (TRACELENS_UPLOAD_LIMIT): 413.
 import { createWriteStream } from 'node:fs';
 import path from 'node:path';
@@ -86,19 +87,20 @@ export async function POST(req: Request): Promise<Response> {
   if (!(req.headers.get('content-type') ?? '').startsWith('multipart/form-data'))
     return errorJson(415, 'send the captures as multipart/form-data, one part "file" per input');
   // The same per-client upload rate as shared traces.
-  const rate = await (await getStore()).takeUploadToken(clientKey(req));
+  const store = await getStore();
+  const rate = await store.takeUploadToken(clientKey(req));
   if (!rate.ok)
     return errorJson(429, 'too many uploads; try again later', {
       'retry-after': String(Math.ceil(rate.retryAfterS)),
     });
-  const scratch = await uploadScratch(dataDir());
+  const scratch = await uploadScratch(store, dataDir());
   try {
     const files = await receive(req, req.body, scratch.dir);
     if (files.length < 2)
       return errorJson(400, `a correlation takes two or more inputs (parts "file"), got ${files.length}`);
     const r = await correlateFiles({ files });
     if (r.type === 'fail') return errorJson(422, `could not correlate the inputs: ${r.message}`);
-    const id = await saveCorrelation(dataDir(), r.json);
+    const id = await saveCorrelation(store, r.json);
     return json({ id, viewUrl: `/c/${id}` }, 201);
   } catch (e) {
     if (e instanceof HttpError) return errorJson(e.status, e.message);
