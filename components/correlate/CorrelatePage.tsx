@@ -70,7 +70,17 @@ export default function CorrelatePage({ initialFiles }: { initialFiles?: File[] 
   return (
     <main className="min-h-screen bg-white px-4 py-3 text-zinc-900 dark:bg-zinc-950 dark:text-zinc-100">
       <header className="mb-3 flex flex-wrap items-baseline gap-x-4">
-        <Link href="/" className="font-semibold">
+        <Link
+          href="/"
+          className="font-semibold"
+          data-testid="correlate-home"
+          onClick={(e) => {
+            // Shown in place on the main page: a client-side move to "/" would keep this view, so reload it.
+            if (!initialFiles) return;
+            e.preventDefault();
+            window.location.reload();
+          }}
+        >
           tracelens
         </Link>
         <h1 className="text-lg font-semibold">Correlate vantage points</h1>

@@ -142,6 +142,9 @@ await h.scenario('correlate-from-landing', async (page) => {
     (await page.locator('[data-testid=correlate-drop]').count()) === 1,
     'the correlate drop zone is shown',
   );
+  // Its home link leads back to the landing page (a client-side move to / would keep the view).
+  await page.click('[data-testid=correlate-home]');
+  await page.waitForSelector('[data-testid=landing-correlate]');
 });
 
 // One capture with its key log (named keys.txt, given first) still opens one trace of the capture.
