@@ -6,6 +6,7 @@
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { AnalysisError } from '../lib/analyze';
+import { failOnStatus, readKeylog, reportFailure } from './outcome';
 import {
   correlate,
   CorrelateInputReader,
@@ -81,8 +82,6 @@ async function load(file: string, keylog: string | undefined): Promise<LoadedInp
   }
 }
 
-const RANK = { info: 0, warning: 1, error: 2 } as const;
-
 export async function runCorrelate(
   argv: string[],
   out: NodeJS.WritableStream,
@@ -106,17 +105,7 @@ export async function runCorrelate(
     let keylogText: string | undefined;
     if (args.keylogs.length > 0) {
       // Every key log applies to every input: TLS sessions are found by their client random.
-      keylogText = args.keylogs
-        .map((k) => {
-          try {
-            return readFileSync(k, 'utf8');
-          } catch (e) {
-            throw new AnalysisError(
-              `cannot read key log ${k}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
-            );
-          }
-        })
-        .join('\n');
+      keylogText = args.keylogs.map(readKeylog).join('\n');
     }
     const inputs: LoadedInput[] = [];
     for (const f of args.files) inputs.push(await load(f, keylogText));
@@ -125,18 +114,8 @@ export async function runCorrelate(
       const indent = args.pretty || (out as NodeJS.WriteStream).isTTY ? 2 : undefined;
       out.write(JSON.stringify(doc, toJsonValue, indent) + '\n');
     } else out.write(renderCorrelationText(doc));
-    if (args.failOn) {
-      const min = RANK[args.failOn];
-      if (doc.findings.some((f) => RANK[f.severity] >= min)) return 3;
-    }
-    return 0;
+    return failOnStatus(doc.findings, args.failOn);
   } catch (e) {
-    if (e instanceof AnalysisError) {
-      err.write(`tracelens: ${e.message}\n`);
-      return 1;
-    }
-    err.write(`tracelens: internal error: ${(e as Error).message ?? String(e)}\n`);
-    if (process.env.TRACELENS_DEBUG) err.write(String((e as Error).stack) + '\n');
-    return 1;
+    return reportFailure(e, err);
   }
 }

@@ -11,6 +11,7 @@ import { compileFilter, FieldIndex, type CompiledFilter } from '../lib/filter/in
 import { FIELD_LAYERS, fieldContext } from '../lib/filter/registry';
 import { packetRow, type PacketRow } from '../lib/packet-list';
 import { openCaptureBytes } from './capture-bytes';
+import { reportFailure } from './outcome';
 import { analyzeFile } from './tracelens';
 
 export const PACKETS_USAGE = `usage: tracelens packets <capture> [-Y FILTER] [--keylog FILE] [--json]
@@ -128,14 +129,9 @@ export async function runPackets(
     }
     return 0;
   } catch (e) {
-    if (e instanceof AnalysisError) {
-      err.write(`tracelens: ${e.message}\n`);
-      return 1;
-    }
+    // A reader that stops early (`| head`) is not a failure.
     if ((e as NodeJS.ErrnoException).code === 'EPIPE') return 0;
-    err.write(`tracelens: internal error: ${(e as Error).message ?? String(e)}\n`);
-    if (process.env.TRACELENS_DEBUG) err.write(String((e as Error).stack) + '\n');
-    return 1;
+    return reportFailure(e, err);
   }
 }
 

@@ -14,6 +14,7 @@ import { compareTraces, renderCompareText } from '../lib/compare';
 import { describeRedaction, redactStream } from '../lib/redact/index';
 import { CaptureFormatError } from '../lib/capture/types';
 import { runCorrelate } from './correlate';
+import { failOnStatus, readKeylog, reportFailure } from './outcome';
 import { compileOrExplain, runPackets } from './packets';
 import { openCaptureBytes } from './capture-bytes';
 import { filterRows } from '../lib/filter/index';
@@ -60,14 +61,6 @@ export async function analyzeFile(
     // Name the file in the one line the user sees: "capture.pcap: not a capture: ...".
     if (e instanceof AnalysisError) throw new AnalysisError(`${file}: ${e.message}`);
     throw e;
-  }
-}
-
-function readKeylog(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new AnalysisError(`cannot read key log ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
 }
 
@@ -140,8 +133,6 @@ async function redactFile(a: ParsedArgs, out: NodeJS.WritableStream): Promise<vo
   }
 }
 
-const SEVERITY_RANK = { info: 0, warning: 1, error: 2 } as const;
-
 export async function main(
   argv: string[],
   out: NodeJS.WritableStream = process.stdout,
@@ -204,20 +195,9 @@ export async function main(
     } else {
       out.write(renderTraceText(trace, { color: args.color && isTty(out) }));
     }
-    if (args.failOn) {
-      const min = SEVERITY_RANK[args.failOn];
-      if (trace.findings.some((f) => SEVERITY_RANK[f.severity] >= min)) return 3;
-    }
-    return 0;
+    return failOnStatus(trace.findings, args.failOn);
   } catch (e) {
-    if (e instanceof AnalysisError) {
-      err.write(`tracelens: ${e.message}\n`);
-      return 1;
-    }
-    // Never a stack trace for the user: one line, and the detail only with TRACELENS_DEBUG.
-    err.write(`tracelens: internal error: ${(e as Error).message ?? String(e)}\n`);
-    if (process.env.TRACELENS_DEBUG) err.write(String((e as Error).stack) + '\n');
-    return 1;
+    return reportFailure(e, err);
   }
 }
 
