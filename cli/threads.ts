@@ -46,9 +46,11 @@ type ShardReply =
   | { kind: 'error'; message: string; analysis: boolean };
 
 /**
- * Analyzes a capture file on `count` worker threads (count >= 2). Two rounds: each worker
- * analyzes its share and sends the summary the numbering needs; the plan made from all of them
- * goes back, each worker renumbers its own results (in parallel) and sends them.
+ * Analyzes a capture file on `count` threads (count >= 2): this one takes share 0 itself (its
+ * results never cross a thread) and count - 1 worker threads the others. Two rounds: each share is
+ * analyzed and its summary (what the numbering needs) collected; the plan made from all of them
+ * goes back, each worker renumbers its own results (in parallel with this thread renumbering its
+ * share) and sends them.
  */
 export async function analyzeCaptureThreads(
   file: string,
@@ -60,16 +62,19 @@ export async function analyzeCaptureThreads(
 ): Promise<Trace> {
   const workers: ShardWorker[] = [];
   try {
-    for (let index = 0; index < count; index++)
+    for (let index = 1; index < count; index++)
       workers.push(new ShardWorker({ job: JOB, file, name, size, keylog, options, index, count }));
+    // Share 0 fails first when the input is bad (every share reads the same bytes).
+    const own = await analyzeShard({ job: JOB, file, name, size, keylog, options, index: 0, count });
     const summaries = await allInOrder(workers.map((w) => w.next('summary')));
-    const plans = planMerge(summaries.map((r) => (r as { summary: ShardSummary }).summary));
-    workers.forEach((w, k) => w.send(plans[k]));
+    const plans = planMerge([
+      shardSummary(own),
+      ...summaries.map((r) => (r as { summary: ShardSummary }).summary),
+    ]);
+    workers.forEach((w, k) => w.send(plans[k + 1]));
+    renumberShard(own, plans[0]);
     const outputs = await allInOrder(workers.map((w) => w.next('output')));
-    const merged = mergeShards(
-      outputs.map((r) => (r as { output: ShardOutput }).output),
-      plans,
-    );
+    const merged = mergeShards([own, ...outputs.map((r) => (r as { output: ShardOutput }).output)], plans);
     // The options as one Analyzer would hold them (defaults under what was given).
     const full = { ...DEFAULT_OPTIONS };
     for (const [k, v] of Object.entries(options))
@@ -78,6 +83,17 @@ export async function analyzeCaptureThreads(
   } finally {
     for (const w of workers) w.stop();
   }
+}
+
+/** One share of the capture's connections, analyzed on this thread. */
+async function analyzeShard(job: ShardJob): Promise<ShardOutput> {
+  const a = new Analyzer({ name: job.name, size: job.size, keylog: job.keylog }, job.options);
+  a.shard(new ShardRecorder(job.index, job.count));
+  for await (const chunk of createReadStream(job.file, { highWaterMark: CHUNK })) {
+    const b = chunk as Buffer;
+    a.push(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+  }
+  return a.finishShard();
 }
 
 /** Waits for all; the failure of the lowest-numbered worker wins (every worker reads the same bytes). */
@@ -153,13 +169,7 @@ class ShardWorker {
 async function runShard(job: ShardJob): Promise<void> {
   const port = parentPort!;
   try {
-    const a = new Analyzer({ name: job.name, size: job.size, keylog: job.keylog }, job.options);
-    a.shard(new ShardRecorder(job.index, job.count));
-    for await (const chunk of createReadStream(job.file, { highWaterMark: CHUNK })) {
-      const b = chunk as Buffer;
-      a.push(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
-    }
-    const output = a.finishShard();
+    const output = await analyzeShard(job);
     const plan = new Promise<ShardPlan>((resolve) => port.once('message', resolve));
     port.postMessage({ kind: 'summary', summary: shardSummary(output) } satisfies ShardReply);
     renumberShard(output, await plan);

@@ -239,19 +239,18 @@ export function planMerge(summaries: ShardSummary[]): ShardPlan[] {
   }));
 }
 
-/** Replaces a shard's placeholders by the final numbers (in place; a worker does its own). */
+/**
+ * Replaces a shard's placeholders by the final numbers (in place; a worker does its own). HTTP/2
+ * frames, the bulk, are visited by their lists; header lists (bytes off the wire, often shared) are
+ * left alone; everything else is walked whole, so a field added later is renumbered too.
+ */
 export function renumberShard(o: ShardOutput, plan: ShardPlan): void {
-  const { conns, frames } = plan;
-  const replace = (n: number): number | null => {
-    if (n >= FRAME_BASE && n - FRAME_BASE < frames.length) return frames[n - FRAME_BASE] + 1;
-    if (n >= CONN_BASE && n - CONN_BASE < conns.length) return conns[n - CONN_BASE] + 1;
-    return null;
-  };
-  const seen = new Set<object>();
-  for (const list of [o.connections, o.streams, o.exchanges, o.h2] as object[][])
-    for (const item of list) rewrite(item, replace, seen);
+  const r = new Renumbering(plan);
+  for (const c of o.connections) r.walk(c);
+  for (const s of o.streams) r.record(s);
+  for (const e of o.exchanges) r.walk(e);
+  for (const h of o.h2) r.record(h);
 }
-
 /**
  * Merges the outputs of all N workers into what one thread would have produced. With `plans`,
  * the outputs were renumbered already (renumberShard, in the workers); without, it is done here.
@@ -330,48 +329,108 @@ function place<T>(lists: T[][], ranks: Int32Array[]): T[] {
   return out;
 }
 
-/** Replaces placeholders in place: numbers, and the digits inside strings ("frame N", "cN"). */
-function rewrite(root: object, replace: (n: number) => number | null, seen: Set<object>): void {
-  const stack: object[] = [root];
-  const fixString = (s: string): string =>
-    s.replace(PLACEHOLDER_TOKEN, (t) => {
-      const r = replace(Number(t));
-      return r === null ? t : String(r);
-    });
-  const fix = (v: unknown): unknown => {
-    if (typeof v === 'number') {
-      if (v >= CONN_BASE && v < FRAME_BASE + PLACEHOLDER_SPAN) return replace(v) ?? v;
-      return v;
+/** Keys whose values are header lists decoded from the capture: they never hold a placeholder. */
+const WIRE_KEYS = new Set(['headers', 'requestHeaders', 'responseHeaders', 'trailers']);
+
+/** Placeholder replacement over one shard's results (see renumberShard). */
+class Renumbering {
+  private readonly conns: Int32Array;
+  private readonly frames: Int32Array;
+  private readonly seen = new Set<object>();
+  /** Strings already rewritten ("c7000000000000012" is on every frame of its connection). */
+  private readonly strings = new Map<string, string>();
+
+  constructor(plan: ShardPlan) {
+    this.conns = plan.conns;
+    this.frames = plan.frames;
+  }
+
+  private number(n: number): number {
+    if (n >= FRAME_BASE && n - FRAME_BASE < this.frames.length) return this.frames[n - FRAME_BASE] + 1;
+    if (n >= CONN_BASE && n - CONN_BASE < this.conns.length) return this.conns[n - CONN_BASE] + 1;
+    return n;
+  }
+
+  private string(s: string): string {
+    // Every placeholder a shard makes (local index < 10^10) starts "70000" or "80000".
+    if (s.length < 16 || (s.indexOf('70000') < 0 && s.indexOf('80000') < 0)) return s;
+    let r = this.strings.get(s);
+    if (r === undefined) {
+      r = s.replace(PLACEHOLDER_TOKEN, (t) => String(this.number(Number(t))));
+      this.strings.set(s, r);
     }
-    if (typeof v === 'string') return v.length >= 16 ? fixString(v) : v;
-    if (v !== null && typeof v === 'object' && !seen.has(v)) {
-      seen.add(v);
+    return r;
+  }
+
+  /** The new value of `v`; objects are queued on `stack` (once) to be walked. */
+  private value(v: unknown, stack: object[]): unknown {
+    if (typeof v === 'number')
+      return v >= CONN_BASE && v < FRAME_BASE + PLACEHOLDER_SPAN ? this.number(v) : v;
+    if (typeof v === 'string') return this.string(v);
+    if (v !== null && typeof v === 'object' && !this.seen.has(v)) {
+      this.seen.add(v);
       stack.push(v);
     }
     return v;
-  };
-  while (stack.length > 0) {
-    const o = stack.pop()!;
-    if (ArrayBuffer.isView(o)) continue;
-    if (Array.isArray(o)) {
-      for (let i = 0; i < o.length; i++) {
-        const v = fix(o[i]);
-        if (v !== o[i]) o[i] = v;
+  }
+
+  /** A stream or HTTP/2 connection record: its frames by list, header lists skipped, the rest walked. */
+  record(rec: object): void {
+    const o = rec as Record<string, unknown>;
+    const stack: object[] = [];
+    for (const k in o) {
+      const v = o[k];
+      if (k === 'frames' && Array.isArray(v)) {
+        for (const f of v) this.frame(f as Record<string, unknown>, stack);
+      } else if (!WIRE_KEYS.has(k)) {
+        const w = this.value(v, stack);
+        if (w !== v) o[k] = w;
       }
-    } else if (o instanceof Map) {
-      const entries = [...o.entries()];
-      o.clear();
-      for (const [k, v] of entries) o.set(fix(k), fix(v));
-    } else if (o instanceof Set) {
-      const values = [...o.values()];
-      o.clear();
-      for (const v of values) o.add(fix(v));
-    } else {
-      const rec = o as Record<string, unknown>;
-      // Only what changes is written: shared constants may be frozen (and hold no placeholder).
-      for (const k of Object.keys(rec)) {
-        const v = fix(rec[k]);
-        if (v !== rec[k]) rec[k] = v;
+    }
+    this.drain(stack);
+  }
+
+  /** A frame is reached only through its list: no seen-set entry for each (renumbering twice is harmless). */
+  private frame(f: Record<string, unknown>, stack: object[]): void {
+    for (const k in f) {
+      const v = f[k];
+      // Packet numbers and flag names: never a placeholder; headers: from the wire.
+      if (typeof v === 'object' && (k === 'packets' || k === 'flags' || WIRE_KEYS.has(k))) continue;
+      const w = this.value(v, stack);
+      if (w !== v) f[k] = w;
+    }
+  }
+
+  walk(root: object): void {
+    if (this.seen.has(root)) return;
+    this.seen.add(root);
+    this.drain([root]);
+  }
+
+  private drain(stack: object[]): void {
+    while (stack.length > 0) {
+      const o = stack.pop()!;
+      if (ArrayBuffer.isView(o)) continue;
+      if (Array.isArray(o)) {
+        for (let i = 0; i < o.length; i++) {
+          const v = this.value(o[i], stack);
+          if (v !== o[i]) o[i] = v;
+        }
+      } else if (o instanceof Map) {
+        const entries = [...o.entries()];
+        o.clear();
+        for (const [k, v] of entries) o.set(this.value(k, stack), this.value(v, stack));
+      } else if (o instanceof Set) {
+        const values = [...o.values()];
+        o.clear();
+        for (const v of values) o.add(this.value(v, stack));
+      } else {
+        const rec = o as Record<string, unknown>;
+        // Only what changes is written: shared constants may be frozen (and hold no placeholder).
+        for (const k in rec) {
+          const v = this.value(rec[k], stack);
+          if (v !== rec[k]) rec[k] = v;
+        }
       }
     }
   }
