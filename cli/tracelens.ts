@@ -2,7 +2,15 @@
  * `tracelens` — the same analysis as the web app, for terminals, scripts and CI.
  * Exit status: 0 ok, 1 unreadable input, 2 usage error, 3 findings at or above --fail-on.
  */
-import { createReadStream, createWriteStream, statSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  fstatSync,
+  statSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+} from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import { Analyzer, AnalysisError } from '../lib/analyze';
@@ -183,15 +191,14 @@ export async function main(
       // The document goes to the file (removed again if writing fails); stdout keeps the report.
       await writeDocumentFile(args, trace);
     } else if (args.format === 'arrow') {
-      await writeJson(out, [await arrowDocument(trace)]);
+      await writeDocument(out, [await arrowDocument(trace)]);
     } else if (args.json) {
       // In pieces: a large trace's document is tens of MB, and one string of it (plus its UTF-8
       // copy) would double the peak memory for nothing. Compact for programs (less than half the
       // size, and the indentation was a third of the CLI's time on large HTTP/2 captures),
       // indented for people.
       const indent = args.pretty || isTerminal(out) ? 2 : 0;
-      await writeJson(out, indent === 0 ? traceJsonBytes(trace) : traceJsonText(trace, indent));
-      await writeJson(out, ['\n']);
+      await writeDocument(out, indent === 0 ? traceJsonBytes(trace) : traceJsonText(trace, indent), '\n');
     } else {
       out.write(renderTraceText(trace, { color: args.color && isTty(out) }));
     }
@@ -274,6 +281,41 @@ async function writeJson(out: NodeJS.WritableStream, pieces: Iterable<Uint8Array
   } catch (e) {
     // The reader went away (`| head`): nothing more to write, and nothing to report.
     if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
+  }
+}
+
+/**
+ * The document to `out`. When that is this process's stdout and stdout is a regular file
+ * (`> trace.json`), Node's process.stdout writes it synchronously: the kernel's copy of every chunk
+ * (about a quarter of a request-heavy capture's run) then stalls the writer. Written instead
+ * through a stream on the same descriptor, whose writes run on libuv's thread pool while the next
+ * chunks are made; its buffer bounds what is queued. Pipes and terminals keep process.stdout
+ * (a pipe descriptor is non-blocking: a thread-pool write could fail with EAGAIN).
+ */
+async function writeDocument(
+  out: NodeJS.WritableStream,
+  pieces: Iterable<Uint8Array | string>,
+  tail?: string,
+): Promise<void> {
+  if (out !== process.stdout || !stdoutIsFile()) {
+    await writeJson(out, pieces);
+    if (tail) await writeJson(out, [tail]);
+    return;
+  }
+  const sink = createWriteStream('', { fd: 1, autoClose: false, highWaterMark: ASYNC_FILE_QUEUE });
+  for (const piece of pieces) await writeWaiting(sink, piece);
+  if (tail) await writeWaiting(sink, tail);
+  await new Promise<void>((resolve, reject) => sink.end((e?: Error | null) => (e ? reject(e) : resolve())));
+}
+
+/** Bytes of the document queued for the thread pool's writes to a file before the writer waits. */
+const ASYNC_FILE_QUEUE = 8 << 20;
+
+function stdoutIsFile(): boolean {
+  try {
+    return fstatSync(1).isFile();
+  } catch {
+    return false;
   }
 }
 

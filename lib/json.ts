@@ -2,7 +2,7 @@
  * The Trace as the JSON document of shared/contracts/trace-json.md: contract fields first, with
  * their names and meanings, then our additions. Per-packet columns are not part of the document.
  */
-import type { Trace } from './trace';
+import { H2FrameRecord, type Trace } from './trace';
 
 export interface TraceJson extends Omit<Trace, 'packets'> {
   [key: string]: unknown;
@@ -115,6 +115,33 @@ const TRUE_BYTES = ASCII.encode('true');
 const FALSE_BYTES = ASCII.encode('false');
 /** Slots of JsonByteWriter's table of recent non-integer texts (a power of 2). */
 const FLOAT_SLOTS = 1024;
+/** Bytes of frozen flag-name lists already written, by identity (see JsonByteWriter.flagList). */
+const FLAG_LIST_BYTES = new WeakMap<object, Uint8Array>();
+const FRAME_PROTO: unknown = H2FrameRecord.prototype;
+/**
+ * `{"number":` and `,"<key>":` for the members of H2FrameRecord, in its order. The first member is
+ * always present, so every later key carries its leading comma.
+ */
+const FRAME_KEYS = {
+  number: ASCII.encode('{"number":'),
+  ...(Object.fromEntries(
+    [
+      'connection',
+      'stream',
+      'type',
+      'typeId',
+      'flags',
+      'flagsRaw',
+      'length',
+      'dir',
+      'tS',
+      'packets',
+      'line',
+      'info',
+      'headers',
+    ].map((k) => [k, ASCII.encode(`,"${k}":`)]),
+  ) as Record<Exclude<keyof H2FrameRecord, 'number'>, Uint8Array>),
+};
 /** Bytes of header lists already written, by array identity (see JsonByteWriter.pairList). */
 const PAIR_LIST_BYTES = new WeakMap<object, Uint8Array>();
 
@@ -375,9 +402,10 @@ class JsonByteWriter {
   }
 
   private object(o: Record<string, unknown>): void {
+    const proto: unknown = Object.getPrototypeOf(o);
+    if (proto === FRAME_PROTO) return this.frame(o as unknown as H2FrameRecord);
     this.byte(0x7b);
     let first = true;
-    const proto: unknown = Object.getPrototypeOf(o);
     if (proto === Object.prototype || proto === null) {
       // A plain object (nearly every one in a Trace): for-in walks its own keys in Object.keys
       // order (it has no enumerable inherited ones) without allocating the keys array per object,
@@ -401,6 +429,62 @@ class JsonByteWriter {
       }
     }
     this.byte(0x7d);
+  }
+
+  /**
+   * An HTTP/2 frame made by the session: its members in their fixed order (H2FrameRecord), each
+   * written as object() would write it, without walking the keys or looking their bytes up.
+   */
+  private frame(f: H2FrameRecord): void {
+    this.bytes(FRAME_KEYS.number);
+    this.number(f.number);
+    this.bytes(FRAME_KEYS.connection);
+    this.value(f.connection);
+    this.bytes(FRAME_KEYS.stream);
+    this.value(f.stream);
+    this.bytes(FRAME_KEYS.type);
+    this.value(f.type);
+    this.bytes(FRAME_KEYS.typeId);
+    this.value(f.typeId);
+    this.bytes(FRAME_KEYS.flags);
+    this.flagList(f.flags);
+    this.bytes(FRAME_KEYS.flagsRaw);
+    this.value(f.flagsRaw);
+    this.bytes(FRAME_KEYS.length);
+    this.value(f.length);
+    this.bytes(FRAME_KEYS.dir);
+    this.value(f.dir);
+    this.bytes(FRAME_KEYS.tS);
+    this.value(f.tS);
+    this.bytes(FRAME_KEYS.packets);
+    this.value(f.packets);
+    if (hasJsonForm(f.line)) {
+      this.bytes(FRAME_KEYS.line);
+      this.value(f.line);
+    }
+    if (hasJsonForm(f.info)) {
+      this.bytes(FRAME_KEYS.info);
+      this.value(f.info);
+    }
+    if (hasJsonForm(f.headers)) {
+      this.bytes(FRAME_KEYS.headers);
+      this.value(f.headers);
+    }
+    this.byte(0x7d);
+  }
+
+  /**
+   * A frame's flag names: the session shares one frozen array per type and flags
+   * (frameFlagNames), so their text is kept by identity.
+   */
+  private flagList(a: unknown): void {
+    if (!Array.isArray(a) || !Object.isFrozen(a)) return this.value(a);
+    let b = FLAG_LIST_BYTES.get(a);
+    if (!b) {
+      b = ASCII.encode(JSON.stringify(a));
+      FLAG_LIST_BYTES.set(a, b);
+    }
+    this.bytes(b);
   }
 
   /** Objects with toJSON (none in a Trace today): the engine's own text. */

@@ -196,6 +196,59 @@ export interface H2Frame {
   info?: H2FrameInfo;
 }
 
+/**
+ * The H2Frame the HTTP/2 session makes. A class rather than an object literal so that every frame
+ * has one layout, with its optional members in one order (line, info, headers: the order the
+ * session fills them in), which lets the JSON writer (lib/json.ts) write a frame from fixed keys
+ * instead of walking its keys: frames are most of a request-heavy capture's document. Absent
+ * optional members hold undefined, which JSON leaves out as it leaves out missing ones.
+ */
+export class H2FrameRecord implements H2Frame {
+  number: number;
+  connection: string;
+  stream: number;
+  type: string;
+  typeId: number;
+  flags: string[];
+  flagsRaw: number;
+  length: number;
+  dir: Dir;
+  tS: number;
+  packets: number[];
+  line: number | undefined;
+  info: H2FrameInfo | undefined;
+  headers: [string, string][] | undefined;
+  constructor(
+    number: number,
+    connection: string,
+    stream: number,
+    type: string,
+    typeId: number,
+    flags: string[],
+    flagsRaw: number,
+    length: number,
+    dir: Dir,
+    tS: number,
+    packets: number[],
+  ) {
+    // Assigned here, in the document's key order (class fields would be defined before them).
+    this.number = number;
+    this.connection = connection;
+    this.stream = stream;
+    this.type = type;
+    this.typeId = typeId;
+    this.flags = flags;
+    this.flagsRaw = flagsRaw;
+    this.length = length;
+    this.dir = dir;
+    this.tS = tS;
+    this.packets = packets;
+    this.line = undefined;
+    this.info = undefined;
+    this.headers = undefined;
+  }
+}
+
 export interface H2FrameInfo {
   settings?: { id: number; name: string; value: number }[];
   increment?: number;

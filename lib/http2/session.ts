@@ -32,7 +32,16 @@
  *   HPACK entries) is no longer judged; streams across the gap get H2Stream.captureGap.
  */
 import type { AppContext, H2FrameInput } from '../stream';
-import type { Dir, H2ConnectionInfo, H2Frame, H2FrameInfo, H2Stream, H2Violation, PerDir } from '../trace';
+import {
+  H2FrameRecord,
+  type Dir,
+  type H2ConnectionInfo,
+  type H2Frame,
+  type H2FrameInfo,
+  type H2Stream,
+  type H2Violation,
+  type PerDir,
+} from '../trace';
 import {
   DEFAULT_MAX_FRAME_SIZE,
   F,
@@ -267,19 +276,19 @@ export class H2Session {
     const { dir, tS, typeId, flagsRaw, streamId, length } = input;
     if (this.pendingOverruns.length > 0 && tS > this.lastS) this.settle();
     this.lastS = tS;
-    const f: H2Frame = {
-      number: this.ctx.results.nextFrameNumber(),
-      connection: this.ctx.conn.id,
-      stream: streamId,
-      type: frameTypeName(typeId),
+    const f: H2Frame = new H2FrameRecord(
+      this.ctx.results.nextFrameNumber(),
+      this.ctx.conn.id,
+      streamId,
+      frameTypeName(typeId),
       typeId,
-      flags: frameFlagNames(typeId, flagsRaw),
+      frameFlagNames(typeId, flagsRaw),
       flagsRaw,
       length,
       dir,
       tS,
-      packets: input.packets,
-    };
+      input.packets,
+    );
     if (input.line !== undefined) f.line = input.line;
 
     let fragment: Uint8Array | undefined;
