@@ -11,19 +11,10 @@
  */
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { Analyzer, AnalysisError, assembleCapture } from '../lib/analyze';
+import { Analyzer, assembleCapture } from '../lib/analyze';
 import { sniffCapture } from '../lib/capture/reader';
-import {
-  mergeShards,
-  planMerge,
-  renumberShard,
-  ShardRecorder,
-  shardSummary,
-  shardTransferables,
-  type ShardOutput,
-  type ShardPlan,
-  type ShardSummary,
-} from '../lib/parallel/shard';
+import { errorReply, mergeWithPeers, serveShard, ShardPeer, type ShardReply } from '../lib/parallel/peers';
+import { ShardRecorder, type ShardOutput, type ShardPlan } from '../lib/parallel/shard';
 import { DEFAULT_OPTIONS, type AnalysisOptions, type Trace } from '../lib/trace';
 
 const CHUNK = 4 << 20;
@@ -39,11 +30,6 @@ interface ShardJob {
   index: number;
   count: number;
 }
-
-type ShardReply =
-  | { kind: 'summary'; summary: ShardSummary }
-  | { kind: 'output'; output: ShardOutput }
-  | { kind: 'error'; message: string; analysis: boolean };
 
 /**
  * Analyzes a capture file on `count` threads (count >= 2): this one takes share 0 itself (its
@@ -66,15 +52,10 @@ export async function analyzeCaptureThreads(
       workers.push(new ShardWorker({ job: JOB, file, name, size, keylog, options, index, count }));
     // Share 0 fails first when the input is bad (every share reads the same bytes).
     const own = await analyzeShard({ job: JOB, file, name, size, keylog, options, index: 0, count });
-    const summaries = await allInOrder(workers.map((w) => w.next('summary')));
-    const plans = planMerge([
-      shardSummary(own),
-      ...summaries.map((r) => (r as { summary: ShardSummary }).summary),
-    ]);
-    workers.forEach((w, k) => w.send(plans[k + 1]));
-    renumberShard(own, plans[0]);
-    const outputs = await allInOrder(workers.map((w) => w.next('output')));
-    const merged = mergeShards([own, ...outputs.map((r) => (r as { output: ShardOutput }).output)], plans);
+    const merged = await mergeWithPeers(
+      own,
+      workers.map((w) => w.peer),
+    );
     // The options as one Analyzer would hold them (defaults under what was given).
     const full = { ...DEFAULT_OPTIONS };
     for (const [k, v] of Object.entries(options))
@@ -96,23 +77,12 @@ async function analyzeShard(job: ShardJob): Promise<ShardOutput> {
   return a.finishShard();
 }
 
-/** Waits for all; the failure of the lowest-numbered worker wins (every worker reads the same bytes). */
-async function allInOrder<T>(promises: Promise<T>[]): Promise<T[]> {
-  const settled = await Promise.allSettled(promises);
-  return settled.map((r) => {
-    if (r.status === 'rejected') throw r.reason;
-    return r.value;
-  });
-}
-
-/** One worker thread and the replies it has sent that nobody has taken yet. */
+/** One worker thread, seen from here as a ShardPeer. */
 class ShardWorker {
   private readonly worker: Worker;
-  private readonly inbox: ShardReply[] = [];
-  private waiting: { resolve: (r: ShardReply) => void; reject: (e: unknown) => void } | null = null;
-  private failure: unknown = null;
+  readonly peer: ShardPeer;
 
-  constructor(private readonly job: ShardJob) {
+  constructor(job: ShardJob) {
     const self = new URL(import.meta.url);
     // Under tsx (sources) the worker registers tsx's loader first; the bundle is plain JavaScript.
     this.worker = self.pathname.endsWith('.ts')
@@ -121,44 +91,12 @@ class ShardWorker {
           { eval: true, workerData: job },
         )
       : new Worker(self, { workerData: job });
-    this.worker.on('message', (reply: ShardReply) => {
-      if (this.waiting) {
-        const w = this.waiting;
-        this.waiting = null;
-        w.resolve(reply);
-      } else this.inbox.push(reply);
-    });
-    this.worker.on('error', (e) => this.fail(e));
+    this.peer = new ShardPeer(job.index, (plan) => this.worker.postMessage(plan));
+    this.worker.on('message', (reply: ShardReply) => this.peer.deliver(reply));
+    this.worker.on('error', (e) => this.peer.fail(e));
     this.worker.on('exit', (code) =>
-      this.fail(new Error(`analysis worker ${job.index} exited with code ${code}`)),
+      this.peer.fail(new Error(`analysis worker ${job.index} exited with code ${code}`)),
     );
-  }
-
-  private fail(e: unknown): void {
-    if (this.failure === null) this.failure = e;
-    if (this.waiting) {
-      const w = this.waiting;
-      this.waiting = null;
-      w.reject(this.failure);
-    }
-  }
-
-  async next(kind: 'summary' | 'output'): Promise<ShardReply> {
-    const reply =
-      this.inbox.shift() ??
-      (await new Promise<ShardReply>((resolve, reject) => {
-        if (this.failure !== null) reject(this.failure);
-        else this.waiting = { resolve, reject };
-      }));
-    if (reply.kind === 'error')
-      throw reply.analysis ? new AnalysisError(reply.message) : new Error(reply.message);
-    if (reply.kind !== kind)
-      throw new Error(`analysis worker ${this.job.index}: ${reply.kind} before ${kind}`);
-    return reply;
-  }
-
-  send(plan: ShardPlan): void {
-    this.worker.postMessage(plan);
   }
 
   stop(): void {
@@ -169,18 +107,10 @@ class ShardWorker {
 async function runShard(job: ShardJob): Promise<void> {
   const port = parentPort!;
   try {
-    const output = await analyzeShard(job);
     const plan = new Promise<ShardPlan>((resolve) => port.once('message', resolve));
-    port.postMessage({ kind: 'summary', summary: shardSummary(output) } satisfies ShardReply);
-    renumberShard(output, await plan);
-    port.postMessage({ kind: 'output', output } satisfies ShardReply, shardTransferables(output));
+    await serveShard(await analyzeShard(job), (reply, transfer) => port.postMessage(reply, transfer), plan);
   } catch (e) {
-    const reply: ShardReply = {
-      kind: 'error',
-      message: e instanceof Error ? e.message : String(e),
-      analysis: e instanceof AnalysisError,
-    };
-    port.postMessage(reply);
+    port.postMessage(errorReply(e));
   }
 }
 

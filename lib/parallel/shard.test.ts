@@ -1,7 +1,7 @@
 // N analyzers, each with its share of the connections, merged: the same trace as one analyzer,
 // byte for byte, on every capture of samples/, lab/ and the real corpus. The shards run one after
-// the other here (the thread plumbing is cli/threads.ts); their outputs go through structuredClone
-// as they do through postMessage.
+// the other here (the thread plumbing is cli/threads.ts); their outputs go through packShard and
+// structuredClone as they do through postMessage.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { stringifyTrace } from '../json';
 import { DEFAULT_OPTIONS, type Trace } from '../trace';
 import { LAB_DIR, REAL_CAPTURES, SAMPLES_DIR, describeCorpus, listCorpus } from '../../tests/shared';
 import { CONN_BASE, FRAME_BASE, mergeShards, ShardRecorder, shardOf, type ShardOutput } from './shard';
+import { packShard, shardWireTransferables, unpackShard } from './wire';
 
 const CAPTURE = /\.(pcap|pcapng|cap)(\.gz)?$/;
 
@@ -31,7 +32,9 @@ function analyzeSharded(name: string, bytes: Uint8Array, count: number): Trace {
     a.shard(new ShardRecorder(k, count));
     const step = 1 << 20;
     for (let off = 0; off < bytes.length; off += step) a.push(bytes.subarray(off, off + step));
-    outputs.push(structuredClone(a.finishShard()));
+    // Across threads as cli/threads.ts and the browser pool send it: frames as columns.
+    const wire = packShard(a.finishShard());
+    outputs.push(unpackShard(structuredClone(wire, { transfer: shardWireTransferables(wire) })));
   }
   return assembleCapture(mergeShards(outputs.reverse()), { ...DEFAULT_OPTIONS });
 }

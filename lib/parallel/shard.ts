@@ -50,7 +50,7 @@ function newLog(): EventLog {
   return { row: [], conn: [] };
 }
 
-/** What one worker hands back (structured-clone safe; packet columns transferable). */
+/** What one worker hands back (across threads as a ShardWire: lib/parallel/wire.ts). */
 export interface ShardOutput {
   index: number;
   count: number;
@@ -120,13 +120,6 @@ export class ShardRecorder {
       h2Events: this.h2Events,
     };
   }
-}
-
-/** The transferable buffers of a shard output (for postMessage). */
-export function shardTransferables(o: ShardOutput): ArrayBuffer[] {
-  const r: ArrayBuffer[] = [];
-  for (const v of Object.values(o.packets)) if (typeof v !== 'number') r.push(v.buffer as ArrayBuffer);
-  return r;
 }
 
 /** One connection's view of AppResults in a worker: pushes and frame numbers are recorded. */
