@@ -161,9 +161,9 @@ export class H2Session {
    * The latest frame of each direction its peer has provably read (its `framesSent` number), and
    * the peer's frame that proves it: frames are read in order, so everything before it was read too.
    */
-  private readonly readUpTo: Record<Dir, { seq: number; frame: number; tS: number; how: string }> = {
-    c2s: { seq: 0, frame: 0, tS: 0, how: '' },
-    s2c: { seq: 0, frame: 0, tS: 0, how: '' },
+  private readonly readUpTo: Record<Dir, ReadProof> = {
+    c2s: { seq: 0, by: null, how: 'first-frame' },
+    s2c: { seq: 0, by: null, how: 'first-frame' },
   };
   /**
    * Bytes of this direction were lost from the capture (between frames, or inside a frame whose
@@ -418,7 +418,7 @@ export class H2Session {
           const p = this.pendingSettings[peer].shift();
           if (p) {
             this.applySettingsAcked(peer, p.values);
-            this.proveRead(peer, p.receipt.seq, f, `its SETTINGS ACK (frame ${f.number})`);
+            this.proveRead(peer, p.receipt.seq, f, 'settings-ack');
           }
           break;
         }
@@ -453,7 +453,7 @@ export class H2Session {
           const list = this.pendingPings[peer];
           const i = list.findIndex((p) => p.payload === payload);
           if (i >= 0) {
-            this.proveRead(peer, list[i].receipt.seq, f, `its PING ACK (frame ${f.number})`);
+            this.proveRead(peer, list[i].receipt.seq, f, 'ping-ack');
             // Earlier PINGs still unanswered were read before this one: answering this one is a
             // frame sent after having them.
             for (let k = 0; k < i; k++) list[k].after++;
@@ -577,8 +577,10 @@ export class H2Session {
   }
 
   /** `f` (from the peer of `dir`) can only have been written after it read `dir`'s frame `seq`. */
-  private proveRead(dir: Dir, seq: number, f: H2Frame, how: string): void {
-    if (seq > this.readUpTo[dir].seq) this.readUpTo[dir] = { seq, frame: f.number, tS: f.tS, how };
+  private proveRead(dir: Dir, seq: number, f: H2Frame, how: ReadProof['how']): void {
+    // The words for messages are made only if a message quotes them (readProof): this runs for
+    // the first answer on every stream.
+    if (seq > this.readUpTo[dir].seq) this.readUpTo[dir] = { seq, by: f, how };
   }
 
   /**
@@ -587,14 +589,21 @@ export class H2Session {
    */
   private readProof(r: Receipt): string | null {
     const p = this.readUpTo[r.by];
-    if (p.seq < r.seq) return null;
+    if (p.seq < r.seq || !p.by) return null;
+    const f = p.by;
+    const how =
+      p.how === 'settings-ack'
+        ? `its SETTINGS ACK (frame ${f.number})`
+        : p.how === 'ping-ack'
+          ? `its PING ACK (frame ${f.number})`
+          : `its first frame on stream ${f.stream} (${f.type}, frame ${f.number})`;
     const to = side(other(r.by));
     const tcp =
       r.receivedS !== null
         ? ` (its TCP had acknowledged the frame${r.receivedPacket ? ` in packet ${r.receivedPacket}` : ''} at ${fmtS(r.receivedS)})`
         : '';
     return (
-      `the ${to} had read it${tcp}: before this frame it sent ${p.how} at ${fmtS(p.tS)}, ` +
+      `the ${to} had read it${tcp}: before this frame it sent ${how} at ${fmtS(f.tS)}, ` +
       `answering a frame the ${side(r.by)} sent ${p.seq === r.seq ? 'as' : 'after'} it, and frames are read in order`
     );
   }
@@ -711,12 +720,7 @@ export class H2Session {
     if (dir !== opener && !r.peerSent && typeId !== T.PRIORITY) {
       r.peerSent = true;
       if (r.openSeq > 0)
-        this.proveRead(
-          opener,
-          r.openSeq,
-          f,
-          `its first frame on stream ${streamId} (${f.type}, frame ${f.number})`,
-        );
+        this.proveRead(opener, r.openSeq, f, 'first-frame');
     }
     const endStreamFlag = (typeId === T.DATA || typeId === T.HEADERS) && (flagsRaw & F.END_STREAM) !== 0;
 
@@ -837,8 +841,8 @@ export class H2Session {
   private checkStreamUse(r: StreamRec, f: H2Frame, dir: Dir, known: boolean): void {
     const s = r.s;
     const id = s.id;
-    const what = `${f.type} from the ${side(dir)} on stream ${id}`;
     if (s.endStream[dir]) {
+      const what = frameFrom(f, dir, id);
       const endFrame = lastEndStreamFrame(s, dir, f.number);
       // HEADERS after END_STREAM has its own kind; any other frame is the contract's closed-stream
       // kind, with the rule named in details.
@@ -855,6 +859,7 @@ export class H2Session {
     }
     const rst = r.rst;
     if (rst) {
+      const what = frameFrom(f, dir, id);
       if (rst.by === dir) {
         this.violationOnce(
           r,
@@ -1310,4 +1315,16 @@ function concat(chunks: Uint8Array[], size: number): Uint8Array {
     o += c.length;
   }
   return out;
+}
+
+/** The peer's frame that proves it read everything up to `seq`, and what kind of answer it was. */
+interface ReadProof {
+  seq: number;
+  by: H2Frame | null;
+  how: 'settings-ack' | 'ping-ack' | 'first-frame';
+}
+
+/** "DATA from the client on stream 5", for messages about a frame. */
+function frameFrom(f: H2Frame, dir: Dir, id: number): string {
+  return `${f.type} from the ${side(dir)} on stream ${id}`;
 }
