@@ -219,6 +219,14 @@ async function heapSampler(page) {
     .catch(() => (workerAttach = false));
   let pageUsed = 0;
   let workerUsed = 0;
+  // totalSize: the heap's committed size (used + free space V8 holds), what the RSS carries.
+  let pageTotal = 0;
+  let workerTotal = 0;
+  let worker = { used: 0, total: 0 };
+  let pageNow = { used: 0, total: 0 };
+  /** [ms since start, page used/total, worker used/total] MB every 250 ms, for the report. */
+  const series = [];
+  const t0 = Date.now();
   // Page and worker sampled independently: a worker busy with a long analysis step (or gone) must
   // not hold up the page's samples.
   const sampling = { page: false, worker: false };
@@ -226,7 +234,11 @@ async function heapSampler(page) {
     if (sampling.page) return;
     sampling.page = true;
     const h = await cdp.send('Runtime.getHeapUsage').catch(() => null);
-    if (h) pageUsed = Math.max(pageUsed, h.usedSize / 1e6);
+    if (h) {
+      pageUsed = Math.max(pageUsed, h.usedSize / 1e6);
+      pageTotal = Math.max(pageTotal, h.totalSize / 1e6);
+      pageNow = { used: h.usedSize / 1e6, total: h.totalSize / 1e6 };
+    }
     sampling.page = false;
   };
   const sampleWorkers = async () => {
@@ -234,11 +246,21 @@ async function heapSampler(page) {
     sampling.worker = true;
     for (const s of [...workers]) {
       const r = await workerCall(s, 'Runtime.getHeapUsage');
-      if (r && typeof r.usedSize === 'number') workerUsed = Math.max(workerUsed, r.usedSize / 1e6);
+      if (r && typeof r.usedSize === 'number') {
+        workerUsed = Math.max(workerUsed, r.usedSize / 1e6);
+        workerTotal = Math.max(workerTotal, r.totalSize / 1e6);
+        worker = { used: r.usedSize / 1e6, total: r.totalSize / 1e6 };
+      }
     }
     sampling.worker = false;
   };
-  const tick = () => Promise.all([samplePage(), sampleWorkers()]);
+  const tick = () => {
+    const f = (x) => x.toFixed(0);
+    series.push(
+      `${Date.now() - t0}:${f(pageNow.used)}/${f(pageNow.total)},${f(worker.used)}/${f(worker.total)}`,
+    );
+    return Promise.all([samplePage(), sampleWorkers()]);
+  };
   const timer = setInterval(() => void tick(), 250);
   return {
     cdp,
@@ -246,7 +268,13 @@ async function heapSampler(page) {
       clearInterval(timer);
       sampling.page = false;
       await samplePage();
-      return { pageUsed, workerUsed: workerAttach ? workerUsed : NaN };
+      return {
+        pageUsed,
+        pageTotal,
+        workerUsed: workerAttach ? workerUsed : NaN,
+        workerTotal: workerAttach ? workerTotal : NaN,
+        series,
+      };
     },
   };
 }
@@ -391,7 +419,14 @@ try {
       marks: Object.fromEntries(
         Object.entries(marks).map(([k, v]) => [k, v === null ? null : Math.round(v - r.chosen)]),
       ),
-      heaps: { pageUsedMB: heaps.pageUsed.toFixed(0), workerUsedMB: heaps.workerUsed.toFixed(0) },
+      heaps: {
+        pageUsedMB: heaps.pageUsed.toFixed(0),
+        pageTotalMB: heaps.pageTotal.toFixed(0),
+        workerUsedMB: heaps.workerUsed.toFixed(0),
+        workerTotalMB: heaps.workerTotal.toFixed(0),
+      },
+      // Every 1 s: "ms:page used/total,worker used/total" MB (the latest answers; a busy thread is late).
+      heapSeries: heaps.series.filter((_, i) => i % 4 === 0).join(' '),
       rendererPid: m.renderer.pid,
       timelinePaintMs: r.paints.length
         ? {

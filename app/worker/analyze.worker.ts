@@ -4,11 +4,17 @@
 // columns and the timeline's lane index transferred.
 import { AnalysisError, Analyzer } from '@/lib/analyze';
 import { buildIndex, traceSpan } from '@/components/timeline/model';
-import type { WorkerRequest, WorkerResponse } from './messages';
+import {
+  isPartsTaken,
+  type PartsTaken,
+  type TraceLists,
+  type WorkerRequest,
+  type WorkerResponse,
+} from './messages';
 import type { PacketQuery } from './packet-messages';
 import { PacketSession } from './packet-session';
 import { PacketTable } from '@/lib/packets';
-import { Interner, columnViews, resultParts, splitTrace } from './transfer';
+import { Interner, PARTS_AHEAD, copyColumns, exactColumns, resultParts, splitTrace } from './transfer';
 import { isFollowQuery } from './follow-messages';
 import { FollowSession } from './follow-session';
 
@@ -99,7 +105,40 @@ let session: PacketSession | null = null;
 /** Follow stream and I/O graphs, kept beside the packet session (follow-session.ts). */
 let follow: FollowSession | null = null;
 
-scope.onmessage = async (ev: MessageEvent<WorkerRequest | PacketQuery>) => {
+/**
+ * Makes equal values of the lists one object each, in a function of its own: its Interner's maps
+ * are garbage when it returns, not held by the suspended post loop below until the last part.
+ */
+function shareEqualValues(lists: TraceLists): void {
+  const shared = new Interner();
+  for (const x of lists.streams) shared.stream(x);
+  for (const x of lists.exchanges) shared.exchange(x);
+  for (const c of lists.h2) for (const f of c.frames) shared.frame(f);
+}
+
+/** Parts the page has taken in (its PartsTaken messages), and the post loop waiting to hear of more. */
+let partsTaken = 0;
+let onPartsTaken: (() => void) | null = null;
+
+/** Resolves once the page has taken in at least `n` parts. */
+function partsTakenReach(n: number): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (partsTaken >= n) {
+        onPartsTaken = null;
+        resolve();
+      } else onPartsTaken = check;
+    };
+    check();
+  });
+}
+
+scope.onmessage = async (ev: MessageEvent<WorkerRequest | PacketQuery | PartsTaken>) => {
+  if (isPartsTaken(ev.data)) {
+    partsTaken = Math.max(partsTaken, ev.data.parts);
+    onPartsTaken?.();
+    return;
+  }
   if (isFollowQuery(ev.data)) {
     const q = ev.data;
     try {
@@ -123,6 +162,7 @@ scope.onmessage = async (ev: MessageEvent<WorkerRequest | PacketQuery>) => {
     return;
   }
   const { file, keylog, options } = ev.data;
+  partsTaken = 0;
   const chunkBytes = ev.data.chunkBytes ?? CHUNK;
   try {
     const keylogText = keylog ? await keylog.text() : undefined;
@@ -156,21 +196,18 @@ scope.onmessage = async (ev: MessageEvent<WorkerRequest | PacketQuery>) => {
     const span = traceSpan(lists);
     // The timeline's index is two passes over every packet: made here, not on the main thread.
     const lanes = trace.packets ? buildIndex(trace.packets, lists.connections.length, span) : null;
-    // A kept session filters on its own copy of the columns (the originals are transferred).
-    const keptColumns = ev.data.keep && trace.packets ? trace.packets.toColumns() : null;
-    const cols = trace.packets ? columnViews(trace.packets) : null;
+    const cols = trace.packets ? exactColumns(trace.packets) : null;
     const columns = cols ? cols.columns : null;
     trace.packets = null;
+    // A kept session filters on its own copy of the columns (the originals are transferred).
+    const keptColumns = ev.data.keep && columns ? copyColumns(columns) : null;
     const transfer: Transferable[] = cols ? [...cols.buffers] : [];
     if (lanes) transfer.push(lanes.idx.buffer, lanes.off.buffer, lanes.hist.buffer);
     post({ type: 'result', head, columns, lanes, span }, transfer);
     // Equal header lists, header pairs and flag lists made one object each: a structured clone
     // writes a shared object once per message, so the parts are smaller and the page deserializes
     // (and later garbage-collects) far fewer objects. The page unifies them across parts.
-    const shared = new Interner();
-    for (const x of lists.streams) shared.stream(x);
-    for (const x of lists.exchanges) shared.exchange(x);
-    for (const c of lists.h2) for (const f of c.frames) shared.frame(f);
+    shareEqualValues(lists);
     // resultParts empties the lists as it hands them out: a kept session holds its own arrays (of
     // the same records).
     const keptLists = keptColumns
@@ -182,7 +219,12 @@ scope.onmessage = async (ev: MessageEvent<WorkerRequest | PacketQuery>) => {
           streams: [...lists.streams],
         }
       : null;
-    for (const part of resultParts(lists, ev.data.partBudget)) post(part);
+    let posted = 0;
+    for (const part of resultParts(lists, ev.data.partBudget)) {
+      post(part);
+      posted++;
+      if (posted - partsTaken >= PARTS_AHEAD) await partsTakenReach(posted - PARTS_AHEAD + 1);
+    }
     post({ type: 'done' });
     if (keptColumns && keptLists) {
       // One kept trace for both sessions (the lists handed out above are empty by now).

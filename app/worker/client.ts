@@ -5,7 +5,7 @@ import { PacketTable } from '@/lib/packets';
 import type { AnalysisSnapshot } from '@/lib/analyze';
 import type { Trace } from '@/lib/trace';
 import type { LaneIndex } from '@/components/timeline/model';
-import type { TraceHead, WorkerRequest, WorkerResponse } from './messages';
+import type { PartsTaken, TraceHead, WorkerRequest, WorkerResponse } from './messages';
 import { ResultAssembler } from './transfer';
 import { PacketClient } from './packet-client';
 import { PacedInbox } from './paced-inbox';
@@ -75,10 +75,14 @@ export function startAnalysis(req: WorkerRequest, h: AnalysisHandlers): () => vo
         span = m.span;
         break;
       case 'items':
-      case 'frames':
+      case 'frames': {
         parts.add(m);
         partCount++;
+        // The worker holds back further parts until it hears of this one (PartsTaken).
+        const taken: PartsTaken = { type: 'parts-taken', parts: partCount };
+        w.postMessage(taken);
         break;
+      }
       case 'done': {
         performance.mark('tl:worker-done');
         let session: PacketClient | undefined;

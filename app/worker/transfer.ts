@@ -33,17 +33,48 @@ export function weigh(v: unknown): number {
 }
 
 /**
- * The table's columns as views of its own arrays (`PacketTable.columnViews`), with the buffers to
- * transfer. `toColumns()` copies each column first: with the table still alive that is 42 more
- * bytes a packet at the worker's peak (42 MB for a capture of a million packets); views cost
- * nothing, and the page gets the table's spare capacity with the buffers (under 2x, since the
- * table doubles as it grows).
+ * Parts the worker posts beyond those the page has said it took in (messages.ts PartsTaken). A
+ * part is about 0.3 MB serialized at PART_BUDGET; 16 keep the page's queue from running dry between
+ * its reading slices (a slice takes a few parts) while what waits stays a few MB.
  */
-export function columnViews(p: PacketTable): { columns: PacketColumns; buffers: ArrayBuffer[] } {
-  const columns = p.columnViews();
-  const buffers = new Set<ArrayBuffer>();
-  for (const v of Object.values(columns)) if (ArrayBuffer.isView(v)) buffers.add(v.buffer as ArrayBuffer);
-  return { columns, buffers: [...buffers] };
+export const PARTS_AHEAD = 16;
+
+type Column = PacketColumns[Exclude<keyof PacketColumns, 'length'>];
+
+/**
+ * The table's columns cut to its length, moved out of the table (which must not be used after):
+ * the table doubles as it grows, so its arrays hold up to 2x the rows (2^21 for the 1.72 M packets
+ * of the 2.24 GB bench capture, 20 MB of spare rows). `ArrayBuffer.prototype.transfer` to the
+ * shorter length frees each old array as soon as its rows are moved, not at the next garbage
+ * collection; without it (or for an array that shares its buffer) the column is copied.
+ */
+export function exactColumns(p: PacketTable): { columns: PacketColumns; buffers: ArrayBuffer[] } {
+  const views = p.columnViews();
+  const uses = new Map<ArrayBufferLike, number>();
+  for (const v of Object.values(views))
+    if (ArrayBuffer.isView(v)) uses.set(v.buffer, (uses.get(v.buffer) ?? 0) + 1);
+  const out: Record<string, unknown> = { length: views.length };
+  const buffers: ArrayBuffer[] = [];
+  for (const [k, v] of Object.entries(views)) {
+    if (!ArrayBuffer.isView(v)) continue;
+    const col = v as Column;
+    const buf = col.buffer as ArrayBuffer & { transfer?: (bytes: number) => ArrayBuffer };
+    let exact: Column;
+    if (typeof buf.transfer === 'function' && col.byteOffset === 0 && uses.get(buf) === 1) {
+      const Ctor = col.constructor as new (b: ArrayBuffer) => Column;
+      exact = new Ctor(buf.transfer(col.byteLength));
+    } else exact = col.slice();
+    out[k] = exact;
+    buffers.push(exact.buffer as ArrayBuffer);
+  }
+  return { columns: out as unknown as PacketColumns, buffers };
+}
+
+/** A copy of every column (the worker's own, when the originals are transferred). */
+export function copyColumns(c: PacketColumns): PacketColumns {
+  const out: Record<string, unknown> = { length: c.length };
+  for (const [k, v] of Object.entries(c)) if (ArrayBuffer.isView(v)) out[k] = (v as Column).slice();
+  return out as unknown as PacketColumns;
 }
 
 /** The trace split into its small head and its long lists. */
