@@ -7,6 +7,8 @@ import { createReadStream, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { AnalysisError } from '../lib/analyze';
 import { failOnStatus, readKeylog, reportFailure } from './outcome';
+import { writeDocument } from './write';
+import { jsonPieces } from '../lib/json';
 import {
   correlate,
   CorrelateInputReader,
@@ -112,7 +114,8 @@ export async function runCorrelate(
     const doc = correlate(inputs);
     if (args.json) {
       const indent = args.pretty || (out as NodeJS.WriteStream).isTTY ? 2 : undefined;
-      out.write(JSON.stringify(doc, toJsonValue, indent) + '\n');
+      // In pieces: the per-packet fate columns of large captures make a document of tens of MB.
+      await writeDocument(out, jsonPieces(doc, toJsonValue, indent), '\n');
     } else out.write(renderCorrelationText(doc));
     return failOnStatus(doc.findings, args.failOn);
   } catch (e) {

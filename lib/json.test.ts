@@ -3,7 +3,7 @@
 // log, and shared real and Zeek capture, indented and compact.
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { replacer, stringifyTrace, toTraceJson, traceJsonBytes } from './json';
+import { jsonPieces, replacer, stringifyTrace, toTraceJson, traceJsonBytes } from './json';
 import { newConnection, type Trace } from './trace';
 import { HAS_CORPUS, REAL_CAPTURES, SAMPLES_DIR, ZEEK_CAPTURES } from '../tests/shared';
 import { analyzeInput, inputsUnder } from '../tests/inputs';
@@ -60,6 +60,32 @@ describe('traceJsonBytes writes what JSON.stringify writes', () => {
     const expected = JSON.stringify(toTraceJson(trace), replacer);
     expect(bytesText(trace)).toBe(expected);
     expect(bytesText(trace, 16)).toBe(expected);
+  });
+});
+
+describe('jsonPieces writes what JSON.stringify writes', () => {
+  const value = {
+    s: 'é"\\\n\u0001\u2028 \ud800 😀',
+    n: [1, -0, 1e21, 0.1 + 0.2, NaN, -Infinity],
+    odd: [undefined, null, true, () => 1, Symbol('x'), new Number(5), new String('t'), new Date(0)],
+    skipped: undefined,
+    fn: () => 2,
+    nested: { deep: [[], {}, ''], cols: new Int32Array([3, -4, 5]), bytes: new Uint8Array([1, 2]) },
+    7: 'integer-like key',
+    long: Array.from({ length: 5000 }, (_, i) => ({ i, t: i / 7 })),
+  };
+  const columns = (_k: string, v: unknown) =>
+    ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : v;
+  for (const indent of [undefined, 0, 2, 4])
+    for (const rep of [undefined, columns])
+      it(`indent ${indent}, ${rep ? 'with' : 'without'} a replacer, in small pieces`, () => {
+        const pieces = [...jsonPieces(value, rep, indent, 64)];
+        expect(pieces.length).toBeGreaterThan(10);
+        expect(pieces.join('')).toBe(JSON.stringify(value, rep, indent));
+      });
+  it('writes nothing for a value JSON has no text for, and primitives as the engine does', () => {
+    expect([...jsonPieces(undefined)]).toEqual([]);
+    for (const v of [null, 1.5, 'x', true, NaN]) expect([...jsonPieces(v)].join('')).toBe(JSON.stringify(v));
   });
 });
 

@@ -500,3 +500,75 @@ export function stringifyTrace(trace: Trace, indent = 2): string {
   writeTraceJson(trace, (c) => parts.push(c), indent);
   return parts.join('');
 }
+
+/**
+ * Exactly the text of JSON.stringify(value, replacer, indent), in pieces of about `pieceChars`:
+ * for documents built of many small values (the correlation's per-packet columns) whose single
+ * string, plus its UTF-8 copy for the write, would hold the whole document in memory twice.
+ * Objects and arrays are laid out here, with JSON.stringify's key order, omissions and
+ * indentation; everything else is the engine's own text.
+ */
+export function* jsonPieces(
+  value: unknown,
+  replacer?: (key: string, value: unknown) => unknown,
+  indent?: number,
+  pieceChars = 1 << 20,
+): Generator<string, void, undefined> {
+  const gap = ' '.repeat(Math.max(0, Math.min(10, Math.floor(indent ?? 0))));
+  let buf = '';
+  const apply = (holder: unknown, key: string, v: unknown): unknown => {
+    if (v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function')
+      v = (v as { toJSON: (k: string) => unknown }).toJSON(key);
+    return replacer ? replacer.call(holder, key, v) : v;
+  };
+  function* write(v: unknown, depth: string): Generator<string, void, undefined> {
+    if (
+      v === null ||
+      typeof v !== 'object' ||
+      v instanceof Number ||
+      v instanceof String ||
+      v instanceof Boolean
+    ) {
+      buf += JSON.stringify(v) ?? 'null';
+    } else if (Array.isArray(v)) {
+      if (v.length === 0) {
+        buf += '[]';
+        return;
+      }
+      const inner = depth + gap;
+      buf += '[';
+      for (let i = 0; i < v.length; i++) {
+        if (i > 0) buf += ',';
+        if (gap) buf += '\n' + inner;
+        const e = apply(v, String(i), v[i]);
+        if (!hasJsonForm(e)) buf += 'null';
+        else yield* write(e, inner);
+        if (buf.length >= pieceChars) {
+          yield buf;
+          buf = '';
+        }
+      }
+      buf += (gap ? '\n' + depth : '') + ']';
+    } else {
+      const inner = depth + gap;
+      let first = true;
+      buf += '{';
+      for (const k of Object.keys(v)) {
+        const e = apply(v, k, (v as Record<string, unknown>)[k]);
+        if (!hasJsonForm(e)) continue;
+        buf += (first ? '' : ',') + (gap ? '\n' + inner : '') + JSON.stringify(k) + (gap ? ': ' : ':');
+        first = false;
+        yield* write(e, inner);
+        if (buf.length >= pieceChars) {
+          yield buf;
+          buf = '';
+        }
+      }
+      buf += first ? '}' : (gap ? '\n' + depth : '') + '}';
+    }
+  }
+  const root = apply({ '': value }, '', value);
+  if (!hasJsonForm(root)) return;
+  yield* write(root, '');
+  yield buf;
+}
