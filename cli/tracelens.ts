@@ -27,7 +27,7 @@ import { compileOrExplain, runPackets } from './packets';
 import { openCaptureBytes } from './capture-bytes';
 import { filterRows } from '../lib/filter/index';
 import { fieldContext } from '../lib/filter/registry';
-import { restrictTrace } from '../lib/packet-list';
+import { restrictTrace } from '../lib/restrict';
 import { analyzeCaptureThreads, isCaptureFile, threadCount } from './threads';
 
 const CHUNK = 4 << 20;

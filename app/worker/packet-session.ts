@@ -9,18 +9,12 @@ import { dissect, tcpPayloadRange, type DetailNode } from '@/components/packets/
 import { FieldIndex, compileFilter, filterRows } from '@/lib/filter';
 import { FIELD_LAYERS, fieldContext } from '@/lib/filter/registry';
 import { coloringRule, packetRow } from '@/lib/packet-list';
+import { restriction, traceSpans, type TraceSpans } from '@/lib/restrict';
 import type { FieldContext, FieldValue } from '@/lib/filter/types';
 import { TCP_LAYER, tcpStreamNumbers } from '@/lib/tcp/fields';
 import type { H2Frame, Trace } from '@/lib/trace';
 import { blockReader } from './block-reader';
 import type { FilterResult, PacketAnswer, PacketListRow, PacketQuery } from './packet-messages';
-
-/** Packet ranges (1-based packet numbers, inclusive) of the parts of list items. */
-interface ItemSpans {
-  item: Uint32Array;
-  first: Uint32Array;
-  last: Uint32Array;
-}
 
 /** The tcp.analysis.* fields the detail lists as expert notes (tcp.analysis.flags sums them up). */
 const EXPERT_FIELDS = TCP_LAYER.fields.filter(
@@ -32,7 +26,8 @@ export class PacketSession {
   private readonly index = new FieldIndex(FIELD_LAYERS);
   /** Whether fileOffset indexes the File itself (not a decompressed gzip stream). */
   private readonly hasBytes: boolean;
-  private spans: { streams: ItemSpans; exchanges: ItemSpans } | null = null;
+  /** Packet ranges of the trace's items, built on the first filter. */
+  private spans: TraceSpans | null = null;
   /** Built on first use: most filters never need it. */
   private frames: { byPacket: Map<number, H2Frame[]>; byNumber: Map<number, H2Frame> } | null = null;
 
@@ -112,79 +107,18 @@ export class PacketSession {
     const packets = this.ctx.packets;
     const rows = filterRows(this.ctx, c.filter);
     const matchMs = performance.now() - t0;
-    const n = packets.length;
-    const all = rows.length === n;
-    // Prefix counts of the matching rows: "does any packet in first..last match" in O(1).
-    const prefix = new Uint32Array(n + 1);
-    if (!all) {
-      const mask = new Uint8Array(n);
-      for (let i = 0; i < rows.length; i++) mask[rows[i]] = 1;
-      for (let r = 0; r < n; r++) prefix[r + 1] = prefix[r] + mask[r];
-    } else for (let r = 0; r < n; r++) prefix[r + 1] = r + 1;
-    const anyIn = (first: number, last: number) => {
-      // Packet numbers (1-based) -> rows.
-      const a = Math.max(0, first - 1);
-      const b = Math.min(n, last);
-      return b > a && prefix[b] - prefix[a] > 0;
-    };
+    const all = rows.length === packets.length;
+    this.spans ??= traceSpans(this.trace);
+    const r = restriction(this.trace, rows, this.spans, (k) => this.frameIndex().byNumber.get(k));
     const tr = this.trace;
-    const connHit = new Uint8Array(tr.connections.length);
-    for (let i = 0; i < rows.length; i++) {
-      const ci = packets.conn[rows[i]];
-      if (ci >= 0) connHit[ci] = 1;
-    }
-    const connIndex = new Map(tr.connections.map((x, i) => [x.id, i]));
-    const pick = <T>(list: T[], hit: (x: T) => boolean) => {
-      const out: number[] = [];
-      list.forEach((x, i) => hit(x) && out.push(i));
-      return Uint32Array.from(out);
-    };
-    const frameHit = (f: H2Frame) =>
-      f.packets.length > 0 && anyIn(f.packets[0], f.packets[f.packets.length - 1]);
-    const spans = this.itemSpans();
-    const hits = (sp: ItemSpans, count: number) => {
-      const hit = new Uint8Array(count);
-      const { item, first, last } = sp;
-      for (let k = 0; k < item.length; k++) if (!hit[item[k]] && anyIn(first[k], last[k])) hit[item[k]] = 1;
-      const out: number[] = [];
-      for (let i = 0; i < count; i++) if (hit[i]) out.push(i);
-      return Uint32Array.from(out);
-    };
-    const streams = hits(spans.streams, tr.streams.length);
-    const exchanges = hits(spans.exchanges, tr.exchanges.length);
-    const frames = tr.findings.some((f) => f.evidence.some((e) => e.frame !== undefined))
-      ? this.frameIndex()
-      : null;
-    const findings = pick(tr.findings, (f) => {
-      let hasPacket = false;
-      for (const e of f.evidence) {
-        if (e.packet !== undefined) {
-          hasPacket = true;
-          if (anyIn(e.packet, e.packet)) return true;
-        }
-        if (e.frame !== undefined) {
-          const fr = frames?.byNumber.get(e.frame);
-          if (fr && fr.packets.length) {
-            hasPacket = true;
-            if (frameHit(fr)) return true;
-          }
-        }
-      }
-      if (hasPacket) return false;
-      // No packet named: the finding is about its connection (or the whole capture).
-      const ci = f.connection ? connIndex.get(f.connection) : undefined;
-      return ci !== undefined ? connHit[ci] === 1 : rows.length > 0;
-    });
-    const connList: number[] = [];
-    for (let i = 0; i < connHit.length; i++) if (connHit[i]) connList.push(i);
     const lanes = all ? null : buildIndex(packets, tr.connections.length, traceSpan(tr), rows);
     return {
       text,
       rows,
-      connections: Uint32Array.from(connList),
-      streams,
-      exchanges,
-      findings,
+      connections: r.connections,
+      streams: r.streams,
+      exchanges: r.exchanges,
+      findings: r.findings,
       lanes,
       matchMs,
       totalMs: performance.now() - t0,
@@ -221,55 +155,6 @@ export class PacketSession {
       }
     }
     return out;
-  }
-
-  /**
-   * The packet ranges of every HTTP/2 stream's frames and HTTP/1 exchange's messages, flat in
-   * typed arrays (built on the first filter): narrowing walks them in a tight loop, not the
-   * records (20,000 streams: 35-80 ms through the records, a few ms here).
-   */
-  private itemSpans(): { streams: ItemSpans; exchanges: ItemSpans } {
-    if (this.spans) return this.spans;
-    const make = (n: number, each: (push: (item: number, first: number, last: number) => void) => void) => {
-      let item = new Uint32Array(n);
-      let first = new Uint32Array(n);
-      let last = new Uint32Array(n);
-      let k = 0;
-      each((i, a, b) => {
-        if (k === item.length) {
-          const grow = (x: Uint32Array) => {
-            const y = new Uint32Array(Math.max(16, x.length * 2));
-            y.set(x);
-            return y;
-          };
-          item = grow(item);
-          first = grow(first);
-          last = grow(last);
-        }
-        item[k] = i;
-        first[k] = a;
-        last[k++] = b;
-      });
-      return { item: item.subarray(0, k), first: first.subarray(0, k), last: last.subarray(0, k) };
-    };
-    const tr = this.trace;
-    let frames = 0;
-    for (const st of tr.streams) frames += st.frames.length;
-    this.spans = {
-      streams: make(frames, (push) =>
-        tr.streams.forEach((st, i) => {
-          for (const f of st.frames)
-            if (f.packets.length) push(i, f.packets[0], f.packets[f.packets.length - 1]);
-        }),
-      ),
-      exchanges: make(tr.exchanges.length * 2, (push) =>
-        tr.exchanges.forEach((x, i) => {
-          for (const m of [x.request, x.response])
-            if (m && m.packets.length) push(i, m.packets[0], m.packets[m.packets.length - 1]);
-        }),
-      ),
-    };
-    return this.spans;
   }
 
   /** HTTP/2 frames by their number and by the packet their last byte came in (as tshark shows them). */
