@@ -57,6 +57,7 @@ node tests/browser/correlate.mjs
 
 echo "== the worker's result in parts equals the CLI's analysis"
 node tests/browser/transfer.mjs
+node tests/browser/threads.mjs   # 1 analysis worker = 3 (shard workers): the same trace
 
 echo "== the share server on PostgreSQL + S3: a throwaway PostgreSQL and Ceph radosgw (scripts/services)"
 # The same API and sharing tests as above, then replicas and crashes (tests/server/scale.mjs).

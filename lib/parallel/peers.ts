@@ -5,7 +5,8 @@
  *
  *   worker -> merger   { kind: 'summary' }   what the numbering needs (small)
  *   merger -> worker   ShardPlan             the worker's final numbers
- *   worker -> merger   { kind: 'output' }    its renumbered results, frames as columns (wire.ts)
+ *   worker -> merger   { kind: 'piece' }...  its renumbered results, frames as columns (wire.ts),
+ *                                         in slices the merger takes in as they come
  *
  * Workers renumber in parallel with the merger renumbering its own share; the merger only places
  * the results.
@@ -21,17 +22,27 @@ import {
   type ShardPlan,
   type ShardSummary,
 } from './shard';
-import { packShard, shardWireTransferables, unpackShard, type ShardWire } from './wire';
+import { packShard, pieceTransferables, ShardUnpacker, type ShardPiece } from './wire';
 
 export type ShardReply =
   | { kind: 'summary'; summary: ShardSummary }
-  | { kind: 'output'; wire: ShardWire }
+  | { kind: 'piece'; piece: ShardPiece }
   | { kind: 'error'; message: string; analysis: boolean };
 
-/** The merger's end of one worker: replies queued as they come, failures kept. */
+/** What the merger waits for from a worker: its summary, then its whole output. */
+type PeerEvent =
+  | { kind: 'summary'; summary: ShardSummary }
+  | { kind: 'output'; output: ShardOutput }
+  | { kind: 'error'; message: string; analysis: boolean };
+
+/**
+ * The merger's end of one worker: replies queued as they come, failures kept. The pieces of the
+ * output are made into objects as they arrive (while the worker packs the next ones).
+ */
 export class ShardPeer {
-  private readonly inbox: ShardReply[] = [];
-  private waiting: { resolve: (r: ShardReply) => void; reject: (e: unknown) => void } | null = null;
+  private readonly inbox: PeerEvent[] = [];
+  private readonly unpacker = new ShardUnpacker();
+  private waiting: { resolve: (r: PeerEvent) => void; reject: (e: unknown) => void } | null = null;
   private failure: unknown = null;
 
   constructor(
@@ -41,6 +52,17 @@ export class ShardPeer {
 
   /** A message from the worker. */
   deliver(reply: ShardReply): void {
+    if (reply.kind !== 'piece') return this.queue(reply);
+    try {
+      this.unpacker.add(reply.piece);
+    } catch (e) {
+      return this.fail(e);
+    }
+    const output = this.unpacker.done;
+    if (output) this.queue({ kind: 'output', output });
+  }
+
+  private queue(reply: PeerEvent): void {
     if (this.waiting) {
       const w = this.waiting;
       this.waiting = null;
@@ -58,17 +80,17 @@ export class ShardPeer {
     }
   }
 
-  async next<K extends 'summary' | 'output'>(kind: K): Promise<Extract<ShardReply, { kind: K }>> {
+  async next<K extends 'summary' | 'output'>(kind: K): Promise<Extract<PeerEvent, { kind: K }>> {
     const reply =
       this.inbox.shift() ??
-      (await new Promise<ShardReply>((resolve, reject) => {
+      (await new Promise<PeerEvent>((resolve, reject) => {
         if (this.failure !== null) reject(this.failure);
         else this.waiting = { resolve, reject };
       }));
     if (reply.kind === 'error')
       throw reply.analysis ? new AnalysisError(reply.message) : new Error(reply.message);
     if (reply.kind !== kind) throw new Error(`analysis worker ${this.index}: ${reply.kind} before ${kind}`);
-    return reply as Extract<ShardReply, { kind: K }>;
+    return reply as Extract<PeerEvent, { kind: K }>;
   }
 
   send(plan: ShardPlan): void {
@@ -83,7 +105,7 @@ export async function mergeWithPeers(own: ShardOutput, peers: ShardPeer[]): Prom
   peers.forEach((p, k) => p.send(plans[k + 1]));
   renumberShard(own, plans[0]);
   const outputs = await allInOrder(peers.map((p) => p.next('output')));
-  return mergeShards([own, ...outputs.map((r) => unpackShard(r.wire))], plans);
+  return mergeShards([own, ...outputs.map((r) => r.output)], plans);
 }
 
 /** A worker's side once its share is analyzed: summary out, plan in, results out. */
@@ -94,8 +116,7 @@ export async function serveShard(
 ): Promise<void> {
   post({ kind: 'summary', summary: shardSummary(output) });
   renumberShard(output, await plan);
-  const wire = packShard(output);
-  post({ kind: 'output', wire }, shardWireTransferables(wire));
+  for (const piece of packShard(output)) post({ kind: 'piece', piece }, pieceTransferables(piece));
 }
 
 /** A failure as a reply (an AnalysisError stays one on the other side). */

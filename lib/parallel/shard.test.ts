@@ -10,7 +10,7 @@ import { stringifyTrace } from '../json';
 import { DEFAULT_OPTIONS, type Trace } from '../trace';
 import { LAB_DIR, REAL_CAPTURES, SAMPLES_DIR, describeCorpus, listCorpus } from '../../tests/shared';
 import { CONN_BASE, FRAME_BASE, mergeShards, ShardRecorder, shardOf, type ShardOutput } from './shard';
-import { packShard, shardWireTransferables, unpackShard } from './wire';
+import { throughWire } from './wire';
 
 const CAPTURE = /\.(pcap|pcapng|cap)(\.gz)?$/;
 
@@ -33,8 +33,7 @@ function analyzeSharded(name: string, bytes: Uint8Array, count: number): Trace {
     const step = 1 << 20;
     for (let off = 0; off < bytes.length; off += step) a.push(bytes.subarray(off, off + step));
     // Across threads as cli/threads.ts and the browser pool send it: frames as columns.
-    const wire = packShard(a.finishShard());
-    outputs.push(unpackShard(structuredClone(wire, { transfer: shardWireTransferables(wire) })));
+    outputs.push(throughWire(a.finishShard(), (p, transfer) => structuredClone(p, { transfer })));
   }
   return assembleCapture(mergeShards(outputs.reverse()), { ...DEFAULT_OPTIONS });
 }

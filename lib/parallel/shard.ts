@@ -22,7 +22,15 @@
  */
 import { AppResults } from '../stream';
 import { PacketTable, type PacketColumns } from '../packets';
-import type { Connection, H2ConnectionInfo, H2Stream, Http1Exchange, InputInfo } from '../trace';
+import {
+  H2FrameRecord,
+  type Connection,
+  type H2ConnectionInfo,
+  type H2FrameInfo,
+  type H2Stream,
+  type Http1Exchange,
+  type InputInfo,
+} from '../trace';
 
 /** Placeholders are CONN_BASE + i and FRAME_BASE + i (i < PLACEHOLDER_SPAN): 16 digits, below 2^53. */
 export const CONN_BASE = 7_000_000_000_000_000;
@@ -38,6 +46,19 @@ export function shardOf(key: string, count: number): number {
     h = Math.imul(h, 0x01000193);
   }
   return (h >>> 0) % count;
+}
+
+/**
+ * Shares a capture of `size` bytes is split into when nothing else is asked (`--threads auto` in
+ * Node, the Web Workers of the browser): the measurements are in the README (--threads). Below
+ * SHARD_MIN_BYTES, or on one core, one thread.
+ */
+export const SHARD_MIN_BYTES = Number.POSITIVE_INFINITY;
+const MAX_AUTO_SHARDS = 4;
+
+export function shardsFor(size: number, cores: number): number {
+  if (!(size >= SHARD_MIN_BYTES) || !(cores >= 2)) return 1;
+  return Math.min(Math.floor(cores), MAX_AUTO_SHARDS);
 }
 
 /** When a numbered thing was made: row >= 0 during that packet, else at the end for `conn`. */
@@ -385,6 +406,19 @@ class Renumbering {
 
   /** A frame is reached only through its list: no seen-set entry for each (renumbering twice is harmless). */
   private frame(f: Record<string, unknown>, stack: object[]): void {
+    if (f instanceof H2FrameRecord) {
+      // The session's frame: a fixed layout (the JSON writer writes exactly these members too)
+      // whose numbers, names, packets and headers come off the wire; only its number and
+      // connection are ours, and the facts in `info` are walked.
+      const n = f.number;
+      if (n >= FRAME_BASE) f.number = this.number(n);
+      f.connection = this.string(f.connection);
+      if (f.info !== undefined) {
+        const w = this.value(f.info, stack);
+        if (w !== f.info) f.info = w as H2FrameInfo;
+      }
+      return;
+    }
     for (const k in f) {
       const v = f[k];
       // Packet numbers and flag names: never a placeholder; headers: from the wire.

@@ -10,7 +10,7 @@ import { dataFrameInfo, frameFlagNames } from '../http2/frames';
 import { H2FrameRecord, type H2Frame } from '../trace';
 import { SAMPLES_DIR } from '../../tests/shared';
 import { ShardRecorder, type ShardOutput } from './shard';
-import { packShard, shardWireTransferables, unpackShard } from './wire';
+import { throughWire } from './wire';
 
 function shard(file: string, index: number, count: number): ShardOutput {
   const bytes = new Uint8Array(readFileSync(file));
@@ -21,8 +21,13 @@ function shard(file: string, index: number, count: number): ShardOutput {
 }
 
 function across(o: ShardOutput): ShardOutput {
-  const wire = packShard(o);
-  return unpackShard(structuredClone(wire, { transfer: shardWireTransferables(wire) }));
+  let pieces = 0;
+  const back = throughWire(o, (p, transfer) => {
+    pieces++;
+    return structuredClone(p, { transfer });
+  });
+  expect(pieces).toBe(Math.ceil(back.streams.length / 8192) + 1);
+  return back;
 }
 
 function framesOf(o: ShardOutput): H2Frame[] {

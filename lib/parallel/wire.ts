@@ -3,8 +3,8 @@
  * most of the objects of a request-heavy capture, as typed-array columns (transferred, not
  * copied); everything else as it is, for the structured clone.
  *
- *   worker:  const wire = packShard(output); postMessage(wire, shardWireTransferables(wire))
- *   main:    const output = unpackShard(wire)
+ *   worker:  for (const piece of packShard(output)) postMessage(piece, pieceTransferables(piece))
+ *   main:    const u = new ShardUnpacker(); on each piece: u.add(piece); at the end: u.done
  *
  * Cloning half a million small frame objects cost more than analyzing them (h2-requests: about
  * 0.6 s to write and 0.6 s to read per 130k frames); a column row is written and read in a few
@@ -16,7 +16,7 @@
  * not the session's own) crosses whole, in `odd`: the unpacked output is the packed one either way.
  */
 import { dataFrameInfo, frameFlagNames, frameTypeName } from '../http2/frames';
-import { H2FrameRecord, type H2Frame, type H2FrameInfo } from '../trace';
+import { H2FrameRecord, type H2Frame, type H2FrameInfo, type H2Stream } from '../trace';
 import type { ShardOutput } from './shard';
 
 /** Values of FrameColumns.info beside an index into `infos`. */
@@ -49,11 +49,9 @@ interface FrameColumns {
   odd: Int32Array;
 }
 
-/** A ShardOutput whose streams' and HTTP/2 connections' frame lists are in `frames`. */
-export interface ShardWire {
-  /** The output with every `frames` list emptied (one shared empty array). */
-  output: ShardOutput;
-  /** Frames per record: streams in order, then h2 records. */
+/** The frames of a list of records (streams, HTTP/2 connection records) as columns. */
+export interface FramePack {
+  /** Frames per record, in the records' order. */
   counts: Int32Array;
   frames: FrameColumns;
   strings: string[];
@@ -62,11 +60,50 @@ export interface ShardWire {
   odd: H2Frame[];
 }
 
+/**
+ * What a worker posts, in order: slices of its streams, then the rest of its output. The merger
+ * makes the objects of one slice while the worker packs and posts the next.
+ */
+export type ShardPiece =
+  | { kind: 'streams'; streams: H2Stream[]; pack: FramePack }
+  | { kind: 'rest'; output: ShardOutput; pack: FramePack };
+
+/** Streams per slice: a few ms of work on either side. */
+const STREAMS_PER_PIECE = 8192;
+
 const FRAME_PROTO: object = H2FrameRecord.prototype;
 
-/** Moves the frames of `o` into columns (o is consumed: its frame lists are emptied). */
-export function packShard(o: ShardOutput): ShardWire {
-  const records: { frames: H2Frame[] }[] = [...o.streams, ...o.h2];
+/**
+ * The session's type name and flag list of each (type, flags) pair, by typeId * 256 + flags: the
+ * same arrays frameTypeName / frameFlagNames return, looked up without their map per frame.
+ */
+const typeNames: string[] = [];
+const flagLists: string[][] = [];
+function namesOf(typeId: number, flagsRaw: number): number {
+  const key = typeId * 256 + flagsRaw;
+  if (flagLists[key] === undefined) {
+    typeNames[key] = frameTypeName(typeId);
+    flagLists[key] = frameFlagNames(typeId, flagsRaw);
+  }
+  return key;
+}
+
+/**
+ * A shard's output as the pieces it crosses in (o is consumed: its frame lists are emptied, its
+ * streams handed out by slice).
+ */
+export function* packShard(o: ShardOutput): Generator<ShardPiece> {
+  const streams = o.streams;
+  for (let at = 0; at < streams.length; at += STREAMS_PER_PIECE) {
+    const slice = streams.slice(at, at + STREAMS_PER_PIECE);
+    yield { kind: 'streams', streams: slice, pack: packFrames(slice) };
+  }
+  o.streams = [];
+  yield { kind: 'rest', output: o, pack: packFrames(o.h2) };
+}
+
+/** Moves the frames of `records` into columns (their frame lists are emptied). */
+export function packFrames(records: { frames: H2Frame[] }[]): FramePack {
   let n = 0;
   for (const r of records) n += r.frames.length;
   const cols: FrameColumns = {
@@ -148,21 +185,19 @@ export function packShard(o: ShardOutput): ShardWire {
     }
     r.frames = empty;
   });
-  return { output: o, counts, frames: cols, strings, infos, headers, odd };
+  return { counts, frames: cols, strings, infos, headers, odd };
 }
 
 /** Whether the columns hold all of `f`: the session's own frame, as it makes it from a capture. */
 function columnar(f: H2Frame): boolean {
   if (Object.getPrototypeOf(f) !== FRAME_PROTO) return false;
   const p = f.packets;
+  if (!(f.typeId >= 0 && f.typeId <= 0xff && f.flagsRaw >= 0 && f.flagsRaw <= 0xff)) return false;
+  const names = namesOf(f.typeId, f.flagsRaw);
   return (
     f.line === undefined &&
-    f.typeId >= 0 &&
-    f.typeId <= 0xff &&
-    f.flagsRaw >= 0 &&
-    f.flagsRaw <= 0xff &&
-    f.type === frameTypeName(f.typeId) &&
-    f.flags === frameFlagNames(f.typeId, f.flagsRaw) &&
+    f.type === typeNames[names] &&
+    f.flags === flagLists[names] &&
     (f.dir === 'c2s' || f.dir === 's2c') &&
     (p.length === 1 || (p.length === 2 && p[1] !== ONE_PACKET)) &&
     // Exactly the record's own members (none added by anyone else).
@@ -172,17 +207,41 @@ function columnar(f: H2Frame): boolean {
 
 const FRAME_KEY_COUNT = Object.keys(new H2FrameRecord(0, '', 0, '', 0, [], 0, 0, 'c2s', 0, [])).length;
 
-/** The buffers of a ShardWire that move rather than copy (its packet columns and frame columns). */
-export function shardWireTransferables(w: ShardWire): ArrayBuffer[] {
+/** The buffers of a piece that move rather than copy (packet columns, frame columns). */
+export function pieceTransferables(p: ShardPiece): ArrayBuffer[] {
   const r: ArrayBuffer[] = [];
-  for (const v of Object.values(w.output.packets)) if (typeof v !== 'number') r.push(v.buffer as ArrayBuffer);
-  for (const v of Object.values(w.frames)) if (typeof v !== 'number') r.push(v.buffer as ArrayBuffer);
+  if (p.kind === 'rest')
+    for (const v of Object.values(p.output.packets))
+      if (typeof v !== 'number') r.push(v.buffer as ArrayBuffer);
+  for (const v of Object.values(p.pack.frames)) if (typeof v !== 'number') r.push(v.buffer as ArrayBuffer);
   return r;
 }
 
-/** The ShardOutput packShard was given, its frame lists made again from the columns. */
-export function unpackShard(w: ShardWire): ShardOutput {
-  const o = w.output;
+/** The merger's side: pieces in the order they were packed, back to the ShardOutput. */
+export class ShardUnpacker {
+  private readonly streams: H2Stream[] = [];
+  private output: ShardOutput | null = null;
+
+  add(p: ShardPiece): void {
+    if (this.output) throw new Error('shard pieces after the last');
+    if (p.kind === 'streams') {
+      unpackFrames(p.streams, p.pack);
+      for (const s of p.streams) this.streams.push(s);
+    } else {
+      unpackFrames(p.output.h2, p.pack);
+      p.output.streams = this.streams;
+      this.output = p.output;
+    }
+  }
+
+  /** The output, once the last piece is in. */
+  get done(): ShardOutput | null {
+    return this.output;
+  }
+}
+
+/** The frame lists of `records` made again from `pack` (packFrames of the same records). */
+export function unpackFrames(records: { frames: H2Frame[] }[], w: FramePack): void {
   const c = w.frames;
   let i = 0;
   let k = 0;
@@ -204,13 +263,14 @@ export function unpackShard(w: ShardWire): ShardOutput {
         if (shared[0] !== c.first[i]) shared = [c.first[i]];
         packets = shared;
       } else packets = [c.first[i], c.last[i]];
+      const names = namesOf(typeId, flagsRaw);
       const f = new H2FrameRecord(
         c.number[i],
         w.strings[c.connection[i]],
         c.stream[i],
-        frameTypeName(typeId),
+        typeNames[names],
         typeId,
-        frameFlagNames(typeId, flagsRaw),
+        flagLists[names],
         flagsRaw,
         length,
         c.dir[i] === 0 ? 'c2s' : 's2c',
@@ -225,7 +285,16 @@ export function unpackShard(w: ShardWire): ShardOutput {
     }
     r.frames = frames;
   };
-  for (const s of o.streams) fill(s);
-  for (const h of o.h2) fill(h);
-  return o;
+  for (const r of records) fill(r);
+}
+
+/** A shard's output through packShard, `send` (a structured clone, in tests) and ShardUnpacker. */
+export function throughWire(
+  o: ShardOutput,
+  send: (p: ShardPiece, transfer: ArrayBuffer[]) => ShardPiece,
+): ShardOutput {
+  const u = new ShardUnpacker();
+  for (const p of packShard(o)) u.add(send(p, pieceTransferables(p)));
+  if (!u.done) throw new Error('shard pieces without the last');
+  return u.done;
 }
