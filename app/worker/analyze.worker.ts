@@ -17,6 +17,7 @@ import { PacketTable } from '@/lib/packets';
 import { Interner, PARTS_AHEAD, copyColumns, exactColumns, resultParts, splitTrace } from './transfer';
 import { isFollowQuery } from './follow-messages';
 import { FollowSession } from './follow-session';
+import { ShardPool } from './shard-pool';
 
 /**
  * Bytes per chunk pushed to the Analyzer. The RING chunks in flight are memory the renderer holds
@@ -172,6 +173,8 @@ scope.onmessage = async (ev: MessageEvent<WorkerRequest | PacketQuery | PartsTak
       { name: file.name, size: file.size, keylog: keylogText },
       options,
     );
+    // Large captures: extra workers take shares of the connections (shard-pool.ts).
+    const pool = await ShardPool.start(ev.data, keylogText, analyzer);
     let last = 0;
     let lastPartial = 0;
     let lastFindings = 0;
@@ -182,7 +185,8 @@ scope.onmessage = async (ev: MessageEvent<WorkerRequest | PacketQuery | PartsTak
         last = now;
         post({ type: 'progress', ...analyzer.progress, total: file.size });
       }
-      if (now - lastPartial > 500) {
+      // A share's snapshot would show only its connections, numbered with placeholders.
+      if (!pool && now - lastPartial > 500) {
         lastPartial = now;
         // Findings on ended connections cost a detector run: every 2 s at most.
         const withFindings = now - lastFindings > 2000;
@@ -190,7 +194,7 @@ scope.onmessage = async (ev: MessageEvent<WorkerRequest | PacketQuery | PartsTak
         post({ type: 'partial', snapshot: analyzer.snapshot(50, withFindings) });
       }
     }
-    const trace = analyzer.finish();
+    const trace = pool ? await pool.finish(analyzer) : analyzer.finish();
     analyzer = null;
     const { head, lists } = splitTrace(trace);
     const span = traceSpan(lists);
