@@ -719,8 +719,7 @@ export class H2Session {
     const opener: Dir = streamId % 2 === 1 ? 'c2s' : 's2c';
     if (dir !== opener && !r.peerSent && typeId !== T.PRIORITY) {
       r.peerSent = true;
-      if (r.openSeq > 0)
-        this.proveRead(opener, r.openSeq, f, 'first-frame');
+      if (r.openSeq > 0) this.proveRead(opener, r.openSeq, f, 'first-frame');
     }
     const endStreamFlag = (typeId === T.DATA || typeId === T.HEADERS) && (flagsRaw & F.END_STREAM) !== 0;
 
