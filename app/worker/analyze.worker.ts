@@ -1,7 +1,8 @@
 /// <reference lib="webworker" />
 // Analysis off the main thread: reads the File in 1 MiB chunks, pushes them to the Analyzer,
-// reports progress every ~100 ms, and posts the Trace in parts (see transfer.ts) with the packet
-// columns and the timeline's lane index transferred.
+// reports progress every ~100 ms, and posts the Trace in parts (see transfer.ts; each packed into
+// arrays, pack.ts, and no more than PARTS_AHEAD ahead of the page) with the packet columns and the
+// timeline's lane index transferred.
 import { AnalysisError, Analyzer } from '@/lib/analyze';
 import { buildIndex, traceSpan } from '@/components/timeline/model';
 import {
@@ -16,6 +17,7 @@ import { PacketSession } from './packet-session';
 import { PacketTable } from '@/lib/packets';
 import { Interner, PARTS_AHEAD, copyColumns, exactColumns, resultParts, splitTrace } from './transfer';
 import { isFollowQuery } from './follow-messages';
+import { pack, type PackBuffers } from './pack';
 import { FollowSession } from './follow-session';
 import { ShardPool } from './shard-pool';
 
@@ -119,6 +121,8 @@ function shareEqualValues(lists: TraceLists): void {
 
 /** Parts the page has taken in (its PartsTaken messages), and the post loop waiting to hear of more. */
 let partsTaken = 0;
+/** Arrays the page handed back, to pack the next parts into. */
+const packBuffers: PackBuffers[] = [];
 let onPartsTaken: (() => void) | null = null;
 
 /** Resolves once the page has taken in at least `n` parts. */
@@ -137,6 +141,7 @@ function partsTakenReach(n: number): Promise<void> {
 scope.onmessage = async (ev: MessageEvent<WorkerRequest | PacketQuery | PartsTaken>) => {
   if (isPartsTaken(ev.data)) {
     partsTaken = Math.max(partsTaken, ev.data.parts);
+    if (ev.data.buffers && packBuffers.length <= PARTS_AHEAD) packBuffers.push(ev.data.buffers);
     onPartsTaken?.();
     return;
   }
@@ -225,7 +230,8 @@ scope.onmessage = async (ev: MessageEvent<WorkerRequest | PacketQuery | PartsTak
       : null;
     let posted = 0;
     for (const part of resultParts(lists, ev.data.partBudget)) {
-      post(part);
+      const packed = pack(part, packBuffers.pop());
+      post({ type: 'packed', part: packed }, [packed.tags.buffer, packed.nums.buffer] as ArrayBuffer[]);
       posted++;
       if (posted - partsTaken >= PARTS_AHEAD) await partsTakenReach(posted - PARTS_AHEAD + 1);
     }

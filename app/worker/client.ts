@@ -5,7 +5,8 @@ import { PacketTable } from '@/lib/packets';
 import type { AnalysisSnapshot } from '@/lib/analyze';
 import type { Trace } from '@/lib/trace';
 import type { LaneIndex } from '@/components/timeline/model';
-import type { PartsTaken, TraceHead, WorkerRequest, WorkerResponse } from './messages';
+import type { PartsTaken, ResultPart, TraceHead, WorkerRequest, WorkerResponse } from './messages';
+import { unpack } from './pack';
 import { ResultAssembler } from './transfer';
 import { PacketClient } from './packet-client';
 import { PacedInbox } from './paced-inbox';
@@ -74,13 +75,18 @@ export function startAnalysis(req: WorkerRequest, h: AnalysisHandlers): () => vo
         lanes = m.lanes;
         span = m.span;
         break;
-      case 'items':
-      case 'frames': {
-        parts.add(m);
+      case 'packed': {
+        parts.add(unpack(m.part) as ResultPart);
         partCount++;
-        // The worker holds back further parts until it hears of this one (PartsTaken).
-        const taken: PartsTaken = { type: 'parts-taken', parts: partCount };
-        w.postMessage(taken);
+        // The worker holds back further parts until it hears of this one (PartsTaken), and packs
+        // the next ones into this one's arrays.
+        const { tags, nums } = m.part;
+        const taken: PartsTaken = {
+          type: 'parts-taken',
+          parts: partCount,
+          buffers: { tags: tags.buffer as ArrayBuffer, nums: nums.buffer as ArrayBuffer },
+        };
+        w.postMessage(taken, [tags.buffer as ArrayBuffer, nums.buffer as ArrayBuffer]);
         break;
       }
       case 'done': {

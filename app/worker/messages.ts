@@ -3,6 +3,7 @@ import type { AnalysisSnapshot } from '@/lib/analyze';
 import type { AnalysisOptions, H2Frame, Trace } from '@/lib/trace';
 import type { LaneIndex } from '@/components/timeline/model';
 import type { PacketAnswer } from './packet-messages';
+import type { PackBuffers, PackedValue } from './pack';
 
 export interface WorkerRequest {
   file: File;
@@ -29,6 +30,8 @@ export interface WorkerRequest {
 export interface PartsTaken {
   type: 'parts-taken';
   parts: number;
+  /** The arrays the last part came in, handed back for the worker's next parts (pack.ts). */
+  buffers?: PackBuffers;
 }
 
 export function isPartsTaken(m: unknown): m is PartsTaken {
@@ -58,10 +61,16 @@ export interface FramesPart {
   frames: H2Frame[];
 }
 export type ResultPart = ItemsPart | FramesPart;
+/** A ResultPart packed into transferred arrays (pack.ts: why not a structured clone). */
+export interface PackedPart {
+  type: 'packed';
+  part: PackedValue;
+}
 
 /**
  * Worker -> page. After the analysis: one 'result' (the trace's small fields, the packet columns and
- * the timeline's lane index, both transferred), then 'items'/'frames' parts, then 'done'.
+ * the timeline's lane index, both transferred), then the 'items'/'frames' parts, each packed (one
+ * 'packed' message a part), then 'done'.
  */
 export type WorkerResponse =
   | { type: 'progress'; bytes: number; packets: number; total: number }
@@ -75,7 +84,7 @@ export type WorkerResponse =
       lanes: LaneIndex | null;
       span: { start: number; end: number };
     }
-  | ResultPart
+  | PackedPart
   | { type: 'done' }
   | { type: 'error'; message: string }
   | PacketAnswer;

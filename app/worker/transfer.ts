@@ -3,7 +3,8 @@
 // (a 500 MB HTTP/2 capture: 30,000 streams, 90,000 frames with header lists) blocked the main
 // thread for 250-400 ms; parts of 100k values take a few milliseconds each (the page reads them a
 // slice per frame, see client.ts), and the page stays responsive between them. The worker also
-// lets go of each part once it is posted.
+// lets go of each part once it is posted. Each part travels packed into transferred arrays
+// (pack.ts), and the worker stays at most PARTS_AHEAD parts ahead of the page.
 import type { PacketColumns, PacketTable } from '@/lib/packets';
 import type { H2Frame, H2Stream, Http1Exchange, Trace } from '@/lib/trace';
 import type { ListName, ResultPart, TraceHead, TraceLists } from './messages';
