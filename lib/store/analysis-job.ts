@@ -8,6 +8,7 @@
  * the rest of the body is still on its way. A key log that arrives after the capture (multipart in
  * either order) restarts the analysis from the file's first byte with the key.
  */
+import { decompressedLimitMessage, packetLimitMessage } from './capture-limits';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Analyzer, AnalysisError } from '../analyze';
 import { stringifyTrace } from '../json';
@@ -150,17 +151,11 @@ export class AnalysisJob {
           analyzer.push(buf.subarray(off, Math.min(bytesRead, off + SLICE)));
           const p = analyzer.progress;
           if (p.packets > s.limits.maxPackets) {
-            this.fail(
-              413,
-              `the capture has more than ${s.limits.maxPackets} packets, the limit of this server (TRACELENS_MAX_PACKETS)`,
-            );
+            this.fail(413, packetLimitMessage(s.limits.maxPackets));
             return;
           }
           if (p.decoded > s.limits.maxDecompressed) {
-            this.fail(
-              413,
-              `the capture decompresses to more than ${s.limits.maxDecompressed} bytes, the limit of this server (TRACELENS_MAX_DECOMPRESSED)`,
-            );
+            this.fail(413, decompressedLimitMessage(s.limits.maxDecompressed));
             return;
           }
         }

@@ -7,10 +7,12 @@
  * failure the analysis found (413 past a limit, 415 not a capture).
  *
  * A replica killed mid-upload leaves a row whose heartbeat stops and an unfinished multipart
- * upload: the sweep removes both. Decompressed-size and packet limits are checked by the worker
- * (the analysis runs after the upload here), so those 413s come when the body has been received.
+ * upload: the sweep removes both. The packet and decompressed-size limits are watched as the bytes
+ * pass (capture-limits.ts), so those 413s come while the client is still sending, as on the
+ * embedded store; the worker's analysis checks them again.
  */
 import { createHash } from 'node:crypto';
+import { CaptureLimitWatch } from './capture-limits';
 import { maxDecompressed, maxPackets, staleUploadS, uploadLimit } from './config';
 import { UploadError } from './ingest';
 import type { PgTraceStore } from './pg-store';
@@ -29,6 +31,10 @@ export class QueuedUpload implements IngestSession {
   private keylog: string | null;
   private failedWith: UploadError | null = null;
   private readonly limit = uploadLimit();
+  private readonly limits = new CaptureLimitWatch({
+    maxPackets: maxPackets(),
+    maxDecompressed: maxDecompressed(),
+  });
   private heartbeat: NodeJS.Timeout | null = null;
   private settled = false;
   readonly failure: Promise<never>;
@@ -86,6 +92,8 @@ export class QueuedUpload implements IngestSession {
       throw this.fail(
         new UploadError(413, `upload larger than the limit of ${this.limit} bytes (TRACELENS_UPLOAD_LIMIT)`),
       );
+    const over = this.limits.push(chunk);
+    if (over) throw this.fail(new UploadError(413, over));
     this.hash.update(chunk);
     await this.writer.write(chunk);
   }
