@@ -3,8 +3,13 @@
 // done; the harness (tests/browser/_harness.mjs) starts `next start` on loopback and Debian's
 // chromium.
 //
-//   node scripts/bench-browser.mjs [capture ...] [--runs N] [--trace FILE] [--cpuprofile FILE]
+//   node scripts/bench-browser.mjs [capture ...] [--big] [--runs N] [--trace FILE] [--cpuprofile FILE]
 //                                  [--heap-snapshot FILE]
+//
+// --big analyzes the 2 GB shape of `npm run bench -- --big`, bench/h2-requests-404000-nooffload.pcap
+// (2.24 GB: h2load -> nghttpd, 404,000 HTTP/2 streams, offloads off; made with
+// scripts/bench-captures.mjs makeH2Requests when missing, which needs root), after any captures
+// given. A run takes about a minute on a 2-core machine.
 //
 // Default capture: bench/h2c-wire-30000.pcap (about 520 MB; made with scripts/bench-captures.mjs
 // `makeH2c(30000, { wire: true })` when missing, which needs root for `ip netns`). Any pcap, pcapng or
@@ -38,8 +43,10 @@
 //     the worker's heap (Runtime.getHeapUsage sent to the worker target through Target
 //     auto-attach), sampled every 250 ms; a busy thread answers when it next yields, so these are
 //     coarse. Peak used heap is reported.
-// - Target: renderer peak RSS (the larger of the sampled peak and VmHWM) <= 0.5 x capture MB +
-//   200 MB; main thread: no long task. MB are 10^6 bytes throughout.
+// - Target (issue #16, "a 2 GB capture analysed in the Worker with renderer memory <= 0.5 x capture
+//   + 300 MB"): renderer peak RSS (the larger of the sampled peak and VmHWM) <= 0.5 x capture MB +
+//   300 MB, printed per run as one line with ✓/✗ after the table; main thread: no long task. MB
+//   are 10^6 bytes throughout. These are benchmark figures, never test assertions.
 //
 // Options: --runs N loads each capture N times (fresh browser context each time; one row per run:
 // the peak memory depends on when the worker's garbage collector runs and varies by tens of MB
@@ -63,11 +70,24 @@ const traceFile = opt('--trace');
 const cpuFile = opt('--cpuprofile');
 const heapFile = opt('--heap-snapshot');
 const runs = Math.max(1, Number(opt('--runs') ?? 1));
-const captures = argv.length ? argv.map((a) => resolve(a)) : [join(root, 'bench/h2c-wire-30000.pcap')];
+const BIG = join(root, 'bench/h2-requests-404000-nooffload.pcap');
+const bigAt = argv.indexOf('--big');
+if (bigAt >= 0) argv.splice(bigAt, 1);
+const given = argv.map((a) => resolve(a));
+const captures =
+  bigAt >= 0 ? [...given, BIG] : given.length ? given : [join(root, 'bench/h2c-wire-30000.pcap')];
 
 for (const f of captures) {
   if (existsSync(f)) continue;
-  if (f === join(root, 'bench/h2c-wire-30000.pcap')) {
+  if (f === BIG) {
+    console.error(`making ${f} (h2load against nghttpd in a network namespace; minutes) ...`);
+    const { makeH2Requests } = await import('./bench-captures.mjs');
+    const r = await makeH2Requests({ offloads: false, streams: 404000 });
+    if (!r || !existsSync(f)) {
+      console.error('could not make the capture');
+      process.exit(1);
+    }
+  } else if (f === join(root, 'bench/h2c-wire-30000.pcap')) {
     console.error(`making ${f} (h2load against nghttpd in a network namespace) ...`);
     const { makeH2c } = await import('./bench-captures.mjs');
     const r = await makeH2c(30000, { wire: true });
@@ -384,7 +404,7 @@ try {
     const totalLong = long.reduce((s, e) => s + e.d, 0);
     const during = r.gaps.filter((g) => resultAt === null || g.t < resultAt);
     const maxGap = (gs) => (gs.length ? Math.max(...gs.map((g) => g.d)) : NaN);
-    const target = 0.5 * mb + 200;
+    const target = 0.5 * mb + 300;
     rows.push({
       capture: file.replace(`${root}/`, ''),
       MB: mb.toFixed(0),
@@ -464,3 +484,12 @@ try {
 }
 for (const d of details) console.log(JSON.stringify(d, null, 1));
 console.table(rows);
+// One line per run against issue #16's browser memory target.
+for (const r of rows) {
+  const peak = Math.max(Number(r['renderer peak MB']), Number(r['renderer HWM MB']));
+  const ok = r['mem<=target'] === 'PASS';
+  console.log(
+    `${ok ? '✓' : '✗'} ${r.capture} (${r.MB} MB): renderer peak ${peak} MB, target <= 0.5 x ${r.MB} + 300 = ${r['target MB']} MB; ` +
+      `analysis ${r['analysis s']} s, first render ${r['first render s']} s`,
+  );
+}
