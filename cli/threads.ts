@@ -1,20 +1,23 @@
 /**
- * `tracelens analyze --threads N`: the capture's connections split across N worker threads by
- * connection key (lib/parallel/shard.ts), merged into the trace one thread makes, byte for byte.
+ * `tracelens analyze --threads N`: the capture's connections split into N shares by connection key
+ * (lib/parallel/shard.ts), share 0 analyzed on this thread and the others on N - 1 worker threads,
+ * merged into the trace one thread makes, byte for byte.
  *
- * Each worker reads the file itself (the OS page cache serves the N reads) and decodes every
+ * Every share reads the file itself (the OS page cache serves the N reads) and decodes every
  * packet's link and IP layers, but tracks, reassembles and parses (HTTP/1, HTTP/2 + HPACK, TLS)
- * only its own connections; the detectors run once on the merged trace here.
+ * only its own connections; the workers' results cross as lib/parallel/wire.ts lays them out, in
+ * the conversation of lib/parallel/peers.ts; the detectors run once on the merged trace here.
  *
  * This module is also the workers' entry: the worker runs this same file (cli/threads.ts under tsx,
  * dist/tracelens.mjs once bundled) and the check at the bottom starts its share.
  */
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { Analyzer, assembleCapture } from '../lib/analyze';
 import { sniffCapture } from '../lib/capture/reader';
 import { errorReply, mergeWithPeers, serveShard, ShardPeer, type ShardReply } from '../lib/parallel/peers';
-import { ShardRecorder, type ShardOutput, type ShardPlan } from '../lib/parallel/shard';
+import { ShardRecorder, shardsFor, type ShardOutput, type ShardPlan } from '../lib/parallel/shard';
 import { DEFAULT_OPTIONS, type AnalysisOptions, type Trace } from '../lib/trace';
 
 const CHUNK = 4 << 20;
@@ -117,10 +120,12 @@ async function runShard(job: ShardJob): Promise<void> {
 if (!isMainThread && (workerData as Partial<ShardJob> | null)?.job === JOB)
   void runShard(workerData as ShardJob);
 
-/** Threads for a file of `size` bytes: as asked, else 1 (see the README for measurements). */
+/**
+ * Threads for a file of `size` bytes: as asked, else lib/parallel shardsFor's rule (the one the
+ * browser's extra workers follow too; the README has the measurements behind it).
+ */
 export function threadCount(asked: number | null, size: number): number {
-  void size;
-  return asked ?? 1;
+  return asked ?? shardsFor(size, availableParallelism());
 }
 
 /** A capture (pcap, pcapng, gzip) by its first bytes; debug logs are read on one thread. */

@@ -9,7 +9,16 @@ import { Analyzer, analyzeBytes, assembleCapture } from '../analyze';
 import { stringifyTrace } from '../json';
 import { DEFAULT_OPTIONS, type Trace } from '../trace';
 import { LAB_DIR, REAL_CAPTURES, SAMPLES_DIR, describeCorpus, listCorpus } from '../../tests/shared';
-import { CONN_BASE, FRAME_BASE, mergeShards, ShardRecorder, shardOf, type ShardOutput } from './shard';
+import {
+  CONN_BASE,
+  FRAME_BASE,
+  mergeShards,
+  SHARD_MIN_BYTES,
+  ShardRecorder,
+  shardOf,
+  shardsFor,
+  type ShardOutput,
+} from './shard';
 import { throughWire } from './wire';
 
 const CAPTURE = /\.(pcap|pcapng|cap)(\.gz)?$/;
@@ -69,6 +78,15 @@ describe('shards', () => {
     for (const n of seen) expect(n).toBeGreaterThan(60);
     expect(shardOf('|a|1|b|2', 3)).toBe(shardOf('|a|1|b|2', 3));
     expect(FRAME_BASE - CONN_BASE).toBeGreaterThan(0);
+  });
+
+  it('shares when nothing is asked: one for a small capture or on one core', () => {
+    expect(shardsFor(1000, 8)).toBe(1);
+    expect(shardsFor(Number.MAX_SAFE_INTEGER, 1)).toBe(1);
+    if (Number.isFinite(SHARD_MIN_BYTES)) {
+      expect(shardsFor(SHARD_MIN_BYTES, 2)).toBe(2);
+      expect(shardsFor(SHARD_MIN_BYTES, 64)).toBeLessThanOrEqual(4);
+    }
   });
 
   it('a shard needs its place among the others', () => {

@@ -49,9 +49,12 @@ export function shardOf(key: string, count: number): number {
 }
 
 /**
- * Shares a capture of `size` bytes is split into when nothing else is asked (`--threads auto` in
- * Node, the Web Workers of the browser): the measurements are in the README (--threads). Below
- * SHARD_MIN_BYTES, or on one core, one thread.
+ * Shares a capture of `size` bytes is split into when nothing else is asked (`analyze` without
+ * `--threads`, the browser's analysis worker): 1 below SHARD_MIN_BYTES or on one core. The split
+ * has not paid on the 2-core machine it was measured on (README, `--threads`): crossing the
+ * results costs about what the second share saves, and one thread already keeps the second core
+ * busy with V8's concurrent garbage collection; so SHARD_MIN_BYTES is infinite until a
+ * measurement says otherwise.
  */
 export const SHARD_MIN_BYTES = Number.POSITIVE_INFINITY;
 const MAX_AUTO_SHARDS = 4;
