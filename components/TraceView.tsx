@@ -80,14 +80,18 @@ export default function TraceView(props: {
   const counts = { error: 0, warning: 0, info: 0 };
   for (const f of trace.findings) counts[f.severity]++;
   const q = query.trim().toLowerCase();
+  // Unfiltered, the lists are the trace's own arrays: no O(rows) copy on every new trace.
   const streams = useMemo(
     () =>
-      trace.streams.filter(
-        (s) =>
-          (!narrowed.streams || narrowed.streams.has(s)) &&
-          (!selConn || s.connection === selConn) &&
-          (!q || `${s.connection} ${s.id} ${s.method} ${s.path} ${s.authority}`.toLowerCase().includes(q)),
-      ),
+      !narrowed.streams && !selConn && !q
+        ? trace.streams
+        : trace.streams.filter(
+            (s) =>
+              (!narrowed.streams || narrowed.streams.has(s)) &&
+              (!selConn || s.connection === selConn) &&
+              (!q ||
+                `${s.connection} ${s.id} ${s.method} ${s.path} ${s.authority}`.toLowerCase().includes(q)),
+          ),
     [trace.streams, selConn, q, narrowed.streams],
   );
   const stream =
@@ -96,12 +100,15 @@ export default function TraceView(props: {
       : undefined;
   const exchanges = useMemo(
     () =>
-      trace.exchanges.filter(
-        (x) =>
-          (!narrowed.exchanges || narrowed.exchanges.has(x)) &&
-          (!selConn || x.connection === selConn) &&
-          (!q || `${x.connection} ${x.method} ${x.path} ${x.status} ${x.outcome}`.toLowerCase().includes(q)),
-      ),
+      !narrowed.exchanges && !selConn && !q
+        ? trace.exchanges
+        : trace.exchanges.filter(
+            (x) =>
+              (!narrowed.exchanges || narrowed.exchanges.has(x)) &&
+              (!selConn || x.connection === selConn) &&
+              (!q ||
+                `${x.connection} ${x.method} ${x.path} ${x.status} ${x.outcome}`.toLowerCase().includes(q)),
+          ),
     [trace.exchanges, selConn, q, narrowed.exchanges],
   );
   const exchange: Http1Exchange | undefined = selExchange

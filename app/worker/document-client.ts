@@ -15,11 +15,15 @@ import { PacedInbox } from './paced-inbox';
 export const FIRST_ROWS = 200;
 
 export interface DocumentHandlers {
-  /** The first screen: every finding and connection, the first FIRST_ROWS streams and exchanges. */
+  /**
+   * The first screen: every finding and connection, the first FIRST_ROWS streams and exchanges.
+   * When it returns a promise, the rest of the rows are asked for once it settles (the page says
+   * when its first screen is drawn).
+   */
   first?: (
     trace: Trace,
     info: { counts: Record<ListName, number>; bytes: number; lanes: LaneIndex | null },
-  ) => void;
+  ) => void | Promise<void>;
   progress?: (rows: number, total: number) => void;
   done: (trace: Trace) => void;
   /** `status` 404: the server keeps no document for this trace (the caller falls back to JSON). */
@@ -62,10 +66,11 @@ export function loadDocument(url: string, h: DocumentHandlers): () => void {
   const afterFirst = () => {
     if (!counts) return;
     performance.mark('tl:doc-first');
-    h.first?.(
+    const shown = h.first?.(
       { ...trace(), exchanges: lists.exchanges.slice(), streams: lists.streams.slice() },
       { counts, bytes, lanes },
     );
+    const all = counts;
     let left = 2;
     const one = () => {
       if (--left > 0) return;
@@ -74,8 +79,15 @@ export function loadDocument(url: string, h: DocumentHandlers): () => void {
       end();
       h.done(t);
     };
-    ask('exchanges', FIRST_ROWS, counts.exchanges, one);
-    ask('streams', FIRST_ROWS, counts.streams, one);
+    // The rest waits for the first screen: read while the page renders it, its parts took turns
+    // with that render on the main thread and put it off by 0.3-1 s on a busy machine.
+    const rest = () => {
+      if (over) return;
+      ask('exchanges', FIRST_ROWS, all.exchanges, one);
+      ask('streams', FIRST_ROWS, all.streams, one);
+    };
+    if (shown) void shown.then(rest, rest);
+    else rest();
   };
 
   const handle = (m: DocumentResponse) => {

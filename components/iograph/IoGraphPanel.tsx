@@ -1,8 +1,10 @@
 'use client';
-// The I/O graph as a collapsible section of the trace view (closed: nothing is computed).
-import { useState } from 'react';
+// The I/O graph as a collapsible section of the trace view (closed: nothing is computed, and its
+// recharts code, a chunk of its own, is not even loaded).
+import { Suspense, lazy, useState } from 'react';
 import type { PacketClient } from '@/app/worker/packet-client';
-import IoGraph from './IoGraph';
+
+const IoGraph = lazy(() => import('./IoGraph'));
 
 export default function IoGraphPanel({
   client,
@@ -29,7 +31,11 @@ export default function IoGraphPanel({
           packets, bytes, bits/s or a field per interval, by display filter
         </span>
       </button>
-      {open && <IoGraph client={client} onView={onView} spanS={spanS} />}
+      {open && (
+        <Suspense fallback={<div className="px-2 py-2 text-zinc-500">Loading the I/O graph…</div>}>
+          <IoGraph client={client} onView={onView} spanS={spanS} />
+        </Suspense>
+      )}
     </section>
   );
 }

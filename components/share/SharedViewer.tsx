@@ -3,10 +3,17 @@
 // API (no re-analysis unless the columns are missing), notes are listed beside it, and holders of
 // the edit token (read once from ?token=, kept in sessionStorage, removed from the address bar)
 // can add, edit and delete notes.
-import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import {
+  startTransition,
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useState,
+  useSyncExternalStore,
+} from 'react';
 import type { Trace } from '@/lib/trace';
 import { useTraceSelection } from '../useTraceSelection';
-import TraceView from '../TraceView';
 import type { Pin, View } from '../Timeline';
 import type { LaneIndex } from '../timeline/model';
 import Annotations, { type Annotation, type AnnotationTarget } from './Annotations';
@@ -14,6 +21,16 @@ import { analyzeFile, loadSharedView, traceSpan } from './load';
 import { useKeptSession } from '../packets/useKeptSession';
 
 const MAX_HEX_FETCH = 32 * 1024 * 1024;
+
+/**
+ * The trace view is a chunk of its own, fetched while the document loads: hydrating the page with
+ * it evaluated the whole view's code (tables, timeline, packet list, filter language) in the
+ * hydration task, 100-160 ms of main thread before anything could be drawn. The page keeps the
+ * loaded component in its state and sets it with the trace, in one render (React.lazy would
+ * suspend once more even when the chunk is in).
+ */
+const importTraceView = () => import('../TraceView').then((m) => m.default);
+type TraceViewComponent = Awaited<ReturnType<typeof importTraceView>>;
 
 const tokens = new Map<string, string | null>();
 
@@ -37,20 +54,50 @@ const noSubscribe = () => () => {};
 
 type RowsState = { loaded: number; total: number } | null;
 
+/**
+ * Rows still loading, for RowsProgress. Held (read as null, no updates) until the first screen is
+ * committed: an update from it is urgent and, arriving every few milliseconds, made React restart
+ * the first screen's transition render again and again, so that it showed only once every row was in.
+ */
 function newRowsStore() {
   let state: RowsState = null;
+  let held = true;
   const subs = new Set<() => void>();
+  const notify = () => {
+    for (const f of subs) f();
+  };
   return {
-    get: () => state,
+    get: () => (held ? null : state),
     set(v: RowsState) {
       state = v;
-      for (const f of subs) f();
+      if (!held) notify();
+    },
+    show() {
+      if (!held) return;
+      held = false;
+      notify();
     },
     subscribe(f: () => void) {
       subs.add(f);
       return () => void subs.delete(f);
     },
   };
+}
+
+/**
+ * Calls `onShown` when it is committed: placed beside the trace view, when the view is. A layout
+ * effect, so that the progress line is there from the view's first frame (tests wait for it to go).
+ */
+function Shown({ onShown }: { onShown: () => void }) {
+  useLayoutEffect(onShown, [onShown]);
+  return null;
+}
+
+/** A promise and its resolve function. */
+function signal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = () => {};
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }
 
 function RowsProgress({ store }: { store: ReturnType<typeof newRowsStore> }) {
@@ -71,6 +118,9 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
     () => null,
   );
   const [trace, setTrace] = useState<Trace | null>(null);
+  const [TraceView, setTraceView] = useState<TraceViewComponent | null>(null);
+  /** Resolved when the first screen is committed (then the rest of the rows are read). */
+  const [firstShown] = useState(signal);
   const {
     selFinding,
     setSelFinding,
@@ -114,13 +164,27 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
   useEffect(() => {
     let cancelled = false;
     const abort = new AbortController();
+    const viewCode = importTraceView();
+    /** The whole trace was set: a first screen still waiting for the view's code is dropped. */
+    let whole = false;
     // The document's first screen comes first; the whole trace replaces it when every row is in.
     loadSharedView(id, {
       signal: abort.signal,
+      // Transitions: React renders the view in slices that yield to the browser, not in one task.
       first: (t, l) => {
         if (cancelled) return;
-        setLanes(l);
-        setTrace(t);
+        viewCode.then(
+          (View) => {
+            if (cancelled || whole) return;
+            startTransition(() => {
+              setTraceView(() => View);
+              setLanes(l);
+              setTrace(t);
+            });
+          },
+          (e: Error) => !cancelled && setError(`Could not load the viewer: ${e.message}`),
+        );
+        return firstShown.promise;
       },
       progress: (loaded, total) => !cancelled && rows.set(loaded < total ? { loaded, total } : null),
     })
@@ -138,7 +202,13 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
         }
         if (cancelled) return;
         rows.set(null);
-        setTrace(t);
+        whole = true;
+        const View = await viewCode;
+        if (cancelled) return;
+        startTransition(() => {
+          setTraceView(() => View);
+          setTrace(t);
+        });
         if (!raw && t.packets && t.input.bytes <= MAX_HEX_FETCH) raw = await getRaw().catch(() => null);
         if (!cancelled && raw) setFile(raw);
       })
@@ -147,7 +217,7 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
       cancelled = true;
       abort.abort();
     };
-  }, [id, enc, name, rows]);
+  }, [id, enc, name, rows, firstShown]);
 
   const reloadNotes = useCallback(
     (message?: string) => {
@@ -169,6 +239,11 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
       cancelled = true;
     };
   }, [enc]);
+
+  const onShown = useCallback(() => {
+    rows.show();
+    firstShown.resolve();
+  }, [rows, firstShown]);
 
   const span = useMemo<View>(() => (trace ? traceSpan(trace) : { start: 0, end: 1 }), [trace]);
 
@@ -311,12 +386,12 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
           {error}
         </div>
       )}
-      {!trace && !error && (
+      {!(trace && TraceView) && !error && (
         <div className="p-3 text-zinc-500" data-testid="progress">
           Loading the analysis…
         </div>
       )}
-      {trace && (
+      {trace && TraceView && (
         <div className="grid min-h-0 flex-1 grid-cols-[minmax(0,1fr)_20rem]">
           <div className="flex min-h-0 min-w-0 flex-col">
             <TraceView
@@ -330,6 +405,7 @@ export default function SharedViewer({ id, name }: { id: string; name: string })
               pins={pins}
               onPin={onPin}
             />
+            <Shown onShown={onShown} />
           </div>
           <Annotations
             traceId={id}

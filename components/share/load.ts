@@ -43,8 +43,9 @@ export interface SharedLoad {
   /**
    * The first screen, before the long lists are complete (their first rows only), with the
    * timeline's lane index made in the worker (valid for the whole trace too: same packets, span).
+   * A promise returned: the rest of the rows are read once it settles (the first screen is drawn).
    */
-  first?: (trace: Trace, lanes: LaneIndex | null) => void;
+  first?: (trace: Trace, lanes: LaneIndex | null) => void | Promise<void>;
   /** Rows received so far, of how many. */
   progress?: (rows: number, total: number) => void;
   signal?: AbortSignal;

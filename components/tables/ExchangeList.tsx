@@ -1,7 +1,7 @@
 'use client';
 import { useMemo, useRef, useState } from 'react';
 import type { Http1Exchange } from '@/lib/trace';
-import { SpacerRow, useRowWindow } from './rowWindow';
+import { LIST_WINDOW_MIN_ROWS, SpacerRow, useRowWindow } from './rowWindow';
 import { CELL, ROW_HOVER, ROW_SEL, SortHead, sortRows, type SortColumn, type SortState } from './sort';
 
 type Key = 'conn' | 'idx' | 'method' | 'path' | 'status' | 'req' | 'ttfb' | 'dur' | 'outcome';
@@ -80,7 +80,7 @@ export default function ExchangeList(props: {
     [props.exchanges, sort],
   );
   const bodyRef = useRef<HTMLTableSectionElement>(null);
-  const win = useRowWindow(rows.length, bodyRef);
+  const win = useRowWindow(rows.length, bodyRef, LIST_WINDOW_MIN_ROWS);
   return (
     <section className="border-t border-zinc-200 dark:border-zinc-800" data-testid="exchange-list">
       <h3 className="bg-zinc-50 px-2 py-1 font-semibold dark:bg-zinc-900/60">

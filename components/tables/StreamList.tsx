@@ -3,7 +3,7 @@ import { useMemo, useRef, useState } from 'react';
 import type { H2Stream } from '@/lib/trace';
 import { fmtBytes } from '../format';
 import { fmtMs } from './ExchangeList';
-import { SpacerRow, useRowWindow } from './rowWindow';
+import { LIST_WINDOW_MIN_ROWS, SpacerRow, useRowWindow } from './rowWindow';
 import { CELL, ROW_HOVER, ROW_SEL, SortHead, sortRows, type SortColumn, type SortState } from './sort';
 
 type Key =
@@ -61,7 +61,7 @@ export default function StreamList(props: {
     [props.streams, sort],
   );
   const bodyRef = useRef<HTMLTableSectionElement>(null);
-  const win = useRowWindow(rows.length, bodyRef);
+  const win = useRowWindow(rows.length, bodyRef, LIST_WINDOW_MIN_ROWS);
   return (
     <section className="border-t border-zinc-200 dark:border-zinc-800" data-testid="stream-list">
       <h3 className="bg-zinc-50 px-2 py-1 font-semibold dark:bg-zinc-900/60">

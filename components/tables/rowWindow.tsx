@@ -8,6 +8,12 @@ import { type RefObject, useCallback, useEffect, useRef, useState } from 'react'
 
 /** Below this many rows a table renders them all (and has no spacer rows). */
 export const WINDOW_MIN_ROWS = 200;
+/**
+ * The same for the stream and exchange lists, which sit below the connection table, mostly out of
+ * view: the shared page's first screen has 200 of their rows (document-client FIRST_ROWS), and
+ * rendering all 2,400 cells made most of its first render's 60-120 ms task and the layout after.
+ */
+export const LIST_WINDOW_MIN_ROWS = 60;
 /** Rows rendered beyond each edge of the visible part; also the step the window moves by. */
 const OVERSCAN = 40;
 /** Row height until a row has been measured (px). */
@@ -33,8 +39,13 @@ function scrollParent(el: HTMLElement): HTMLElement | null {
  * The rows of a `count`-row table body to render, following the body's position in its scroll
  * container and in the window.
  */
-export function useRowWindow(count: number, bodyRef: RefObject<HTMLTableSectionElement | null>): RowWindow {
-  const windowed = count > WINDOW_MIN_ROWS;
+export function useRowWindow(
+  count: number,
+  bodyRef: RefObject<HTMLTableSectionElement | null>,
+  /** Windowed above this many rows. */
+  minRows = WINDOW_MIN_ROWS,
+): RowWindow {
+  const windowed = count > minRows;
   // Until measured: the top of the table, which is where a table shows first.
   const [range, setRange] = useState({ start: 0, end: Math.min(count, OVERSCAN), rowH: GUESS_ROW_H });
   const raf = useRef(0);
