@@ -123,6 +123,8 @@ function shareEqualValues(lists: TraceLists): void {
 let partsTaken = 0;
 /** Arrays the page handed back, to pack the next parts into. */
 const packBuffers: PackBuffers[] = [];
+/** Whether parts are being posted: arrays handed back after the last one are let go. */
+let packing = false;
 let onPartsTaken: (() => void) | null = null;
 
 /** Resolves once the page has taken in at least `n` parts. */
@@ -141,7 +143,7 @@ function partsTakenReach(n: number): Promise<void> {
 scope.onmessage = async (ev: MessageEvent<WorkerRequest | PacketQuery | PartsTaken>) => {
   if (isPartsTaken(ev.data)) {
     partsTaken = Math.max(partsTaken, ev.data.parts);
-    if (ev.data.buffers && packBuffers.length <= PARTS_AHEAD) packBuffers.push(ev.data.buffers);
+    if (packing && ev.data.buffers && packBuffers.length <= PARTS_AHEAD) packBuffers.push(ev.data.buffers);
     onPartsTaken?.();
     return;
   }
@@ -228,6 +230,7 @@ scope.onmessage = async (ev: MessageEvent<WorkerRequest | PacketQuery | PartsTak
           streams: [...lists.streams],
         }
       : null;
+    packing = true;
     let posted = 0;
     for (const part of resultParts(lists, ev.data.partBudget)) {
       const packed = pack(part, packBuffers.pop());
@@ -235,6 +238,9 @@ scope.onmessage = async (ev: MessageEvent<WorkerRequest | PacketQuery | PartsTak
       posted++;
       if (posted - partsTaken >= PARTS_AHEAD) await partsTakenReach(posted - PARTS_AHEAD + 1);
     }
+    // The pool of arrays (about 1 MB a part) is not needed any more.
+    packing = false;
+    packBuffers.length = 0;
     post({ type: 'done' });
     if (keptColumns && keptLists) {
       // One kept trace for both sessions (the lists handed out above are empty by now).

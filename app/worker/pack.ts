@@ -56,7 +56,24 @@ export function pack(value: unknown, buffers?: PackBuffers): PackedValue {
   const strings: string[] = [];
   const stringIndex = new Map<string, number>();
   const layouts: string[][] = [];
-  const layoutIndex = new Map<string, number>();
+  /** Layouts by their first key (most objects of a part share a few layouts). */
+  const layoutsByFirst = new Map<string, number[]>();
+  // Compared key by key rather than looked up by joined keys: no string made per object.
+  const layoutOf = (keys: string[]): number => {
+    const first = keys.length ? keys[0] : '';
+    let candidates = layoutsByFirst.get(first);
+    if (!candidates) layoutsByFirst.set(first, (candidates = []));
+    for (const li of candidates) {
+      const l = layouts[li];
+      if (l.length !== keys.length) continue;
+      let i = 1;
+      while (i < l.length && l[i] === keys[i]) i++;
+      if (i >= l.length) return li;
+    }
+    layouts.push(keys);
+    candidates.push(layouts.length - 1);
+    return layouts.length - 1;
+  };
   const written = new Map<object, number>();
 
   const put = (tag: number, num: number) => {
@@ -118,13 +135,7 @@ export function pack(value: unknown, buffers?: PackBuffers): PackedValue {
     }
     if (ArrayBuffer.isView(v)) throw new Error('cannot pack a typed array');
     const keys = Object.keys(v);
-    const key = keys.join('\u0000');
-    let li = layoutIndex.get(key);
-    if (li === undefined) {
-      li = layouts.length;
-      layouts.push(keys);
-      layoutIndex.set(key, li);
-    }
+    const li = layoutOf(keys);
     put(OBJECT, li);
     const o = v as Record<string, unknown>;
     for (let i = 0; i < keys.length; i++) write(o[keys[i]]);

@@ -31,6 +31,22 @@ describe('pack', () => {
     expect(back).toStrictEqual(structuredClone(v));
   });
 
+  it('tells apart layouts that share a first key', () => {
+    const v = [
+      { a: 1, b: 2 },
+      { a: 3, c: 4 },
+      { a: 5 },
+      { a: 6, b: 7, c: 8 },
+      { b: 9, a: 0 },
+      { a: 1, b: 2 },
+    ];
+    const p = pack(v);
+    expect(p.layouts).toHaveLength(5);
+    const back = unpack(p) as object[];
+    expect(back.map((o) => Object.keys(o))).toEqual(v.map((o) => Object.keys(o)));
+    expect(back).toStrictEqual(v);
+  });
+
   it('keeps an array met twice one array, as a structured clone does', () => {
     const pair: [string, string] = [':method', 'GET'];
     const list = [pair, [':path', '/']];
