@@ -1,8 +1,7 @@
 'use client';
-import { useCallback, useMemo, useState } from 'react';
+import { Suspense, lazy, useCallback, useMemo, useState } from 'react';
 import type { AnalysisOptions, Connection, EvidenceRef, Finding, Http1Exchange, Trace } from '@/lib/trace';
 import Timeline, { type Pin, type View } from './Timeline';
-import PacketDetail from './PacketDetail';
 import { SEV_CLASS, SEV_ORDER } from './format';
 import ChartsPanel from './charts/ChartsPanel';
 import ConnectionTable from './tables/ConnectionTable';
@@ -16,13 +15,19 @@ import type { LaneIndex } from './timeline/model';
 import type { PacketClient } from '@/app/worker/packet-client';
 import FilterBar from './packets/FilterBar';
 import FilterMenu, { type MenuAt } from './packets/FilterMenu';
-import PacketsPane from './packets/PacketsPane';
 import { useDisplayFilter } from './packets/useDisplayFilter';
-import { filterForElement, useNarrowed } from './packets/useNarrowed';
+import { useNarrowed } from './packets/useNarrowed';
 import FollowBar from './follow/FollowBar';
-import FollowSheet from './follow/FollowSheet';
 import IoGraphPanel from './iograph/IoGraphPanel';
 import type { FollowSpec } from '@/app/worker/follow-messages';
+
+// Parts shown only on demand (a packet selected, the packet list, Follow) are chunks of their own:
+// the view's code is evaluated in one task when it loads (the shared page loads it beside the
+// trace), and these parts, with the capture layers' decoders they bring, made that task longer.
+const PacketDetail = lazy(() => import('./PacketDetail'));
+const PacketsPane = lazy(() => import('./packets/PacketsPane'));
+const FollowSheet = lazy(() => import('./follow/FollowSheet'));
+const importFilterForElement = () => import('./packets/filterForElement').then((m) => m.filterForElement);
 
 export default function TraceView(props: {
   trace: Trace;
@@ -66,10 +71,17 @@ export default function TraceView(props: {
   /** Right-click on a connection, HTTP/2 stream or finding: offer it as a display filter. */
   const onFilterContext = (e: React.MouseEvent) => {
     if (!props.packetClient) return;
-    const f = filterForElement(e.target as Element, trace);
-    if (!f) return;
+    const el = e.target as Element;
+    // The browser's menu is kept off at once; which filter the element stands for is worked out
+    // once that code is loaded (the first time only).
+    if (!el.closest('[data-stream][data-stream-conn],[data-conn],[data-finding-kind],[data-kind-group]'))
+      return;
     e.preventDefault();
-    setMenu({ x: e.clientX, y: e.clientY, filter: f });
+    const at = { x: e.clientX, y: e.clientY };
+    void importFilterForElement().then((filterFor) => {
+      const f = filterFor(el, trace);
+      if (f) setMenu({ ...at, filter: f });
+    });
   };
   const [selExchange, setSelExchange] = useState<string | null>(null);
   /** What the Follow sheet shows (Analyze > Follow), or null when closed. */
@@ -281,22 +293,24 @@ export default function TraceView(props: {
         </div>
       )}
       {pane === 'packets' && trace.packets && props.packetClient && (
-        <PacketsPane
-          client={props.packetClient}
-          table={trace.packets}
-          rows={display.result?.rows ?? null}
-          epoch={trace.input.startEpoch ?? null}
-          file={props.file}
-          selected={props.selPacket}
-          onSelect={(p) => {
-            props.setSelPacket(p);
-            // The packet's connection is selected too: its lane and table row light up.
-            const ci = trace.packets!.conn[p - 1];
-            const c = ci >= 0 ? trace.connections[ci] : undefined;
-            if (c && c.id !== selConn) props.setSelConn(c.id);
-          }}
-          onFilterMenu={(e, f) => setMenu({ x: e.clientX, y: e.clientY, filter: f })}
-        />
+        <Suspense fallback={null}>
+          <PacketsPane
+            client={props.packetClient}
+            table={trace.packets}
+            rows={display.result?.rows ?? null}
+            epoch={trace.input.startEpoch ?? null}
+            file={props.file}
+            selected={props.selPacket}
+            onSelect={(p) => {
+              props.setSelPacket(p);
+              // The packet's connection is selected too: its lane and table row light up.
+              const ci = trace.packets!.conn[p - 1];
+              const c = ci >= 0 ? trace.connections[ci] : undefined;
+              if (c && c.id !== selConn) props.setSelConn(c.id);
+            }}
+            onFilterMenu={(e, f) => setMenu({ x: e.clientX, y: e.clientY, filter: f })}
+          />
+        </Suspense>
       )}
       {pane === 'packets' && props.packetClient && props.selPacket !== null && (
         <FollowBar trace={trace} sel={{ conn: null, packet: props.selPacket }} onFollow={setFollow} />
@@ -388,13 +402,15 @@ export default function TraceView(props: {
                 </div>
               )}
               {packetDetail && (
-                <PacketDetail
-                  table={trace.packets!}
-                  n={props.selPacket!}
-                  file={props.file}
-                  session={props.packetClient}
-                  onFilterMenu={(e, f) => setMenu({ x: e.clientX, y: e.clientY, filter: f })}
-                />
+                <Suspense fallback={null}>
+                  <PacketDetail
+                    table={trace.packets!}
+                    n={props.selPacket!}
+                    file={props.file}
+                    session={props.packetClient}
+                    onFilterMenu={(e, f) => setMenu({ x: e.clientX, y: e.clientY, filter: f })}
+                  />
+                </Suspense>
               )}
               {exchange && (
                 <ExchangeDetail
@@ -409,13 +425,15 @@ export default function TraceView(props: {
         </div>
       </div>
       {follow && (
-        <FollowSheet
-          client={props.packetClient ?? null}
-          trace={trace}
-          spec={follow}
-          onClose={closeFollow}
-          onPacket={(p) => props.setSelPacket(p)}
-        />
+        <Suspense fallback={null}>
+          <FollowSheet
+            client={props.packetClient ?? null}
+            trace={trace}
+            spec={follow}
+            onClose={closeFollow}
+            onPacket={(p) => props.setSelPacket(p)}
+          />
+        </Suspense>
       )}
     </div>
   );
