@@ -5,7 +5,8 @@
 // chunk boundaries and the worker's ring of read buffers is reused many times over, and parts of
 // at most 300 values, so the trace crosses in many parts and large streams take the separate
 // frames path. The trace the page assembled must equal, as JSON, the CLI's analysis of the same
-// file in Node; the packet columns must match too.
+// file in Node; every packet column must match too, cut to the packet count. Some capture must
+// cross in more parts than the worker posts ahead of the page, so that it waits for the page.
 //   node tests/browser/transfer.mjs
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -61,6 +62,29 @@ function firstDiff(a, b) {
   return `at char ${i}: page …${a.slice(Math.max(0, i - 80), i + 80)}… vs node …${b.slice(Math.max(0, i - 80), i + 80)}…`;
 }
 
+/** Every packet column (lib/packets.ts PacketColumns), digested on both sides. */
+const COLUMNS = [
+  'time',
+  'fileOffset',
+  'caplen',
+  'origLen',
+  'conn',
+  'dir',
+  'tcpFlags',
+  'analysis',
+  'payloadLen',
+  'ttl',
+  'l4',
+  'iface',
+  'linkType',
+  'seq',
+  'ack',
+  'window',
+  'ipId',
+  'tcpOffset',
+];
+let mostParts = 0;
+
 const h = await start({ viewport: { width: 1280, height: 800 }, fullPage: false });
 for (const file of files) {
   const name = basename(file).startsWith('capture.') ? basename(resolve(file, '..')) : basename(file);
@@ -73,26 +97,30 @@ for (const file of files) {
     await page.setInputFiles('[data-testid=open-file]', file);
     await page.waitForSelector('[data-testid=summary]', { timeout: 30000 });
     await page.waitForFunction(() => window.__tracelensTest?.result !== undefined);
-    const got = await page.evaluate((fields) => {
-      const { trace, lanes } = window.__tracelensTest.result;
-      const p = trace.packets;
-      // A digest of every packet column, compared with Node's below.
-      let sum = 0;
-      if (p)
-        for (let i = 0; i < p.length; i++)
-          sum =
-            (sum * 31 + p.time[i] * 1e6 + p.fileOffset[i] + p.conn[i] * 7 + p.tcpFlags[i] + p.analysis[i]) %
-            1e12;
-      return {
-        json: JSON.stringify(Object.fromEntries(fields.map((k) => [k, trace[k]]))),
-        packets: p ? p.length : null,
-        sum,
-        lanes: lanes ? lanes.off.length : null,
-        conns: trace.connections.length,
-        streams: trace.streams.length,
-        parts: window.__tracelensTest.parts,
-      };
-    }, FIELDS);
+    const got = await page.evaluate(
+      ({ fields, COLUMNS }) => {
+        const { trace, lanes } = window.__tracelensTest.result;
+        const p = trace.packets;
+        // A digest of every packet column, compared with Node's below.
+        let sum = 0;
+        if (p)
+          for (const k of COLUMNS)
+            for (let i = 0; i < p.length; i++) sum = (sum * 31 + p[k][i] * (k === 'time' ? 1e6 : 1)) % 1e12;
+        // The worker cuts the columns to the packet count before transferring them.
+        const spare = p ? COLUMNS.filter((k) => p[k].length !== p.length) : [];
+        return {
+          spare,
+          json: JSON.stringify(Object.fromEntries(fields.map((k) => [k, trace[k]]))),
+          packets: p ? p.length : null,
+          sum,
+          lanes: lanes ? lanes.off.length : null,
+          conns: trace.connections.length,
+          streams: trace.streams.length,
+          parts: window.__tracelensTest.parts,
+        };
+      },
+      { fields: FIELDS, COLUMNS },
+    );
     const want = await analyzeFile(file, {}, null);
     const wantJson = canonical(want);
     if (got.json !== wantJson)
@@ -100,15 +128,9 @@ for (const file of files) {
     const wp = want.packets;
     let sum = 0;
     if (wp)
-      for (let i = 0; i < wp.length; i++)
-        sum =
-          (sum * 31 +
-            wp.time[i] * 1e6 +
-            wp.fileOffset[i] +
-            wp.conn[i] * 7 +
-            wp.tcpFlags[i] +
-            wp.analysis[i]) %
-          1e12;
+      for (const k of COLUMNS)
+        for (let i = 0; i < wp.length; i++) sum = (sum * 31 + wp[k][i] * (k === 'time' ? 1e6 : 1)) % 1e12;
+    if (got.spare.length) throw new Error(`columns longer than the packet count: ${got.spare.join(', ')}`);
     if (got.packets !== (wp ? wp.length : null) || got.sum !== sum)
       throw new Error(
         `packet columns differ: ${got.packets} packets, digest ${got.sum} vs ${wp?.length}, ${sum}`,
@@ -118,6 +140,12 @@ for (const file of files) {
     // The small budget must have split the trace.
     if (got.conns + got.streams > 1 && got.parts < 2)
       throw new Error(`${got.parts} part for ${got.conns} connections and ${got.streams} streams`);
+    mostParts = Math.max(mostParts, got.parts);
   });
 }
+// Some capture crossed in more parts than the worker posts ahead of the page (transfer.ts
+// PARTS_AHEAD = 16), so the worker waited for the page's PartsTaken and packed into arrays it handed back.
+await h.scenario('transfer-more-parts-than-posted-ahead', async () => {
+  if (mostParts <= 16) throw new Error(`no capture crossed in more than 16 parts (at most ${mostParts})`);
+});
 await h.finish();
