@@ -42,7 +42,10 @@
 //   * JS heaps via CDP: the page's main-thread heap (Runtime.getHeapUsage on the page session) and
 //     the worker's heap (Runtime.getHeapUsage sent to the worker target through Target
 //     auto-attach), sampled every 250 ms; a busy thread answers when it next yields, so these are
-//     coarse. Peak used heap is reported.
+//     coarse. Peak used and committed ("total") heap are reported, and both every second.
+// - CPU: the renderer's user + system seconds (/proc/pid/stat) from the file choice to the end of
+//   the settle time: the page's main thread and the worker together, the figure to compare on a
+//   shared machine where wall times vary twofold.
 // - Target (issue #16, "a 2 GB capture analysed in the Worker with renderer memory <= 0.5 x capture
 //   + 300 MB"): renderer peak RSS (the larger of the sampled peak and VmHWM) <= 0.5 x capture MB +
 //   300 MB, printed per run as one line with ✓/✗ after the table; main thread: no long task. MB
@@ -149,6 +152,21 @@ function memOf(pid) {
   }
 }
 
+/**
+ * CPU seconds (user + system) the process has used, from /proc/pid/stat (utime, stime in clock ticks
+ * of 1/100 s), or null. The renderer's is the page's and the worker's thread time together.
+ */
+function cpuOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After "pid (comm) ": state is field 3, utime 14 and stime 15 (1-based), so 11 and 12 here.
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
 /** Chromium processes of this run, found again on every sample (renderers come and go). */
 function chromiumPids() {
   return descendants().filter((pid) => {
@@ -170,8 +188,9 @@ function sampler() {
       if (!m) continue;
       all += m.rss;
       if (cmdline(pid).includes('--type=renderer')) {
-        const p = peakByPid.get(pid) ?? { rss: 0, hwm: 0 };
-        peakByPid.set(pid, { rss: Math.max(p.rss, m.rss), hwm: Math.max(p.hwm, m.hwm) });
+        const p = peakByPid.get(pid) ?? { rss: 0, hwm: 0, cpu0: cpuOf(pid) ?? 0, cpu: 0 };
+        const cpu = cpuOf(pid) ?? p.cpu0;
+        peakByPid.set(pid, { rss: Math.max(p.rss, m.rss), hwm: Math.max(p.hwm, m.hwm), cpu0: p.cpu0, cpu });
         top = Math.max(top, m.rss);
       }
     }
@@ -184,7 +203,7 @@ function sampler() {
     stop() {
       clearInterval(timer);
       tick();
-      let best = { pid: 0, rss: 0, hwm: 0 };
+      let best = { pid: 0, rss: 0, hwm: 0, cpu0: 0, cpu: 0 };
       for (const [pid, p] of peakByPid) if (p.rss > best.rss) best = { pid, ...p };
       const renderers = Object.fromEntries(
         [...peakByPid].map(([pid, p]) => [pid, `${p.rss.toFixed(0)}/${p.hwm.toFixed(0)} MB`]),
@@ -417,6 +436,8 @@ try {
       'longest ms': longest.toFixed(0),
       'total long ms': totalLong.toFixed(0),
       'max frame gap ms': maxGap(r.gaps).toFixed(0),
+      // CPU seconds of the page's renderer (main thread + worker) from the file choice to the end.
+      'renderer CPU s': (m.renderer.cpu - m.renderer.cpu0).toFixed(1),
       'renderer peak MB': m.renderer.rss.toFixed(0),
       'renderer HWM MB': m.renderer.hwm.toFixed(0),
       'all chromium MB': m.all.toFixed(0),
@@ -490,6 +511,6 @@ for (const r of rows) {
   const ok = r['mem<=target'] === 'PASS';
   console.log(
     `${ok ? '✓' : '✗'} ${r.capture} (${r.MB} MB): renderer peak ${peak} MB, target <= 0.5 x ${r.MB} + 300 = ${r['target MB']} MB; ` +
-      `analysis ${r['analysis s']} s, first render ${r['first render s']} s`,
+      `analysis ${r['analysis s']} s, first render ${r['first render s']} s, renderer CPU ${r['renderer CPU s']} s`,
   );
 }
