@@ -56,6 +56,9 @@
 // from run to run). --trace FILE writes a Chrome performance trace of the run (open it in chrome://tracing
 // or the DevTools Performance panel); --cpuprofile FILE a main-thread CPU profile (.cpuprofile);
 // --heap-snapshot FILE a heap snapshot of the page after the load. They slow the run down.
+// --memory-dump adds, per run, what holds the renderer's memory at the end of the load: Chromium's
+// memory-infra dump of that process (V8 heaps of the page and of the worker, ArrayBuffer and other
+// PartitionAlloc partitions, malloc, Blink's heap), in MB; it cannot be combined with --trace.
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { start } from '../tests/browser/_harness.mjs';
@@ -72,6 +75,9 @@ const opt = (name) => {
 const traceFile = opt('--trace');
 const cpuFile = opt('--cpuprofile');
 const heapFile = opt('--heap-snapshot');
+const dumpAt = argv.indexOf('--memory-dump');
+if (dumpAt >= 0) argv.splice(dumpAt, 1);
+const memoryDump = dumpAt >= 0 && !traceFile;
 const runs = Math.max(1, Number(opt('--runs') ?? 1));
 const BIG = join(root, 'bench/h2-requests-404000-nooffload.pcap');
 const bigAt = argv.indexOf('--big');
@@ -318,6 +324,53 @@ async function heapSampler(page) {
   };
 }
 
+// ---- memory-infra dump ------------------------------------------------------------------------
+
+/** Allocators reported, as memory-infra names them, with a shorter label. */
+const ALLOCATORS = [
+  ['v8/main/heap', 'page JS heap'],
+  ['v8/workers/heap', 'worker JS heaps'],
+  ['partition_alloc/partitions/array_buffer', 'ArrayBuffers'],
+  ['partition_alloc/partitions/buffer', 'buffer partition (strings, serialized messages)'],
+  ['partition_alloc/partitions/fast_malloc', 'fast_malloc partition'],
+  ['malloc', 'malloc'],
+  ['blink_gc', 'Blink heap'],
+  ['shared_memory', 'shared memory'],
+];
+
+/**
+ * Chromium's memory-infra through the browser's CDP session: tracing with the memory-infra
+ * category and no periodic dumps, then one detailed dump on request.
+ */
+async function memoryDumper(browser) {
+  const cdp = await browser.newBrowserCDPSession();
+  const events = [];
+  cdp.on('Tracing.dataCollected', (e) => events.push(...e.value));
+  await cdp.send('Tracing.start', {
+    traceConfig: {
+      includedCategories: ['disabled-by-default-memory-infra'],
+      memoryDumpConfig: { triggers: [] },
+    },
+    transferMode: 'ReportEvents',
+  });
+  return {
+    /** Sizes in MB of the renderer `pid`'s allocators, or null when it was not in the dump. */
+    async dump(pid) {
+      await cdp.send('Tracing.requestMemoryDump', { levelOfDetail: 'detailed' }).catch(() => null);
+      const complete = new Promise((res) => cdp.once('Tracing.tracingComplete', res));
+      await cdp.send('Tracing.end');
+      await complete;
+      // A process's dump can come in several events (totals, allocators): merged.
+      const merged = {};
+      for (const e of events)
+        if (e.ph === 'v' && e.pid === pid) Object.assign(merged, e.args?.dumps?.allocators ?? {});
+      if (!Object.keys(merged).length) return null;
+      const size = (a) => (a?.attrs?.size ? parseInt(a.attrs.size.value, 16) / 1e6 : 0);
+      return Object.fromEntries(ALLOCATORS.map(([k, label]) => [label, Math.round(size(merged[k]))]));
+    },
+  };
+}
+
 // ---- run --------------------------------------------------------------------------------------
 
 const h = await start();
@@ -358,6 +411,7 @@ try {
       await heap.cdp.send('Profiler.start');
     }
     if (traceFile) await h.browser.startTracing(page, { path: traceFile, screenshots: false });
+    const dumper = memoryDump ? await memoryDumper(h.browser) : null;
     const mem = sampler();
     // What the renderers hold before the file: the page, React, Next's runtime.
     const before = Math.max(
@@ -376,6 +430,7 @@ try {
     await page.waitForTimeout(1500);
     const m = mem.stop();
     const heaps = await heap.stop();
+    const allocators = dumper ? await dumper.dump(m.renderer.pid) : null;
     if (traceFile) await h.browser.stopTracing();
     if (cpuFile) {
       const { profile } = await heap.cdp.send('Profiler.stop');
@@ -469,6 +524,7 @@ try {
       // Every 1 s: "ms:page used/total,worker used/total" MB (the latest answers; a busy thread is late).
       heapSeries: heaps.series.filter((_, i) => i % 4 === 0).join(' '),
       rendererPid: m.renderer.pid,
+      ...(allocators ? { rendererAllocatorsMB: allocators } : {}),
       timelinePaintMs: r.paints.length
         ? {
             first: Number(r.paints[0].toFixed(1)),
