@@ -17,7 +17,7 @@ import { useTraceSelection } from '../useTraceSelection';
 import type { Pin, View } from '../Timeline';
 import type { LaneIndex } from '../timeline/model';
 import Annotations, { type Annotation, type AnnotationTarget } from './Annotations';
-import { analyzeFile, loadSharedView, traceSpan } from './load';
+import { analyzeFile, loadSharedView, startSharedViewEarly, traceSpan } from './load';
 import { useKeptSession } from '../packets/useKeptSession';
 
 const MAX_HEX_FETCH = 32 * 1024 * 1024;
@@ -31,6 +31,13 @@ const MAX_HEX_FETCH = 32 * 1024 * 1024;
  */
 const importTraceView = () => import('../TraceView').then((m) => m.default);
 type TraceViewComponent = Awaited<ReturnType<typeof importTraceView>>;
+
+// In the browser this module is evaluated before the page hydrates: the trace and the view's code
+// start loading now.
+if (typeof window !== 'undefined') {
+  startSharedViewEarly(window.location.pathname);
+  void importTraceView();
+}
 
 const tokens = new Map<string, string | null>();
 

@@ -4,7 +4,7 @@
 import { PacketTable, decodeColumns } from '@/lib/packets';
 import type { Trace } from '@/lib/trace';
 import { analyzeFileInWorker } from '@/app/worker/client';
-import { loadDocument } from '@/app/worker/document-client';
+import { loadDocument, type DocumentHandlers } from '@/app/worker/document-client';
 import type { LaneIndex } from '../timeline/model';
 import { traceSpan } from '../timeline/model';
 
@@ -52,14 +52,77 @@ export interface SharedLoad {
 }
 
 /**
+ * A document load whose handlers come later: started before the page's components exist (see
+ * startSharedViewEarly), it keeps what the worker says until the viewer attaches.
+ */
+class PendingLoad {
+  private handlers: DocumentHandlers | null = null;
+  private firstArgs: Parameters<NonNullable<DocumentHandlers['first']>> | null = null;
+  private firstSettled: (() => void) | null = null;
+  private lastProgress: [number, number] | null = null;
+  private end: { done: Trace } | { error: [string, number | undefined] } | null = null;
+  readonly cancel: () => void;
+
+  constructor(url: string) {
+    this.cancel = loadDocument(url, {
+      first: (t, info) => {
+        if (this.handlers) return this.handlers.first?.(t, info);
+        this.firstArgs = [t, info];
+        return new Promise<void>((r) => (this.firstSettled = r));
+      },
+      progress: (loaded, total) => {
+        if (this.handlers) this.handlers.progress?.(loaded, total);
+        else this.lastProgress = [loaded, total];
+      },
+      done: (t) => {
+        if (this.handlers) this.handlers.done(t);
+        else this.end = { done: t };
+      },
+      error: (message, status) => {
+        if (this.handlers) this.handlers.error(message, status);
+        else this.end = { error: [message, status] };
+      },
+    });
+  }
+
+  /** Hands over what was said so far, then everything else as it comes. */
+  attach(h: DocumentHandlers): void {
+    this.handlers = h;
+    if (this.firstArgs) {
+      const shown = h.first?.(...this.firstArgs);
+      const settled = this.firstSettled ?? (() => {});
+      if (shown) void shown.then(settled, settled);
+      else settled();
+    }
+    if (this.lastProgress) h.progress?.(...this.lastProgress);
+    if (this.end && 'done' in this.end) h.done(this.end.done);
+    else if (this.end) h.error(...this.end.error);
+  }
+}
+
+const documentUrl = (id: string) => `/api/traces/${encodeURIComponent(id)}/document`;
+let early: { id: string; load: PendingLoad } | null = null;
+
+/**
+ * Starts loading the shared trace of the page at `pathname` (/t/<id>) at once, while the page's
+ * code is still being evaluated and hydrated: the document worker's start and its download then
+ * overlap the hydration (the viewer's effect came 50-300 ms later). loadSharedView takes it over.
+ */
+export function startSharedViewEarly(pathname: string): void {
+  const m = /^\/t\/([^/]+)\/?$/.exec(pathname);
+  if (!m || early) return;
+  const id = decodeURIComponent(m[1]);
+  early = { id, load: new PendingLoad(documentUrl(id)) };
+}
+
+/**
  * Loads a shared trace for the viewer: its document (GET /api/traces/:id/document, Arrow) in a
  * worker, the first screen early through `first`; resolves with the whole Trace. A trace stored
  * before documents were made (404) is loaded from its JSON instead (`first` is then not called).
  */
 export function loadSharedView(id: string, opts: SharedLoad = {}): Promise<Trace> {
-  const enc = encodeURIComponent(id);
   return new Promise<Trace>((resolve, reject) => {
-    const cancel = loadDocument(`/api/traces/${enc}/document`, {
+    const handlers: DocumentHandlers = {
       first: (t, info) => opts.first?.(t, info.lanes),
       progress: opts.progress,
       done: resolve,
@@ -67,7 +130,15 @@ export function loadSharedView(id: string, opts: SharedLoad = {}): Promise<Trace
         if (status === 404) loadSharedTrace(id).then(({ trace }) => resolve(trace), reject);
         else reject(new Error(message));
       },
-    });
+    };
+    let cancel: () => void;
+    if (early && early.id === id) {
+      // Taken once: a second viewer of the same trace (a remount) loads it again.
+      const { load } = early;
+      early = null;
+      load.attach(handlers);
+      cancel = load.cancel;
+    } else cancel = loadDocument(documentUrl(id), handlers);
     opts.signal?.addEventListener('abort', () => {
       cancel();
       reject(new DOMException('cancelled', 'AbortError'));
