@@ -130,7 +130,8 @@ function longTasksOfTrace(events) {
   const own = events.filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === 'X');
   const nav = events.find((e) => e.name === 'navigationStart' && e.pid === main.pid) ?? own[0];
   const ms = (us) => Math.round(us / 1000);
-  const runTasks = own.filter((e) => e.name === 'RunTask');
+  // From navigation on (the new context's blank page runs tasks before it).
+  const runTasks = own.filter((e) => e.name === 'RunTask' && e.ts >= nav.ts);
   const top = runTasks.reduce((a, e) => ((e.tdur ?? 0) > (a?.tdur ?? -1) ? e : a), null);
   const long = runTasks
     .filter((e) => e.dur > LONG_TASK_TARGET_MS * 1000 || e === top)
