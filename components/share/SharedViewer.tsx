@@ -32,8 +32,8 @@ const MAX_HEX_FETCH = 32 * 1024 * 1024;
 const importTraceView = () => import('../TraceView').then((m) => m.default);
 type TraceViewComponent = Awaited<ReturnType<typeof importTraceView>>;
 
-// In the browser this module is evaluated before the page hydrates: the trace and the view's code
-// start loading now.
+// In the browser this module is evaluated as hydration reaches the viewer, before its effects run:
+// the trace and the view's code start loading now.
 if (typeof window !== 'undefined') {
   startSharedViewEarly(window.location.pathname);
   void importTraceView();

@@ -104,9 +104,10 @@ const documentUrl = (id: string) => `/api/traces/${encodeURIComponent(id)}/docum
 let early: { id: string; load: PendingLoad } | null = null;
 
 /**
- * Starts loading the shared trace of the page at `pathname` (/t/<id>) at once, while the page's
- * code is still being evaluated and hydrated: the document worker's start and its download then
- * overlap the hydration (the viewer's effect came 50-300 ms later). loadSharedView takes it over.
+ * Starts loading the shared trace of the page at `pathname` (/t/<id>) at once, while the page is
+ * still hydrating: the document worker's start and its download then overlap the rest of the
+ * hydration (the viewer's effect came about 100 ms later on a busy machine). loadSharedView takes
+ * it over.
  */
 export function startSharedViewEarly(pathname: string): void {
   const m = /^\/t\/([^/]+)\/?$/.exec(pathname);
