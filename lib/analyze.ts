@@ -13,6 +13,7 @@
  *   capture bytes -> lib/capture (records, link/IP decode) -> lib/tcp (connections, reassembly)
  *     -> lib/protocols (detect) -> lib/http1 | lib/http2 | lib/tls -> lib/findings -> Trace
  */
+import { concatBytes } from './bytes';
 import { createCaptureReader, sniffCapture } from './capture/reader';
 import { NetworkLayer } from './capture/network';
 import { CaptureFormatError, type CaptureReader, type CapturedPacket } from './capture/types';
@@ -231,7 +232,7 @@ export class Analyzer {
         // A capture's magic is in its first 4 bytes: start at once. Text needs more to tell logs apart.
         if (
           this.headLength >= SNIFF_BYTES ||
-          (this.headLength >= 4 && sniffCapture(concatAll(this.head, this.headLength)))
+          (this.headLength >= 4 && sniffCapture(concatBytes(this.head, this.headLength)))
         ) {
           this.decide(false);
         } else {
@@ -258,7 +259,7 @@ export class Analyzer {
 
   /** Choose capture or log from the first bytes, then replay them. */
   private decide(atEnd: boolean): void {
-    const head = concatAll(this.head, this.headLength);
+    const head = concatBytes(this.head, this.headLength);
     this.head = [];
     if (head.length === 0) throw new AnalysisError('empty file: nothing to analyze');
     const kind = sniffCapture(head);
@@ -504,17 +505,6 @@ export function analyzeBytes(name: string, bytes: Uint8Array, options?: Partial<
 function stripUndefined<T extends object>(o: T): Partial<T> {
   const r: Partial<T> = {};
   for (const [k, v] of Object.entries(o)) if (v !== undefined) (r as Record<string, unknown>)[k] = v;
-  return r;
-}
-
-function concatAll(parts: Uint8Array[], length: number): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const r = new Uint8Array(length);
-  let o = 0;
-  for (const p of parts) {
-    r.set(p, o);
-    o += p.length;
-  }
   return r;
 }
 

@@ -8,6 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import path from 'node:path';
 import { Analyzer } from '../analyze';
 import type { Trace } from '../trace';
+import { concatBytes } from '../bytes';
 
 const CAPTURE = path.join(__dirname, '../../lab/h2-cancel-in-flight/client.pcap.gz');
 
@@ -61,14 +62,7 @@ describe('HTTP/2 across capture gaps (real bytes, packets removed)', () => {
     }
     const parts: Uint8Array[] = [full.subarray(0, 24)];
     for (const r of recs) if (!drop.has(r)) parts.push(full.subarray(r.start, r.end));
-    const n = parts.reduce((a, p) => a + p.length, 0);
-    const out = new Uint8Array(n);
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
+    return concatBytes(parts);
   }
 
   it('the whole capture: every frame parsed, no stream marked', () => {

@@ -32,6 +32,7 @@
  *   HPACK entries) is no longer judged; streams across the gap get H2Stream.captureGap.
  */
 import type { AppContext, H2FrameInput } from '../stream';
+import { concatBytes } from '../bytes';
 import {
   H2FrameRecord,
   type Dir,
@@ -765,7 +766,7 @@ export class H2Session {
               f,
               dir,
               input.headers,
-              pend.chunks.length ? concat(pend.chunks, pend.size) : undefined,
+              pend.chunks.length ? concatBytes(pend.chunks, pend.size) : undefined,
             );
           }
         }
@@ -1303,17 +1304,6 @@ function lastEndStreamFrame(s: H2Stream, dir: Dir, before: number): number | nul
       return f.number;
   }
   return null;
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(size);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
 }
 
 /** The peer's frame that proves it read everything up to `seq`, and what kind of answer it was. */

@@ -18,6 +18,7 @@
  * certificates zeroed; pcapng comments, interface and host descriptions and key logs are dropped.
  * Lengths, sequence numbers and times never change, so the analysis finds the same things.
  */
+import { concatBytes } from '../bytes';
 import type { RedactOptions, RedactStats } from './context';
 import { RedactPlan } from './plan';
 import { RedactWriter } from './writer';
@@ -51,7 +52,7 @@ export async function redactStream(
   let batchLen = 0;
   const flush = async () => {
     if (batchLen === 0) return;
-    const joined = concat(batch, batchLen);
+    const joined = concatBytes(batch, batchLen);
     batch = [];
     batchLen = 0;
     await write(joined);
@@ -74,17 +75,6 @@ export async function redactStream(
 
 const BATCH = 1 << 20;
 
-function concat(parts: Uint8Array[], len: number): Uint8Array {
-  if (parts.length === 1) return parts[0];
-  const out = new Uint8Array(len);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 /** Both passes over bytes in memory (tests, small inputs). */
 export function redactBytes(
   input: Uint8Array,
@@ -99,7 +89,7 @@ export function redactBytes(
   const stats = w.finish();
   let len = 0;
   for (const p of parts) len += p.length;
-  const bytes = concat(parts, len);
+  const bytes = concatBytes(parts, len);
   return { bytes, stats };
 }
 

@@ -11,6 +11,7 @@ import { expand } from '@noble/hashes/hkdf.js';
 import { sha256, sha384 } from '@noble/hashes/sha2.js';
 import { sha1 } from '@noble/hashes/legacy.js';
 import type { CHash } from '@noble/hashes/utils.js';
+import { concatBytes } from '../bytes';
 
 export type HashName = 'sha256' | 'sha384';
 type Hash = CHash;
@@ -87,17 +88,8 @@ export const SUITES: Record<number, SuiteParams> = {
 
 const enc = new TextEncoder();
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+/** The parts one after the other, always a fresh array. */
+const concatAll = (...parts: Uint8Array[]): Uint8Array => concatBytes(parts);
 
 /** RFC 8446 §7.1 HKDF-Expand-Label(secret, label, context, length). */
 export function hkdfExpandLabel(
@@ -108,7 +100,7 @@ export function hkdfExpandLabel(
   length: number,
 ): Uint8Array {
   const full = enc.encode('tls13 ' + label);
-  const info = concat(
+  const info = concatAll(
     new Uint8Array([length >> 8, length & 0xff, full.length]),
     full,
     new Uint8Array([context.length]),
@@ -144,13 +136,13 @@ export function prf12(
   length: number,
 ): Uint8Array {
   const h = HASHES[hash];
-  const labelSeed = concat(enc.encode(label), seed);
+  const labelSeed = concatAll(enc.encode(label), seed);
   const out = new Uint8Array(length);
   let a = labelSeed;
   let o = 0;
   while (o < length) {
     a = hmac(h, secret, a);
-    const block = hmac(h, secret, concat(a, labelSeed));
+    const block = hmac(h, secret, concatAll(a, labelSeed));
     out.set(block.subarray(0, Math.min(block.length, length - o)), o);
     o += block.length;
   }
@@ -171,7 +163,7 @@ export function tls12Keys(
 ): Tls12Keys {
   const macLen = s.macLength ?? 0;
   const total = 2 * macLen + 2 * s.keyLength + 2 * s.fixedIvLength;
-  const kb = prf12(s.hash, master, 'key expansion', concat(serverRandom, clientRandom), total);
+  const kb = prf12(s.hash, master, 'key expansion', concatAll(serverRandom, clientRandom), total);
   let o = 0;
   const take = (n: number) => kb.slice(o, (o += n));
   const cMac = take(macLen);
@@ -253,11 +245,11 @@ export function cbcOpen(
     // RFC 7366: the MAC covers IV + ciphertext and follows them; padding is inside the ciphertext.
     const body = fragment.subarray(0, fragment.length - macLen);
     if (body.length < 32 || body.length % 16 !== 0) return null;
-    const header = concat(
+    const header = concatAll(
       seqBytes(seq),
       new Uint8Array([type, version >> 8, version & 0xff, body.length >> 8, body.length & 0xff]),
     );
-    const expected = hmac(h, macKey, concat(header, body));
+    const expected = hmac(h, macKey, concatAll(header, body));
     const mac = fragment.subarray(body.length);
     for (let i = 0; i < macLen; i++) if (expected[i] !== mac[i]) return null;
     let plain: Uint8Array;
@@ -283,13 +275,11 @@ export function cbcOpen(
   const contentLen = plain.length - 1 - pad - macLen;
   const content = plain.subarray(0, contentLen);
   const mac = plain.subarray(contentLen, contentLen + macLen);
-  const header = concat(
+  const header = concatAll(
     seqBytes(seq),
     new Uint8Array([type, version >> 8, version & 0xff, contentLen >> 8, contentLen & 0xff]),
   );
-  const expected = hmac(h, macKey, concat(header, content));
+  const expected = hmac(h, macKey, concatAll(header, content));
   for (let i = 0; i < macLen; i++) if (expected[i] !== mac[i]) return null;
   return content;
 }
-
-export { concat as concatBytes };

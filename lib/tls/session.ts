@@ -15,7 +15,6 @@ import {
   SUITES,
   aeadOpen,
   cbcOpen,
-  concatBytes,
   seqBytes,
   tls12Keys,
   tls13Keys,
@@ -23,6 +22,7 @@ import {
   xorNonce,
   type SuiteParams,
 } from './crypto';
+import { concatBytes } from '../bytes';
 
 const CT_CCS = 20;
 const CT_ALERT = 21;
@@ -106,7 +106,7 @@ export class TlsParser implements AppParser {
   data(dir: Dir, bytes: Uint8Array, _offset: number, packet: number, tS: number): void {
     const d = this.dirs[dir];
     if (d.dead) return;
-    d.pending = d.pending.length ? concatBytes(d.pending, bytes) : bytes.slice();
+    d.pending = d.pending.length ? concatBytes([d.pending, bytes]) : bytes.slice();
     let p = 0;
     const buf = d.pending;
     while (buf.length - p >= 5) {
@@ -237,12 +237,14 @@ export class TlsParser implements AppParser {
       const explicit = s.cipher === 'aes-gcm' ? 8 : 0;
       if (fragment.length < explicit + tagLen) return null;
       const nonce =
-        s.cipher === 'aes-gcm' ? concatBytes(d.keys.iv, fragment.subarray(0, 8)) : xorNonce(d.keys.iv, d.seq);
+        s.cipher === 'aes-gcm'
+          ? concatBytes([d.keys.iv, fragment.subarray(0, 8)])
+          : xorNonce(d.keys.iv, d.seq);
       const plainLen = fragment.length - explicit - tagLen;
-      const aad = concatBytes(
+      const aad = concatBytes([
         seqBytes(d.seq),
         new Uint8Array([type, version >> 8, version & 0xff, plainLen >> 8, plainLen & 0xff]),
-      );
+      ]);
       plain = aeadOpen(s.cipher, d.keys.key, nonce, aad, fragment.subarray(explicit));
     }
     if (!plain) return null;
@@ -262,7 +264,7 @@ export class TlsParser implements AppParser {
 
   private handshakeBytes(dir: Dir, bytes: Uint8Array, packet: number): void {
     const d = this.dirs[dir];
-    d.handshake = d.handshake.length ? concatBytes(d.handshake, bytes) : bytes.slice();
+    d.handshake = d.handshake.length ? concatBytes([d.handshake, bytes]) : bytes.slice();
     let p = 0;
     const h = d.handshake;
     while (h.length - p >= 4) {
