@@ -124,10 +124,8 @@ export function packFrames(records: { frames: H2Frame[] }[]): FramePack {
   };
   const strings: string[] = [];
   const stringIndex = new Map<string, number>();
-  const infos: H2FrameInfo[] = [];
-  const infoIndex = new Map<H2FrameInfo, number>();
-  const headers: [string, string][][] = [];
-  const headerIndex = new Map<[string, string][], number>();
+  const infos = new IdentityTable<H2FrameInfo>();
+  const headers = new IdentityTable<[string, string][]>();
   const odd: H2Frame[] = [];
   const counts = new Int32Array(records.length);
   const empty: H2Frame[] = [];
@@ -161,31 +159,13 @@ export function packFrames(records: { frames: H2Frame[] }[]): FramePack {
       const info = f.info;
       if (info === undefined) cols.info[i] = INFO_NONE;
       else if (f.typeId === DATA && dataFrameInfo(0, f.length, 0) === info) cols.info[i] = INFO_DATA;
-      else {
-        let x = infoIndex.get(info);
-        if (x === undefined) {
-          x = infos.length;
-          infos.push(info);
-          infoIndex.set(info, x);
-        }
-        cols.info[i] = x;
-      }
-      const h = f.headers;
-      if (h === undefined) cols.headers[i] = -1;
-      else {
-        let x = headerIndex.get(h);
-        if (x === undefined) {
-          x = headers.length;
-          headers.push(h);
-          headerIndex.set(h, x);
-        }
-        cols.headers[i] = x;
-      }
+      else cols.info[i] = infos.index(info);
+      cols.headers[i] = f.headers === undefined ? -1 : headers.index(f.headers);
       i++;
     }
     r.frames = empty;
   });
-  return { counts, frames: cols, strings, infos, headers, odd };
+  return { counts, frames: cols, strings, infos: infos.list, headers: headers.list, odd };
 }
 
 /** Whether the columns hold all of `f`: the session's own frame, as it makes it from a capture. */
@@ -297,4 +277,20 @@ export function throughWire(
   for (const p of packShard(o)) u.add(send(p, pieceTransferables(p)));
   if (!u.done) throw new Error('shard pieces without the last');
   return u.done;
+}
+
+/** Distinct objects by identity, each numbered by its first appearance (shared HPACK lists, DATA facts). */
+class IdentityTable<T extends object> {
+  readonly list: T[] = [];
+  private readonly at = new Map<T, number>();
+
+  index(v: T): number {
+    let x = this.at.get(v);
+    if (x === undefined) {
+      x = this.list.length;
+      this.list.push(v);
+      this.at.set(v, x);
+    }
+    return x;
+  }
 }
