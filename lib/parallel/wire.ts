@@ -122,10 +122,9 @@ export function packFrames(records: { frames: H2Frame[] }[]): FramePack {
     headers: new Int32Array(n),
     odd: new Int32Array(n),
   };
-  const strings: string[] = [];
-  const stringIndex = new Map<string, number>();
-  const infos = new IdentityTable<H2FrameInfo>();
-  const headers = new IdentityTable<[string, string][]>();
+  const strings = new IndexTable<string>();
+  const infos = new IndexTable<H2FrameInfo>();
+  const headers = new IndexTable<[string, string][]>();
   const odd: H2Frame[] = [];
   const counts = new Int32Array(records.length);
   const empty: H2Frame[] = [];
@@ -141,13 +140,7 @@ export function packFrames(records: { frames: H2Frame[] }[]): FramePack {
       }
       cols.odd[i] = -1;
       cols.number[i] = f.number;
-      let s = stringIndex.get(f.connection);
-      if (s === undefined) {
-        s = strings.length;
-        strings.push(f.connection);
-        stringIndex.set(f.connection, s);
-      }
-      cols.connection[i] = s;
+      cols.connection[i] = strings.index(f.connection);
       cols.stream[i] = f.stream;
       cols.typeId[i] = f.typeId;
       cols.flagsRaw[i] = f.flagsRaw;
@@ -165,7 +158,7 @@ export function packFrames(records: { frames: H2Frame[] }[]): FramePack {
     }
     r.frames = empty;
   });
-  return { counts, frames: cols, strings, infos: infos.list, headers: headers.list, odd };
+  return { counts, frames: cols, strings: strings.list, infos: infos.list, headers: headers.list, odd };
 }
 
 /** Whether the columns hold all of `f`: the session's own frame, as it makes it from a capture. */
@@ -279,8 +272,11 @@ export function throughWire(
   return u.done;
 }
 
-/** Distinct objects by identity, each numbered by its first appearance (shared HPACK lists, DATA facts). */
-class IdentityTable<T extends object> {
+/**
+ * Distinct values (objects by identity: the session's shared HPACK lists and DATA facts), each
+ * numbered by its first appearance.
+ */
+class IndexTable<T> {
   readonly list: T[] = [];
   private readonly at = new Map<T, number>();
 
