@@ -157,11 +157,12 @@ describe('analyze --json into a slow pipe', () => {
     expect(slow.peakMB).toBeLessThan(fast.peakMB + 32);
     expect(fast.peakMB).toBeLessThan(analysisOnly.peakMB + 48);
     expect(slow.peakMB).toBeLessThan(analysisOnly.peakMB + 48);
-    // Into a file: the same bytes, and what waits for the disk is bounded by the write queue.
+    // Into a file: the same bytes, and what waits for the disk is bounded by the write queue
+    // (cli/write.ts, a few MB), held to the fast reader's bound as the slow reader is.
     const file = await runCliToFile();
     expect(file.sha256).toBe(fast.sha256);
     expect(file.bytes).toBe(fast.bytes);
-    expect(file.peakMB).toBeLessThan(analysisOnly.peakMB + 48);
+    expect(file.peakMB).toBeLessThan(fast.peakMB + 32);
   }, 180_000);
 });
 

@@ -48,7 +48,7 @@ export async function writeDocument(
 }
 
 /** Bytes of the document queued for the thread pool's writes to a file before the writer waits. */
-const ASYNC_FILE_QUEUE = 8 << 20;
+const ASYNC_FILE_QUEUE = 4 << 20;
 
 function stdoutIsFile(): boolean {
   try {
